@@ -1,0 +1,213 @@
+/**
+ * Every configuration option of Ferry and its default, in one place. The README's configuration
+ * reference is this file in prose.
+ */
+import { DEFAULT_ADMIN_PORT, DEFAULT_PORT } from '@ferry/sdk/contract';
+import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, join } from './dsl.js';
+
+const PROTOCOLS = ['http', 'dubbo', 'jsonrpc', 'grpc'] as const;
+const BALANCERS = ['random', 'roundrobin', 'leastactive', 'consistenthash'] as const;
+
+function isUrl(v: string, schemes: string[]): string | undefined {
+  try {
+    const u = new URL(v);
+    if (!schemes.includes(u.protocol.replace(/:$/, ''))) return `not a URL with scheme ${schemes.join(' or ')}`;
+    return undefined;
+  } catch {
+    return 'not a URL';
+  }
+}
+
+const httpUrl = () => str((v) => isUrl(v, ['http', 'https']));
+const port = () => num({ int: true, min: 0, max: 65535 });
+const ms = () => num({ int: true, min: 1 });
+const headerName = () => str((v) => (/^[a-z0-9!#$%&'*+.^_`|~-]+\*?$/i.test(v) ? undefined : 'not a header name (a trailing * makes a prefix)'));
+
+const propagationOverride = obj({
+  /** Replaces the global allow-list for this service. */
+  headers: opt(list(headerName())),
+  /** Removed from the (global or replaced) allow-list for this service. */
+  exclude: opt(list(headerName())),
+});
+
+const dubboMethod = obj({
+  /** Java type names of the parameters, e.g. `java.lang.Long`, `com.example.User`, `java.util.List<com.example.User>`. */
+  parameterTypes: dflt(list(str()), []),
+  /** Java return type, used to shape the JSON answer (e.g. `long` values beyond 2^53 as strings). */
+  returns: opt(str()),
+  /** For `loadBalancer: consistenthash`: which argument positions form the hash key. */
+  hashArguments: opt(list(num({ int: true, min: 0 }))),
+  timeoutMs: opt(ms()),
+  /** Send as a one-way (no answer) call. */
+  oneWay: dflt(bool(), false),
+});
+
+export const serviceSchema = obj(
+  {
+    protocol: oneOf(PROTOCOLS),
+    /** Static endpoints: URLs for http/jsonrpc, host:port for grpc/dubbo. */
+    endpoints: opt(list(str(), { min: 1 })),
+    /** A named registry from `registries` (dubbo, jsonrpc, grpc). */
+    registry: opt(str()),
+    timeoutMs: opt(ms()),
+    /** Extra attempts on another endpoint for retryable failures (connection refused, overloaded…). */
+    retries: opt(num({ int: true, min: 0, max: 10 })),
+    loadBalancer: opt(oneOf(BALANCERS)),
+    propagation: opt(propagationOverride),
+    // --- dubbo
+    interface: opt(str()),
+    version: opt(str()),
+    group: opt(str()),
+    methods: opt(dict(dubboMethod)),
+    /** `generic` sends `$invoke` (no Java classes needed upstream); `typed` sends exact descriptors. */
+    invocation: dflt(oneOf(['generic', 'typed'] as const), 'generic'),
+    /** TCP connections per Dubbo provider, multiplexed by request id. */
+    connections: dflt(num({ int: true, min: 1, max: 64 }), 1),
+    // --- jsonrpc
+    /** For registry-discovered JSON-RPC providers: the URL path (default: `/{interface}`). */
+    path: opt(str()),
+    // --- grpc
+    /** `.proto` files, relative to the config file. */
+    proto: opt(list(str(), { min: 1 })),
+    includeDirs: opt(list(str())),
+    /** Fully qualified service name, e.g. `helloworld.Greeter`. */
+    service: opt(str()),
+    /** Dubbo Triple metadata sent as `tri-service-version` / `tri-service-group`. */
+    triVersion: opt(str()),
+    triGroup: opt(str()),
+    tls: dflt(bool(), false),
+  },
+  (svc, path, issues) => checkService(svc, path, issues),
+);
+
+export type ServiceConfig = Infer<typeof serviceSchema> & { name: string };
+
+function checkService(svc: Infer<typeof serviceSchema>, path: string, issues: Issue[]): void {
+  const need = (key: string, why: string) => issues.push({ path: join(path, key), message: `required ${why}` });
+  if (!svc.endpoints && !svc.registry) {
+    if (svc.protocol !== 'dubbo' && svc.protocol !== 'jsonrpc' && svc.protocol !== 'grpc') need('endpoints', `for protocol ${svc.protocol}`);
+    else issues.push({ path, message: 'needs endpoints or registry' });
+  }
+  if (svc.registry && svc.protocol === 'http') issues.push({ path: join(path, 'registry'), message: 'protocol http takes static endpoints only' });
+  svc.endpoints?.forEach((e, i) => {
+    const p = join(join(path, 'endpoints'), i);
+    const problem =
+      svc.protocol === 'http' || svc.protocol === 'jsonrpc'
+        ? isUrl(e, ['http', 'https'])
+        : /^([a-z]+:\/\/)?[\w.-]+:\d{1,5}(\/.*)?$/.test(e)
+          ? undefined
+          : 'not host:port';
+    if (problem) issues.push({ path: p, message: problem });
+  });
+  if (svc.protocol === 'dubbo' && !svc.interface) need('interface', 'for protocol dubbo');
+  if (svc.protocol === 'grpc') {
+    if (!svc.proto) need('proto', 'for protocol grpc');
+    if (!svc.service) need('service', 'for protocol grpc');
+  }
+  if (svc.registry && svc.protocol !== 'dubbo' && !svc.interface && svc.protocol !== 'grpc') {
+    need('interface', 'to find the service in the registry');
+  }
+}
+
+const registrySchema = obj({
+  type: dflt(oneOf(['zookeeper'] as const), 'zookeeper'),
+  /** Comma-separated `host:port` list. */
+  address: str((v) => (v.split(',').every((a) => /^[\w.-]+:\d+$/.test(a.trim())) ? undefined : 'expected host:port[,host:port…]')),
+  root: dflt(str((v) => (v.startsWith('/') ? undefined : 'must start with /')), '/dubbo'),
+  sessionTimeoutMs: dflt(ms(), 30000),
+  /** How long to wait for the first connection before `/readyz` reports the registry as down. */
+  connectTimeoutMs: dflt(ms(), 10000),
+});
+
+const inboundMethod = obj({
+  /** The app's route for this method: `POST /orders` (the arguments are the JSON body). */
+  http: str((v) => (/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/.test(v) ? undefined : 'expected "METHOD /path"')),
+  parameterTypes: opt(list(str())),
+  /** Java return type (`void` for none). */
+  returns: dflt(str(), 'java.lang.Object'),
+  timeoutMs: opt(ms()),
+});
+
+const inboundService = obj({
+  interface: str(),
+  version: opt(str()),
+  group: opt(str()),
+  methods: dict(inboundMethod),
+});
+
+export const configSchema = obj({
+  /** The app's door: the local API. */
+  listen: obj({ host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_PORT) }),
+  /** Health and metrics for the platform; not for the app. */
+  admin: obj({ enabled: dflt(bool(), true), host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_ADMIN_PORT) }),
+  log: obj({ level: dflt(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info') }),
+  limits: obj({
+    /** JSON bodies of invoke/batch/dubbo calls. */
+    bodyBytes: dflt(num({ int: true, min: 1024 }), 4 * 1024 * 1024),
+    /** Streamed pass-through bodies. */
+    proxyBodyBytes: dflt(num({ int: true, min: 1024 }), 64 * 1024 * 1024),
+    /** All request headers together. */
+    headerBytes: dflt(num({ int: true, min: 1024 }), 16 * 1024),
+    /** Items in one JSON-RPC batch. */
+    batchItems: dflt(num({ int: true, min: 1 }), 100),
+    /** Dubbo frame payload (Dubbo's own default is 8 MiB). */
+    dubboPayloadBytes: dflt(num({ int: true, min: 1024 }), 8 * 1024 * 1024),
+  }),
+  /** Defaults for every service; a service's own setting wins. */
+  defaults: obj({
+    timeoutMs: dflt(ms(), 3000),
+    retries: dflt(num({ int: true, min: 0, max: 10 }), 2),
+    loadBalancer: dflt(oneOf(BALANCERS), 'random'),
+  }),
+  shutdown: obj({ drainTimeoutMs: dflt(ms(), 15000) }),
+  registries: dflt(dict(registrySchema), {}),
+  /** Headers of the app's request that travel upstream (exact names, or prefixes ending in `*`). */
+  propagation: obj({ headers: dflt(list(headerName()), ['authorization', 'x-request-id', 'x-tenant-id', 'x-user-*']) }),
+  tracing: obj({
+    enabled: dflt(bool(), false),
+    serviceName: dflt(str(), 'ferry'),
+    /** Fraction of new traces recorded (parent decisions are respected). */
+    sampleRatio: dflt(num({ min: 0, max: 1 }), 1),
+    exporter: dflt(oneOf(['none', 'zipkin', 'otlp', 'console'] as const), 'none'),
+    /** Zipkin `/api/v2/spans` or OTLP/HTTP `/v1/traces` URL. */
+    endpoint: opt(httpUrl()),
+    /** How trace context is written upstream (all of them are read). */
+    propagators: dflt(list(oneOf(['tracecontext', 'b3', 'b3multi'] as const)), ['tracecontext', 'b3multi']),
+  }),
+  metrics: obj({ enabled: dflt(bool(), true) }),
+  services: dflt(dict(serviceSchema), {}),
+  inbound: obj({
+    /** Where the app listens, for calls coming in from other protocols. */
+    app: obj({ url: dflt(httpUrl(), 'http://127.0.0.1:8080'), timeoutMs: dflt(ms(), 3000) }),
+    dubbo: opt(
+      obj({
+        enabled: dflt(bool(), true),
+        host: dflt(str(), '0.0.0.0'),
+        port: dflt(port(), 20880),
+        /** The address registered in ZooKeeper (the pod IP); env `FERRY_POD_IP`/`POD_IP` fill it. */
+        advertiseHost: opt(str()),
+        registry: opt(str()),
+        application: dflt(str(), 'ferry'),
+        services: dflt(list(inboundService), []),
+      }),
+    ),
+  }),
+});
+
+export type FerryConfig = Omit<Infer<typeof configSchema>, 'services'> & { services: Record<string, ServiceConfig> };
+export type RegistryConfig = Infer<typeof registrySchema>;
+export type DubboMethodConfig = Infer<typeof dubboMethod>;
+export type InboundServiceConfig = Infer<typeof inboundService>;
+export type InboundDubboConfig = NonNullable<FerryConfig['inbound']['dubbo']>;
+
+/** Cross-section checks: references between sections. */
+export function checkReferences(config: FerryConfig, issues: Issue[]): void {
+  for (const [name, svc] of Object.entries(config.services)) {
+    if (svc.registry && !config.registries[svc.registry]) {
+      issues.push({ path: `services.${name}.registry`, message: `no registry named "${svc.registry}" (known: ${Object.keys(config.registries).join(', ') || 'none'})` });
+    }
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) issues.push({ path: `services.${name}`, message: 'service names use letters, digits, ".", "_" and "-" only' });
+  }
+  const reg = config.inbound.dubbo?.registry;
+  if (reg && !config.registries[reg]) issues.push({ path: 'inbound.dubbo.registry', message: `no registry named "${reg}"` });
+}
