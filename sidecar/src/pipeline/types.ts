@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Endpoint } from '../discovery/types.js';
-import type { ServiceConfig } from '../config/schema.js';
+import type { ServiceRoute } from '../routing/router.js';
 
 /** The raw HTTP side of a pass-through call (`/v1/proxy/...`). */
 export interface HttpExchange {
@@ -22,7 +22,8 @@ export interface Call {
   method: string;
   /** Arguments as the app sent them (parsed JSON). */
   args: unknown;
-  config: ServiceConfig;
+  /** The resolved service: config, protocol client, endpoints, balancer. */
+  route: ServiceRoute;
   /** Headers of the app's request (lower-case names), as received. */
   incomingHeaders: Record<string, string | string[] | undefined>;
   /**

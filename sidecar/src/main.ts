@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+import { watch } from 'node:fs';
+import { parseCli, USAGE, version, type CliArgs } from './cli.js';
+import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
+import { createSidecar } from './sidecar.js';
+import { startDemoUpstream } from './demo/upstream.js';
+import { demoConfigYaml } from './demo/config.js';
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCli(argv, process.env);
+  } catch (err) {
+    process.stderr.write(`ferry: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (args.command === 'check') {
+    try {
+      await loadConfig({ file: args.configFile!, env: process.env, overrides: args.overrides });
+      process.stdout.write(`${args.configFile}: ok\n`);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  return run(args);
+}
+
+async function run(args: CliArgs): Promise<number> {
+  const demo = args.demo && !args.configFile ? await startDemoUpstream() : undefined;
+  const loadOptions: LoadOptions = {
+    env: process.env,
+    overrides: args.overrides,
+    ...(args.configFile ? { file: args.configFile } : { text: demoConfigYaml(demo!.url) }),
+  };
+  let loaded;
+  try {
+    loaded = await loadConfig(loadOptions);
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : `ferry: ${(err as Error).message}`}\n`);
+    demo?.server.close();
+    return 1;
+  }
+  const sidecar = await createSidecar({ config: loaded.config });
+  const { logger } = sidecar;
+  if (demo) logger.info({ url: demo.url }, 'demo upstream started (embedded demo config)');
+  await sidecar.start();
+
+  const reload = async () => {
+    try {
+      const next = await loadConfig(loadOptions);
+      await sidecar.reload(next.config);
+    } catch (err) {
+      logger.error({ err: err instanceof ConfigError ? err.message : err }, 'config reload refused; keeping the running config');
+    }
+  };
+  process.on('SIGHUP', () => void reload());
+  if (args.configFile) {
+    let pending: NodeJS.Timeout | undefined;
+    watch(args.configFile, () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => void reload(), 200);
+    }).unref();
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining in-flight requests');
+      sidecar
+        .close()
+        .then(() => {
+          demo?.server.close();
+          logger.info('stopped');
+          resolve(0);
+        })
+        .catch((err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Let pino flush; then leave even if a stray handle (a watcher, a timer) is still open.
+    setTimeout(() => process.exit(code), 100).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`ferry: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,435 @@
+/**
+ * A bounded Hessian 2.0 decoder (the hessian-lite / Dubbo dialect), written for untrusted input.
+ *
+ * Why not hessian.js's decoder: it assigns map keys onto plain objects (a `__proto__` key replaces the
+ * prototype), has no depth/size/count limits, recurses on refs without checks, rounds nothing but turns
+ * unsafe longs into strings indistinguishable from real strings, and converts classes named `*Exception`
+ * into Error objects. This decoder produces the plain model of `model.ts` and enforces `DecodeLimits`;
+ * every failure is a `HessianError`. hessian.js is still used for encoding.
+ */
+import { HessianError, JavaObject, withJavaType, type JavaList, type JavaMap, type JavaValue } from './model.js';
+
+export interface DecodeLimits {
+  /** Nesting of lists/maps/objects (default 128). */
+  maxDepth?: number;
+  /** List elements + map entries + object fields over the whole input (default 1 000 000). */
+  maxItems?: number;
+  /** Class definitions (default 4096) and fields per class (default 1024). */
+  maxClassDefs?: number;
+  maxFieldsPerClass?: number;
+  /** Refs + type names + class names table sizes are bounded by maxItems as well. */
+}
+
+const DEFAULTS: Required<DecodeLimits> = { maxDepth: 128, maxItems: 1_000_000, maxClassDefs: 4096, maxFieldsPerClass: 1024 };
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const FORBIDDEN_KEY = '__proto__';
+
+interface ClassDef {
+  name: string;
+  fields: string[];
+}
+
+/**
+ * Reads consecutive Hessian values from one buffer, sharing the class-def, type and ref tables between
+ * them (as Java's Hessian2Input does for a Dubbo body).
+ */
+export class HessianDecoder {
+  private pos = 0;
+  private depth = 0;
+  private items = 0;
+  private readonly refs: unknown[] = [];
+  private readonly types: string[] = [];
+  private readonly classes: ClassDef[] = [];
+  private readonly limits: Required<DecodeLimits>;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    limits: DecodeLimits = {},
+  ) {
+    this.limits = { ...DEFAULTS, ...limits };
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** True when every byte has been read. */
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  /** Reads the next value. Throws `HessianError` on truncated, malformed or over-limit input. */
+  read(): JavaValue {
+    const code = this.byte();
+    return this.readWithCode(code);
+  }
+
+  /** Reads the next value and checks it is a string (or null). */
+  readString(what: string): string {
+    const v = this.read();
+    if (typeof v !== 'string') throw new HessianError(`expected a string for ${what}, got ${describe(v)}`, 'malformed');
+    return v;
+  }
+
+  // ---------------------------------------------------------------- primitives
+
+  private byte(): number {
+    if (this.pos >= this.buf.length) throw new HessianError('unexpected end of Hessian data', 'malformed');
+    return this.buf[this.pos++]!;
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.pos + n > this.buf.length) throw new HessianError('unexpected end of Hessian data', 'malformed');
+  }
+
+  private u16(): number {
+    this.need(2);
+    const v = (this.buf[this.pos]! << 8) | this.buf[this.pos + 1]!;
+    this.pos += 2;
+    return v;
+  }
+
+  private i32(): number {
+    this.need(4);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) | 0;
+  }
+
+  private i64(): bigint {
+    this.need(8);
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
+    this.pos += 8;
+    return dv.getBigInt64(0);
+  }
+
+  private f64(): number {
+    this.need(8);
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
+    this.pos += 8;
+    return dv.getFloat64(0);
+  }
+
+  private count(n: number): void {
+    this.items += n;
+    if (this.items > this.limits.maxItems) throw new HessianError(`more than ${this.limits.maxItems} items`, 'limit');
+  }
+
+  /** An `int` production (used for lengths, refs, field counts). */
+  private readIntValue(): number {
+    const v = this.read();
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new HessianError(`expected an int, got ${describe(v)}`, 'malformed');
+    return v;
+  }
+
+  private long(v: bigint): number | bigint {
+    return v > MAX_SAFE || v < -MAX_SAFE ? v : Number(v);
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private readWithCode(code: number): JavaValue {
+    if (code <= 0x1f) return this.utf8(code, true);
+    if (code <= 0x2f) return this.bytesOf(code - 0x20);
+    if (code <= 0x33) return this.utf8(((code - 0x30) << 8) | this.byte(), true);
+    if (code <= 0x37) return this.bytesOf(((code - 0x34) << 8) | this.byte());
+    if (code <= 0x3f) {
+      const b1 = this.byte();
+      const b0 = this.byte();
+      return ((code - 0x3c) << 16) + (b1 << 8) + b0;
+    }
+    if (code >= 0x80 && code <= 0xbf) return code - 0x90;
+    if (code >= 0xc0 && code <= 0xcf) return ((code - 0xc8) << 8) + this.byte();
+    if (code >= 0xd0 && code <= 0xd7) {
+      const b1 = this.byte();
+      const b0 = this.byte();
+      return ((code - 0xd4) << 16) + (b1 << 8) + b0;
+    }
+    if (code >= 0xd8 && code <= 0xef) return code - 0xe0;
+    if (code >= 0xf0) return ((code - 0xf8) << 8) + this.byte();
+    if (code >= 0x60 && code <= 0x6f) return this.instance(code - 0x60);
+    if (code >= 0x70 && code <= 0x77) return this.list(this.type(), code - 0x70);
+    if (code >= 0x78 && code <= 0x7f) return this.list(undefined, code - 0x78);
+    switch (code) {
+      case 0x41: // 'A' binary chunk
+      case 0x42: // 'B' final binary chunk
+        return this.chunkedBytes(code);
+      case 0x43: // 'C' class def, followed by the value that uses it
+        this.classDef();
+        return this.read();
+      case 0x44:
+        return this.f64();
+      case 0x46:
+        return false;
+      case 0x48:
+        return this.map(undefined);
+      case 0x49:
+        return this.i32();
+      case 0x4a: {
+        const ms = this.i64();
+        return this.date(Number(ms));
+      }
+      case 0x4b:
+        return this.date(this.i32() * 60000);
+      case 0x4c:
+        return this.long(this.i64());
+      case 0x4d:
+        return this.map(this.type());
+      case 0x4e:
+        return null;
+      case 0x4f:
+        return this.instance(this.readIntValue());
+      case 0x51: {
+        const ref = this.readIntValue();
+        if (ref < 0 || ref >= this.refs.length) throw new HessianError(`ref ${ref} out of range`, 'malformed');
+        return this.refs[ref] as JavaValue;
+      }
+      case 0x52:
+      case 0x53:
+        return this.chunkedString(code);
+      case 0x54:
+        return true;
+      case 0x55:
+        return this.list(this.type(), -1);
+      case 0x56: {
+        const type = this.type();
+        return this.list(type, this.readIntValue());
+      }
+      case 0x57:
+        return this.list(undefined, -1);
+      case 0x58:
+        return this.list(undefined, this.readIntValue());
+      case 0x59:
+        return this.i32();
+      case 0x5b:
+        return 0;
+      case 0x5c:
+        return 1;
+      case 0x5d:
+        return (this.byte() << 24) >> 24;
+      case 0x5e: {
+        const v = this.u16();
+        return (v << 16) >> 16;
+      }
+      case 0x5f:
+        return 0.001 * this.i32();
+      default:
+        throw new HessianError(`unexpected Hessian code 0x${code.toString(16).padStart(2, '0')} at ${this.pos - 1}`, 'malformed');
+    }
+  }
+
+  // ---------------------------------------------------------------- strings / binary
+
+  private date(ms: number): Date {
+    const d = new Date(ms);
+    if (Number.isNaN(d.getTime())) throw new HessianError('date out of range', 'malformed');
+    return d;
+  }
+
+  /** Reads `len` UTF-16 units of Hessian's UTF-8 (surrogates as 3-byte sequences, like Java). */
+  private utf8(len: number, _final: boolean): string {
+    // every unit needs at least one byte
+    this.need(len);
+    const b = this.buf;
+    let p = this.pos;
+    // fast path: ASCII
+    let ascii = true;
+    for (let i = 0; i < len; i++) {
+      if (b[p + i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      this.pos += len;
+      return Buffer.from(b.buffer, b.byteOffset + p, len).toString('latin1');
+    }
+    const units: number[] = [];
+    let n = 0;
+    while (n < len) {
+      if (p >= b.length) throw new HessianError('unexpected end of Hessian string', 'malformed');
+      const c = b[p++]!;
+      if (c < 0x80) {
+        units.push(c);
+        n++;
+      } else if ((c & 0xe0) === 0xc0) {
+        if (p >= b.length) throw new HessianError('unexpected end of Hessian string', 'malformed');
+        units.push(((c & 0x1f) << 6) | (b[p++]! & 0x3f));
+        n++;
+      } else if ((c & 0xf0) === 0xe0) {
+        if (p + 1 >= b.length) throw new HessianError('unexpected end of Hessian string', 'malformed');
+        units.push(((c & 0x0f) << 12) | ((b[p]! & 0x3f) << 6) | (b[p + 1]! & 0x3f));
+        p += 2;
+        n++;
+      } else if ((c & 0xf8) === 0xf0) {
+        // 4-byte UTF-8 (not what Java writes, but accept it): two UTF-16 units
+        if (p + 2 >= b.length) throw new HessianError('unexpected end of Hessian string', 'malformed');
+        const cp = ((c & 0x07) << 18) | ((b[p]! & 0x3f) << 12) | ((b[p + 1]! & 0x3f) << 6) | (b[p + 2]! & 0x3f);
+        p += 3;
+        const v = cp - 0x10000;
+        units.push(0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+        n += 2;
+      } else {
+        throw new HessianError('invalid UTF-8 in Hessian string', 'malformed');
+      }
+    }
+    this.pos = p;
+    let s = '';
+    for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.slice(i, i + 8192));
+    return s;
+  }
+
+  private chunkedString(code: number): string {
+    let s = '';
+    for (;;) {
+      if (code === 0x52 || code === 0x53) {
+        s += this.utf8(this.u16(), code === 0x53);
+        if (code === 0x53) return s;
+      } else if (code <= 0x1f) {
+        return s + this.utf8(code, true);
+      } else if (code >= 0x30 && code <= 0x33) {
+        return s + this.utf8(((code - 0x30) << 8) | this.byte(), true);
+      } else {
+        throw new HessianError('bad string chunk', 'malformed');
+      }
+      code = this.byte();
+    }
+  }
+
+  private bytesOf(len: number): Buffer {
+    this.need(len);
+    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return out;
+  }
+
+  private chunkedBytes(code: number): Buffer {
+    const parts: Buffer[] = [];
+    for (;;) {
+      if (code === 0x41 || code === 0x42) {
+        parts.push(this.bytesOf(this.u16()));
+        if (code === 0x42) break;
+      } else if (code >= 0x20 && code <= 0x2f) {
+        parts.push(this.bytesOf(code - 0x20));
+        break;
+      } else if (code >= 0x34 && code <= 0x37) {
+        parts.push(this.bytesOf(((code - 0x34) << 8) | this.byte()));
+        break;
+      } else {
+        throw new HessianError('bad binary chunk', 'malformed');
+      }
+      code = this.byte();
+    }
+    return Buffer.concat(parts);
+  }
+
+  // ---------------------------------------------------------------- composites
+
+  private enter(): void {
+    if (++this.depth > this.limits.maxDepth) throw new HessianError(`nesting deeper than ${this.limits.maxDepth}`, 'limit');
+  }
+
+  /** A type: a string (added to the type table) or an int reference to it. */
+  private type(): string {
+    const code = this.byte();
+    if (code <= 0x1f || (code >= 0x30 && code <= 0x33) || code === 0x52 || code === 0x53) {
+      const t = this.readWithCode(code) as string;
+      this.count(1);
+      this.types.push(t);
+      return t;
+    }
+    const ref = this.readWithCode(code);
+    if (typeof ref !== 'number' || !Number.isInteger(ref) || ref < 0 || ref >= this.types.length) {
+      throw new HessianError(`bad type reference ${String(ref)}`, 'malformed');
+    }
+    return this.types[ref]!;
+  }
+
+  private list(type: string | undefined, length: number): JavaList {
+    this.enter();
+    const list: JavaList = withJavaType([] as unknown[], type);
+    this.refs.push(list);
+    this.count(1);
+    if (length >= 0) {
+      // each element takes at least one byte: refuse absurd lengths before looping
+      if (length > this.buf.length - this.pos) throw new HessianError(`list length ${length} exceeds the remaining bytes`, 'malformed');
+      this.count(length);
+      for (let i = 0; i < length; i++) list.push(this.read());
+    } else {
+      for (;;) {
+        const code = this.byte();
+        if (code === 0x5a) break;
+        this.count(1);
+        list.push(this.readWithCode(code));
+      }
+    }
+    this.depth--;
+    return list;
+  }
+
+  private map(type: string | undefined): JavaMap {
+    this.enter();
+    const map: JavaMap = withJavaType(new Map<unknown, unknown>(), type || undefined);
+    this.refs.push(map);
+    this.count(1);
+    for (;;) {
+      const code = this.byte();
+      if (code === 0x5a) break;
+      this.count(1);
+      const key = this.readWithCode(code);
+      if (key === FORBIDDEN_KEY) throw new HessianError('map key "__proto__" refused', 'forbidden');
+      map.set(key, this.read());
+    }
+    this.depth--;
+    return map;
+  }
+
+  private classDef(): void {
+    if (this.classes.length >= this.limits.maxClassDefs) throw new HessianError(`more than ${this.limits.maxClassDefs} class definitions`, 'limit');
+    const name = this.readString('class name');
+    const n = this.readIntValue();
+    if (n < 0 || n > this.limits.maxFieldsPerClass) throw new HessianError(`class ${name} declares ${n} fields`, 'limit');
+    if (n > this.buf.length - this.pos) throw new HessianError(`class ${name}: field count exceeds the remaining bytes`, 'malformed');
+    const fields: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = this.readString('field name');
+      if (f === FORBIDDEN_KEY) throw new HessianError('field name "__proto__" refused', 'forbidden');
+      fields.push(f);
+    }
+    this.classes.push({ name, fields });
+  }
+
+  private instance(ref: number): JavaObject {
+    const def = this.classes[ref];
+    if (!def) throw new HessianError(`object refers to undefined class #${ref}`, 'malformed');
+    this.enter();
+    const obj = new JavaObject(def.name);
+    this.refs.push(obj);
+    this.count(def.fields.length + 1);
+    for (const f of def.fields) {
+      const v = this.read();
+      // inner-class back pointers (`this$0`) are Java plumbing
+      if (!/^this\$\d+$/.test(f)) obj.fields[f] = v;
+    }
+    this.depth--;
+    return obj;
+  }
+}
+
+/** Decodes every value in `buf` (e.g. a whole Hessian stream) into an array. */
+export function decodeAll(buf: Uint8Array, limits?: DecodeLimits): JavaValue[] {
+  const d = new HessianDecoder(buf, limits);
+  const out: JavaValue[] = [];
+  while (!d.done) out.push(d.read());
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v instanceof JavaObject) return `object ${v.className}`;
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof Map) return 'map';
+  return typeof v;
+}

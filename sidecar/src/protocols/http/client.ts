@@ -1,0 +1,53 @@
+import { Agent } from 'undici';
+import type { Call, Reply } from '../../pipeline/types.js';
+import type { Endpoint } from '../../discovery/types.js';
+import type { ProtocolClient } from '../types.js';
+import { endToEnd } from './headers.js';
+import { httpCarrier, type HttpHeaders } from './carrier.js';
+import { httpFailure } from './errors.js';
+
+/** One keep-alive connection pool per origin, shared by every HTTP service. */
+let sharedAgent: Agent | undefined;
+function agent(): Agent {
+  sharedAgent ??= new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
+  return sharedAgent;
+}
+
+/**
+ * `protocol: http`. A pass-through call forwards method, path, headers and the body stream as they came;
+ * an invoke call is `POST {endpoint}/{method}` with the JSON arguments. Either way the upstream's answer
+ * (status, end-to-end headers, streamed body) goes back to the app as it is.
+ */
+export function createHttpClient(): ProtocolClient {
+  return {
+    async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
+      const url = new URL(endpoint.address);
+      const basePath = url.pathname.replace(/\/+$/, '');
+      const exchange = call.http;
+      const headers: HttpHeaders = exchange ? { ...exchange.headers } : { 'content-type': 'application/json' };
+      for (const [key, value] of Object.entries(call.outgoing)) httpCarrier.set(headers, key, value);
+      headers['x-request-id'] ??= call.requestId;
+      try {
+        const res = await agent().request({
+          origin: url.origin,
+          path: basePath + (exchange ? exchange.path : `/${encodeURIComponent(call.method)}`),
+          method: (exchange?.method ?? 'POST') as 'POST',
+          headers,
+          body: exchange ? exchange.body ?? null : JSON.stringify(call.args ?? null),
+          signal: call.signal,
+        });
+        const out = endToEnd(res.headers as Record<string, string | string[]>);
+        return { http: { statusCode: res.statusCode, headers: out, body: res.body } };
+      } catch (err) {
+        throw httpFailure(err, call.signal, endpoint.id);
+      }
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+export async function closeHttpAgent(): Promise<void> {
+  const current = sharedAgent;
+  sharedAgent = undefined;
+  await current?.close();
+}

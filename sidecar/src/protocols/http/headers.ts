@@ -1,0 +1,32 @@
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus Ferry's own. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** Copies end-to-end headers: drops hop-by-hop ones, those named in `Connection`, and `x-ferry-*` controls. */
+export function endToEnd(headers: HeaderMap, keepHost = false): Record<string, string | string[]> {
+  const named = new Set<string>();
+  const connection = headers.connection;
+  for (const value of Array.isArray(connection) ? connection : connection ? [connection] : []) {
+    for (const token of value.split(',')) named.add(token.trim().toLowerCase());
+  }
+  const out: Record<string, string | string[]> = {};
+  for (const [rawName, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if ((HOP_BY_HOP.has(name) && !(keepHost && name === 'host')) || named.has(name) || name.startsWith('x-ferry-')) continue;
+    out[name] = value;
+  }
+  return out;
+}

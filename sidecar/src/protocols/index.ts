@@ -1,0 +1,14 @@
+import type { ServiceConfig } from '../config/schema.js';
+import type { Protocol } from './types.js';
+import { httpProtocol } from './http/index.js';
+
+/** Protocol name → implementation. Adding a protocol is one folder and one line here. */
+const PROTOCOLS: Partial<Record<ServiceConfig['protocol'], Protocol>> = {
+  http: httpProtocol,
+};
+
+export function getProtocol(name: ServiceConfig['protocol']): Protocol {
+  const protocol = PROTOCOLS[name];
+  if (!protocol) throw new Error(`protocol "${name}" is not available in this build`);
+  return protocol;
+}

@@ -1,0 +1,19 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../observability/logger.js';
+import { healthRoutes, type Readiness } from './health.js';
+import { installErrorHandling } from './errors.js';
+
+export interface AdminDeps {
+  logger: Logger;
+  state: Readiness;
+  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+/** The platform's port: health probes and metrics, never the app's calls. */
+export function buildAdminApp(deps: AdminDeps): FastifyInstance {
+  const admin = Fastify({ loggerInstance: deps.logger.child({ port: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true });
+  installErrorHandling(admin);
+  admin.register(healthRoutes(deps.state));
+  for (const plugin of deps.plugins ?? []) admin.register(plugin);
+  return admin;
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { HEADERS } from '@ferry/sdk/contract';
+import type { FerryConfig } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { Runtime } from '../runtime.js';
+import { FerryError, type ErrorCode } from '../errors.js';
+import { installErrorHandling } from './errors.js';
+import { healthRoutes, type Readiness } from './health.js';
+import { invokeRoute } from './invoke.js';
+import { proxyRoute } from './proxy.js';
+
+export interface AppDeps {
+  config: FerryConfig;
+  logger: Logger;
+  /** The current routes and chain (swapped on config reload). */
+  runtime: () => Runtime;
+  state: Readiness;
+  /** Further route plugins (protocol-specific routes such as the JSON-RPC batch or ad-hoc Dubbo calls). */
+  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+/** A malformed request that never reached fastify still gets a Ferry error body (431, 400). */
+function rawError(socket: Socket, code: ErrorCode, message: string): void {
+  const error = new FerryError(code, message);
+  const body = JSON.stringify(error.toBody());
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+        `${HEADERS.error}: ${error.code}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  } else socket.destroy();
+}
+
+/** The app's local API: one fastify instance, routes as plugins. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.limits.bodyBytes,
+    requestIdHeader: HEADERS.requestId,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    http: { maxHeaderSize: config.limits.headerBytes },
+    routerOptions: { maxParamLength: 1024 },
+    clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+      if (err.code === 'HPE_HEADER_OVERFLOW') rawError(socket, 'FERRY_ERR_HEADERS_TOO_LARGE', `request headers exceed ${config.limits.headerBytes} bytes`);
+      else if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+      else rawError(socket, 'FERRY_ERR_BAD_REQUEST', `malformed HTTP request: ${err.code ?? err.message}`);
+    },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(HEADERS.requestId, request.id);
+  });
+  installErrorHandling(app);
+  app.register(healthRoutes(deps.state));
+  app.register(invokeRoute(deps.runtime));
+  app.register(proxyRoute(deps.runtime, config.limits.proxyBodyBytes));
+  for (const plugin of deps.plugins ?? []) app.register(plugin);
+  return app;
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HEADERS } from '@ferry/sdk/contract';
+import type { Call } from '../pipeline/types.js';
+import type { ServiceRoute } from '../routing/router.js';
+
+/** The call's deadline: the service's timeout, shortened (never lengthened) by the app's header. */
+export function deadlineFor(route: ServiceRoute, request: FastifyRequest, methodTimeoutMs?: number): number {
+  let timeout = methodTimeoutMs ?? route.timeoutMs;
+  const asked = Number(request.headers[HEADERS.timeout]);
+  if (Number.isFinite(asked) && asked > 0) timeout = Math.min(timeout, asked);
+  return Date.now() + timeout;
+}
+
+/** Aborts when the app disconnects before its answer is complete. */
+export function appGoneSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the app closed the connection'));
+  });
+  return controller.signal;
+}
+
+export function buildCall(request: FastifyRequest, reply: FastifyReply, route: ServiceRoute, method: string, args: unknown): Call {
+  return {
+    service: route.name,
+    method,
+    args,
+    route,
+    incomingHeaders: request.headers,
+    outgoing: attachmentsAsked(request.headers),
+    deadline: deadlineFor(route, request, route.config.methods?.[method]?.timeoutMs),
+    signal: appGoneSignal(reply),
+    oneWay: request.headers[HEADERS.oneWay] === 'true',
+    requestId: String(request.id ?? randomUUID()),
+    attempt: 0,
+  };
+}
+
+/** `x-ferry-attach-foo: bar` sends `foo: bar` upstream explicitly, whatever the allow-list says. */
+function attachmentsAsked(headers: FastifyRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && name.startsWith(HEADERS.attachmentPrefix)) {
+      out[name.slice(HEADERS.attachmentPrefix.length)] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { ROUTES } from '@ferry/sdk/contract';
+import { FerryError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { endToEnd } from '../protocols/http/headers.js';
+import { buildCall } from './call.js';
+import { sendReply } from './send.js';
+
+interface ProxyParams {
+  service: string;
+  '*': string;
+}
+
+/**
+ * The part of the raw request target after `/v1/proxy/{service}`, kept encoded as the app sent it.
+ * Dot segments (also percent-encoded) and backslashes are refused, so a call never leaves the service's base path.
+ */
+export function upstreamPath(rawUrl: string, service: string): string {
+  const prefix = `/v1/proxy/${rawUrl.slice('/v1/proxy/'.length).split(/[/?]/)[0]}`;
+  let rest = rawUrl.slice(prefix.length);
+  if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
+  const [pathname = '/', query] = splitOnce(rest, '?');
+  for (const segment of pathname.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new FerryError('FERRY_ERR_BAD_REQUEST', `bad percent-encoding in path segment "${segment}"`);
+    }
+    if (decoded === '..' || decoded === '.' || decoded.includes('\\') || /\.\.[/\\]|[/\\]\.\./.test(decoded)) {
+      throw new FerryError('FERRY_ERR_BAD_REQUEST', `path for service "${service}" may not contain dot segments`);
+    }
+  }
+  if (pathname.startsWith('//')) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'path may not start with //');
+  return query === undefined ? pathname : `${pathname}?${query}`;
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** Counts bytes as they stream and fails the body past the limit. */
+function limitBody(body: Readable, limit: number): Readable {
+  let seen = 0;
+  const guard = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`));
+      else done(null, chunk);
+    },
+  });
+  body.on('error', (err) => guard.destroy(err));
+  return body.pipe(guard);
+}
+
+/** `ANY /v1/proxy/{service}/{path}`: HTTP pass-through to a `protocol: http` service, bodies streamed both ways. */
+export function proxyRoute(runtime: () => Runtime, limitBytes: number) {
+  return async function proxyPlugin(app: FastifyInstance): Promise<void> {
+    // The body is not parsed here: it streams to the upstream as it arrives.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, payload, done) => done(null, payload));
+    app.all<{ Params: ProxyParams }>(ROUTES.proxy, async (request, reply) => {
+      const { service } = request.params;
+      const { router, invoke } = runtime();
+      const route = router.get(service);
+      if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
+      if (route.protocol.name !== 'http') throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.protocol.name}; use ${ROUTES.invoke}`);
+      const path = upstreamPath(request.raw.url ?? '/', service);
+      const length = Number(request.headers['content-length']);
+      if (Number.isFinite(length) && length > limitBytes) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
+      const raw = request.body as Readable | undefined;
+      const call = buildCall(request, reply, route, request.method, undefined);
+      call.http = {
+        method: request.method,
+        path,
+        headers: endToEnd(request.headers),
+        ...(raw ? { body: limitBody(raw, limitBytes) } : {}),
+      };
+      return sendReply(reply, await invoke(call));
+    });
+  };
+}

@@ -1,0 +1,86 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { FerryConfig } from './config/schema.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { buildApp } from './server/app.js';
+import { buildAdminApp } from './server/admin.js';
+import type { Readiness } from './server/health.js';
+import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
+import { closeHttpAgent } from './protocols/http/client.js';
+
+export interface SidecarOptions {
+  config: FerryConfig;
+  logger?: Logger;
+  hooks?: RuntimeHooks;
+}
+
+export interface Sidecar {
+  readonly app: FastifyInstance;
+  readonly admin?: FastifyInstance;
+  readonly logger: Logger;
+  readonly state: Readiness;
+  runtime(): Runtime;
+  /** Listens on the configured ports (0 = any); resolves with the bound ports. Readiness follows discovery. */
+  start(): Promise<{ port: number; adminPort?: number }>;
+  /** Swaps in a new config's routes; the old ones are closed once their calls finished. */
+  reload(config: FerryConfig): Promise<void>;
+  /** Stops accepting, answers in-flight requests (bounded by `shutdown.drainTimeoutMs`), closes upstreams. */
+  close(): Promise<void>;
+}
+
+export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
+  const logger = options.logger ?? createLogger(options.config.log.level);
+  const state: Readiness = { ready: false, shuttingDown: false };
+  let current = buildRuntime(options.config, logger, options.hooks);
+  const config = options.config;
+
+  // Routes read the current runtime on each request, so a reload swaps services without a restart.
+  const app = buildApp({ config, logger, runtime: () => current, state });
+  const admin = config.admin.enabled ? buildAdminApp({ logger, state }) : undefined;
+
+  async function waitReady(runtime: Runtime): Promise<void> {
+    try {
+      await runtime.router.ready();
+      if (runtime === current) state.ready = true;
+    } catch (err) {
+      logger.error({ err }, 'discovery failed to answer');
+    }
+  }
+
+  return {
+    app,
+    ...(admin ? { admin } : {}),
+    logger,
+    state,
+    runtime: () => current,
+    async start() {
+      await app.listen({ host: config.listen.host, port: config.listen.port });
+      const port = (app.server.address() as AddressInfo).port;
+      let adminPort: number | undefined;
+      if (admin) {
+        await admin.listen({ host: config.admin.host, port: config.admin.port });
+        adminPort = (admin.server.address() as AddressInfo).port;
+      }
+      logger.info({ port, adminPort, services: Object.keys(config.services) }, 'ferry listening');
+      void waitReady(current);
+      return adminPort === undefined ? { port } : { port, adminPort };
+    },
+    async reload(next) {
+      const previous = current;
+      current = buildRuntime(next, logger, options.hooks);
+      state.ready = false;
+      await waitReady(current);
+      logger.info({ services: Object.keys(next.services) }, 'config reloaded');
+      setTimeout(() => void previous.router.close(), config.shutdown.drainTimeoutMs).unref();
+    },
+    async close() {
+      state.shuttingDown = true;
+      const drain = app.close();
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.drainTimeoutMs).unref());
+      await Promise.race([drain, timer]);
+      await admin?.close();
+      await current.router.close();
+      await closeHttpAgent();
+    },
+  };
+}
