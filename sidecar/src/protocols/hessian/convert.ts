@@ -1,0 +1,544 @@
+/**
+ * JSON ↔ Java values for Hessian 2 (Dubbo's hessian-lite dialect).
+ *
+ * Conventions (JSON side):
+ * - int/short/byte/double/float: JSON numbers (numeric strings are accepted on input).
+ * - long: a JSON number when |v| ≤ 2^53−1, otherwise a string ("9007199254740993"); input accepts both, and
+ *   refuses a JSON number that is not a safe integer (it was already rounded by JSON.parse).
+ * - char: a one-character string. String: a string.
+ * - BigDecimal, BigInteger: decimal strings (numbers accepted on input).
+ * - java.util.Date: ISO-8601 string (`toISOString()`); input also takes epoch milliseconds.
+ * - java.time.LocalDate / LocalTime / LocalDateTime / Instant: ISO strings exactly as Java's `toString()` prints them.
+ * - enums: the constant name. byte[]: base64 (input also takes an array of numbers). null: null.
+ * - POJOs: JSON objects. On input the Java class is the declared type; an object may name its class with a
+ *   `"$class"` key (required for POJOs nested in fields whose type Ferry cannot know, unless the field types are
+ *   given in `options.classes`). `{"$class": "java.lang.Long", "$": 5}` forces a Java type anywhere.
+ *   On output POJOs are plain objects without class names (`options.includeClass` adds `$class`).
+ * - Generic invocation (`options.generic`): POJOs travel as maps and enums as names — the provider's
+ *   `PojoUtils.realize` rebuilds them; results come back as maps carrying Dubbo's own `"class"` key, left as is.
+ * - Java exceptions decode to `{ exceptionClass, message, fields }` (see `exception.ts`).
+ * - Doubles that JSON cannot hold (NaN, ±Infinity) come out as the strings "NaN", "Infinity", "-Infinity".
+ */
+import { HessianError, JavaObject, javaTypeOf, type JavaValue } from './model.js';
+import { parseJavaType, type JavaType } from './java-types.js';
+import {
+  civilFromDays,
+  daysFromCivil,
+  formatInstant,
+  formatLocalDate,
+  formatLocalTime,
+  parseInstant,
+  parseLocalDate,
+  parseLocalDateTime,
+  parseLocalTime,
+} from './time.js';
+import { decodeException, isThrowableObject } from './exception.js';
+
+/** What hessian.js's encoder takes: JS values and `{ $class, $ }` wrappers. */
+export type HessianInput = unknown;
+
+export interface ToJavaOptions {
+  /** Field types of POJO classes (`{ 'com.example.User': { id: 'long', tags: 'java.util.List<java.lang.String>' } }`). */
+  classes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Generic-invocation shapes: POJOs as maps, enums as names. */
+  generic?: boolean;
+  /** Which class names a JSON `$class` may pick (default: any). Declared types are always allowed. */
+  allowClass?: (className: string) => boolean;
+}
+
+export interface FromJavaOptions {
+  classes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Add `$class` to POJOs. */
+  includeClass?: boolean;
+  /** Output nodes budget (refs can make a small input expand): default 1 000 000. */
+  maxNodes?: number;
+}
+
+// ----------------------------------------------------------------------------------- type classification
+
+const INT_RANGES: Record<string, [number, number]> = {
+  int: [-2147483648, 2147483647],
+  'java.lang.Integer': [-2147483648, 2147483647],
+  short: [-32768, 32767],
+  'java.lang.Short': [-32768, 32767],
+  byte: [-128, 127],
+  'java.lang.Byte': [-128, 127],
+};
+const PRIMITIVE_NAMES = new Set(['boolean', 'byte', 'char', 'short', 'int', 'long', 'float', 'double']);
+const LIST_TYPES = new Set([
+  'java.util.List',
+  'java.util.ArrayList',
+  'java.util.LinkedList',
+  'java.util.Collection',
+  'java.lang.Iterable',
+  'java.util.AbstractList',
+  'java.util.Vector',
+]);
+const SET_TYPES: Record<string, string> = {
+  'java.util.Set': 'java.util.HashSet',
+  'java.util.HashSet': 'java.util.HashSet',
+  'java.util.LinkedHashSet': 'java.util.LinkedHashSet',
+  'java.util.SortedSet': 'java.util.TreeSet',
+  'java.util.NavigableSet': 'java.util.TreeSet',
+  'java.util.TreeSet': 'java.util.TreeSet',
+};
+/** Map types: `''` = untyped `H` map (Java's HashMap form), else the concrete class written as a typed map. */
+const MAP_TYPES: Record<string, string> = {
+  'java.util.Map': '',
+  'java.util.HashMap': '',
+  'java.util.AbstractMap': '',
+  'java.util.LinkedHashMap': 'java.util.LinkedHashMap',
+  'java.util.SortedMap': 'java.util.TreeMap',
+  'java.util.NavigableMap': 'java.util.TreeMap',
+  'java.util.TreeMap': 'java.util.TreeMap',
+  'java.util.concurrent.ConcurrentMap': 'java.util.concurrent.ConcurrentHashMap',
+  'java.util.concurrent.ConcurrentHashMap': 'java.util.concurrent.ConcurrentHashMap',
+  'java.util.Hashtable': 'java.util.Hashtable',
+};
+/** Typed map names the hessian.js encoder must write as maps (not as class-def objects). */
+export const ENCODER_MAP_TYPES: Record<string, boolean> = Object.fromEntries(
+  ['java.util.HashMap', 'java.util.Map', ...Object.values(MAP_TYPES).filter(Boolean)].map((n) => [n, true]),
+);
+const UNTYPED = new Set(['java.lang.Object', 'java.io.Serializable', 'java.lang.Comparable', 'java.lang.Number']);
+
+export const HANDLE = {
+  localDate: 'com.alibaba.com.caucho.hessian.io.java8.LocalDateHandle',
+  localTime: 'com.alibaba.com.caucho.hessian.io.java8.LocalTimeHandle',
+  localDateTime: 'com.alibaba.com.caucho.hessian.io.java8.LocalDateTimeHandle',
+  instant: 'com.alibaba.com.caucho.hessian.io.java8.InstantHandle',
+} as const;
+
+const OBJECT_TYPE: JavaType = { name: 'java.lang.Object', args: [] };
+const STRING_TYPE: JavaType = { name: 'java.lang.String', args: [] };
+const typeCache = new Map<string, JavaType>();
+
+function typeOf(t: string | JavaType | undefined): JavaType {
+  if (t === undefined) return OBJECT_TYPE;
+  if (typeof t !== 'string') return t;
+  let parsed = typeCache.get(t);
+  if (!parsed) {
+    parsed = parseJavaType(t);
+    if (typeCache.size < 10_000) typeCache.set(t, parsed);
+  }
+  return parsed;
+}
+
+/** Array type name as hessian-lite writes it: `[int`, `[string`, `[object`, `[date`, `[com.example.User`, `[[int`. */
+export function hessianArrayType(component: JavaType): string {
+  if (component.component) return `[${hessianArrayType(component.component)}`;
+  switch (component.name) {
+    case 'java.lang.String':
+      return '[string';
+    case 'java.lang.Object':
+      return '[object';
+    case 'java.util.Date':
+      return '[date';
+    default:
+      return `[${component.name}`;
+  }
+}
+
+// ----------------------------------------------------------------------------------- JSON → Java
+
+/**
+ * Converts a JSON value into what hessian.js writes as the declared Java type `javaType`
+ * (a name like `java.util.List<com.example.User>` or a parsed JavaType; default `java.lang.Object`).
+ * Throws `HessianError` (kind `type`) with the JSON path when the value does not fit.
+ */
+export function toJava(json: unknown, javaType?: string | JavaType, options: ToJavaOptions = {}, path = '$'): HessianInput {
+  return new ToJava(options).convert(json, typeOf(javaType), path, 0);
+}
+
+const MAX_DEPTH = 128;
+
+class ToJava {
+  constructor(private readonly o: ToJavaOptions) {}
+
+  fail(path: string, what: string, v: unknown): never {
+    const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+    throw new HessianError(`${path}: expected ${what}, got ${shown}`, 'type');
+  }
+
+  convert(v: unknown, t: JavaType, path: string, depth: number): HessianInput {
+    if (depth > MAX_DEPTH) throw new HessianError(`${path}: nested deeper than ${MAX_DEPTH}`, 'type');
+    if (v === undefined) v = null;
+    // explicit override: {"$class": "...", "$": value}
+    if (isPlainObject(v) && typeof v.$class === 'string' && '$' in v && Object.keys(v).length === 2) {
+      if (this.o.allowClass && !this.o.allowClass(v.$class) && v.$class !== t.name) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
+      return this.convert(v.$, typeOf(v.$class), path, depth + 1);
+    }
+    if (v === null) {
+      if (!t.component && PRIMITIVE_NAMES.has(t.name)) this.fail(path, `a ${t.name} (primitives cannot be null)`, v);
+      return null;
+    }
+    if (t.component) return this.array(v, t, path, depth);
+    const name = t.name;
+    const range = INT_RANGES[name];
+    if (range) return { $class: 'int', $: this.integer(v, range, path, name) };
+    switch (name) {
+      case 'boolean':
+      case 'java.lang.Boolean':
+        if (typeof v === 'boolean') return v;
+        if (v === 'true' || v === 'false') return v === 'true';
+        return this.fail(path, 'a boolean', v);
+      case 'long':
+      case 'java.lang.Long':
+        return { $class: 'long', $: this.long(v, path) };
+      case 'double':
+      case 'java.lang.Double':
+      case 'float':
+      case 'java.lang.Float':
+        return { $class: 'double', $: this.double(v, path, name) };
+      case 'char':
+      case 'java.lang.Character':
+        if (typeof v === 'string' && v.length === 1) return { $class: 'char', $: v };
+        return this.fail(path, 'a one-character string', v);
+      case 'java.lang.String':
+      case 'java.lang.CharSequence':
+        if (typeof v === 'string') return v;
+        return this.fail(path, 'a string', v);
+      case 'java.math.BigDecimal':
+        return { $class: 'java.math.BigDecimal', $: { value: this.decimal(v, path) } };
+      case 'java.math.BigInteger':
+        return bigIntegerObject(this.bigint(v, path));
+      case 'java.util.Date':
+        return this.date(v, path);
+      case 'java.time.LocalDate':
+        if (typeof v !== 'string') this.fail(path, 'an ISO date string', v);
+        return localDateHandle(parseLocalDate(v));
+      case 'java.time.LocalTime':
+        if (typeof v !== 'string') this.fail(path, 'an ISO time string', v);
+        return localTimeHandle(parseLocalTime(v));
+      case 'java.time.LocalDateTime': {
+        if (typeof v !== 'string') this.fail(path, 'an ISO date-time string', v);
+        const { date, time } = parseLocalDateTime(v);
+        return { $class: HANDLE.localDateTime, $: { date: localDateHandle(date), time: localTimeHandle(time) } };
+      }
+      case 'java.time.Instant': {
+        if (typeof v !== 'string') this.fail(path, 'an ISO instant string', v);
+        const { seconds, nanos } = parseInstant(v);
+        return { $class: HANDLE.instant, $: { seconds: { $class: 'long', $: seconds.toString() }, nanos: { $class: 'int', $: nanos } } };
+      }
+    }
+    if (UNTYPED.has(name)) return this.untyped(v, path, depth);
+    if (LIST_TYPES.has(name)) {
+      if (!Array.isArray(v)) this.fail(path, `a JSON array for ${name}`, v);
+      const et = t.args[0] ?? OBJECT_TYPE;
+      return v.map((e, i) => this.convert(e, et, `${path}[${i}]`, depth + 1));
+    }
+    const setType = SET_TYPES[name];
+    if (setType) {
+      if (!Array.isArray(v)) this.fail(path, `a JSON array for ${name}`, v);
+      const et = t.args[0] ?? OBJECT_TYPE;
+      return { $class: setType, $: v.map((e, i) => this.convert(e, et, `${path}[${i}]`, depth + 1)) };
+    }
+    const mapType = MAP_TYPES[name];
+    if (mapType !== undefined) return this.map(v, t.args[0] ?? STRING_TYPE, t.args[1] ?? OBJECT_TYPE, mapType, path, depth);
+    // a class: enum (string) or POJO (object)
+    if (typeof v === 'string') return this.o.generic ? v : { $class: name, $: { name: v } };
+    if (isPlainObject(v)) return this.pojo(v, name, path, depth);
+    return this.fail(path, `an object (or enum name) for ${name}`, v);
+  }
+
+  integer(v: unknown, [min, max]: [number, number], path: string, name: string): number {
+    const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) this.fail(path, `an integer in [${min}, ${max}] for ${name}`, v);
+    return n;
+  }
+
+  long(v: unknown, path: string): number | string {
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v)) this.fail(path, 'a long: integers beyond 2^53 must be sent as strings', v);
+      return v;
+    }
+    if (typeof v === 'bigint') v = v.toString();
+    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v.trim())) {
+      const b = BigInt(v.trim());
+      if (b >= -(2n ** 63n) && b < 2n ** 63n) return Number.isSafeInteger(Number(b)) ? Number(b) : b.toString();
+    }
+    return this.fail(path, 'a long (number or decimal string)', v);
+  }
+
+  double(v: unknown, path: string, name: string): number {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string') {
+      const s = v.trim();
+      if (s === 'NaN') return NaN;
+      if (s === 'Infinity' || s === '+Infinity') return Infinity;
+      if (s === '-Infinity') return -Infinity;
+      if (s !== '' && Number.isFinite(Number(s))) return Number(s);
+    }
+    return this.fail(path, `a number for ${name}`, v);
+  }
+
+  decimal(v: unknown, path: string): string {
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim())) return v.trim();
+    return this.fail(path, 'a decimal (string or number) for java.math.BigDecimal', v);
+  }
+
+  bigint(v: unknown, path: string): bigint {
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+    if (typeof v === 'string' && /^[+-]?\d+$/.test(v.trim())) return BigInt(v.trim());
+    return this.fail(path, 'an integer (string, or number within 2^53) for java.math.BigInteger', v);
+  }
+
+  date(v: unknown, path: string): Date {
+    let d: Date | undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) d = new Date(v);
+    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) d = new Date(v);
+    if (!d || Number.isNaN(d.getTime())) return this.fail(path, 'an ISO date-time string or epoch milliseconds for java.util.Date', v);
+    return d;
+  }
+
+  array(v: unknown, t: JavaType, path: string, depth: number): HessianInput {
+    const c = t.component!;
+    if (!c.component && c.name === 'byte') {
+      if (typeof v === 'string') {
+        if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) this.fail(path, 'base64 for byte[]', v);
+        return Buffer.from(v, 'base64');
+      }
+      if (Array.isArray(v)) return Buffer.from(v.map((e, i) => this.integer(e, [-128, 255], `${path}[${i}]`, 'byte') & 0xff));
+      return this.fail(path, 'base64 for byte[]', v);
+    }
+    if (!c.component && c.name === 'char') {
+      if (typeof v === 'string') return { $class: 'char[]', $: v };
+      return this.fail(path, 'a string for char[]', v);
+    }
+    if (!Array.isArray(v)) return this.fail(path, `a JSON array for ${c.name}[]`, v);
+    return { $class: hessianArrayType(c), $: v.map((e, i) => this.convert(e, c, `${path}[${i}]`, depth + 1)) };
+  }
+
+  map(v: unknown, kt: JavaType, vt: JavaType, wireType: string, path: string, depth: number): HessianInput {
+    if (!isPlainObject(v)) return this.fail(path, 'a JSON object for a map', v);
+    const m = new Map<unknown, unknown>();
+    for (const [k, val] of Object.entries(v)) {
+      const key = kt.name === 'java.lang.String' || UNTYPED.has(kt.name) ? k : this.convert(k, kt, `${path}.<key ${k}>`, depth + 1);
+      m.set(key, this.convert(val, vt, `${path}.${k}`, depth + 1));
+    }
+    return { $class: wireType || 'java.util.HashMap', $: m };
+  }
+
+  pojo(v: Record<string, unknown>, declared: string, path: string, depth: number): HessianInput {
+    let cls = declared;
+    if (typeof v.$class === 'string' && v.$class !== declared) {
+      if (this.o.allowClass && !this.o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
+      cls = v.$class;
+    }
+    const fieldTypes = this.o.classes?.[cls];
+    if (this.o.generic) {
+      const m = new Map<unknown, unknown>();
+      for (const [k, val] of Object.entries(v)) {
+        if (k === '$class') continue;
+        m.set(k, this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1));
+      }
+      if (typeof v.$class === 'string') m.set('class', cls);
+      return { $class: 'java.util.HashMap', $: m };
+    }
+    const fields: Record<string, unknown> = {};
+    if (fieldTypes) for (const k of Object.keys(fieldTypes)) fields[k] = null;
+    for (const [k, val] of Object.entries(v)) {
+      if (k === '$class') continue;
+      if (k === '__proto__') throw new HessianError(`${path}: key "__proto__" refused`, 'type');
+      fields[k] = this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1);
+    }
+    return { $class: cls, $: fields };
+  }
+
+  /** Best effort for `Object`: the JSON shape picks the Java type. */
+  untyped(v: unknown, path: string, depth: number): HessianInput {
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return v;
+      case 'bigint':
+        return { $class: 'long', $: v.toString() };
+      case 'number':
+        if (Number.isInteger(v)) {
+          if (v >= -2147483648 && v <= 2147483647) return { $class: 'int', $: v };
+          if (Number.isSafeInteger(v)) return { $class: 'long', $: v };
+        }
+        return { $class: 'double', $: v };
+    }
+    if (Array.isArray(v)) return v.map((e, i) => this.convert(e, OBJECT_TYPE, `${path}[${i}]`, depth + 1));
+    if (isPlainObject(v)) {
+      if (typeof v.$class === 'string') {
+        if (this.o.allowClass && !this.o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
+        return this.convert(v, typeOf(v.$class), path, depth + 1);
+      }
+      return this.map(v, STRING_TYPE, OBJECT_TYPE, '', path, depth);
+    }
+    return this.fail(path, 'a JSON value', v);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+function localDateHandle(d: { year: number; month: number; day: number }): HessianInput {
+  return { $class: HANDLE.localDate, $: { year: { $class: 'int', $: d.year }, month: { $class: 'int', $: d.month }, day: { $class: 'int', $: d.day } } };
+}
+
+function localTimeHandle(t: { hour: number; minute: number; second: number; nano: number }): HessianInput {
+  return {
+    $class: HANDLE.localTime,
+    $: { hour: { $class: 'int', $: t.hour }, minute: { $class: 'int', $: t.minute }, second: { $class: 'int', $: t.second }, nano: { $class: 'int', $: t.nano } },
+  };
+}
+
+/** `java.math.BigInteger` as hessian-lite's field serializer writes it: `signum` and big-endian 32-bit `mag` words. */
+function bigIntegerObject(b: bigint): HessianInput {
+  const signum = b === 0n ? 0 : b < 0n ? -1 : 1;
+  let abs = b < 0n ? -b : b;
+  const mag: number[] = [];
+  while (abs > 0n) {
+    mag.unshift(Number(abs & 0xffffffffn) | 0);
+    abs >>= 32n;
+  }
+  return { $class: 'java.math.BigInteger', $: { signum: { $class: 'int', $: signum }, mag: { $class: '[int', $: mag.map((w) => ({ $class: 'int', $: w })) } } };
+}
+
+// ----------------------------------------------------------------------------------- Java → JSON
+
+/**
+ * Converts a decoded value (from `HessianDecoder`) into JSON, guided by the declared Java type when known.
+ * Throws `HessianError` on cycles or when the output would exceed `maxNodes`.
+ */
+export function fromJava(value: JavaValue | unknown, javaType?: string | JavaType, options: FromJavaOptions = {}): unknown {
+  return new FromJava(options).convert(value, javaType === undefined ? undefined : typeOf(javaType));
+}
+
+class FromJava {
+  private nodes = 0;
+  private readonly stack = new Set<object>();
+  private readonly max: number;
+  constructor(private readonly o: FromJavaOptions) {
+    this.max = o.maxNodes ?? 1_000_000;
+  }
+
+  convert(v: unknown, t: JavaType | undefined): unknown {
+    if (++this.nodes > this.max) throw new HessianError(`result larger than ${this.max} nodes`, 'limit');
+    if (v === null || v === undefined) return null;
+    switch (typeof v) {
+      case 'boolean':
+      case 'string':
+        return v;
+      case 'bigint':
+        return v.toString();
+      case 'number':
+        if (!Number.isFinite(v)) return String(v);
+        if (t && (t.name === 'float' || t.name === 'java.lang.Float')) return shortestFloat(v);
+        if (t && (t.name === 'char' || t.name === 'java.lang.Character')) return String.fromCharCode(v);
+        return v;
+    }
+    if (v instanceof Date) return v.toISOString();
+    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    if (this.stack.has(v as object)) throw new HessianError('cyclic value cannot become JSON', 'limit');
+    this.stack.add(v as object);
+    try {
+      if (Array.isArray(v)) {
+        const et = t?.component ?? t?.args[0];
+        return v.map((e) => this.convert(e, et));
+      }
+      if (v instanceof Map) {
+        const vt = t?.args[1];
+        const out: Record<string, unknown> = Object.create(null);
+        for (const [k, val] of v) {
+          const key = this.key(k);
+          if (key === '__proto__') throw new HessianError('map key "__proto__" refused', 'forbidden');
+          out[key] = this.convert(val, vt);
+        }
+        return out;
+      }
+      if (v instanceof JavaObject) return this.object(v, t);
+      throw new HessianError('not a decoded Hessian value', 'type');
+    } finally {
+      this.stack.delete(v as object);
+    }
+  }
+
+  key(k: unknown): string {
+    if (typeof k === 'string') return k;
+    if (typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return String(k);
+    if (k === null || k === undefined) return 'null';
+    const c = this.convert(k, undefined);
+    return typeof c === 'string' ? c : JSON.stringify(c);
+  }
+
+  object(o: JavaObject, t: JavaType | undefined): unknown {
+    const f = o.fields;
+    switch (o.className) {
+      case 'java.math.BigDecimal':
+        return typeof f.value === 'string' ? f.value : null;
+      case 'java.math.BigInteger':
+        return bigIntegerFromFields(f);
+      case HANDLE.localDate:
+        return formatLocalDate(num(f.year), num(f.month), num(f.day));
+      case HANDLE.localTime:
+        return formatLocalTime(num(f.hour), num(f.minute), num(f.second), num(f.nano));
+      case HANDLE.localDateTime: {
+        const d = this.convert(f.date, undefined);
+        const tm = this.convert(f.time, undefined);
+        return d === null || tm === null ? null : `${String(d)}T${String(tm)}`;
+      }
+      case HANDLE.instant:
+        return formatInstant(typeof f.seconds === 'bigint' ? f.seconds : BigInt(num(f.seconds)), num(f.nanos));
+      // hessian-lite's optional "bit encoding" (-Dcom.caucho.hessian.io.java.time.serializer.useBitEncoding=true)
+      case 'java.time.LocalDate':
+        if (typeof f.epochDay === 'number') {
+          const c = civilFromDays(f.epochDay);
+          return formatLocalDate(c.year, c.month, c.day);
+        }
+        break;
+      case 'java.time.LocalDateTime':
+        if (typeof f.date === 'number' && (typeof f.time === 'number' || typeof f.time === 'bigint')) {
+          const c = civilFromDays(f.date);
+          const nod = BigInt(f.time);
+          const secs = Number(nod / 1_000_000_000n);
+          return `${formatLocalDate(c.year, c.month, c.day)}T${formatLocalTime(Math.floor(secs / 3600), Math.floor((secs % 3600) / 60), secs % 60, Number(nod % 1_000_000_000n))}`;
+        }
+        break;
+    }
+    if (isThrowableObject(o)) return decodeException(o, (x) => this.convert(x, undefined));
+    const keys = Object.keys(f);
+    // enums: hessian-lite writes a one-field object {name}; a POJO with a single String `name` field looks the same
+    if (keys.length === 1 && keys[0] === 'name' && typeof f.name === 'string') return f.name;
+    const fieldTypes = this.o.classes?.[o.className] ?? (t && this.o.classes?.[t.name]);
+    const out: Record<string, unknown> = Object.create(null);
+    if (this.o.includeClass) out.$class = o.className;
+    for (const k of keys) out[k] = this.convert(f[k], fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : undefined);
+    return out;
+  }
+}
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return 0;
+}
+
+function bigIntegerFromFields(f: Record<string, unknown>): string | null {
+  const signum = num(f.signum);
+  const mag = f.mag;
+  if (!Array.isArray(mag)) return null;
+  let b = 0n;
+  for (const w of mag) b = (b << 32n) | BigInt(num(w) >>> 0);
+  return (signum < 0 ? -b : b).toString();
+}
+
+/** The shortest decimal that reads back as the same 32-bit float (what Java's `Float.toString` shows). */
+function shortestFloat(v: number): number {
+  const f = Math.fround(v);
+  for (let p = 1; p <= 9; p++) {
+    const c = Number(f.toPrecision(p));
+    if (Math.fround(c) === f) return c;
+  }
+  return f;
+}
+
+/** Days-from-civil is exported for tests of the time helpers. */
+export { daysFromCivil };

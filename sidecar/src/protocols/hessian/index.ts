@@ -1,0 +1,94 @@
+/**
+ * Hessian 2 for Ferry: a bounded decoder (`HessianDecoder`), hessian.js for encoding (`encodeHessian`),
+ * JSON ↔ Java conversion by declared Java type (`toJava`, `fromJava`) and exceptions.
+ * See `convert.ts` for the JSON conventions.
+ */
+import hessian from 'hessian.js';
+import { ENCODER_MAP_TYPES, type HessianInput } from './convert.js';
+import { HessianError } from './model.js';
+
+export * from './model.js';
+export * from './decoder.js';
+export * from './java-types.js';
+export { toJava, fromJava, hessianArrayType, HANDLE, type ToJavaOptions, type FromJavaOptions, type HessianInput } from './convert.js';
+export { decodeException, encodeException, isThrowableObject, type JavaException } from './exception.js';
+export { formatInstant, formatLocalDate, formatLocalTime, parseInstant, parseLocalDate, parseLocalDateTime, parseLocalTime } from './time.js';
+
+/** Names hessian.js writes with dedicated serializers (not class-def objects). */
+const SCALAR_CLASSES = new Set([
+  'boolean', 'java.lang.Boolean', 'bool', 'double', 'java.lang.Double', 'float', 'java.lang.Float', 'long', 'java.lang.Long',
+  'short', 'java.lang.Short', 'int', 'java.lang.Integer', 'byte', 'java.lang.Byte', 'java.lang.String', 'String', 'string',
+  'char', 'char[]', 'java.lang.Character', 'java.util.Date', 'java.lang.Object',
+]);
+
+/**
+ * Writes values one after the other into one Hessian 2 stream (shared class definitions and refs, as Java's
+ * Hessian2Output does for a Dubbo body). Input is `toJava` output (or any hessian.js value).
+ *
+ * Before writing, every class's instances are given the same field list (the union, in first-seen order,
+ * missing fields null): hessian.js fixes a class's fields from its first instance and would silently drop
+ * fields of later instances otherwise (hessian.js#120/#130).
+ */
+export function encodeHessian(values: readonly HessianInput[]): Buffer {
+  normalizeClassFields(values);
+  const encoder = new hessian.EncoderV2({ size: 1024, mapTypes: ENCODER_MAP_TYPES });
+  try {
+    for (const v of values) encoder.write(v);
+  } catch (err) {
+    throw new HessianError(`cannot encode: ${(err as Error).message}`, 'type');
+  }
+  return Buffer.from(encoder.get());
+}
+
+function isClassObject(v: unknown): v is { $class: string; $: Record<string, unknown> } {
+  if (v === null || typeof v !== 'object') return false;
+  const o = v as { $class?: unknown; $?: unknown };
+  return (
+    typeof o.$class === 'string' &&
+    !SCALAR_CLASSES.has(o.$class) &&
+    !ENCODER_MAP_TYPES[o.$class] &&
+    !o.$class.startsWith('[') &&
+    o.$ !== null &&
+    typeof o.$ === 'object' &&
+    !Array.isArray(o.$) &&
+    !(o.$ instanceof Map)
+  );
+}
+
+function normalizeClassFields(values: readonly HessianInput[]): void {
+  const fieldsOf = new Map<string, string[]>();
+  const instances: { $class: string; $: Record<string, unknown> }[] = [];
+  const seen = new Set<object>();
+  const walk = (v: unknown) => {
+    if (v === null || typeof v !== 'object' || seen.has(v) || Buffer.isBuffer(v) || v instanceof Date) return;
+    seen.add(v);
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        walk(k);
+        walk(x);
+      }
+      return;
+    }
+    if (isClassObject(v)) {
+      instances.push(v);
+      const known = fieldsOf.get(v.$class);
+      if (!known) fieldsOf.set(v.$class, Object.keys(v.$));
+      else for (const k of Object.keys(v.$)) if (!known.includes(k)) known.push(k);
+      Object.values(v.$).forEach(walk);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if ('$' in o && typeof o.$class === 'string') walk(o.$);
+    else Object.values(o).forEach(walk);
+  };
+  values.forEach(walk);
+  for (const inst of instances) {
+    const fields = fieldsOf.get(inst.$class)!;
+    const keys = Object.keys(inst.$);
+    if (keys.length === fields.length && keys.every((k, i) => k === fields[i])) continue;
+    const $: Record<string, unknown> = {};
+    for (const f of fields) $[f] = f in inst.$ ? inst.$[f] : null;
+    inst.$ = $;
+  }
+}
