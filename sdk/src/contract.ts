@@ -120,6 +120,10 @@ export const ERRORS = {
   FERRY_ERR_GRPC_UNAVAILABLE: { statusCode: 503, retryable: true, message: 'gRPC unavailable' },
   FERRY_ERR_GRPC_DATA_LOSS: { statusCode: 500, retryable: false, message: 'gRPC data loss' },
   FERRY_ERR_GRPC_UNAUTHENTICATED: { statusCode: 401, retryable: false, message: 'gRPC unauthenticated' },
+  // --- raised by the SDK itself
+  /** An HTTP upstream answered an invoke with a non-2xx status; the SDK error's `statusCode` is the upstream's. */
+  FERRY_ERR_UPSTREAM_HTTP_STATUS: { statusCode: 502, retryable: false, message: 'HTTP upstream answered with an error status' },
+  FERRY_ERR_SIDECAR_UNREACHABLE: { statusCode: 503, retryable: true, message: 'The Ferry sidecar cannot be reached' },
   // --- Ferry itself
   FERRY_ERR_INTERNAL: { statusCode: 500, retryable: false, message: 'Internal Ferry error' },
 } as const satisfies Record<string, ErrorSpec>;

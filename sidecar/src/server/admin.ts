@@ -11,7 +11,8 @@ export interface AdminDeps {
 
 /** The platform's port: health probes and metrics, never the app's calls. */
 export function buildAdminApp(deps: AdminDeps): FastifyInstance {
-  const admin = Fastify({ loggerInstance: deps.logger.child({ port: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // Probes and scrapes are frequent: log only what goes wrong.
+  const admin = Fastify({ loggerInstance: deps.logger.child({ port: 'admin' }, { level: 'warn' }) as FastifyBaseLogger });
   installErrorHandling(admin);
   admin.register(healthRoutes(deps.state));
   for (const plugin of deps.plugins ?? []) admin.register(plugin);

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, ConfigError } from '../../src/config/load.js';
+import { envOverrides } from '../../src/config/env.js';
+import { DEFAULT_PORT } from '@ferry/sdk/contract';
+
+function issuesOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(yaml, 'test.yaml', env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  return [];
+}
+
+test('an empty config gets every default', () => {
+  const config = parseConfig('', 'empty');
+  assert.equal(config.listen.host, '127.0.0.1');
+  assert.equal(config.listen.port, DEFAULT_PORT);
+  assert.equal(config.defaults.timeoutMs, 3000);
+  assert.equal(config.defaults.retries, 2);
+  assert.equal(config.limits.bodyBytes, 4 * 1024 * 1024);
+  assert.deepEqual(config.services, {});
+  assert.equal(config.tracing.enabled, false);
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.listen));
+});
+
+test('a bad config is refused with messages that name the path', () => {
+  const issues = issuesOf(`
+services:
+  orders:
+    protocol: http
+    endpoints: ["not a url", "http://ok:80"]
+    timeoutMs: -5
+  pay:
+    protocol: carrier-pigeon
+  users:
+    protocol: dubbo
+    registry: nowhere
+    interface: com.example.UserService
+listen: { port: 99999, colour: blue }
+`);
+  assert.ok(issues.includes('services.orders.endpoints[0]: not a URL'), issues.join('\n'));
+  assert.ok(issues.includes('services.orders.timeoutMs: must be >= 1, got -5'), issues.join('\n'));
+  assert.ok(issues.some((i) => i.startsWith('services.pay.protocol: expected one of http, dubbo, jsonrpc, grpc')), issues.join('\n'));
+  assert.ok(issues.includes('listen.port: must be <= 65535, got 99999'), issues.join('\n'));
+  assert.ok(issues.some((i) => i.startsWith('listen.colour: unknown option')), issues.join('\n'));
+});
+
+test('cross-references are checked once the sections are valid', () => {
+  const issues = issuesOf(`
+services:
+  users: { protocol: dubbo, registry: nowhere, interface: com.example.UserService }
+`);
+  assert.deepEqual(issues, ['services.users.registry: no registry named "nowhere" (known: none)']);
+});
+
+test('protocol-specific requirements', () => {
+  assert.ok(issuesOf('services: { a: { protocol: http } }').includes('services.a.endpoints: required for protocol http'));
+  assert.ok(issuesOf('services: { g: { protocol: grpc, endpoints: ["h:1"] } }').includes('services.g.proto: required for protocol grpc'));
+  assert.ok(issuesOf('services: { d: { protocol: dubbo, endpoints: ["h:1"] } }').includes('services.d.interface: required for protocol dubbo'));
+  assert.ok(issuesOf('services: { d: { protocol: dubbo, endpoints: ["nohost"], interface: x.Y } }').includes('services.d.endpoints[0]: not host:port'));
+});
+
+test('YAML syntax errors are reported, not thrown raw', () => {
+  const issues = issuesOf('services: [unclosed');
+  assert.equal(issues.length, 1);
+  assert.match(issues[0]!, /not valid YAML/);
+});
+
+test('file → FERRY_* env → flags, later wins', () => {
+  const yaml = 'listen: { port: 1000 }\nservices: { a: { protocol: http, endpoints: ["http://x:1"], timeoutMs: 100 } }';
+  const env = { FERRY_LISTEN__PORT: '2000', FERRY_SERVICES__A__TIMEOUT_MS: '250', FERRY_LOG__LEVEL: 'debug' };
+  const fromEnv = parseConfig(yaml, 't', env);
+  assert.equal(fromEnv.listen.port, 2000);
+  assert.equal(fromEnv.services.a!.timeoutMs, 250);
+  assert.equal(fromEnv.log.level, 'debug');
+  const fromFlags = parseConfig(yaml, 't', env, { listen: { port: '3000' } });
+  assert.equal(fromFlags.listen.port, 3000);
+  assert.equal(fromFlags.services.a!.name, 'a');
+});
+
+test('env names map to config paths', () => {
+  assert.deepEqual(envOverrides({ FERRY_ADMIN__PORT: '1', FERRY_PROPAGATION__HEADERS: 'a,b', OTHER: 'x', FERRY_CONFIG: 'f.yaml' }), {
+    admin: { port: '1' },
+    propagation: { headers: 'a,b' },
+  });
+  assert.deepEqual(parseConfig('', 't', { FERRY_PROPAGATION__HEADERS: 'authorization, x-b-*' }).propagation.headers, ['authorization', 'x-b-*']);
+});
+
+test('bad env values are refused with the same path messages', () => {
+  assert.ok(issuesOf('', { FERRY_LISTEN__PORT: 'eighty' }).includes('listen.port: expected a number, got string "eighty"'));
+});

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compose } from '../../src/pipeline/compose.js';
+import { retryInterceptor } from '../../src/pipeline/retry.js';
+import { balanceInterceptor } from '../../src/pipeline/balance.js';
+import { Breakers } from '../../src/pipeline/breaker.js';
+import { FerryError } from '../../src/errors.js';
+import type { Call, Interceptor } from '../../src/pipeline/types.js';
+import type { Endpoint } from '../../src/discovery/types.js';
+import { createRoundRobinBalancer } from '../../src/routing/balancers/round-robin.js';
+import { createRandomBalancer } from '../../src/routing/balancers/random.js';
+import type { ServiceRoute } from '../../src/routing/router.js';
+
+const ep = (id: string, weight = 100): Endpoint => ({ id, address: id, host: id, port: 1, weight, params: {} });
+
+function fakeCall(route: Partial<ServiceRoute>, overrides: Partial<Call> = {}): Call {
+  return {
+    service: 's',
+    method: 'm',
+    args: [],
+    route: { retries: 2, breakers: new Breakers(), balancer: createRoundRobinBalancer(), ...route } as ServiceRoute,
+    incomingHeaders: {},
+    outgoing: {},
+    deadline: Date.now() + 1000,
+    signal: new AbortController().signal,
+    oneWay: false,
+    requestId: 'r',
+    attempt: 0,
+    ...overrides,
+  };
+}
+
+test('compose runs interceptors outermost first', async () => {
+  const order: string[] = [];
+  const tag = (name: string): Interceptor => (next) => async (call) => {
+    order.push(`>${name}`);
+    const r = await next(call);
+    order.push(`<${name}`);
+    return r;
+  };
+  const invoke = compose([tag('a'), tag('b')], async () => ({ value: 1 }));
+  await invoke(fakeCall({}));
+  assert.deepEqual(order, ['>a', '>b', '<b', '<a']);
+});
+
+test('retry moves a retryable failure to another endpoint and stops at non-retryable ones', async () => {
+  const endpoints = [ep('a'), ep('b')];
+  const seen: string[] = [];
+  const invoke = compose([retryInterceptor, balanceInterceptor], async (call) => {
+    seen.push(call.endpoint!.id);
+    if (call.endpoint!.id === 'a') throw new FerryError('FERRY_ERR_UPSTREAM_CONNECT');
+    return { value: call.endpoint!.id };
+  });
+  const source = { current: () => endpoints, ready: async () => {}, subscribe: () => () => {}, close: async () => {} };
+  for (let i = 0; i < 4; i++) assert.deepEqual(await invoke(fakeCall({ source })), { value: 'b' });
+  assert.ok(seen.filter((s) => s === 'a').length >= 1);
+
+  let calls = 0;
+  const failing = compose([retryInterceptor, balanceInterceptor], async () => {
+    calls++;
+    throw new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION');
+  });
+  await assert.rejects(failing(fakeCall({ source })), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' });
+  assert.equal(calls, 1, 'a business exception is not retried');
+});
+
+test('no endpoint → FERRY_ERR_NO_ENDPOINT', async () => {
+  const source = { current: () => [], ready: async () => {}, subscribe: () => () => {}, close: async () => {} };
+  const invoke = compose([balanceInterceptor], async () => ({ value: 1 }));
+  await assert.rejects(invoke(fakeCall({ source })), { code: 'FERRY_ERR_NO_ENDPOINT' });
+});
+
+test('breakers open after consecutive failures and let one trial through after the open period', () => {
+  const b = new Breakers({ failureThreshold: 3, openMs: 1000 });
+  for (let i = 0; i < 3; i++) b.failure('x', 0);
+  assert.equal(b.allows('x', 500), false);
+  assert.equal(b.allows('x', 1500), true);
+  b.begin('x');
+  assert.equal(b.allows('x', 1600), false, 'only one trial at a time');
+  b.success('x');
+  assert.equal(b.allows('x', 1700), true);
+});
+
+test('round-robin alternates and honours weights; random honours weights', () => {
+  const rr = createRoundRobinBalancer();
+  const list = [ep('a'), ep('b')];
+  const picks = Array.from({ length: 4 }, () => rr.pick(list, {} as Call).id);
+  assert.deepEqual(picks, ['a', 'b', 'a', 'b']);
+  const weighted = [ep('a', 300), ep('b', 100)];
+  const counts = { a: 0, b: 0 } as Record<string, number>;
+  for (let i = 0; i < 400; i++) counts[rr.pick(weighted, {} as Call).id]!++;
+  assert.deepEqual(counts, { a: 300, b: 100 });
+  let seed = 0;
+  const random = createRandomBalancer(() => (seed = (seed + 0.37) % 1));
+  const rc = { a: 0, b: 0 } as Record<string, number>;
+  for (let i = 0; i < 1000; i++) rc[random.pick(weighted, {} as Call).id]!++;
+  assert.ok(rc.a! > 650 && rc.a! < 850, JSON.stringify(rc));
+});
