@@ -11,6 +11,7 @@ import { installErrorHandling } from './errors.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { invokeRoute } from './invoke.js';
 import { proxyRoute } from './proxy.js';
+import { batchRoute } from './batch.js';
 
 export interface AppDeps {
   config: FerryConfig;
@@ -59,6 +60,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes(deps.state));
   app.register(invokeRoute(deps.runtime));
   app.register(proxyRoute(deps.runtime, config.limits.proxyBodyBytes));
+  app.register(batchRoute(deps.runtime, config.limits.batchItems));
   for (const plugin of deps.plugins ?? []) app.register(plugin);
   return app;
 }

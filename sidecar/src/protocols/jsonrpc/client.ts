@@ -1,0 +1,146 @@
+import { Agent } from 'undici';
+import type { Call, Reply } from '../../pipeline/types.js';
+import type { Endpoint } from '../../discovery/types.js';
+import type { ServiceConfig } from '../../config/schema.js';
+import type { ProtocolClient, ProtocolContext } from '../types.js';
+import { FerryError } from '../../errors.js';
+import { httpFailure } from '../http/errors.js';
+import { jsonrpcCarrier, type JsonRpcHeaders } from './carrier.js';
+import { batchAnswers, buildRequest, httpStatusError, nextId, parseAnswer, resultOf, toParams, type BatchItem, type JsonRpcRequest } from './codec.js';
+
+/** What the batch route puts in `call.extra.batch`. */
+export const BATCH_KEY = 'batch';
+
+export function batchOf(call: Call): BatchItem[] | undefined {
+  const batch = call.extra?.[BATCH_KEY];
+  return Array.isArray(batch) ? (batch as BatchItem[]) : undefined;
+}
+
+/**
+ * Where a JSON-RPC endpoint listens. Static endpoints are the configured URLs. Registry endpoints
+ * (`jsonrpc://host:port/com.example.Api?...`) are `http://host:port` + the service's `path`, or the
+ * provider URL's own path, or `/{interface}` (what Dubbo's jsonrpc protocol serves).
+ */
+export function endpointUrl(endpoint: Endpoint, service: ServiceConfig): URL {
+  if (/^https?:\/\//.test(endpoint.address)) return new URL(endpoint.address);
+  const path = service.path ?? endpoint.params.path ?? `/${service.interface ?? ''}`;
+  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  return new URL(`http://${host}:${endpoint.port}${path.startsWith('/') ? path : `/${path}`}`);
+}
+
+/** Reads a body as text, refusing more than `limit` bytes. */
+async function readText(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, limit: number, endpoint: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new FerryError('FERRY_ERR_UPSTREAM_TOO_LARGE', `JSON-RPC answer exceeds ${limit} bytes`, { upstream: { protocol: 'jsonrpc', endpoint } });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `protocol: jsonrpc`: JSON-RPC 2.0 over HTTP POST. A call is one Request with an id Ferry owns; a batch
+ * (from the batch route) is one array; a one-way call is a notification, sent without waiting for it.
+ */
+export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext): ProtocolClient {
+  const answerLimit = ctx.config.limits.proxyBodyBytes;
+  const logger = ctx.logger;
+  // One keep-alive pool per origin for this service, closed with it (a config reload builds a new one).
+  const pool = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
+  const agent = () => pool;
+
+  function headersFor(call: Call): JsonRpcHeaders {
+    const headers: JsonRpcHeaders = {};
+    for (const [key, value] of Object.entries(call.outgoing)) jsonrpcCarrier.set(headers, key, value);
+    headers['content-type'] = 'application/json';
+    headers.accept = 'application/json';
+    headers['x-request-id'] ??= call.requestId;
+    return headers;
+  }
+
+  /** Fire and forget: the app is answered 202 at once; a failure is only logged (the app chose not to wait). */
+  function notify(call: Call, url: URL, body: string): Reply {
+    const remaining = Math.max(1, call.deadline - Date.now());
+    agent()
+      .request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: headersFor(call), body, signal: AbortSignal.timeout(remaining) })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode >= 300) logger.warn({ service: call.service, method: call.method, status: res.statusCode }, 'JSON-RPC notification refused');
+      })
+      .catch((err: unknown) => logger.warn({ service: call.service, method: call.method, err: (err as Error).message }, 'JSON-RPC notification failed'));
+    return { statusCode: 202 };
+  }
+
+  return {
+    async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
+      const url = endpointUrl(endpoint, service);
+      const batch = batchOf(call);
+      let ids: Array<number | undefined> = [];
+      let payload: JsonRpcRequest | JsonRpcRequest[];
+      if (batch) {
+        ids = batch.map((item) => (item.notification || call.oneWay ? undefined : nextId()));
+        payload = batch.map((item, i) => buildRequest(item.method, item.params, ids[i]));
+      } else {
+        const params = toParams(call.args);
+        if (call.oneWay) return notify(call, url, JSON.stringify(buildRequest(call.method, params, undefined)));
+        ids = [nextId()];
+        payload = buildRequest(call.method, params, ids[0]);
+      }
+      const body = JSON.stringify(payload);
+      if (batch && call.oneWay) return notify(call, url, body);
+
+      let text: string;
+      let statusCode: number;
+      try {
+        const res = await agent().request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'POST',
+          headers: headersFor(call),
+          body,
+          signal: call.signal,
+        });
+        statusCode = res.statusCode;
+        text = await readText(res.body, answerLimit, endpoint.id);
+      } catch (err) {
+        throw httpFailure(err, call.signal, endpoint.id, 'jsonrpc');
+      }
+
+      const empty = text.trim() === '';
+      if (batch) {
+        if (empty && statusCode < 300) return { value: batchAnswers(undefined, ids, endpoint.id) };
+        const answer = parseAnswerOr(text, statusCode, endpoint.id);
+        return { value: batchAnswers(answer, ids, endpoint.id) };
+      }
+      if (empty && statusCode < 300) {
+        throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', 'invalid JSON-RPC answer: an empty body answered a call with an id', {
+          upstream: { protocol: 'jsonrpc', status: statusCode, endpoint: endpoint.id },
+        });
+      }
+      const answer = parseAnswerOr(text, statusCode, endpoint.id);
+      try {
+        return { value: resultOf(answer, ids[0]!, endpoint.id) };
+      } catch (err) {
+        // A non-2xx answer that is not a JSON-RPC Response says more through its HTTP status.
+        if (statusCode >= 300 && err instanceof FerryError && err.code === 'FERRY_ERR_UPSTREAM_PROTOCOL') throw httpStatusError(statusCode, endpoint.id, text);
+        throw err;
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** JSON-RPC servers answer errors with 200 or 4xx/5xx alike; a body that is not JSON is judged by the status. */
+function parseAnswerOr(text: string, statusCode: number, endpoint: string): unknown {
+  try {
+    return parseAnswer(text, endpoint);
+  } catch (err) {
+    if (statusCode >= 300) throw httpStatusError(statusCode, endpoint, text);
+    throw err;
+  }
+}
