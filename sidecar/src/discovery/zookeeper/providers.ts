@@ -1,0 +1,258 @@
+/**
+ * Interface-level Dubbo discovery on ZooKeeper: an EndpointSource watching `/{root}/{interface}/providers`,
+ * and ephemeral registrations (consumer and provider nodes) that survive session expiry.
+ */
+import type { RegistryConfig } from '../../config/schema.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Endpoint, EndpointListener, EndpointSource } from '../types.js';
+import { categoryPath, matchesProvider, parseDubboUrl, urlNodePath, formatDubboUrl, type Category, type DubboUrl } from './dubbo-url.js';
+import { sharedSession, ZkError, ZK_NO_NODE, ZK_NODE_EXISTS, type ZooKeeperSession } from './zk-client.js';
+
+export interface ZooKeeperSourceOptions {
+  /** Registry root (default: the registry's `root`, normally `/dubbo`). */
+  root?: string;
+  interface: string;
+  /** Consumer-side version: exact, `*`, or absent (only providers without a version). */
+  version?: string;
+  /** Consumer-side group: exact, `*`, comma list, or absent (only providers without a group). */
+  group?: string;
+  /** Provider URL scheme to keep (default `dubbo`). */
+  protocol?: 'dubbo' | 'jsonrpc' | 'tri';
+  logger?: Logger;
+  /** Use this session instead of the registry's shared one (tests). */
+  session?: ZooKeeperSession;
+}
+
+/** Endpoint of a provider URL: `host:port` (jsonrpc: `http://host:port/path`), weight from `weight` (default 100). */
+export function endpointFromUrl(url: DubboUrl): Endpoint {
+  const hostPort = `${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`;
+  const weight = Number(url.params.weight ?? 100);
+  return {
+    id: hostPort,
+    address: url.protocol === 'jsonrpc' ? `http://${hostPort}/${url.path}` : hostPort,
+    host: url.host,
+    port: url.port,
+    weight: Number.isFinite(weight) && weight >= 0 ? weight : 100,
+    params: { ...url.params },
+  };
+}
+
+/**
+ * Watches the providers of one interface. The list is re-read on every child change (watches re-armed each
+ * time), on every reconnection and new session; while ZooKeeper is unreachable the last good list stays.
+ * A missing providers node counts as an empty answer (and is watched until it appears).
+ */
+export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperSourceOptions): EndpointSource {
+  const session = opts.session ? opts.session.retain() : sharedSession(registry, opts.logger);
+  const root = opts.root ?? registry.root;
+  const path = categoryPath(root, opts.interface, 'providers');
+  const filter = { interface: opts.interface, version: opts.version, group: opts.group, protocols: [opts.protocol ?? 'dubbo'] };
+  const listeners = new Set<EndpointListener>();
+  let endpoints: readonly Endpoint[] = [];
+  let closed = false;
+  let running = false;
+  let again = false;
+  let retry: NodeJS.Timeout | undefined;
+  let resolveReady!: () => void;
+  const readyP = new Promise<void>((r) => (resolveReady = r));
+
+  const publish = (next: Endpoint[]) => {
+    next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const same = next.length === endpoints.length && next.every((e, i) => e.id === endpoints[i]!.id && e.weight === endpoints[i]!.weight && sameParams(e.params, endpoints[i]!.params));
+    resolveReady();
+    if (same) return;
+    endpoints = Object.freeze(next);
+    opts.logger?.info({ interface: opts.interface, endpoints: next.map((e) => e.id) }, 'dubbo providers changed');
+    for (const l of listeners) {
+      try {
+        l(endpoints);
+      } catch (err) {
+        opts.logger?.error({ err }, 'endpoint listener failed');
+      }
+    }
+  };
+
+  const onWatch = () => void refresh();
+
+  const refresh = async (): Promise<void> => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        let children: string[];
+        try {
+          children = await session.getChildren(path, onWatch);
+        } catch (err) {
+          if (err instanceof ZkError && err.code === ZK_NO_NODE) {
+            // no providers dir yet: empty, and watch for its creation
+            await session.exists(path, onWatch).catch(() => undefined);
+            publish([]);
+            continue;
+          }
+          throw err;
+        }
+        const next: Endpoint[] = [];
+        const seen = new Set<string>();
+        for (const child of children) {
+          let url: DubboUrl;
+          try {
+            url = parseDubboUrl(child);
+          } catch {
+            opts.logger?.warn({ child: child.slice(0, 200) }, 'ignoring unparsable provider node');
+            continue;
+          }
+          if (!url.host || !url.port || !matchesProvider(url, filter)) continue;
+          const ep = endpointFromUrl(url);
+          if (seen.has(ep.id)) continue;
+          seen.add(ep.id);
+          next.push(ep);
+        }
+        publish(next);
+      } while (again && !closed);
+    } catch (err) {
+      // ZooKeeper away: keep the last good list; try again on reconnection or after a pause
+      opts.logger?.warn({ err: (err as Error).message, interface: opts.interface }, 'zookeeper read failed, keeping the last provider list');
+      clearTimeout(retry);
+      retry = setTimeout(() => void refresh(), 2000);
+      retry.unref();
+    } finally {
+      running = false;
+    }
+  };
+
+  const onConnected = () => void refresh();
+  session.on('connected', onConnected);
+  if (session.state === 'connected') void refresh();
+
+  return {
+    current: () => endpoints,
+    ready: () => readyP,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(retry);
+      session.off('connected', onConnected);
+      listeners.clear();
+      await session.release();
+    },
+  };
+}
+
+function sameParams(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+// ------------------------------------------------------------------------------ registrations
+
+/** A node Ferry keeps in ZooKeeper for as long as it lives. */
+export interface Registration {
+  readonly path: string;
+  /** Removes the node and stops re-creating it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Keeps an ephemeral node alive across sessions: created now (parents made persistent), and re-created on
+ * every new session. After a session change the old session's node may still exist (expiry is not atomic):
+ * NODE_EXISTS then means delete and create again, so the node belongs to the current session.
+ */
+export async function registerEphemeral(session: ZooKeeperSession, path: string, logger?: Logger): Promise<Registration> {
+  session.retain();
+  let closed = false;
+  const ensure = async (replace: boolean): Promise<void> => {
+    if (closed) return;
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    await session.mkdirp(parent);
+    try {
+      await session.create(path, true);
+    } catch (err) {
+      if (!(err instanceof ZkError && err.code === ZK_NODE_EXISTS)) throw err;
+      if (!replace) return;
+      await session.remove(path);
+      await session.create(path, true);
+    }
+  };
+  const onSession = (generation: number) => {
+    // a later session: whatever exists was created by an older one
+    void ensure(generation > 1).catch((err) => logger?.error({ err: (err as Error).message, path }, 'zookeeper: could not re-register'));
+  };
+  session.on('session', onSession);
+  if (session.state === 'connected') await ensure(true);
+  else await session.waitConnected(10_000).then((ok) => (ok ? ensure(true) : undefined));
+  return {
+    path,
+    async close() {
+      if (closed) return;
+      closed = true;
+      session.off('session', onSession);
+      await session.remove(path).catch(() => undefined);
+      await session.release();
+    },
+  };
+}
+
+export interface UrlRegistrationOptions {
+  root?: string;
+  logger?: Logger;
+  session?: ZooKeeperSession;
+}
+
+async function registerUrl(registry: RegistryConfig, category: Category, url: DubboUrl, opts: UrlRegistrationOptions): Promise<Registration> {
+  const session = opts.session ? opts.session.retain() : sharedSession(registry, opts.logger);
+  try {
+    const iface = url.params.interface ?? url.path;
+    return await registerEphemeral(session, urlNodePath(opts.root ?? registry.root, iface, category, url), opts.logger);
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Publishes a provider URL (`dubbo://ip:port/iface?interface=…&side=provider…`) under `/{root}/{iface}/providers`.
+ * For Java consumers include `serialization=hessian2&prefer.serialization=hessian2`, `methods`, `dubbo=2.0.2`,
+ * `release`, `side=provider`, `timestamp`, `pid`, `application`, and `version`/`group` when set.
+ */
+export function registerProvider(registry: RegistryConfig, url: DubboUrl, opts: UrlRegistrationOptions = {}): Promise<Registration> {
+  return registerUrl(registry, 'providers', url, opts);
+}
+
+/** Publishes `consumer://ip/iface?category=consumers&side=consumer…` under `/{root}/{iface}/consumers`, as Java consumers do. */
+export function registerConsumer(registry: RegistryConfig, url: DubboUrl, opts: UrlRegistrationOptions = {}): Promise<Registration> {
+  return registerUrl(registry, 'consumers', url, opts);
+}
+
+/** Removes a registration (same as `registration.close()`). */
+export function unregister(registration: Registration): Promise<void> {
+  return registration.close();
+}
+
+/** A consumer URL like Java's: `consumer://{ip}/{iface}?application&category=consumers&check=false&dubbo=2.0.2&interface&side=consumer&timestamp…`. */
+export function consumerUrl(args: { ip: string; interface: string; application: string; version?: string; group?: string; methods?: string[]; extra?: Record<string, string> }): DubboUrl {
+  const params: Record<string, string> = {
+    application: args.application,
+    category: 'consumers',
+    check: 'false',
+    dubbo: '2.0.2',
+    interface: args.interface,
+    pid: String(process.pid),
+    side: 'consumer',
+    timestamp: String(Date.now()),
+    ...(args.version ? { version: args.version } : {}),
+    ...(args.group ? { group: args.group } : {}),
+    ...(args.methods?.length ? { methods: args.methods.join(',') } : {}),
+    ...(args.extra ?? {}),
+  };
+  return { protocol: 'consumer', host: args.ip, port: 0, path: args.interface, params };
+}
+
+export { formatDubboUrl };
