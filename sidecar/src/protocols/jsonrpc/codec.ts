@@ -215,6 +215,7 @@ export function batchAnswers(answer: unknown, ids: ReadonlyArray<number | undefi
 export function httpStatusError(statusCode: number, endpoint: string, body: string): FerryError {
   const upstream = { protocol: 'jsonrpc', status: statusCode, endpoint, ...(body ? { data: body.length > 200 ? `${body.slice(0, 200)}…` : body } : {}) };
   if (statusCode === 503 || statusCode === 429) return new FerryError('FERRY_ERR_UPSTREAM_OVERLOADED', `JSON-RPC endpoint answered HTTP ${statusCode}`, { upstream });
+  if (statusCode === 400) return new FerryError('FERRY_ERR_UPSTREAM_BAD_REQUEST', `JSON-RPC endpoint refused the request (HTTP 400)`, { upstream });
   if (statusCode === 404) return new FerryError('FERRY_ERR_UPSTREAM_SERVICE_NOT_FOUND', `no JSON-RPC service at ${endpoint} (HTTP 404)`, { upstream });
   return new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `invalid JSON-RPC answer: HTTP ${statusCode} without a JSON-RPC body`, { upstream });
 }
