@@ -35,12 +35,13 @@ export interface LoadedConfig {
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const source = options.file ?? 'embedded config';
   const text = options.text ?? (options.file ? await readFile(options.file, 'utf8') : '');
-  const config = parseConfig(text, source, options.env ?? {}, options.overrides ?? {});
   const baseDir = options.file ? dirname(resolve(options.file)) : process.cwd();
+  const config = parseConfig(text, source, options.env ?? {}, options.overrides ?? {}, baseDir);
   return { config, baseDir };
 }
 
-export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}, overrides: Record<string, unknown> = {}): FerryConfig {
+/** `baseDir`: where relative paths in the config (gRPC `proto`, `includeDirs`) start; they are made absolute here. */
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}, overrides: Record<string, unknown> = {}, baseDir = process.cwd()): FerryConfig {
   let doc: unknown;
   try {
     doc = text.trim() === '' ? {} : yaml.load(text, { filename: source });
@@ -51,7 +52,11 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const { value, issues } = validate(configSchema, merged);
   const config = value as FerryConfig;
   if (issues.length === 0) {
-    for (const [name, svc] of Object.entries(config.services)) svc.name = name;
+    for (const [name, svc] of Object.entries(config.services)) {
+      svc.name = name;
+      if (svc.proto) svc.proto = svc.proto.map((p) => resolve(baseDir, p));
+      if (svc.includeDirs) svc.includeDirs = svc.includeDirs.map((p) => resolve(baseDir, p));
+    }
     const podIp = env.FERRY_POD_IP ?? env.POD_IP;
     if (config.inbound.dubbo && !config.inbound.dubbo.advertiseHost && podIp) config.inbound.dubbo.advertiseHost = podIp;
     checkReferences(config, issues);
