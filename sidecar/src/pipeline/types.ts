@@ -54,7 +54,7 @@ export interface Reply {
   /** Messages of a server-streaming call, each sent to the app as one NDJSON line as it arrives. */
   stream?: AsyncIterable<unknown>;
   /** A raw HTTP answer (pass-through). */
-  http?: { statusCode: number; headers: Record<string, string | string[]>; body: Readable };
+  http?: { statusCode: number; headers: Record<string, string | string[]>; body: Readable | Buffer };
   /** Headers/attachments/trailers the upstream sent back, for the app. */
   headers?: Record<string, string>;
   /** HTTP status for the app when not 200 (e.g. 202 for one-way calls). */

@@ -6,6 +6,8 @@ import { endToEnd } from './headers.js';
 import { httpCarrier, type HttpHeaders } from './carrier.js';
 import { httpFailure } from './errors.js';
 
+const SMALL_BODY_BYTES = 64 * 1024;
+
 /** One keep-alive connection pool per origin, shared by every HTTP service. */
 let sharedAgent: Agent | undefined;
 function agent(): Agent {
@@ -37,7 +39,10 @@ export function createHttpClient(): ProtocolClient {
           signal: call.signal,
         });
         const out = endToEnd(res.headers as Record<string, string | string[]>);
-        return { http: { statusCode: res.statusCode, headers: out, body: res.body } };
+        // Small answers of known size are read whole: one write to the app instead of a stream pipeline.
+        const length = Number(res.headers['content-length']);
+        const body = length <= SMALL_BODY_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;
+        return { http: { statusCode: res.statusCode, headers: out, body } };
       } catch (err) {
         throw httpFailure(err, call.signal, endpoint.id);
       }

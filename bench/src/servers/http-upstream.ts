@@ -1,0 +1,19 @@
+import { createServer } from 'node:http';
+
+/** The baseline upstream: `GET /hello` and `POST /echo`, JSON, keep-alive. Run as its own process. */
+const port = Number(process.argv[2] ?? 0);
+const hello = JSON.stringify({ hello: 'world' });
+createServer((req, res) => {
+  if (req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(hello) });
+    res.end(hello);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+}).listen(port, '127.0.0.1');
