@@ -7,11 +7,20 @@ import { buildAdminApp } from './server/admin.js';
 import type { Readiness } from './server/health.js';
 import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
 import { closeHttpAgent } from './protocols/http/client.js';
+import { metrics as processMetrics, type FerryMetrics } from './observability/metrics.js';
+import { createTracing, type Tracing, type TracingOptions } from './observability/tracing.js';
+import { metricsInterceptor, retryMetricsHook, tracingInterceptor } from './observability/interceptors.js';
+import { metricsRoute } from './observability/admin-metrics.js';
+import { installServerTracing } from './server/tracing-hooks.js';
 
 export interface SidecarOptions {
   config: FerryConfig;
   logger?: Logger;
   hooks?: RuntimeHooks;
+  /** Replaces the configured span exporter (tests). */
+  tracing?: TracingOptions;
+  /** Defaults to the process-wide registry. */
+  metrics?: FerryMetrics;
 }
 
 export interface Sidecar {
@@ -19,6 +28,7 @@ export interface Sidecar {
   readonly admin?: FastifyInstance;
   readonly logger: Logger;
   readonly state: Readiness;
+  readonly tracing: Tracing;
   runtime(): Runtime;
   /** Listens on the configured ports (0 = any); resolves with the bound ports. Readiness follows discovery. */
   start(): Promise<{ port: number; adminPort?: number }>;
@@ -31,12 +41,19 @@ export interface Sidecar {
 export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const logger = options.logger ?? createLogger(options.config.log.level);
   const state: Readiness = { ready: false, shuttingDown: false };
-  let current = buildRuntime(options.config, logger, options.hooks);
   const config = options.config;
+  // Observability is set up once, from the start-up config (a reload keeps it).
+  const tracing = createTracing(config.tracing, options.tracing);
+  const metrics = options.metrics ?? processMetrics;
+  if (config.metrics.enabled) metrics.enableDefaultMetrics();
+  const hooks = observeHooks(config, tracing, metrics, options.hooks);
+  const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
+  let current = buildRuntime(config, logger, hooks);
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
   const app = buildApp({ config, logger, runtime: () => current, state });
-  const admin = config.admin.enabled ? buildAdminApp({ logger, state }) : undefined;
+  installServerTracing(app, tracing);
+  const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: config.metrics.enabled ? [metricsRoute(metrics)] : [] }) : undefined;
 
   async function waitReady(runtime: Runtime): Promise<void> {
     try {
@@ -52,6 +69,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     ...(admin ? { admin } : {}),
     logger,
     state,
+    tracing,
     runtime: () => current,
     async start() {
       await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -67,7 +85,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
     async reload(next) {
       const previous = current;
-      current = buildRuntime(next, logger, options.hooks);
+      current = buildRuntime(runtimeConfig(next), logger, hooks);
       state.ready = false;
       await waitReady(current);
       logger.info({ services: Object.keys(next.services) }, 'config reloaded');
@@ -81,6 +99,25 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       await admin?.close();
       await current.router.close();
       await closeHttpAgent();
+      await tracing.shutdown();
     },
   };
+}
+
+/** The observe interceptors (metrics → tracing) and the retry counter, ahead of any the caller adds. */
+function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetrics, extra: RuntimeHooks = {}): RuntimeHooks {
+  const observe = [
+    ...(config.metrics.enabled ? [metricsInterceptor(metrics)] : []),
+    ...(tracing.enabled ? [tracingInterceptor(tracing)] : []),
+    ...(extra.observe ?? []),
+  ];
+  const countRetry = config.metrics.enabled ? retryMetricsHook(metrics) : undefined;
+  const onRetry: RuntimeHooks['onRetry'] =
+    countRetry && extra.onRetry
+      ? (call, error) => {
+          countRetry(call, error);
+          extra.onRetry!(call, error);
+        }
+      : (countRetry ?? extra.onRetry);
+  return { ...extra, observe, ...(onRetry ? { onRetry } : {}) };
 }

@@ -1,8 +1,55 @@
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
-import type { Interceptor } from './types.js';
+import type { Call, Interceptor } from './types.js';
+
+/**
+ * The one place that decides which of the app's request headers travel upstream (as HTTP headers, Dubbo
+ * attachments or gRPC metadata), for invoke and pass-through calls alike.
+ *
+ * - The allow-list (`propagation.headers`: exact names and `prefix*` patterns) names what travels; a service
+ *   may replace it (`services.X.propagation.headers`) or trim it (`services.X.propagation.exclude`).
+ * - Trace context headers belong to the tracer when tracing is on (it writes fresh ones per attempt); when it
+ *   is off they pass through unchanged, so the app's own trace still reaches the upstream.
+ * - Connection-level and Ferry control headers never travel, whatever a pattern says.
+ * - Keys the app asked for explicitly (`x-ferry-attach-*`, already in `call.outgoing`) are kept as given.
+ * - Pass-through (`/v1/proxy`) forwards the app's request headers as sent, except the governed ones (any name
+ *   an allow-list or exclude mentions), which travel only where this service's list allows them.
+ */
+
+/** W3C trace context and B3 (single and multi) header names. */
+export const TRACE_CONTEXT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'] as const;
+const TRACE_SET: ReadonlySet<string> = new Set(TRACE_CONTEXT_HEADERS);
+
+export function isTraceHeader(name: string): boolean {
+  return TRACE_SET.has(name.toLowerCase());
+}
+
+/** Never propagated: they describe the app→Ferry request or connection, not the call. */
+const NEVER = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'expect',
+  'http2-settings',
+]);
+
+export function neverPropagated(name: string): boolean {
+  return NEVER.has(name) || name.startsWith('x-ferry-') || name.startsWith(':');
+}
+
+export type HeaderMatcher = (name: string) => boolean;
 
 /** Matches header names against an allow-list of exact names and `prefix*` patterns. */
-export function headerMatcher(patterns: readonly string[]): (name: string) => boolean {
+export function headerMatcher(patterns: readonly string[]): HeaderMatcher {
   const exact = new Set<string>();
   const prefixes: string[] = [];
   for (const p of patterns) {
@@ -10,14 +57,78 @@ export function headerMatcher(patterns: readonly string[]): (name: string) => bo
     if (lower.endsWith('*')) prefixes.push(lower.slice(0, -1));
     else exact.add(lower);
   }
+  if (prefixes.length === 0) return (name) => exact.has(name);
   return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }
 
 /** The allow-list for one service: the global list, replaced or trimmed by the service's override. */
-export function serviceMatcher(config: FerryConfig, service: ServiceConfig): (name: string) => boolean {
+export function serviceMatcher(config: FerryConfig, service: ServiceConfig): HeaderMatcher {
   const base = headerMatcher(service.propagation?.headers ?? config.propagation.headers);
   const excluded = headerMatcher(service.propagation?.exclude ?? []);
   return (name) => base(name) && !excluded(name);
+}
+
+/** Names any allow-list or exclude in the config mentions: pass-through forwards them only where allowed. */
+export function governedMatcher(config: FerryConfig): HeaderMatcher {
+  const patterns = [...config.propagation.headers];
+  for (const svc of Object.values(config.services)) patterns.push(...(svc.propagation?.headers ?? []), ...(svc.propagation?.exclude ?? []));
+  return headerMatcher(patterns);
+}
+
+export interface PropagationOptions {
+  /** `tracer`: the tracing interceptor writes trace headers; `passthrough`: the app's travel as they are. */
+  traceHeaders: 'tracer' | 'passthrough';
+}
+
+function headerValue(name: string, value: string | string[]): string {
+  return Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
+}
+
+/**
+ * The headers of `incoming` that travel, lower-case names, string values. `into` (explicit keys) wins.
+ */
+export function selectHeaders(
+  incoming: Record<string, string | string[] | undefined>,
+  allowed: HeaderMatcher,
+  options: PropagationOptions,
+  into: Record<string, string> = {},
+): Record<string, string> {
+  const out: Record<string, string> = { ...into };
+  for (const [rawName, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if (neverPropagated(name) || Object.prototype.hasOwnProperty.call(into, name)) continue;
+    const trace = TRACE_SET.has(name);
+    if (trace ? options.traceHeaders === 'passthrough' : allowed(name)) out[name] = headerValue(name, value);
+  }
+  return out;
+}
+
+/** Builds (once per service) and applies the propagation policy of one config. */
+export function propagationPolicy(config: FerryConfig) {
+  const options: PropagationOptions = { traceHeaders: config.tracing.enabled ? 'tracer' : 'passthrough' };
+  const governed = governedMatcher(config);
+  const matchers = new Map<string, HeaderMatcher>();
+  const matcherFor = (service: ServiceConfig): HeaderMatcher => {
+    let m = matchers.get(service.name);
+    if (!m) matchers.set(service.name, (m = serviceMatcher(config, service)));
+    return m;
+  };
+  return {
+    options,
+    matcherFor,
+    /** The call with `outgoing` filled and pass-through headers filtered. */
+    apply(call: Call): Call {
+      const allowed = matcherFor(call.route.config);
+      const outgoing = selectHeaders(call.incomingHeaders, allowed, options, call.outgoing);
+      if (!call.http) return { ...call, outgoing };
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(call.http.headers)) {
+        if (TRACE_SET.has(name) ? options.traceHeaders === 'passthrough' : !governed(name) || allowed(name)) headers[name] = value;
+      }
+      return { ...call, outgoing, http: { ...call.http, headers } };
+    },
+  };
 }
 
 /**
@@ -26,20 +137,9 @@ export function serviceMatcher(config: FerryConfig, service: ServiceConfig): (na
  * built once per service, not per call.
  */
 export function propagationInterceptor(config: FerryConfig): Interceptor {
-  const matchers = new Map<string, (name: string) => boolean>();
-  const matcherFor = (service: ServiceConfig) => {
-    let m = matchers.get(service.name);
-    if (!m) matchers.set(service.name, (m = serviceMatcher(config, service)));
-    return m;
-  };
+  const policy = propagationPolicy(config);
   return (next) =>
     function propagate(call) {
-      const allowed = matcherFor(call.route.config);
-      const outgoing: Record<string, string> = { ...call.outgoing };
-      for (const [name, value] of Object.entries(call.incomingHeaders)) {
-        if (value === undefined || !allowed(name)) continue;
-        outgoing[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      return next({ ...call, outgoing });
+      return next(policy.apply(call));
     };
 }

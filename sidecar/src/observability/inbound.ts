@@ -1,0 +1,138 @@
+/**
+ * The inbound side (Ferry as a Dubbo provider, calling the app over HTTP): received attachments (or gRPC
+ * metadata) become the app's request headers through the same allow-list as outbound, and the trace context
+ * they carry becomes the parent of a SERVER span whose context is sent to the app.
+ *
+ *   const inbound = beginInbound({ config, tracing, attachments, service: iface, method, system: 'apache_dubbo' });
+ *   try { await callApp({ headers: inbound.headers }); inbound.end(); } catch (err) { inbound.end(err); throw err; }
+ *
+ * `inbound.context` is the span's context: run the app call inside `context.with(inbound.context, ...)` to
+ * keep log lines correlated. Nothing here throws.
+ */
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_CLIENT_ADDRESS, ATTR_CLIENT_PORT } from '@opentelemetry/semantic-conventions';
+import type { FerryConfig } from '../config/schema.js';
+import { headerMatcher, selectHeaders, type HeaderMatcher } from '../pipeline/propagation.js';
+import type { Carrier } from '../protocols/types.js';
+import { readCarrier } from '../protocols/carrier-util.js';
+import { dubboAttachmentCarrier, isDubboReserved, type DubboAttachments } from '../protocols/dubbo/carrier.js';
+import { toFerryError } from '../errors.js';
+import { ATTR, type Tracing } from './tracing.js';
+
+/** The inbound allow-list: the global `propagation.headers` (services' overrides are outbound only). */
+export function inboundMatcher(config: FerryConfig): HeaderMatcher {
+  return headerMatcher(config.propagation.headers);
+}
+
+/**
+ * Allow-listed attachments as the app's request headers (lower-case names, string values). Dubbo's reserved
+ * keys never become headers. Trace headers pass through only when tracing is off (otherwise the inbound span
+ * writes its own).
+ */
+export function attachmentsToHeaders<C = DubboAttachments>(
+  config: FerryConfig,
+  received: C,
+  carrier: Carrier<C> = dubboAttachmentCarrier as unknown as Carrier<C>,
+  allowed: HeaderMatcher = inboundMatcher(config),
+): Record<string, string> {
+  const all = readCarrier(carrier, received);
+  for (const key of Object.keys(all)) if (isDubboReserved(key)) delete all[key];
+  return selectHeaders(all, allowed, { traceHeaders: config.tracing.enabled ? 'tracer' : 'passthrough' });
+}
+
+/** The trace context carried by received attachments/metadata (W3C or B3, any case). */
+export function extractInboundContext<C = DubboAttachments>(
+  tracing: Tracing,
+  received: C,
+  carrier: Carrier<C> = dubboAttachmentCarrier as unknown as Carrier<C>,
+): Context {
+  try {
+    return tracing.extract(readCarrier(carrier, received), ROOT_CONTEXT);
+  } catch {
+    return ROOT_CONTEXT;
+  }
+}
+
+export interface InboundOptions<C> {
+  config: FerryConfig;
+  tracing: Tracing;
+  /** What the caller sent: Dubbo attachments by default. */
+  attachments: C;
+  carrier?: Carrier<C>;
+  /** The interface / service name and method called. */
+  service: string;
+  method: string;
+  /** `rpc.system`: `apache_dubbo`, `grpc`… */
+  system: string;
+  peer?: { address?: string; port?: number };
+}
+
+export interface Inbound {
+  /** Headers for the HTTP request to the app: allow-listed attachments plus the span's trace context. */
+  headers: Record<string, string>;
+  /** The SERVER span's context (or the extracted one when tracing is off). */
+  context: Context;
+  span?: Span;
+  /** Ends the span; pass the failure when the call failed. */
+  end(error?: unknown): void;
+}
+
+export function beginInbound<C = DubboAttachments>(options: InboundOptions<C>): Inbound {
+  const carrier = options.carrier ?? (dubboAttachmentCarrier as unknown as Carrier<C>);
+  let headers: Record<string, string> = {};
+  try {
+    headers = attachmentsToHeaders(options.config, options.attachments, carrier);
+  } catch {
+    // no headers rather than a failed call
+  }
+  const parent = extractInboundContext(options.tracing, options.attachments, carrier);
+  if (!options.tracing.enabled) return { headers, context: parent, end: () => {} };
+  let span: Span;
+  let ctx: Context;
+  try {
+    span = options.tracing.tracer.startSpan(
+      `${options.service}/${options.method}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [ATTR.rpcSystem]: options.system,
+          [ATTR.rpcService]: options.service,
+          [ATTR.rpcMethod]: options.method,
+          ...(options.peer?.address ? { [ATTR_CLIENT_ADDRESS]: options.peer.address } : {}),
+          ...(options.peer?.port ? { [ATTR_CLIENT_PORT]: options.peer.port } : {}),
+        },
+      },
+      parent,
+    );
+    ctx = trace.setSpan(parent, span);
+    options.tracing.inject(ctx, headers);
+  } catch {
+    return { headers, context: parent, end: () => {} };
+  }
+  let ended = false;
+  return {
+    headers,
+    context: ctx,
+    span,
+    end(error?: unknown) {
+      if (ended) return;
+      ended = true;
+      try {
+        if (error !== undefined) {
+          const e = toFerryError(error);
+          span.setAttribute(ATTR_ERROR_TYPE, e.code);
+          span.recordException(e);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+        }
+        span.end();
+      } catch {
+        // never fail the call
+      }
+    },
+  };
+}
+
+/** Runs `fn` with the inbound span active (log lines carry its ids). */
+export function withInbound<T>(inbound: Inbound, fn: () => T): T {
+  return context.with(inbound.context, fn);
+}

@@ -1,0 +1,196 @@
+/**
+ * Every metric Ferry exports, in one file, on one registry of its own (never prom-client's global one).
+ *
+ * Names follow Prometheus conventions (`ferry_*`, `_total` for counters, `_seconds` for durations). Label
+ * values are bounded: services are configured names, methods are declared names (or the HTTP method for the
+ * pass-through), codes come from Ferry's error table, endpoints come from discovery. No raw path or id is
+ * ever a label value.
+ *
+ * Other modules record through the typed `metrics` object (protocol clients: `upstreamConnections`,
+ * `decodeErrors`; the ZooKeeper module: `setZookeeperState`, `setProviderCount`). Recording never throws.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Call, Reply } from '../pipeline/types.js';
+
+/** Seconds; from sub-millisecond loopback hops to the longest sensible RPC. */
+export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The outcome label of a successful call. */
+export const CODE_OK = 'OK';
+/** The method label when a name is neither declared nor safe to use. */
+export const METHOD_OTHER = '_other';
+/** Distinct method label values kept per service before falling back to `_other`. */
+export const MAX_METHODS_PER_SERVICE = 200;
+
+/** States of a ZooKeeper client, as a state set (one series per state, the current one at 1). */
+export const ZOOKEEPER_STATES = ['connecting', 'connected', 'connected_read_only', 'disconnected', 'expired', 'auth_failed', 'closed'] as const;
+export type ZookeeperState = (typeof ZOOKEEPER_STATES)[number];
+
+function build(registry: Registry) {
+  return {
+    registry,
+    requests: new Counter({
+      name: 'ferry_requests_total',
+      help: 'Outbound calls answered, by protocol, service, method and outcome code (OK, a FERRY_ERR_* code, or HTTP_<status> for pass-through answers of 400 and above).',
+      labelNames: ['protocol', 'service', 'method', 'code'] as const,
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'ferry_request_duration_seconds',
+      help: 'Time from the call entering the pipeline to the answer (headers for streamed answers), all attempts included.',
+      labelNames: ['protocol', 'service', 'method', 'code'] as const,
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
+    upstreamAttempts: new Counter({
+      name: 'ferry_upstream_attempts_total',
+      help: 'Attempts sent to an upstream endpoint (one call makes several when retried), by outcome code.',
+      labelNames: ['protocol', 'service', 'code'] as const,
+      registers: [registry],
+    }),
+    upstreamInFlight: new Gauge({
+      name: 'ferry_upstream_in_flight',
+      help: 'Attempts currently waiting for an upstream answer.',
+      labelNames: ['protocol', 'service'] as const,
+      registers: [registry],
+    }),
+    upstreamConnections: new Gauge({
+      name: 'ferry_upstream_connections',
+      help: 'Open connections to upstream endpoints (maintained by the protocol clients).',
+      labelNames: ['protocol', 'endpoint'] as const,
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'ferry_retries_total',
+      help: 'Retries of a call on another endpoint, by the failure code that caused them.',
+      labelNames: ['protocol', 'service', 'code'] as const,
+      registers: [registry],
+    }),
+    decodeErrors: new Counter({
+      name: 'ferry_decode_errors_total',
+      help: 'Frames or payloads that could not be decoded.',
+      labelNames: ['protocol'] as const,
+      registers: [registry],
+    }),
+    zookeeperState: new Gauge({
+      name: 'ferry_zookeeper_state',
+      help: 'ZooKeeper client state per registry: 1 for the current state, 0 for the others.',
+      labelNames: ['registry', 'state'] as const,
+      registers: [registry],
+    }),
+    zookeeperConnected: new Gauge({
+      name: 'ferry_zookeeper_connected',
+      help: '1 while the registry has a live ZooKeeper session, else 0.',
+      labelNames: ['registry'] as const,
+      registers: [registry],
+    }),
+    zookeeperSessionExpirations: new Counter({
+      name: 'ferry_zookeeper_session_expirations_total',
+      help: 'ZooKeeper sessions that expired (ephemeral registrations were lost and redone).',
+      labelNames: ['registry'] as const,
+      registers: [registry],
+    }),
+    providers: new Gauge({
+      name: 'ferry_registry_providers',
+      help: 'Providers discovery currently knows for a service.',
+      labelNames: ['service'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+type Instruments = ReturnType<typeof build>;
+
+export interface FerryMetrics extends Instruments {
+  /** Sets the ZooKeeper state set of one registry (and `ferry_zookeeper_connected`). */
+  setZookeeperState(registry: string, state: ZookeeperState): void;
+  setProviderCount(service: string, count: number): void;
+  /** Registers process and Node.js runtime metrics (CPU, memory, GC, event-loop lag) once. */
+  enableDefaultMetrics(): void;
+  /** The text exposition of every metric. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Never lets a metrics problem reach the caller. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // observability never fails a request
+  }
+}
+
+export function createMetrics(registry = new Registry()): FerryMetrics {
+  const instruments = build(registry);
+  let defaults = false;
+  return {
+    ...instruments,
+    setZookeeperState(name, state) {
+      safely(() => {
+        for (const s of ZOOKEEPER_STATES) instruments.zookeeperState.set({ registry: name, state: s }, s === state ? 1 : 0);
+        instruments.zookeeperConnected.set({ registry: name }, state === 'connected' || state === 'connected_read_only' ? 1 : 0);
+        if (state === 'expired') instruments.zookeeperSessionExpirations.inc({ registry: name });
+      });
+    },
+    setProviderCount(service, count) {
+      safely(() => instruments.providers.set({ service }, count));
+    },
+    enableDefaultMetrics() {
+      if (defaults) return;
+      defaults = true;
+      safely(() => collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 }));
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/**
+ * The process-wide instance: protocol clients and discovery import it directly, so they need no wiring.
+ * Several sidecars in one process (tests) share it.
+ */
+export const metrics: FerryMetrics = createMetrics();
+
+// ---- label helpers -------------------------------------------------------------------------------------
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+const seenMethods = new WeakMap<object, Set<string>>();
+
+/**
+ * The method label of a call, bounded:
+ * - pass-through (`/v1/proxy`): the HTTP method (`GET`, `POST`…, else `_OTHER`);
+ * - a method declared in the service's config: its name;
+ * - an RPC method the upstream accepted (answered, or failed with an upstream exception) for dubbo, jsonrpc
+ *   and grpc: its name, up to `MAX_METHODS_PER_SERVICE` distinct names per service;
+ * - anything else (an HTTP invoke of an undeclared method, an unknown method): `_other`.
+ */
+export function methodLabel(call: Call, accepted: boolean): string {
+  if (call.http) return HTTP_METHODS.has(call.http.method) ? call.http.method : '_OTHER';
+  const config = call.route.config;
+  if (config.methods && Object.prototype.hasOwnProperty.call(config.methods, call.method)) return call.method;
+  if (!accepted || call.route.protocol.name === 'http') return METHOD_OTHER;
+  let seen = seenMethods.get(call.route.config);
+  if (!seen) seenMethods.set(call.route.config, (seen = new Set()));
+  if (seen.has(call.method)) return call.method;
+  if (seen.size >= MAX_METHODS_PER_SERVICE || call.method.length > 128) return METHOD_OTHER;
+  seen.add(call.method);
+  return call.method;
+}
+
+/** `OK`, or `HTTP_<status>` for a pass-through answer of 400 and above. */
+export function replyCode(reply: Reply): string {
+  const status = reply.http?.statusCode;
+  return status !== undefined && status >= 400 ? `HTTP_${status}` : CODE_OK;
+}
+
+/**
+ * Whether the outcome shows the method is a real one: the upstream answered it (or raised an application
+ * exception from it). For gRPC the method was checked against the declared proto before sending, so only
+ * "not found" outcomes say otherwise.
+ */
+export function methodAccepted(protocol: string, code: string): boolean {
+  if (code === 'FERRY_ERR_METHOD_NOT_FOUND' || code === 'FERRY_ERR_GRPC_UNIMPLEMENTED' || code === 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND') return false;
+  if (protocol === 'grpc') return true;
+  return code === CODE_OK || code.startsWith('HTTP_') || code === 'FERRY_ERR_UPSTREAM_EXCEPTION' || code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR';
+}

@@ -1,0 +1,128 @@
+/**
+ * The SERVER span of each local request (app → Ferry), parent of the CLIENT spans of its upstream attempts.
+ *
+ * Installed on the app's fastify instance before it loads its routes:
+ * - the child-logger factory starts the span (parent: the request's `traceparent` / `b3` / `x-b3-*`) as
+ *   fastify creates the request's logger, and binds the span's ids to that logger, so every line fastify
+ *   and the routes log for the request (from "incoming request" to "request completed") carries them;
+ * - `onRequest` and `preHandler` make the span the active context for the hooks and the handler (body
+ *   parsing runs outside it, so the context is entered again before the handler);
+ * - the response's `close` ends it with the status code.
+ * Any failure here leaves the request untraced, never failed.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+  ATTR_ERROR_TYPE,
+} from '@opentelemetry/semantic-conventions';
+import { HEADERS } from '@ferry/sdk/contract';
+import type { Logger } from '../observability/logger.js';
+import { traceBoundSym } from '../observability/logger.js';
+import { ATTR, spanIds, type Tracing } from '../observability/tracing.js';
+
+const spanSym = Symbol('ferry.serverSpan');
+const contextSym = Symbol('ferry.serverContext');
+
+interface TracedRaw extends IncomingMessage {
+  [spanSym]?: Span;
+  [contextSym]?: Context;
+}
+
+function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined {
+  const parent = tracing.extract(raw.headers);
+  const path = (raw.url ?? '/').split('?')[0] ?? '/';
+  const span = tracing.tracer.startSpan(
+    `${raw.method ?? 'GET'}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: raw.method ?? 'GET',
+        [ATTR_URL_PATH]: path,
+        [ATTR_URL_SCHEME]: 'http',
+        ...(raw.socket?.remoteAddress ? { [ATTR_CLIENT_ADDRESS]: raw.socket.remoteAddress } : {}),
+        ...(typeof raw.headers['user-agent'] === 'string' ? { [ATTR_USER_AGENT_ORIGINAL]: raw.headers['user-agent'] } : {}),
+      },
+    },
+    parent,
+  );
+  const ctx = trace.setSpan(parent, span);
+  raw[spanSym] = span;
+  raw[contextSym] = ctx;
+  return ctx;
+}
+
+function endServerSpan(span: Span, reply: FastifyReply): void {
+  const status = reply.raw.statusCode;
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  const code = reply.getHeader(HEADERS.error);
+  if (typeof code === 'string') span.setAttribute(ATTR.ferryErrorCode, code);
+  if (status >= 500) {
+    span.setAttribute(ATTR_ERROR_TYPE, typeof code === 'string' ? code : String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  if (!reply.raw.writableFinished) span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+  span.end();
+}
+
+/** Installs the server span on `app`. Call before `app.ready()`/`listen()` (routes load then). */
+export function installServerTracing(app: FastifyInstance, tracing: Tracing): void {
+  if (!tracing.enabled) return;
+  app.setChildLoggerFactory(function childLogger(logger, bindings, opts, rawReq) {
+    let ids: ReturnType<typeof spanIds>;
+    try {
+      const ctx = startServerSpan(tracing, rawReq as TracedRaw);
+      ids = ctx ? spanIds(trace.getSpan(ctx)) : undefined;
+    } catch {
+      ids = undefined;
+    }
+    const child = (logger as Logger).child(ids ? { ...bindings, ...ids } : bindings, opts);
+    if (ids) (child as unknown as Record<symbol, boolean>)[traceBoundSym] = true;
+    return child;
+  });
+
+  const enter = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
+    const ctx = (request.raw as TracedRaw)[contextSym];
+    if (ctx) context.with(ctx, done);
+    else done();
+  };
+  app.addHook('onRequest', (request, reply, done) => {
+    const span = (request.raw as TracedRaw)[spanSym];
+    if (span) {
+      reply.raw.once('close', () => {
+        try {
+          endServerSpan(span, reply);
+        } catch {
+          // never fail the request
+        }
+      });
+    }
+    enter(request, reply, done);
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    const span = (request.raw as TracedRaw)[spanSym];
+    if (span) {
+      try {
+        const route = request.routeOptions.url;
+        if (route) {
+          span.updateName(`${request.method} ${route}`);
+          span.setAttribute(ATTR_HTTP_ROUTE, route);
+        }
+        const params = request.params as Record<string, string> | undefined;
+        if (params?.service) span.setAttribute(ATTR.ferryService, params.service);
+        if (params?.method && route?.includes(':method')) span.setAttribute(ATTR.ferryMethod, params.method);
+        span.setAttribute(ATTR.ferryRequestId, String(request.id));
+      } catch {
+        // attributes are best effort
+      }
+    }
+    enter(request, reply, done);
+  });
+}
