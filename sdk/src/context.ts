@@ -1,15 +1,87 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * The headers of the app's current incoming request that should travel with every Ferry call made while
- * handling it (filled by the framework middleware).
+ * The headers of the app's current incoming request that travel with every Ferry call made while handling
+ * it: auth, tenant/user context, request id and trace context. The framework middleware
+ * (`@ferry/sdk/express`, `/koa`, `/fastify`, `/nestjs`) fills it; `FerryClient` merges `currentHeaders()`
+ * into each call, so the app never forwards them by hand.
  */
 const storage = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+
+/**
+ * What the middleware captures by default: Ferry's own default allow-list (`propagation.headers`) plus the
+ * trace context (W3C and B3), so Ferry's spans join the app's caller's trace.
+ */
+export const DEFAULT_CAPTURED_HEADERS: readonly string[] = Object.freeze([
+  'authorization',
+  'x-request-id',
+  'x-tenant-id',
+  'x-user-*',
+  'traceparent',
+  'tracestate',
+  'b3',
+  'x-b3-*',
+]);
+
+export interface CaptureOptions {
+  /** Exact header names and `prefix*` patterns to capture (replaces the default list). */
+  headers?: readonly string[];
+  /** Captured in addition to `headers` (or to the default list). */
+  extraHeaders?: readonly string[];
+}
+
+export type IncomingHeaders = Record<string, string | string[] | undefined>;
+
+/** Matches lower-case header names against exact names and `prefix*` patterns. */
+export function headerMatcher(patterns: readonly string[]): (name: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const p of patterns) {
+    const lower = p.toLowerCase();
+    if (lower.endsWith('*')) prefixes.push(lower.slice(0, -1));
+    else exact.add(lower);
+  }
+  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
+}
+
+/** Builds, once, the function that picks the headers to capture from an incoming request. */
+export function headerCapture(options: CaptureOptions = {}): (headers: IncomingHeaders) => Record<string, string> {
+  const matches = headerMatcher([...(options.headers ?? DEFAULT_CAPTURED_HEADERS), ...(options.extraHeaders ?? [])]);
+  return (headers) => {
+    const out: Record<string, string> = {};
+    for (const [raw, value] of Object.entries(headers)) {
+      if (value === undefined) continue;
+      const name = raw.toLowerCase();
+      if (name.startsWith('x-ferry-') || !matches(name)) continue;
+      out[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return out;
+  };
+}
 
 export function runWithHeaders<T>(headers: Record<string, string>, fn: () => T): T {
   return storage.run(Object.freeze({ ...headers }), fn);
 }
 
+/**
+ * When the app traces itself (e.g. with OpenTelemetry), the trace context to send is that of the app's
+ * active span rather than the incoming one: register a function that returns those headers, e.g.
+ * `setTraceHeaders(() => { const c = {}; propagation.inject(context.active(), c); return c; })`.
+ */
+let traceHeaders: (() => Record<string, string>) | undefined;
+export function setTraceHeaders(fn: (() => Record<string, string>) | undefined): void {
+  traceHeaders = fn;
+}
+
+/** The captured headers of the request being handled (empty outside one), plus the app's trace headers. */
 export function currentHeaders(): Readonly<Record<string, string>> {
-  return storage.getStore() ?? {};
+  const captured = storage.getStore() ?? {};
+  if (!traceHeaders) return captured;
+  let own: Record<string, string> = {};
+  try {
+    own = traceHeaders();
+  } catch {
+    // the app's tracer never fails a call
+  }
+  return { ...captured, ...own };
 }
