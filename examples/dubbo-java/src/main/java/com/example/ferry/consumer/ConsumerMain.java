@@ -8,6 +8,7 @@ import com.example.ferry.api.User;
 import com.example.ferry.provider.SampleData;
 import com.example.ferry.util.Args;
 import com.example.ferry.util.Json;
+import com.example.ferry.util.LocalHost;
 import com.example.ferry.util.Out;
 import org.apache.dubbo.common.Version;
 import org.apache.dubbo.config.ApplicationConfig;
@@ -115,6 +116,9 @@ public final class ConsumerMain {
     // ------------------------------------------------------------------------------------------------ setup
 
     private ApplicationConfig application() {
+        // deterministic consumer:// URL host: Dubbo skips 127.x when guessing the local address (see ProviderMain)
+        if (a.get("host", "127.0.0.1").startsWith("127.")) LocalHost.useLoopback(a.get("host", "127.0.0.1"));
+        System.setProperty("dubbo.service.shutdown.wait", a.get("shutdown-wait", "500"));
         ApplicationConfig app = new ApplicationConfig(a.get("app", "ferry-java-consumer"));
         app.setQosEnable(false);
         app.setLogger("slf4j");

@@ -3,6 +3,7 @@ package com.example.ferry.provider;
 import com.example.ferry.api.GreetingService;
 import com.example.ferry.api.TypeMatrixService;
 import com.example.ferry.util.Args;
+import com.example.ferry.util.LocalHost;
 import com.example.ferry.util.Out;
 import org.apache.dubbo.common.Version;
 import org.apache.dubbo.config.ApplicationConfig;
@@ -27,13 +28,21 @@ import java.util.concurrent.CountDownLatch;
  *   --port N                 dubbo port [FERRY_DUBBO_PORT], default 20880
  *   --name NAME              instance name returned by whoami() [FERRY_NAME], default provider-PORT
  *   --app NAME               application name, default ferry-java-provider
+ *   --host IP                address to register, default 127.0.0.1. Dubbo treats every 127.x address as an
+ *                            "invalid local host" (NetUtils.isInvalidLocalHost: protocol host, DUBBO_IP_TO_BIND and
+ *                            DUBBO_IP_TO_REGISTRY all reject it) and registers the first non-loopback interface
+ *                            address instead. For 127.x see util.LocalHost; the server then binds 0.0.0.0.
  *   --register-mode M        interface | instance | all (Dubbo default: all), default all
- *   --serialization S        protocol serialization, default hessian2
+ *   --metadata-center B      use the ZooKeeper registry as metadata center (needed by register-mode all/instance for
+ *                            /dubbo/mapping + app-level metadata), default: true unless register-mode=interface
+ *   --serialization S        protocol serialization, default hessian2; "default" = leave Dubbo's default
  *   --prefer-serialization S protocol prefer.serialization (unset = Dubbo's default)
  *   --token T                service token (TokenFilter), e.g. "secret" or "true"
  *   --weight N               service weight
  *   --threads N              dubbo server thread pool size (Dubbo default 200)
  *   --timeout MS             provider-side default timeout published in the URL
+ *   --shutdown-wait MS       graceful shutdown wait (dubbo.service.shutdown.wait; Dubbo default 10000, which makes
+ *                            SIGTERM take ~5 s once a consumer has connected), default 1000
  *   --no-greeting            do not export the 4 GreetingService variants
  *   --param k=v              extra protocol parameter (repeatable)
  * </pre>
@@ -50,20 +59,25 @@ public final class ProviderMain {
         String zk = a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181"));
         int port = a.getInt("port", Integer.parseInt(Args.env("FERRY_DUBBO_PORT", "20880")));
         String name = a.get("name", Args.env("FERRY_NAME", "provider-" + port));
+        String host = a.get("host", "127.0.0.1");
+        if (host.startsWith("127.")) LocalHost.useLoopback(host);
+        System.setProperty("dubbo.service.shutdown.wait", a.get("shutdown-wait", "1000"));
+        String registerMode = a.get("register-mode", "all");
 
         ApplicationConfig app = new ApplicationConfig(a.get("app", "ferry-java-provider"));
         app.setQosEnable(false);
         app.setLogger("slf4j");
-        app.setRegisterMode(a.get("register-mode", "all"));
+        app.setRegisterMode(registerMode);
         app.setEnableFileCache(false);
 
         RegistryConfig registry = new RegistryConfig(zk);
         registry.setUseAsConfigCenter(false);
-        registry.setUseAsMetadataCenter(false);
+        registry.setUseAsMetadataCenter(a.getBool("metadata-center", !"interface".equals(registerMode)));
 
         ProtocolConfig protocol = new ProtocolConfig("dubbo", port);
-        protocol.setHost("127.0.0.1");
-        protocol.setSerialization(a.get("serialization", "hessian2"));
+        if (!host.startsWith("127.")) protocol.setHost(host);
+        String serialization = a.get("serialization", "hessian2");
+        if (!"default".equals(serialization)) protocol.setSerialization(serialization);
         if (a.has("prefer-serialization")) protocol.setPreferSerialization(a.get("prefer-serialization", null));
         if (a.has("threads")) protocol.setThreads(a.getInt("threads", 200));
         Map<String, String> params = new HashMap<>();
