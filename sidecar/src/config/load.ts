@@ -58,7 +58,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
       if (svc.includeDirs) svc.includeDirs = svc.includeDirs.map((p) => resolve(baseDir, p));
     }
     const podIp = env.FERRY_POD_IP ?? env.POD_IP;
-    if (config.inbound.dubbo && !config.inbound.dubbo.advertiseHost && podIp) config.inbound.dubbo.advertiseHost = podIp;
+    if (!config.advertiseHost && podIp) config.advertiseHost = podIp;
     checkReferences(config, issues);
   }
   if (issues.length > 0) throw new ConfigError(issues, source);

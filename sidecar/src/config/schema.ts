@@ -63,6 +63,10 @@ export const serviceSchema = obj(
     invocation: dflt(oneOf(['generic', 'typed'] as const), 'generic'),
     /** TCP connections per Dubbo provider, multiplexed by request id. */
     connections: dflt(num({ int: true, min: 1, max: 64 }), 1),
+    /** Idle time after which Ferry sends a Dubbo heartbeat (a connection silent for 3× this is closed). */
+    heartbeatMs: dflt(num({ int: true, min: 100 }), 60_000),
+    /** Field types of POJO classes, for fields whose JSON alone is ambiguous: `{com.example.User: {id: long}}`. */
+    classes: opt(dict(dict(str()))),
     // --- jsonrpc
     /** For registry-discovered JSON-RPC providers: the URL path (default: `/{interface}`). */
     path: opt(str()),
@@ -136,6 +140,10 @@ const inboundService = obj({
 });
 
 export const configSchema = obj({
+  /** This app's name in registries (Dubbo `application`) and traces. */
+  application: dflt(str(), 'ferry'),
+  /** The address other hosts reach this pod at, written into ZooKeeper nodes; env `FERRY_POD_IP`/`POD_IP` fill it. */
+  advertiseHost: opt(str()),
   /** The app's door: the local API. */
   listen: obj({ host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_PORT) }),
   /** Health and metrics for the platform; not for the app. */
@@ -184,10 +192,7 @@ export const configSchema = obj({
         enabled: dflt(bool(), true),
         host: dflt(str(), '0.0.0.0'),
         port: dflt(port(), 20880),
-        /** The address registered in ZooKeeper (the pod IP); env `FERRY_POD_IP`/`POD_IP` fill it. */
-        advertiseHost: opt(str()),
         registry: opt(str()),
-        application: dflt(str(), 'ferry'),
         services: dflt(list(inboundService), []),
       }),
     ),

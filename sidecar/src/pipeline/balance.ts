@@ -15,6 +15,10 @@ export const balanceInterceptor: Interceptor = (next) =>
     const avoid = endpointsToAvoid(call.extra);
     let candidates = all.filter((e) => !avoid.has(e.id));
     if (candidates.length === 0) candidates = [...all];
+    if (route.client.available) {
+      const open = candidates.filter((e) => route.client.available!(e));
+      if (open.length > 0) candidates = open;
+    }
     const closed = candidates.filter((e) => route.breakers.allows(e.id));
     if (closed.length === 0) throw new FerryError('FERRY_ERR_CIRCUIT_OPEN', `circuit open for every endpoint of "${call.service}"`);
     const endpoint = route.balancer.pick(closed, call);

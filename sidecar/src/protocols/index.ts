@@ -2,11 +2,13 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { Protocol } from './types.js';
 import { httpProtocol } from './http/index.js';
 import { jsonrpcProtocol } from './jsonrpc/index.js';
+import { dubboProtocol } from './dubbo/index.js';
 
 /** Protocol name → implementation. Adding a protocol is one folder and one line here. */
 const PROTOCOLS: Partial<Record<ServiceConfig['protocol'], Protocol>> = {
   http: httpProtocol,
   jsonrpc: jsonrpcProtocol,
+  dubbo: dubboProtocol,
 };
 
 export function getProtocol(name: ServiceConfig['protocol']): Protocol {

@@ -17,6 +17,8 @@ export interface Carrier<C> {
 /** Sends calls to one endpoint of one service. Connections are its business. */
 export interface ProtocolClient {
   invoke(call: Call, endpoint: Endpoint): Promise<Reply>;
+  /** False while the endpoint asked not to get new calls (a Dubbo provider's read-only event). */
+  available?(endpoint: Endpoint): boolean;
   /** Called when an endpoint leaves discovery, so pooled connections can be closed. */
   forget?(endpoint: Endpoint): void;
   close(): Promise<void>;

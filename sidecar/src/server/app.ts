@@ -12,6 +12,7 @@ import { healthRoutes, type Readiness } from './health.js';
 import { invokeRoute } from './invoke.js';
 import { proxyRoute } from './proxy.js';
 import { batchRoute } from './batch.js';
+import { dubboAdhocRoute } from './dubbo-adhoc.js';
 
 export interface AppDeps {
   config: FerryConfig;
@@ -61,6 +62,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(invokeRoute(deps.runtime));
   app.register(proxyRoute(deps.runtime, config.limits.proxyBodyBytes));
   app.register(batchRoute(deps.runtime, config.limits.batchItems));
+  app.register(dubboAdhocRoute(deps.runtime));
   for (const plugin of deps.plugins ?? []) app.register(plugin);
   return app;
 }

@@ -48,8 +48,11 @@ export function errorCodeForStatus(status: number): ErrorCode {
 /** The FerryError for a response with a non-OK status and its error message (the body's Hessian string). */
 export function statusError(status: number, message: string | undefined, endpoint?: string): FerryError {
   const code = errorCodeForStatus(status);
-  return new FerryError(code, message || `Dubbo provider answered ${statusName(status)}`, {
-    upstream: { protocol: 'apache_dubbo', status, message, ...(endpoint ? { endpoint } : {}) },
+  // Java puts whole stack traces here: the first line is the message, the rest stays available as detail.
+  const firstLine = message?.split('\n', 1)[0]?.trim();
+  const detail = message && message.length > (firstLine?.length ?? 0) ? message.slice(0, 8192) : undefined;
+  return new FerryError(code, firstLine || `Dubbo provider answered ${statusName(status)}`, {
+    upstream: { protocol: 'apache_dubbo', status, ...(firstLine ? { message: firstLine } : {}), ...(detail ? { data: { detail } } : {}), ...(endpoint ? { endpoint } : {}) },
   });
 }
 

@@ -44,6 +44,8 @@ export function decodeException(value: JavaValue | unknown, toJson: (v: unknown)
   if (GENERIC_EXCEPTIONS.has(exceptionClass) && typeof f.exceptionClass === 'string') {
     exceptionClass = f.exceptionClass;
     if (typeof f.exceptionMessage === 'string') message = f.exceptionMessage;
+    delete fields.exceptionClass;
+    delete fields.exceptionMessage;
   }
   // no message of its own: use the cause's (Java's `Throwable(Throwable cause)` does the same)
   if (message === null && f.cause instanceof JavaObject && f.cause !== value && typeof f.cause.fields.detailMessage === 'string') {

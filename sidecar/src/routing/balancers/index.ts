@@ -1,6 +1,8 @@
 import type { Balancer } from './types.js';
 import { createRandomBalancer } from './random.js';
 import { createRoundRobinBalancer } from './round-robin.js';
+import { createLeastActiveBalancer } from './least-active.js';
+import { createConsistentHashBalancer } from './consistent-hash.js';
 import type { ServiceConfig } from '../../config/schema.js';
 
 export type { Balancer };
@@ -8,9 +10,11 @@ export type { Balancer };
 export type BalancerName = NonNullable<ServiceConfig['loadBalancer']>;
 
 /** One line per balancer. */
-const FACTORIES: Partial<Record<BalancerName, (service: ServiceConfig) => Balancer>> = {
+const FACTORIES: Record<BalancerName, (service: ServiceConfig) => Balancer> = {
   random: () => createRandomBalancer(),
   roundrobin: () => createRoundRobinBalancer(),
+  leastactive: () => createLeastActiveBalancer(),
+  consistenthash: (service) => createConsistentHashBalancer((method) => service.methods?.[method]?.hashArguments ?? [0]),
 };
 
 export function createBalancer(name: BalancerName, service: ServiceConfig): Balancer {

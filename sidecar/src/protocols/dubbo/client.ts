@@ -1,0 +1,147 @@
+import type { Call, Reply } from '../../pipeline/types.js';
+import type { Endpoint } from '../../discovery/types.js';
+import type { ServiceConfig, DubboMethodConfig } from '../../config/schema.js';
+import { FerryError } from '../../errors.js';
+import type { ProtocolClient, ProtocolContext } from '../types.js';
+import { applyOutgoing } from '../carrier-util.js';
+import { HessianError, decodeException, fromJava, parameterDescriptor, toJava, type ToJavaOptions } from '../hessian/index.js';
+import { DUBBO_PROTOCOL_VERSION, GENERIC_METHOD, GENERIC_PARAMETER_DESC, decodeErrorBody, decodeResponseBody, encodeRequestBody, genericInvokeArgs } from './body.js';
+import { dubboAttachmentCarrier } from './carrier.js';
+import { statusError } from './status.js';
+import { ConnectionPool } from './pool.js';
+import { DubboStatus } from './status.js';
+
+/** What a call needs to know about its target method. */
+export interface DubboTarget {
+  interface: string;
+  version?: string;
+  group?: string;
+  method: string;
+  parameterTypes: string[];
+  returns?: string;
+  invocation: 'generic' | 'typed';
+}
+
+/** Ad-hoc calls carry their own target in `call.extra.dubbo`. */
+export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
+  const adhoc = call.extra?.dubbo as Partial<DubboTarget> | undefined;
+  if (adhoc) return { invocation: service.invocation, ...adhoc } as DubboTarget;
+  const declared: DubboMethodConfig | undefined = service.methods?.[call.method];
+  if (service.methods && !declared) {
+    throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `method "${call.method}" is not declared for service "${service.name}" (declared: ${Object.keys(service.methods).join(', ')})`);
+  }
+  return {
+    interface: service.interface!,
+    ...(service.version ? { version: service.version } : {}),
+    ...(service.group ? { group: service.group } : {}),
+    method: call.method,
+    parameterTypes: declared?.parameterTypes ?? [],
+    ...(declared?.returns ? { returns: declared.returns } : {}),
+    invocation: service.invocation,
+  };
+}
+
+/** The app's JSON body as an argument list: an array as it is, a lone object for a one-parameter method. */
+export function argumentList(args: unknown, parameterTypes: readonly string[]): unknown[] {
+  if (args === undefined || args === null) return [];
+  if (Array.isArray(args)) return args;
+  if (parameterTypes.length === 1) return [args];
+  throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `expected a JSON array of ${parameterTypes.length} argument(s)`);
+}
+
+/**
+ * `protocol: dubbo`: Dubbo 2 frames with Hessian 2 bodies over pooled multiplexed connections. Generic
+ * `$invoke` by default (the provider needs no Java classes from us); `invocation: typed` sends exact
+ * descriptors for providers that refuse generic calls.
+ */
+export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext): ProtocolClient {
+  const pool = new ConnectionPool({
+    size: service.connections,
+    maxPayload: ctx.config.limits.dubboPayloadBytes,
+    heartbeatMs: service.heartbeatMs,
+    connectTimeoutMs: Math.min(3000, service.timeoutMs ?? ctx.config.defaults.timeoutMs),
+    logger: ctx.logger,
+  });
+  const classes = service.classes;
+  const convertOptions: ToJavaOptions = classes ? { classes } : {};
+
+  return {
+    async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
+      const target = targetOf(call, service);
+      const methods = endpoint.params.methods?.split(',');
+      if (methods && !methods.includes(target.method) && !methods.includes('*')) {
+        throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `provider ${endpoint.id} of ${target.interface} has no method "${target.method}"`);
+      }
+      const args = argumentList(call.args, target.parameterTypes);
+      if (args.length !== target.parameterTypes.length) {
+        throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `${target.interface}.${target.method} takes ${target.parameterTypes.length} argument(s) (${target.parameterTypes.join(', ')}), got ${args.length}`);
+      }
+      const body = encodeRequest(call, endpoint, target, args, convertOptions);
+      const conn = await pool.get(endpoint);
+      const frame = await conn.request(body, !call.oneWay, call.signal);
+      if (!frame) return { statusCode: 202 };
+      if (frame.status !== DubboStatus.OK) throw statusError(frame.status, decodeErrorBody(frame.body), endpoint.id);
+      return decodeReply(frame.body, target, endpoint, classes);
+    },
+    available: (endpoint) => pool.available(endpoint),
+    forget: (endpoint) => pool.forget(endpoint),
+    close: async () => pool.close(),
+  };
+}
+
+function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args: unknown[], options: ToJavaOptions): Buffer {
+  const attachments: Record<string, unknown> = {};
+  applyOutgoing(dubboAttachmentCarrier, attachments, call.outgoing);
+  attachments.path = target.interface;
+  attachments.interface = target.interface;
+  if (target.version) attachments.version = target.version;
+  if (target.group) attachments.group = target.group;
+  attachments.timeout = String(Math.max(1, call.deadline - Date.now()));
+  if (endpoint.params.token) attachments.token = endpoint.params.token;
+  try {
+    if (target.invocation === 'generic') {
+      attachments.generic = 'true';
+      return encodeRequestBody({
+        dubboVersion: DUBBO_PROTOCOL_VERSION,
+        path: target.interface,
+        version: target.version ?? '0.0.0',
+        method: GENERIC_METHOD,
+        parameterDesc: GENERIC_PARAMETER_DESC,
+        args: genericInvokeArgs(target.method, target.parameterTypes, args, options.classes),
+        attachments,
+      });
+    }
+    return encodeRequestBody({
+      dubboVersion: DUBBO_PROTOCOL_VERSION,
+      path: target.interface,
+      version: target.version ?? '0.0.0',
+      method: target.method,
+      parameterDesc: parameterDescriptor(target.parameterTypes),
+      args: args.map((a, i) => toJava(a, target.parameterTypes[i], options, `args[${i}]`)),
+      attachments,
+    });
+  } catch (err) {
+    if (err instanceof HessianError) throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', err.message, { cause: err });
+    throw err;
+  }
+}
+
+function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, classes: ToJavaOptions['classes']): Reply {
+  try {
+    const options = classes ? { classes } : {};
+    const result = decodeResponseBody(body);
+    if (result.kind === 'exception') {
+      const ex = decodeException(result.exception, (v) => fromJava(v, undefined, options));
+      throw new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION', `${ex.exceptionClass}: ${ex.message ?? ''}`.trim(), {
+        upstream: { protocol: 'apache_dubbo', exceptionClass: ex.exceptionClass, message: ex.message ?? '', endpoint: endpoint.id, ...(Object.keys(ex.fields).length ? { data: ex.fields } : {}) },
+      });
+    }
+    if (result.kind === 'null') return { value: null };
+    return { value: fromJava(result.value, target.returns, options) };
+  } catch (err) {
+    if (err instanceof HessianError) {
+      throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `cannot decode the answer of ${endpoint.id}: ${err.message}`, { upstream: { protocol: 'apache_dubbo', endpoint: endpoint.id }, cause: err });
+    }
+    throw err;
+  }
+}

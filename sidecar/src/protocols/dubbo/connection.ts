@@ -1,0 +1,200 @@
+import { connect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { FerryError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import {
+  FrameDecoder,
+  FrameError,
+  RequestIdAllocator,
+  decodeEvent,
+  encodeFrame,
+  encodeHeartbeatRequest,
+  encodeHeartbeatResponse,
+  type DubboFrame,
+} from './codec.js';
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  /** Endpoint id, for error details. */
+  id: string;
+  maxPayload: number;
+  /** Send a heartbeat after this long without reading anything; close after three times as long. */
+  heartbeatMs: number;
+  connectTimeoutMs: number;
+  logger: Logger;
+  /** Counts frames that could not be decoded (metrics). */
+  onDecodeError?(): void;
+}
+
+interface Pending {
+  resolve(frame: DubboFrame): void;
+  reject(err: FerryError): void;
+}
+
+/**
+ * One multiplexed TCP connection to a Dubbo provider: many calls in flight, matched to answers by request
+ * id. Answers the provider's heartbeats, sends its own when idle, and notes the provider's read-only event
+ * (sent before it shuts down) so no new call is sent here. A malformed frame closes only this connection.
+ */
+export class DubboConnection extends EventEmitter<{ close: [] }> {
+  readonly #options: ConnectionOptions;
+  readonly #ids = new RequestIdAllocator();
+  readonly #pending = new Map<bigint, Pending>();
+  readonly #decoder: FrameDecoder;
+  #socket: Socket | undefined;
+  #connecting: Promise<void> | undefined;
+  #lastRead = Date.now();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** The provider said it is shutting down. */
+  readonly = false;
+
+  constructor(options: ConnectionOptions) {
+    super();
+    this.#options = options;
+    this.#decoder = new FrameDecoder({ maxPayload: options.maxPayload });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Connects once; a failure closes the connection (the pool makes a new one, after backoff). */
+  open(): Promise<void> {
+    this.#connecting ??= new Promise<void>((resolve, reject) => {
+      const { host, port, connectTimeoutMs, id } = this.#options;
+      const socket = connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.setKeepAlive(true, 30_000);
+        this.#socket = socket;
+        this.#lastRead = Date.now();
+        this.#startHeartbeat();
+        resolve();
+      });
+      socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        if (!this.#socket) reject(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { upstream: { protocol: 'apache_dubbo', endpoint: id } }));
+        this.#shutdown(`connection error: ${err.message}`);
+      });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        if (!this.#socket) reject(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}`, { upstream: { protocol: 'apache_dubbo', endpoint: id } }));
+        this.#shutdown('connection closed by the provider');
+      });
+    });
+    return this.#connecting;
+  }
+
+  /** Sends a request body; two-way calls resolve with the response frame, one-way ones once written. */
+  async request(body: Buffer, twoWay: boolean, signal: AbortSignal): Promise<DubboFrame | undefined> {
+    await this.open();
+    const socket = this.#socket;
+    if (this.#closed || !socket) throw this.#resetError('connection closed before the call was sent', true);
+    const id = this.#ids.next();
+    const frame = encodeFrame({ request: true, twoWay, id, body });
+    if (!twoWay) {
+      socket.write(frame);
+      return undefined;
+    }
+    return new Promise<DubboFrame>((resolve, reject) => {
+      const onAbort = () => {
+        this.#pending.delete(id);
+        reject(signal.reason instanceof FerryError ? signal.reason : new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', undefined, { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id } }));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve: (f) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(f);
+        },
+        reject: (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      socket.write(frame);
+    });
+  }
+
+  close(): void {
+    this.#shutdown('closed by Ferry');
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#lastRead = Date.now();
+    let frames: DubboFrame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      this.#options.logger.warn({ endpoint: this.#options.id, err: (err as Error).message }, 'malformed Dubbo frame from provider; closing the connection');
+      this.#options.onDecodeError?.();
+      this.#shutdown(`malformed frame: ${(err as Error).message}`);
+      return;
+    }
+    for (const frame of frames) this.#onFrame(frame);
+  }
+
+  #onFrame(frame: DubboFrame): void {
+    if (frame.event) {
+      let kind: string;
+      try {
+        kind = decodeEvent(frame).kind;
+      } catch (err) {
+        if (err instanceof FrameError) return this.#shutdown(`bad event frame: ${err.message}`);
+        throw err;
+      }
+      if (frame.request) {
+        if (kind === 'readonly') this.readonly = true;
+        else if (kind === 'writeable') this.readonly = false;
+        if (frame.twoWay) this.#socket?.write(encodeHeartbeatResponse(frame.id));
+        return;
+      }
+      // the answer to our heartbeat: nothing to do, reading it was the point
+      this.#pending.get(frame.id)?.resolve(frame);
+      this.#pending.delete(frame.id);
+      return;
+    }
+    if (frame.request) return; // a provider does not call us on this connection
+    const pending = this.#pending.get(frame.id);
+    if (!pending) return; // answered after we gave up on it (timeout)
+    this.#pending.delete(frame.id);
+    pending.resolve(frame);
+  }
+
+  #startHeartbeat(): void {
+    const { heartbeatMs } = this.#options;
+    this.#heartbeat = setInterval(() => {
+      const idle = Date.now() - this.#lastRead;
+      if (idle >= heartbeatMs * 3) return this.#shutdown(`no answer for ${idle} ms`);
+      if (idle >= heartbeatMs) this.#socket?.write(encodeHeartbeatRequest(this.#ids.next()));
+    }, Math.max(100, Math.floor(heartbeatMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  #resetError(message: string, unsent = false): FerryError {
+    // A call that never reached the socket can go to another provider; one that was sent may have run.
+    return new FerryError(unsent ? 'FERRY_ERR_UPSTREAM_CONNECT' : 'FERRY_ERR_UPSTREAM_RESET', `${this.#options.id}: ${message}`, {
+      upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id },
+    });
+  }
+
+  #shutdown(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.#socket?.destroy();
+    const error = this.#resetError(reason);
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    this.emit('close');
+  }
+}
