@@ -18,7 +18,7 @@ function fakeCall(route: Partial<ServiceRoute>, overrides: Partial<Call> = {}): 
     service: 's',
     method: 'm',
     args: [],
-    route: { retries: 2, breakers: new Breakers(), balancer: createRoundRobinBalancer(), ...route } as ServiceRoute,
+    route: { retries: 2, breakers: new Breakers(), balancer: createRoundRobinBalancer(), client: { invoke: async () => ({}), close: async () => {} }, ...route } as ServiceRoute,
     incomingHeaders: {},
     outgoing: {},
     deadline: Date.now() + 1000,
