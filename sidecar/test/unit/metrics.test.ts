@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { createMetrics, methodLabel, METHOD_OTHER, MAX_METHODS_PER_SERVICE, methodAccepted } from '../../src/observability/metrics.js';
+import { metricsInterceptor, retryMetricsHook } from '../../src/observability/interceptors.js';
+import { compose } from '../../src/pipeline/compose.js';
+import { FerryError } from '../../src/errors.js';
+import type { Call } from '../../src/pipeline/types.js';
+import type { ServiceRoute } from '../../src/routing/router.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
+
+let probe: (() => Promise<void>) | undefined;
+
+function call(protocol: string, method: string, extra: Partial<Call> = {}, methods?: Record<string, unknown>): Call {
+  const config = { name: 'svc', protocol, ...(methods ? { methods } : {}) } as unknown as ServiceConfig;
+  const client = {
+    invoke: async () => {
+      await probe?.();
+      return { value: 1 };
+    },
+    close: async () => {},
+  };
+  const route = { name: 'svc', config, protocol: { name: protocol, rpcSystem: protocol }, client } as unknown as ServiceRoute;
+  return { service: 'svc', method, args: [], route, incomingHeaders: {}, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 1, ...extra };
+}
+
+test('method labels are bounded: HTTP method for pass-through, declared names, accepted RPC names up to a cap', () => {
+  assert.equal(methodLabel(call('http', 'GET', { http: { method: 'GET', path: '/users/123', headers: {} } }), true), 'GET');
+  assert.equal(methodLabel(call('http', 'BREW', { http: { method: 'BREW', path: '/', headers: {} } }), true), '_OTHER');
+  assert.equal(methodLabel(call('http', 'users%2F123', {}), true), METHOD_OTHER, 'undeclared HTTP invoke');
+  assert.equal(methodLabel(call('http', 'getUser', {}, { getUser: {} }), true), 'getUser', 'declared');
+  assert.equal(methodLabel(call('dubbo', 'nope', {}), false), METHOD_OTHER, 'not accepted');
+  const c = call('jsonrpc', 'm0');
+  const route = c.route;
+  for (let i = 0; i < MAX_METHODS_PER_SERVICE; i++) assert.equal(methodLabel({ ...c, route, method: `m${i}` }, true), `m${i}`);
+  assert.equal(methodLabel({ ...c, route, method: 'one-too-many' }, true), METHOD_OTHER);
+  assert.equal(methodLabel({ ...c, route, method: 'm1' }, true), 'm1');
+  assert.equal(methodAccepted('dubbo', 'FERRY_ERR_UPSTREAM_CONNECT'), false);
+  assert.equal(methodAccepted('dubbo', 'FERRY_ERR_UPSTREAM_EXCEPTION'), true);
+  assert.equal(methodAccepted('grpc', 'FERRY_ERR_GRPC_UNIMPLEMENTED'), false);
+  assert.equal(methodAccepted('grpc', 'FERRY_ERR_GRPC_NOT_FOUND'), true);
+});
+
+test('metrics interceptor counts calls, attempts and in-flight with bounded labels, and never fails a call', async () => {
+  const m = createMetrics(new Registry());
+  let inFlightSeen = -1;
+  probe = async () => {
+    inFlightSeen = (await m.upstreamInFlight.get()).values.find((v) => v.labels.service === 'svc')?.value ?? -1;
+  };
+  const invoke = compose([metricsInterceptor(m)], async (c) => {
+    const reply = await c.route.client.invoke(c, { id: 'e', address: 'e', host: 'h', port: 1, weight: 100, params: {} });
+    if (c.method === 'fail') throw new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT');
+    return reply;
+  });
+  await invoke(call('dubbo', 'ok'));
+  await assert.rejects(invoke(call('dubbo', 'fail')), { code: 'FERRY_ERR_UPSTREAM_TIMEOUT' });
+  assert.equal(inFlightSeen, 1);
+  const text = (await m.scrape()).body;
+  assert.match(text, /ferry_requests_total\{protocol="dubbo",service="svc",method="ok",code="OK"\} 1/);
+  assert.match(text, /ferry_requests_total\{protocol="dubbo",service="svc",method="_other",code="FERRY_ERR_UPSTREAM_TIMEOUT"\} 1/);
+  assert.match(text, /ferry_request_duration_seconds_count\{protocol="dubbo",service="svc",method="ok",code="OK"\} 1/);
+  assert.match(text, /ferry_upstream_in_flight\{protocol="dubbo",service="svc"\} 0/);
+  assert.match(text, /ferry_upstream_attempts_total\{protocol="dubbo",service="svc",code="OK"\} 2/);
+  retryMetricsHook(m)(call('dubbo', 'x'), new FerryError('FERRY_ERR_UPSTREAM_CONNECT'));
+  assert.match((await m.scrape()).body, /ferry_retries_total\{protocol="dubbo",service="svc",code="FERRY_ERR_UPSTREAM_CONNECT"\} 1/);
+
+  // A broken registry must not break the call.
+  const broken = createMetrics(new Registry());
+  (broken.requests as unknown as { inc: () => void }).inc = () => {
+    throw new Error('boom');
+  };
+  const ok = compose([metricsInterceptor(broken)], async () => ({ value: 7 }));
+  assert.deepEqual(await ok(call('grpc', 'm')), { value: 7 });
+});
+
+test('ZooKeeper state set, providers, decode errors, default process metrics', async () => {
+  const m = createMetrics(new Registry());
+  m.setZookeeperState('main', 'connected');
+  m.setZookeeperState('main', 'expired');
+  m.setProviderCount('users', 3);
+  m.decodeErrors.inc({ protocol: 'dubbo' });
+  m.upstreamConnections.inc({ protocol: 'dubbo', endpoint: '127.0.0.1:20880' });
+  m.enableDefaultMetrics();
+  m.enableDefaultMetrics();
+  const text = (await m.scrape()).body;
+  assert.match(text, /ferry_zookeeper_state\{registry="main",state="expired"\} 1/);
+  assert.match(text, /ferry_zookeeper_state\{registry="main",state="connected"\} 0/);
+  assert.match(text, /ferry_zookeeper_connected\{registry="main"\} 0/);
+  assert.match(text, /ferry_zookeeper_session_expirations_total\{registry="main"\} 1/);
+  assert.match(text, /ferry_registry_providers\{service="users"\} 3/);
+  assert.match(text, /ferry_decode_errors_total\{protocol="dubbo"\} 1/);
+  assert.match(text, /ferry_upstream_connections\{protocol="dubbo",endpoint="127.0.0.1:20880"\} 1/);
+  assert.match(text, /nodejs_eventloop_lag_seconds /);
+  assert.match(text, /process_cpu_seconds_total /);
+});
