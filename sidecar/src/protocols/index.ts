@@ -2,12 +2,14 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { Protocol } from './types.js';
 import { httpProtocol } from './http/index.js';
 import { jsonrpcProtocol } from './jsonrpc/index.js';
+import { grpcProtocol } from './grpc/index.js';
 import { dubboProtocol } from './dubbo/index.js';
 
 /** Protocol name → implementation. Adding a protocol is one folder and one line here. */
 const PROTOCOLS: Partial<Record<ServiceConfig['protocol'], Protocol>> = {
   http: httpProtocol,
   jsonrpc: jsonrpcProtocol,
+  grpc: grpcProtocol,
   dubbo: dubboProtocol,
 };
 
