@@ -44,6 +44,7 @@ export function observeAttempts(route: ServiceRoute, observer: AttemptObserver):
       close: () => inner.close(),
     };
     if (inner.forget) client.forget = (endpoint) => inner.forget!(endpoint);
+    if (inner.available) client.available = (endpoint) => inner.available!(endpoint);
     wrapped = { ...route, client };
     cache.set(route, wrapped);
   }
