@@ -7,9 +7,12 @@ interface FastifyRequestLike {
 }
 type HookDone = (err?: Error) => void;
 type Hook = (request: FastifyRequestLike, reply: unknown, done: HookDone) => void;
-export interface FastifyLike {
+interface FastifyLike {
   addHook(name: 'onRequest' | 'preHandler', hook: Hook): unknown;
 }
+/** A callback-style fastify plugin; typed loosely so the SDK needs no dependency on fastify's types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FastifyPluginLike = (app: any, opts: unknown, done: HookDone) => void;
 
 const captured = Symbol('ferry.capturedHeaders');
 
@@ -21,14 +24,15 @@ const captured = Symbol('ferry.capturedHeaders');
  *   import { ferryContext } from '@ferry/sdk/fastify';
  *   await app.register(ferryContext());
  */
-export function ferryContext(options: CaptureOptions = {}) {
+export function ferryContext(options: CaptureOptions = {}): FastifyPluginLike {
   const capture = headerCapture(options);
   const enter: Hook = (request, _reply, done) => {
     let headers = request[captured] as Record<string, string> | undefined;
     if (!headers) request[captured] = headers = capture(request.headers);
     runWithHeaders(headers, () => done());
   };
-  const plugin = function ferryContextPlugin(app: FastifyLike, _opts: unknown, done: HookDone): void {
+  const plugin = function ferryContextPlugin(instance: unknown, _opts: unknown, done: HookDone): void {
+    const app = instance as FastifyLike;
     app.addHook('onRequest', enter);
     app.addHook('preHandler', enter);
     done();
