@@ -12,6 +12,7 @@ import com.example.ferry.util.LocalHost;
 import com.example.ferry.util.Out;
 import org.apache.dubbo.common.Version;
 import org.apache.dubbo.config.ApplicationConfig;
+import org.apache.dubbo.config.ModuleConfig;
 import org.apache.dubbo.config.ReferenceConfig;
 import org.apache.dubbo.config.RegistryConfig;
 import org.apache.dubbo.config.bootstrap.DubboBootstrap;
@@ -85,6 +86,9 @@ public final class ConsumerMain {
         int code;
         try {
             code = new ConsumerMain(a).run(mode);
+            // --linger MS: keep the connection open (idle) before exiting, e.g. to observe heartbeats
+            long linger = a.getLong("linger", 0);
+            if (linger > 0) Thread.sleep(linger);
         } catch (Throwable t) {
             Throwable root = rootCause(t);
             Out.json(Json.obj("mode", mode, "fatal", true, "exception", root.getClass().getName(),
@@ -159,7 +163,10 @@ public final class ConsumerMain {
                 : a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181")));
         registry.setUseAsConfigCenter(false);
         registry.setUseAsMetadataCenter(false);
-        DubboBootstrap.getInstance().application(application()).registry(registry).reference(ref).start();
+        // check=true: how long start() waits for a provider (Dubbo default 30000 ms)
+        ModuleConfig module = new ModuleConfig();
+        module.setCheckReferenceTimeout(a.getLong("check-timeout", 5000));
+        DubboBootstrap.getInstance().application(application()).module(module).registry(registry).reference(ref).start();
         return ref.get();
     }
 
@@ -197,7 +204,7 @@ public final class ConsumerMain {
             Throwable e = t instanceof InvocationTargetException ? t.getCause() : t;
             line.put("ok", false);
             line.put("exception", e.getClass().getName());
-            line.put("message", e.getMessage());
+            line.put("message", trimStack(e.getMessage()));
             if (e instanceof GenericException) {
                 line.put("exceptionClass", ((GenericException) e).getExceptionClass());
                 line.put("exceptionMessage", ((GenericException) e).getExceptionMessage());
@@ -221,12 +228,34 @@ public final class ConsumerMain {
     private boolean only(String method, String callId) {
         String m = a.get("methods", null);
         if (m == null) return true;
-        List<String> l = Arrays.asList(m.split(","));
+        // split on commas outside parentheses, so "echo(String,int)" stays one id
+        List<String> l = new ArrayList<>();
+        int depth = 0, start = 0;
+        for (int i = 0; i <= m.length(); i++) {
+            char c = i < m.length() ? m.charAt(i) : ',';
+            if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == ',' && depth == 0) {
+                l.add(m.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
         return l.contains(method) || (callId != null && l.contains(callId));
     }
 
     private void maybe(String method, String callId, Object args, Call c) {
         if (only(method, callId)) report(method, callId, args, c);
+    }
+
+    /** GenericException messages embed the provider's stack trace: keep the text before the first "\n\tat ". */
+    static String trimStack(String m) {
+        if (m == null) return null;
+        int i = m.indexOf("\n\tat ");
+        if (i < 0) return m;
+        String head = m.substring(0, i);
+        int nl = head.lastIndexOf('\n');
+        // "X: msg\nX: msg\n\tat ..." -> "X: msg"
+        return nl > 0 && head.substring(nl + 1).equals(head.substring(0, nl)) ? head.substring(0, nl) : head;
     }
 
     private static Throwable rootCause(Throwable t) {

@@ -72,7 +72,8 @@ public final class ProviderMain {
 
         RegistryConfig registry = new RegistryConfig(zk);
         registry.setUseAsConfigCenter(false);
-        registry.setUseAsMetadataCenter(a.getBool("metadata-center", !"interface".equals(registerMode)));
+        boolean noRegistry = "N/A".equalsIgnoreCase(zk);
+        registry.setUseAsMetadataCenter(!noRegistry && a.getBool("metadata-center", !"interface".equals(registerMode)));
 
         ProtocolConfig protocol = new ProtocolConfig("dubbo", port);
         if (!host.startsWith("127.")) protocol.setHost(host);
