@@ -5,9 +5,10 @@ import { parseArgs } from 'node:util';
 import { table, type Row } from './lib/report.js';
 import type { Scenario } from './scenarios/types.js';
 import { httpScenario } from './scenarios/http.js';
+import { observabilityScenario } from './scenarios/observability.js';
 
 /** Every scenario, by name. */
-const SCENARIOS: Scenario[] = [httpScenario];
+const SCENARIOS: Scenario[] = [httpScenario, observabilityScenario];
 
 const USAGE = `Usage: npm run bench -- [--duration S] [--rate RPS] [--connections N] [scenario ...]
 Scenarios: ${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;

@@ -45,7 +45,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Observability is set up once, from the start-up config (a reload keeps it).
   const tracing = createTracing(config.tracing, options.tracing);
   const metrics = options.metrics ?? processMetrics;
-  if (config.metrics.enabled) metrics.enableDefaultMetrics();
+  if (config.metrics.enabled) {
+    metrics.enableDefaultMetrics();
+    metrics.trackHttpConnections();
+  }
   const hooks = observeHooks(config, tracing, metrics, options.hooks);
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   let current = buildRuntime(config, logger, hooks);

@@ -9,6 +9,8 @@
  * Other modules record through the typed `metrics` object (protocol clients: `upstreamConnections`,
  * `decodeErrors`; the ZooKeeper module: `setZookeeperState`, `setProviderCount`). Recording never throws.
  */
+import { subscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Call, Reply } from '../pipeline/types.js';
 
@@ -107,6 +109,11 @@ export interface FerryMetrics extends Instruments {
   setProviderCount(service: string, count: number): void;
   /** Registers process and Node.js runtime metrics (CPU, memory, GC, event-loop lag) once. */
   enableDefaultMetrics(): void;
+  /**
+   * Keeps `ferry_upstream_connections{protocol="http"}` from undici's diagnostics channel: every HTTP/1.1
+   * connection undici opens in this process (the http and jsonrpc services' pools) until its socket closes.
+   */
+  trackHttpConnections(): void;
   /** The text exposition of every metric. */
   scrape(): Promise<{ contentType: string; body: string }>;
 }
@@ -123,6 +130,7 @@ function safely(fn: () => void): void {
 export function createMetrics(registry = new Registry()): FerryMetrics {
   const instruments = build(registry);
   let defaults = false;
+  let trackingHttp = false;
   return {
     ...instruments,
     setZookeeperState(name, state) {
@@ -139,6 +147,22 @@ export function createMetrics(registry = new Registry()): FerryMetrics {
       if (defaults) return;
       defaults = true;
       safely(() => collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 }));
+    },
+    trackHttpConnections() {
+      if (trackingHttp) return;
+      trackingHttp = true;
+      safely(() =>
+        subscribe('undici:client:connected', (message) => {
+          safely(() => {
+            const { connectParams, socket } = message as { connectParams?: { hostname?: string; port?: string | number; protocol?: string }; socket?: Socket };
+            if (!connectParams || !socket) return;
+            const port = connectParams.port || (connectParams.protocol === 'https:' ? 443 : 80);
+            const labels = { protocol: 'http', endpoint: `${connectParams.hostname}:${port}` };
+            instruments.upstreamConnections.inc(labels);
+            socket.once('close', () => safely(() => instruments.upstreamConnections.dec(labels)));
+          });
+        }),
+      );
     },
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -38,6 +38,14 @@ test('the app port has no /metrics; the admin port serves the registry', async (
   assert.match(text, /nodejs_eventloop_lag_seconds/);
 });
 
+test('upstream connections gauge follows the HTTP pool', async () => {
+  const res = await fetch(`${ferry.url}/v1/invoke/promorders/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+  await res.arrayBuffer();
+  const text = await (await fetch(`${ferry.adminUrl}/metrics`)).text();
+  const m = new RegExp(`ferry_upstream_connections\\{protocol="http",endpoint="127\\.0\\.0\\.1:${upstream.port}"\\} (\\d+)`).exec(text);
+  assert.ok(m && Number(m[1]) >= 1, text.split('\n').filter((l) => l.startsWith('ferry_upstream')).join('\n'));
+});
+
 test(`Prometheus scrapes Ferry and its query API returns the request counter`, async () => {
   for (let i = 0; i < 5; i++) {
     const res = await fetch(`${ferry.url}/v1/invoke/promorders/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
