@@ -67,8 +67,8 @@ function guard(fn: () => void): void {
  */
 export function metricsInterceptor(m: FerryMetrics = defaultMetrics): Interceptor {
   const attempt: AttemptObserver = async (call, _endpoint, send) => {
-    const labels = { protocol: call.route.protocol.name, service: call.service };
-    guard(() => m.upstreamInFlight.inc(labels));
+    let done: ((code: string) => void) | undefined;
+    guard(() => (done = m.startAttempt(call.route.protocol.name, call.service)));
     let code = CODE_OK;
     try {
       const reply = await send(call);
@@ -78,10 +78,7 @@ export function metricsInterceptor(m: FerryMetrics = defaultMetrics): Intercepto
       code = toFerryError(err).code;
       throw err;
     } finally {
-      guard(() => {
-        m.upstreamInFlight.dec(labels);
-        m.upstreamAttempts.inc({ ...labels, code });
-      });
+      if (done) guard(() => done!(code));
     }
   };
   return (next: Invoke) =>
@@ -104,9 +101,7 @@ export function metricsInterceptor(m: FerryMetrics = defaultMetrics): Intercepto
       } finally {
         guard(() => {
           const protocol = call.route.protocol.name;
-          const labels = { protocol, service: call.service, method: methodLabel(call, methodAccepted(protocol, code)), code };
-          m.requests.inc(labels);
-          m.requestDuration.observe(labels, (performance.now() - start) / 1000);
+          m.recordCall(protocol, call.service, methodLabel(call, methodAccepted(protocol, code)), code, (performance.now() - start) / 1000);
         });
       }
     };

@@ -104,6 +104,10 @@ function build(registry: Registry) {
 type Instruments = ReturnType<typeof build>;
 
 export interface FerryMetrics extends Instruments {
+  /** Counts and times one call (label children are cached: labels are bounded). */
+  recordCall(protocol: string, service: string, method: string, code: string, seconds: number): void;
+  /** Marks an attempt to an upstream started; call the returned function with its outcome code when done. */
+  startAttempt(protocol: string, service: string): (code: string) => void;
   /** Sets the ZooKeeper state set of one registry (and `ferry_zookeeper_connected`). */
   setZookeeperState(registry: string, state: ZookeeperState): void;
   setProviderCount(service: string, count: number): void;
@@ -131,8 +135,33 @@ export function createMetrics(registry = new Registry()): FerryMetrics {
   const instruments = build(registry);
   let defaults = false;
   let trackingHttp = false;
+  const calls = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const attempts = new Map<string, { inFlight: { inc(): void; dec(): void }; done: Map<string, { inc(): void }> }>();
   return {
     ...instruments,
+    recordCall(protocol, service, method, code, seconds) {
+      const key = `${protocol}\u0000${service}\u0000${method}\u0000${code}`;
+      let bound = calls.get(key);
+      if (!bound) {
+        const labels = { protocol, service, method, code };
+        calls.set(key, (bound = { count: instruments.requests.labels(labels), time: instruments.requestDuration.labels(labels) }));
+      }
+      bound.count.inc();
+      bound.time.observe(seconds);
+    },
+    startAttempt(protocol, service) {
+      const key = `${protocol}\u0000${service}`;
+      let bound = attempts.get(key);
+      if (!bound) attempts.set(key, (bound = { inFlight: instruments.upstreamInFlight.labels({ protocol, service }), done: new Map() }));
+      const b = bound;
+      b.inFlight.inc();
+      return (code) => {
+        b.inFlight.dec();
+        let counter = b.done.get(code);
+        if (!counter) b.done.set(code, (counter = instruments.upstreamAttempts.labels({ protocol, service, code })));
+        counter.inc();
+      };
+    },
     setZookeeperState(name, state) {
       safely(() => {
         for (const s of ZOOKEEPER_STATES) instruments.zookeeperState.set({ registry: name, state: s }, s === state ? 1 : 0);

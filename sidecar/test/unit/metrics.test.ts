@@ -66,10 +66,16 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
 
   // A broken registry must not break the call.
   const broken = createMetrics(new Registry());
-  (broken.requests as unknown as { inc: () => void }).inc = () => {
+  broken.recordCall = () => {
     throw new Error('boom');
   };
-  const ok = compose([metricsInterceptor(broken)], async () => ({ value: 7 }));
+  broken.startAttempt = () => {
+    throw new Error('boom');
+  };
+  const ok = compose([metricsInterceptor(broken)], async (c) => {
+    await c.route.client.invoke(c, { id: 'e', address: 'e', host: 'h', port: 1, weight: 100, params: {} });
+    return { value: 7 };
+  });
   assert.deepEqual(await ok(call('grpc', 'm')), { value: 7 });
 });
 
