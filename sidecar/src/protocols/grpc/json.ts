@@ -346,12 +346,12 @@ class Encoder {
         if (!Array.isArray(json)) return this.bad(path, `expected a JSON array for google.protobuf.ListValue, got ${kindOf(json)}`);
         return { values: json };
       case 'google.protobuf.Value':
-        if (json === null) return { null_value: 0 };
-        if (typeof json === 'number') return { number_value: json };
-        if (typeof json === 'string') return { string_value: json };
-        if (typeof json === 'boolean') return { bool_value: json };
-        if (Array.isArray(json)) return { list_value: json };
-        if (isPlainObject(json)) return { struct_value: json };
+        if (json === null) return { nullValue: 0 };
+        if (typeof json === 'number') return { numberValue: json };
+        if (typeof json === 'string') return { stringValue: json };
+        if (typeof json === 'boolean') return { boolValue: json };
+        if (Array.isArray(json)) return { listValue: json };
+        if (isPlainObject(json)) return { structValue: json };
         return this.bad(path, `not a JSON value: ${kindOf(json)}`);
       case 'google.protobuf.FieldMask':
         if (typeof json !== 'string') return this.bad(path, `expected a comma-separated field mask string, got ${kindOf(json)}`);
@@ -373,7 +373,7 @@ class Encoder {
         }
         const w = WriterCtor.create();
         this.message(inner, innerJson, w, path);
-        return { type_url: url, value: Buffer.from(w.finish()).toString('base64') };
+        return { typeUrl: url, value: Buffer.from(w.finish()).toString('base64') };
       }
       default:
         void type;
@@ -507,7 +507,7 @@ class Decoder {
       else if (has) value = values.get(field);
       else if (hasPresence(field) || isMessageField(field)) continue;
       else value = this.defaultValue(field);
-      out[SPECIAL.has(name) ? field.name : jsonNameOf(field)] = value;
+      out[jsonNameOf(field)] = value;
     }
     return SPECIAL.has(name) ? this.special(name, out) : out;
   }
@@ -524,8 +524,8 @@ class Decoder {
       case 'google.protobuf.ListValue':
         return raw.values;
       case 'google.protobuf.Value': {
-        if ('null_value' in raw) return null;
-        for (const kind of ['number_value', 'string_value', 'bool_value', 'struct_value', 'list_value']) if (kind in raw) return raw[kind];
+        if ('nullValue' in raw) return null;
+        for (const kind of ['numberValue', 'stringValue', 'boolValue', 'structValue', 'listValue']) if (kind in raw) return raw[kind];
         return null;
       }
       case 'google.protobuf.FieldMask':
@@ -533,7 +533,7 @@ class Decoder {
       case 'google.protobuf.Empty':
         return {};
       case 'google.protobuf.Any': {
-        const url = raw.type_url as string;
+        const url = raw.typeUrl as string;
         const bytes = Buffer.from(raw.value as string, 'base64');
         if (url === '') return {};
         const innerName = url.slice(url.lastIndexOf('/') + 1);
