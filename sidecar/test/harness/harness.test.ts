@@ -179,3 +179,27 @@ test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): J
     await p.stop();
   }
 });
+
+test('golden Dubbo frames (sidecar/test/fixtures/dubbo): every manifest entry is one well-formed frame', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { REPO_ROOT } = await import('./java.js');
+  const dir = join(REPO_ROOT, 'sidecar', 'test', 'fixtures', 'dubbo');
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+    frames: { file: string; id: string; flag: string; status: number; bodyLength: number; responseFlag?: number }[];
+  };
+  assert.ok(manifest.frames.length >= 40);
+  for (const f of manifest.frames) {
+    const b = await readFile(join(dir, f.file));
+    assert.equal(b.readUInt16BE(0), 0xdabb, f.file);
+    assert.equal(`0x${b[2]!.toString(16).padStart(2, '0')}`, f.flag, f.file);
+    assert.equal(b[3], f.status, f.file);
+    assert.equal(b.readBigInt64BE(4).toString(), BigInt.asIntN(64, BigInt(f.id)).toString(), f.file);
+    assert.equal(b.readUInt32BE(12), f.bodyLength, f.file);
+    assert.equal(b.length, 16 + f.bodyLength, f.file);
+    if (f.responseFlag !== undefined) assert.equal(b[16], 0x90 + f.responseFlag, f.file);
+  }
+  const hb = await readFile(join(dir, 'heartbeat.request.bin'));
+  assert.equal(hb.subarray(0, 4).toString('hex'), 'dabbe200');
+  assert.equal(hb.subarray(12).toString('hex'), '000000014e');
+});
