@@ -12,6 +12,7 @@ import { createTracing, type Tracing, type TracingOptions } from './observabilit
 import { metricsInterceptor, retryMetricsHook, tracingInterceptor } from './observability/interceptors.js';
 import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
+import { watchDiscovery } from './observability/discovery-metrics.js';
 
 export interface SidecarOptions {
   config: FerryConfig;
@@ -52,6 +53,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const hooks = observeHooks(config, tracing, metrics, options.hooks);
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   let current = buildRuntime(config, logger, hooks);
+  const watch = (runtime: Runtime) => (config.metrics.enabled ? watchDiscovery(runtime.config, runtime, metrics, logger) : () => {});
+  let unwatch = watch(current);
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
   const app = buildApp({ config, logger, runtime: () => current, state });
@@ -89,6 +92,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     async reload(next) {
       const previous = current;
       current = buildRuntime(runtimeConfig(next), logger, hooks);
+      unwatch();
+      unwatch = watch(current);
       state.ready = false;
       await waitReady(current);
       logger.info({ services: Object.keys(next.services) }, 'config reloaded');
@@ -100,6 +105,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       const timer = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.drainTimeoutMs).unref());
       await Promise.race([drain, timer]);
       await admin?.close();
+      unwatch();
       await current.router.close();
       await closeHttpAgent();
       await tracing.shutdown();
