@@ -4,6 +4,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startPrometheus, type PrometheusServer } from '../harness/prometheus.js';
 import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
 
@@ -70,4 +71,20 @@ test(`Prometheus scrapes Ferry and its query API returns the request counter`, a
   const timed = await prom.query('sum(ferry_request_duration_seconds_count{service="promorders"})');
   assert.ok(Number(timed[0]?.value[1]) >= 7, JSON.stringify(timed));
   console.log(`# ${prom.version}: ferry_requests_total{service="promorders",code="OK"} = ${ok[0]?.value[1]}`);
+});
+
+test('every query of the Grafana dashboard is valid PromQL over the metrics Ferry exports', async () => {
+  const file = new URL('../../../../charts/grafana/ferry-dashboard.json', import.meta.url);
+  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
+  assert.ok(exprs.length >= 15);
+  const names = new Set((await (await fetch(`${ferry.adminUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!));
+  for (const { title, expr } of exprs) {
+    const q = expr.replaceAll('$service', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
+    await prom.query(q); // throws on a PromQL error
+    for (const metric of q.match(/\b(ferry|nodejs|process)_[a-z0-9_]+/g) ?? []) {
+      const base = metric.replace(/_(bucket|count|sum)$/, '');
+      assert.ok(names.has(base) || names.has(metric), `${title}: ${metric} is not exported`);
+    }
+  }
 });
