@@ -147,8 +147,9 @@ test('Dubbo 3.2 provider: serialization / prefer.serialization it registers (exp
   }
 });
 
-test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): JSON lines, attachments, group/version', async () => {
-  const p = await startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'pc' });
+test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): JSON lines, attachments, group/version, concurrent, typed', async () => {
+  // --node-app-stub: a Java stand-in for the Node app's NodeAppService, to self-test the typed/concurrent modes
+  const p = await startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'pc', extraArgs: ['--node-app-stub'] });
   try {
     const r = await runConsumer({
       jar: jars.jar32,
@@ -172,9 +173,17 @@ test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): J
     assert.equal(g.code, 0, g.stderr.slice(-3000));
     assert.equal(g.lines[0].value, '[green/2.0.0] Hello ferry');
 
-    const c = await runConsumer({ jar: jars.jar33, mode: 'concurrent', args: ['200', '--service', 'matrix'], url: p.url });
+    const c = await runConsumer({ jar: jars.jar33, mode: 'concurrent', args: ['200'], url: p.url });
     assert.equal(c.code, 0, c.stdout + c.stderr.slice(-2000));
     assert.equal(c.lines[0].ok, 200);
+
+    const typed = await runConsumer({ jar: jars.jar33, mode: 'typed', zkAddress: zk.address, args: ['--methods', 'hello,addLong#big,fail#500,zero'] });
+    assert.equal(typed.code, 0, typed.stderr.slice(-3000));
+    assert.deepEqual(
+      typed.lines.map((l) => [l.call, l.ok]),
+      [['hello', true], ['hello#emoji', true], ['addLong#big', true], ['fail#500', false], ['zero', true]],
+    );
+    assert.equal(typed.lines[2].value, '9007199254740994');
   } finally {
     await p.stop();
   }

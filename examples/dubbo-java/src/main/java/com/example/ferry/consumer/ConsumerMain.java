@@ -162,6 +162,7 @@ public final class ConsumerMain {
         RegistryConfig registry = new RegistryConfig(a.has("url") && !a.has("zk") ? "N/A"
                 : a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181")));
         registry.setUseAsConfigCenter(false);
+        if (a.has("zk-session")) registry.setSession(a.getInt("zk-session", 60000));
         registry.setUseAsMetadataCenter(false);
         // check=true: how long start() waits for a provider (Dubbo default 30000 ms)
         ModuleConfig module = new ModuleConfig();
@@ -372,7 +373,7 @@ public final class ConsumerMain {
             for (int i = 0; i < n; i++) {
                 final int k = i;
                 attach();
-                futures.add(RpcContext.getContext().asyncCall((Callable<Object>) () -> s.echoString("c-" + k)));
+                futures.add(async(() -> s.echoString("c-" + k)));
             }
         } else {
             NodeAppService s = start(reference(NODE_IFACE, null));
@@ -380,7 +381,7 @@ public final class ConsumerMain {
             for (int i = 0; i < n; i++) {
                 final long k = i;
                 attach();
-                futures.add(RpcContext.getContext().asyncCall((Callable<Object>) () -> s.addLong(k, offset)));
+                futures.add(async(() -> s.addLong(k, offset)));
             }
         }
         int ok = 0, wrong = 0, failed = 0;
@@ -404,6 +405,27 @@ public final class ConsumerMain {
         Out.json(Json.obj("mode", "concurrent", "service", matrix ? "matrix" : "node", "n", n, "ok", ok,
                 "wrong", wrong, "failed", failed, "ms", ms, "problems", problems));
         return ok == n ? 0 : 1;
+    }
+
+    /**
+     * Like RpcContext.asyncCall, which cannot be used for primitive return types: the async proxy call returns the
+     * primitive default (0, false), which asyncCall mistakes for a local result and wraps in a completed future.
+     */
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<Object> async(Runnable call) {
+        try {
+            RpcContext.getClientAttachment().setAttachment("async", "true");
+            try {
+                call.run();
+            } finally {
+                RpcContext.getClientAttachment().removeAttachment("async");
+            }
+            return (CompletableFuture<Object>) RpcContext.getServiceContext().getFuture();
+        } catch (RuntimeException e) {
+            CompletableFuture<Object> f = new CompletableFuture<>();
+            f.completeExceptionally(e);
+            return f;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ bench

@@ -1,6 +1,7 @@
 package com.example.ferry.provider;
 
 import com.example.ferry.api.GreetingService;
+import com.example.ferry.api.NodeAppService;
 import com.example.ferry.api.TypeMatrixService;
 import com.example.ferry.util.Args;
 import com.example.ferry.util.LocalHost;
@@ -43,6 +44,8 @@ import java.util.concurrent.CountDownLatch;
  *   --timeout MS             provider-side default timeout published in the URL
  *   --shutdown-wait MS       graceful shutdown wait (dubbo.service.shutdown.wait; Dubbo default 10000, which makes
  *                            SIGTERM take ~5 s once a consumer has connected), default 1000
+ *   --zk-session MS          ZooKeeper session timeout (Dubbo default 60000; the server caps it at 20 x tickTime)
+ *   --node-app-stub          also export a Java stand-in for NodeAppService (consumer self-tests only)
  *   --no-greeting            do not export the 4 GreetingService variants
  *   --param k=v              extra protocol parameter (repeatable)
  * </pre>
@@ -72,6 +75,7 @@ public final class ProviderMain {
 
         RegistryConfig registry = new RegistryConfig(zk);
         registry.setUseAsConfigCenter(false);
+        if (a.has("zk-session")) registry.setSession(a.getInt("zk-session", 60000));
         boolean noRegistry = "N/A".equalsIgnoreCase(zk);
         registry.setUseAsMetadataCenter(!noRegistry && a.getBool("metadata-center", !"interface".equals(registerMode)));
 
@@ -95,6 +99,15 @@ public final class ProviderMain {
         matrix.setVersion("1.0.0");
         applyCommon(matrix, a);
         services.add(matrix);
+
+        if (a.has("node-app-stub")) {
+            ServiceConfig<NodeAppService> stub = new ServiceConfig<>();
+            stub.setInterface(NodeAppService.class);
+            stub.setRef(new NodeAppServiceStub(name));
+            if (a.has("node-app-version")) stub.setVersion(a.get("node-app-version", null));
+            applyCommon(stub, a);
+            services.add(stub);
+        }
 
         if (!a.has("no-greeting")) {
             for (String version : new String[] {"1.0.0", "2.0.0"}) {
