@@ -13,6 +13,7 @@ import { metricsInterceptor, retryMetricsHook, tracingInterceptor } from './obse
 import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './observability/discovery-metrics.js';
+import { DubboInboundServer } from './inbound/dubbo/server.js';
 
 export interface SidecarOptions {
   config: FerryConfig;
@@ -32,7 +33,7 @@ export interface Sidecar {
   readonly tracing: Tracing;
   runtime(): Runtime;
   /** Listens on the configured ports (0 = any); resolves with the bound ports. Readiness follows discovery. */
-  start(): Promise<{ port: number; adminPort?: number }>;
+  start(): Promise<{ port: number; adminPort?: number; dubboPort?: number }>;
   /** Swaps in a new config's routes; the old ones are closed once their calls finished. */
   reload(config: FerryConfig): Promise<void>;
   /** Stops accepting, answers in-flight requests (bounded by `shutdown.drainTimeoutMs`), closes upstreams. */
@@ -59,6 +60,11 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
   const app = buildApp({ config, logger, runtime: () => current, state });
   installServerTracing(app, tracing);
+  // Ferry as a Dubbo provider in front of the app (inbound.dubbo); not reloadable: a restart applies changes.
+  const inboundDubbo =
+    config.inbound.dubbo?.enabled && config.inbound.dubbo.services.length
+      ? new DubboInboundServer({ config, logger, tracing, onDecodeError: () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) })
+      : undefined;
   const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: config.metrics.enabled ? [metricsRoute(metrics)] : [] }) : undefined;
 
   async function waitReady(runtime: Runtime): Promise<void> {
@@ -85,9 +91,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
         await admin.listen({ host: config.admin.host, port: config.admin.port });
         adminPort = (admin.server.address() as AddressInfo).port;
       }
-      logger.info({ port, adminPort, services: Object.keys(config.services) }, 'ferry listening');
+      const dubboPort = await inboundDubbo?.start();
+      logger.info({ port, adminPort, dubboPort, services: Object.keys(config.services) }, 'ferry listening');
       void waitReady(current);
-      return adminPort === undefined ? { port } : { port, adminPort };
+      return { port, ...(adminPort === undefined ? {} : { adminPort }), ...(dubboPort === undefined ? {} : { dubboPort }) };
     },
     async reload(next) {
       const previous = current;
@@ -101,9 +108,12 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
     async close() {
       state.shuttingDown = true;
+      // ZooKeeper nodes first, then the read-only event, the drain, the port (see DubboInboundServer.close)
+      const inboundDrain = inboundDubbo?.close(config.shutdown.drainTimeoutMs);
       const drain = app.close();
       const timer = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.drainTimeoutMs).unref());
       await Promise.race([drain, timer]);
+      await inboundDrain;
       await admin?.close();
       unwatch();
       await current.router.close();

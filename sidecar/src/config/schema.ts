@@ -124,20 +124,45 @@ const registrySchema = obj({
 });
 
 const inboundMethod = obj({
-  /** The app's route for this method: `POST /orders` (the arguments are the JSON body). */
+  /**
+   * The app's route for this method: `POST /orders`. `{0}`, `{1}`… in the path are replaced by those
+   * arguments (URL-encoded), e.g. `GET /users/{0}`. POST/PUT/PATCH send the arguments as the JSON body
+   * (see `body`); GET/DELETE send no body.
+   */
   http: str((v) => (/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/.test(v) ? undefined : 'expected "METHOD /path"')),
+  /**
+   * Java parameter types (`long`, `com.example.User`, `java.util.List<com.example.User>`). Typed calls must
+   * carry exactly this signature (overloads: write the method key as `name(type,type)`). Absent: any
+   * signature is accepted and the argument types are taken from the call.
+   */
   parameterTypes: opt(list(str())),
-  /** Java return type (`void` for none). */
+  /** Java return type (`void` for none): shapes the JSON answer into Java values. */
   returns: dflt(str(), 'java.lang.Object'),
+  /**
+   * The JSON body: `array` = the arguments as a JSON array; `single` = the first argument alone;
+   * `auto` = `single` when the method takes exactly one POJO (a class outside `java.*`), else `array`.
+   */
+  body: dflt(oneOf(['auto', 'array', 'single'] as const), 'auto'),
+  /** Used when the consumer sends no timeout (Java consumers always do); also published to consumers as `<method>.timeout`. */
   timeoutMs: opt(ms()),
 });
 
-const inboundService = obj({
-  interface: str(),
-  version: opt(str()),
-  group: opt(str()),
-  methods: dict(inboundMethod),
-});
+const inboundService = obj(
+  {
+    interface: str(),
+    version: opt(str()),
+    group: opt(str()),
+    /** Keyed by Java method name, or `name(type,type)` to tell overloads apart. */
+    methods: dict(inboundMethod),
+  },
+  (svc, path, issues) => {
+    for (const [key, m] of Object.entries(svc.methods)) {
+      const sig = /^([A-Za-z_$][\w$]*)(?:\((.*)\))?$/.exec(key);
+      if (!sig) issues.push({ path: join(join(path, 'methods'), key), message: 'expected a Java method name, or name(type,type) for an overload' });
+      else if (sig[2] !== undefined && m.parameterTypes) issues.push({ path: join(join(path, 'methods'), key), message: 'give the parameter types either in the key or in parameterTypes, not both' });
+    }
+  },
+);
 
 export const configSchema = obj({
   /** This app's name in registries (Dubbo `application`) and traces. */
@@ -194,6 +219,10 @@ export const configSchema = obj({
         port: dflt(port(), 20880),
         registry: opt(str()),
         services: dflt(list(inboundService), []),
+        /** Idle time after which Ferry sends a heartbeat to a consumer; a connection silent for 3× this is closed. */
+        heartbeatMs: dflt(num({ int: true, min: 100 }), 60_000),
+        /** Field types of POJO classes the app returns (`{com.example.User: {id: long, birthday: java.util.Date}}`): needed for fields whose JSON alone is ambiguous (dates, BigDecimal, enums, longs). */
+        classes: opt(dict(dict(str()))),
       }),
     ),
   }),
@@ -203,6 +232,7 @@ export type FerryConfig = Omit<Infer<typeof configSchema>, 'services'> & { servi
 export type RegistryConfig = Infer<typeof registrySchema>;
 export type DubboMethodConfig = Infer<typeof dubboMethod>;
 export type InboundServiceConfig = Infer<typeof inboundService>;
+export type InboundMethodConfig = Infer<typeof inboundMethod>;
 export type InboundDubboConfig = NonNullable<FerryConfig['inbound']['dubbo']>;
 
 /** Cross-section checks: references between sections. */

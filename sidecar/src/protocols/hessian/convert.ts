@@ -42,6 +42,11 @@ export interface ToJavaOptions {
   classes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Generic-invocation shapes: POJOs as maps, enums as names. */
   generic?: boolean;
+  /**
+   * With `generic`: every POJO map carries Dubbo's `class` key (what a Java provider's `PojoUtils.generalize`
+   * writes into answers to generic calls). Without it only objects that named a `$class` get one.
+   */
+  classKey?: boolean;
   /** Which class names a JSON `$class` may pick (default: any). Declared types are always allowed. */
   allowClass?: (className: string) => boolean;
 }
@@ -333,7 +338,7 @@ class ToJava {
         if (k === '$class') continue;
         m.set(k, this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1));
       }
-      if (typeof v.$class === 'string') m.set('class', cls);
+      if (typeof v.$class === 'string' || this.o.classKey) m.set('class', cls);
       return { $class: 'java.util.HashMap', $: m };
     }
     const fields: Record<string, unknown> = {};

@@ -1,0 +1,387 @@
+/**
+ * One inbound Dubbo call: request body → the configured method → an HTTP request to the app → a Dubbo
+ * response body. Every outcome is an answer; nothing here throws.
+ *
+ *   typed call  `find(J)` / generic `$invoke("find", ["long"], [42])`
+ *     → POST {app}/users/find   body [42] (or the single POJO), headers x-ferry-service/-method + allow-listed attachments
+ *     → 2xx JSON → value (shaped by `returns`), null/void → null flag; 4xx/5xx or unreachable → a Java exception
+ *
+ * Status answers mirror Java Dubbo 3's provider: unknown service / method / signature and undecodable
+ * bodies → 40 (BAD_REQUEST, "Fail to decode request due to: …"); a generic call naming an unknown method →
+ * 70 (SERVICE_ERROR); the app not answering within the consumer's timeout → 31 (SERVER_TIMEOUT; by then
+ * the consumer has given up on its own); an answer that does not fit the declared return type or is larger
+ * than the payload limit → 50 (BAD_RESPONSE).
+ */
+import { STATUS_CODES } from 'node:http';
+import { Agent } from 'undici';
+import { HEADERS } from '@ferry/sdk/contract';
+import type { FerryConfig } from '../../config/schema.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Tracing } from '../../observability/tracing.js';
+import { beginInbound, withInbound } from '../../observability/inbound.js';
+import {
+  decodeRequestBody,
+  encodeErrorBody,
+  encodeResponseBody,
+  supportsResponseAttachments,
+  ECHO_METHOD,
+  ECHO_PARAMETER_DESC,
+  GENERIC_ASYNC_METHOD,
+  GENERIC_METHOD,
+  GENERIC_PARAMETER_DESC,
+  type DubboRequestBody,
+  type DubboResponseBodyIn,
+} from '../../protocols/dubbo/body.js';
+import { DubboStatus } from '../../protocols/dubbo/status.js';
+import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../protocols/hessian/index.js';
+import { parseJavaType } from '../../protocols/hessian/java-types.js';
+import { buildServiceTable, findGeneric, findTyped, serviceKey, singleBody, type MethodEntry, type ServiceEntry } from './methods.js';
+
+/** The exception class of app errors (4xx, 5xx, unreachable) unless the app names one. */
+export const APP_ERROR_CLASS = 'java.lang.RuntimeException';
+/** What a Java provider returns to generic callers for any exception (`GenericFilter`). */
+export const GENERIC_EXCEPTION_CLASS = 'org.apache.dubbo.rpc.service.GenericException';
+/** Extra time Ferry waits for the app beyond the consumer's own timeout, so the consumer times out first. */
+export const TIMEOUT_GRACE_MS = 500;
+/** Response headers `x-ferry-attach-<key>` from the app become response attachments `<key>`. */
+const ATTACH_PREFIX = HEADERS.attachmentPrefix;
+const JAVA_CLASS_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/;
+
+export interface InboundAnswer {
+  /** Dubbo status: 20 with a response body, otherwise an error body (one Hessian string). */
+  status: number;
+  body: Buffer;
+}
+
+export interface HandlerOptions {
+  config: FerryConfig;
+  logger: Logger;
+  tracing: Tracing;
+}
+
+export interface Peer {
+  address?: string;
+  port?: number;
+}
+
+class Answer extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Decoded = DubboRequestBody & { args: JavaValue[] };
+
+interface Resolved {
+  service: ServiceEntry;
+  method: MethodEntry;
+  argTypes: JavaType[];
+  /** Arguments as JSON. */
+  args: unknown[];
+  generic: boolean;
+}
+
+export class InboundDubboHandler {
+  readonly #config: FerryConfig;
+  readonly #logger: Logger;
+  readonly #tracing: Tracing;
+  readonly #services: Map<string, ServiceEntry>;
+  readonly #agent: Agent;
+  readonly #app: URL;
+  readonly #classes: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
+  readonly #maxPayload: number;
+
+  constructor(options: HandlerOptions) {
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#tracing = options.tracing;
+    const dubbo = options.config.inbound.dubbo!;
+    this.#services = buildServiceTable(dubbo.services);
+    this.#classes = dubbo.classes;
+    this.#app = new URL(options.config.inbound.app.url);
+    this.#maxPayload = options.config.limits.dubboPayloadBytes;
+    this.#agent = new Agent({ connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  /** Answers one request body; `undefined` never happens for two-way calls (one-way callers ignore the answer). */
+  async handle(body: Buffer, peer: Peer = {}): Promise<InboundAnswer> {
+    let req: Decoded;
+    try {
+      req = decodeRequestBody(body, { maxDepth: 256, maxItems: 1_000_000 });
+    } catch (err) {
+      return errorAnswer(DubboStatus.BAD_REQUEST, `Fail to decode request due to: ${(err as Error).message}`);
+    }
+    const withAttachments = supportsResponseAttachments(req.dubboVersion);
+    try {
+      const service = this.#findService(req);
+      if (req.method === ECHO_METHOD && req.parameterDesc === ECHO_PARAMETER_DESC) {
+        // EchoService: Java's EchoFilter answers with the argument itself
+        return this.#encode({ kind: 'value', value: toJava(fromJava(req.args[0] ?? null)) }, withAttachments);
+      }
+      const resolved = this.#resolve(service, req);
+      return await this.#call(resolved, req, peer, withAttachments);
+    } catch (err) {
+      if (err instanceof Answer) return errorAnswer(err.status, err.message);
+      this.#logger.error({ err }, 'inbound dubbo: unexpected failure');
+      return errorAnswer(DubboStatus.SERVER_ERROR, `Ferry: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close().catch(() => undefined);
+  }
+
+  #findService(req: Decoded): ServiceEntry {
+    const group = typeof req.attachments.group === 'string' ? req.attachments.group : undefined;
+    const iface = typeof req.attachments.interface === 'string' ? req.attachments.interface : undefined;
+    const found = this.#services.get(serviceKey(req.path, req.version, group)) ?? (iface && iface !== req.path ? this.#services.get(serviceKey(iface, req.version, group)) : undefined);
+    if (found) return found;
+    const key = serviceKey(iface ?? req.path, req.version, group);
+    throw new Answer(
+      DubboStatus.BAD_REQUEST,
+      `Fail to decode request due to: java.lang.IllegalArgumentException: Service not found:${key}, ${req.method} (Ferry exposes: ${[...this.#services.keys()].join(', ') || 'nothing'})`,
+    );
+  }
+
+  #resolve(service: ServiceEntry, req: Decoded): Resolved {
+    const iface = service.config.interface;
+    if ((req.method === GENERIC_METHOD || req.method === GENERIC_ASYNC_METHOD) && req.parameterDesc === GENERIC_PARAMETER_DESC) {
+      const mode = typeof req.attachments.generic === 'string' && req.attachments.generic !== '' ? req.attachments.generic.toLowerCase() : 'true';
+      if (mode !== 'true' && mode !== 'gson' && mode !== 'raw.return') {
+        throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: Ferry does not support generic=${mode} (use generic=true or gson)`);
+      }
+      const [nameValue, typesValue, argsValue] = req.args;
+      if (typeof nameValue !== 'string') throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke without a method name');
+      const typeNames = typesValue === null || typesValue === undefined ? null : Array.isArray(typesValue) ? typesValue.map((t) => String(t)) : undefined;
+      if (typeNames === undefined) throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke parameter types are not a String[]');
+      const values = argsValue === null || argsValue === undefined ? [] : Array.isArray(argsValue) ? argsValue : undefined;
+      if (values === undefined) throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke arguments are not an Object[]');
+      const method = findGeneric(service, nameValue, typeNames);
+      if (!method) throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: No such method ${nameValue} in class interface ${iface}`);
+      let argTypes: JavaType[];
+      try {
+        argTypes = method.parameterTypes ?? (typeNames ?? []).map((t) => parseJavaType(t));
+      } catch (err) {
+        throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: ${(err as Error).message}`);
+      }
+      if (values.length !== argTypes.length) {
+        throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: ${nameValue} takes ${argTypes.length} arguments, got ${values.length}`);
+      }
+      const args = values.map((v, i) => {
+        if (mode === 'gson') {
+          if (typeof v !== 'string') throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: generic=gson needs JSON strings as arguments (argument ${i})`);
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: argument ${i} is not JSON`);
+          }
+        }
+        return stripClassKeys(this.#json(v, argTypes[i]!));
+      });
+      return { service, method, argTypes, args, generic: mode !== 'raw.return' };
+    }
+    const method = findTyped(service, req.method, req.parameterDesc);
+    if (!method) {
+      const known = [...(service.methods.get(req.method) ?? [])].map((m) => m.key);
+      throw new Answer(
+        DubboStatus.BAD_REQUEST,
+        `Fail to decode request due to: java.lang.IllegalArgumentException: Service not found:${iface}, ${req.method}(${req.parameterDesc})${known.length ? ` (Ferry exposes ${known.join(', ')})` : ''}`,
+      );
+    }
+    const argTypes = method.parameterTypes ?? (req.parameterDesc === '' ? [] : splitDescriptor(req.parameterDesc).map(typeFromDescriptor));
+    return { service, method, argTypes, args: req.args.map((v, i) => this.#json(v, argTypes[i]!)), generic: false };
+  }
+
+  #json(value: unknown, type: JavaType): unknown {
+    try {
+      return fromJava(value, type, this.#classes ? { classes: this.#classes } : {});
+    } catch (err) {
+      throw new Answer(DubboStatus.BAD_REQUEST, `Fail to decode request due to: ${(err as Error).message}`);
+    }
+  }
+
+  async #call(r: Resolved, req: Decoded, peer: Peer, withAttachments: boolean): Promise<InboundAnswer> {
+    const iface = r.service.config.interface;
+    const inbound = beginInbound({ config: this.#config, tracing: this.#tracing, attachments: req.attachments, service: iface, method: r.method.name, system: 'apache_dubbo', peer });
+    const consumerTimeout = Number(req.attachments.timeout);
+    const timeoutMs = Number.isInteger(consumerTimeout) && consumerTimeout > 0 ? consumerTimeout + TIMEOUT_GRACE_MS : (r.method.config.timeoutMs ?? this.#config.inbound.app.timeoutMs);
+    const path = r.method.path.replace(/\{(\d+)\}/g, (_, n: string) => encodeURIComponent(pathValue(r.args[Number(n)])));
+    const hasBody = r.method.httpMethod === 'POST' || r.method.httpMethod === 'PUT' || r.method.httpMethod === 'PATCH';
+    const headers: Record<string, string> = {
+      ...inbound.headers,
+      accept: 'application/json',
+      [HEADERS.inboundService]: iface,
+      [HEADERS.inboundMethod]: r.method.name,
+    };
+    if (hasBody) headers['content-type'] = 'application/json';
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const target = `${this.#app.origin}${this.#app.pathname.replace(/\/+$/, '')}${path}`;
+    try {
+      let res;
+      try {
+        res = await withInbound(inbound, () =>
+          this.#agent.request({
+            origin: this.#app.origin,
+            path: `${this.#app.pathname.replace(/\/+$/, '')}${path}`,
+            method: r.method.httpMethod,
+            headers,
+            body: hasBody ? JSON.stringify(singleBody(r.method, r.argTypes) ? (r.args[0] ?? null) : r.args) : null,
+            signal: controller.signal,
+          }),
+        );
+      } catch (err) {
+        if (controller.signal.aborted) {
+          inbound.end(new Error('app timeout'));
+          return errorAnswer(DubboStatus.SERVER_TIMEOUT, `Ferry: the app did not answer ${iface}.${r.method.name} (${r.method.httpMethod} ${target}) within ${timeoutMs} ms`);
+        }
+        const code = (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
+        inbound.end(err);
+        return this.#encode(exceptionBody(r.generic, APP_ERROR_CLASS, `Ferry could not reach the app at ${this.#app.origin}: ${code ?? (err as Error).message}`), withAttachments);
+      }
+      let text: string;
+      try {
+        text = await readLimited(res.body, this.#maxPayload);
+      } catch (err) {
+        if (controller.signal.aborted) {
+          inbound.end(new Error('app timeout'));
+          return errorAnswer(DubboStatus.SERVER_TIMEOUT, `Ferry: the app did not answer ${iface}.${r.method.name} within ${timeoutMs} ms`);
+        }
+        inbound.end(err);
+        return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: reading the app's answer to ${iface}.${r.method.name} failed: ${(err as Error).message}`);
+      }
+      const attachments = responseAttachments(res.headers);
+      if (res.statusCode >= 300 || res.statusCode < 200) {
+        const { exceptionClass, message } = appError(res.statusCode, text);
+        inbound.end(new Error(message));
+        return this.#encode({ ...exceptionBody(r.generic, exceptionClass, message), attachments }, withAttachments);
+      }
+      inbound.end();
+      if (r.method.returns.name === 'void' || text.trim() === '' || res.statusCode === 204) return this.#encode({ kind: 'null', attachments }, withAttachments);
+      let json: unknown;
+      const type = String(res.headers['content-type'] ?? '');
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // a plain-text answer is fine for a String method
+        if (!/json/i.test(type) && (r.method.returns.name === 'java.lang.String' || r.method.returns.name === 'java.lang.Object')) json = text;
+        else return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} is not JSON`);
+      }
+      if (json === null) return this.#encode({ kind: 'null', attachments }, withAttachments);
+      let value: unknown;
+      try {
+        value = toJava(json, r.method.returns, { ...(this.#classes ? { classes: this.#classes } : {}), ...(r.generic ? { generic: true, classKey: true } : {}) });
+      } catch (err) {
+        return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} does not fit ${r.method.config.returns}: ${(err as Error).message}`);
+      }
+      return this.#encode({ kind: 'value', value, attachments }, withAttachments);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #encode(res: DubboResponseBodyIn, withAttachments: boolean): InboundAnswer {
+    let body: Buffer;
+    try {
+      body = encodeResponseBody(res, withAttachments);
+    } catch (err) {
+      return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: cannot encode the answer: ${err instanceof HessianError ? err.message : String(err)}`);
+    }
+    if (body.length > this.#maxPayload) {
+      return errorAnswer(DubboStatus.BAD_RESPONSE, `Data length too large: ${body.length}, max payload: ${this.#maxPayload}`);
+    }
+    return { status: DubboStatus.OK, body };
+  }
+}
+
+function errorAnswer(status: number, message: string): InboundAnswer {
+  return { status, body: encodeErrorBody(message) };
+}
+
+/**
+ * The exception a Java consumer receives: the class (a JDK RuntimeException unless the app named another)
+ * with the app's message. Generic callers get it wrapped in a GenericException, as from a Java provider.
+ */
+function exceptionBody(generic: boolean, exceptionClass: string, message: string): DubboResponseBodyIn {
+  if (!generic) return { kind: 'exception', exception: encodeException({ className: exceptionClass, message }) };
+  return {
+    kind: 'exception',
+    exception: encodeException({ className: GENERIC_EXCEPTION_CLASS, message: `${exceptionClass}: ${message}`, fields: { exceptionClass, exceptionMessage: message } }),
+  };
+}
+
+/**
+ * The message (and optionally the Java class) of an app's error answer: a JSON body's `message` (else
+ * `error`), and `exceptionClass` when it is a Java class name; a text body as it is; otherwise the status line.
+ */
+export function appError(statusCode: number, text: string): { exceptionClass: string; message: string } {
+  let message: string | undefined;
+  let exceptionClass = APP_ERROR_CLASS;
+  const trimmed = text.trim();
+  if (trimmed) {
+    try {
+      const body = JSON.parse(trimmed) as unknown;
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        const o = body as Record<string, unknown>;
+        if (typeof o.message === 'string') message = o.message;
+        else if (typeof o.error === 'string') message = o.error;
+        if (typeof o.exceptionClass === 'string' && JAVA_CLASS_NAME.test(o.exceptionClass)) exceptionClass = o.exceptionClass;
+      } else if (typeof body === 'string') message = body;
+    } catch {
+      message = trimmed.length > 2000 ? `${trimmed.slice(0, 2000)}…` : trimmed;
+    }
+    message ??= trimmed.length > 2000 ? `${trimmed.slice(0, 2000)}…` : trimmed;
+  }
+  return { exceptionClass, message: message ?? `HTTP ${statusCode} ${STATUS_CODES[statusCode] ?? ''}`.trim() };
+}
+
+/** `x-ferry-attach-<key>` response headers → response attachments. */
+function responseAttachments(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || !k.toLowerCase().startsWith(ATTACH_PREFIX)) continue;
+    const key = k.slice(ATTACH_PREFIX.length).toLowerCase();
+    if (key && key !== 'dubbo') out[key] = Array.isArray(v) ? v.join(',') : v;
+  }
+  return out;
+}
+
+/** A path placeholder's text: scalars as they are, anything else as JSON. */
+function pathValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/**
+ * Generic callers send POJOs as maps carrying Dubbo's `"class"` key (`PojoUtils.generalize`); the app sees
+ * the same JSON as from a typed caller, so the key goes.
+ */
+export function stripClassKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripClassKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) {
+    if (k === 'class' && typeof x === 'string' && JAVA_CLASS_NAME.test(x)) continue;
+    out[k] = stripClassKeys(x);
+  }
+  return out;
+}
+
+async function readLimited(body: AsyncIterable<Buffer> & { destroy?(): void }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy?.();
+      throw new Error(`the answer exceeds ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,301 @@
+/**
+ * Ferry as a Dubbo provider: a TCP server speaking the Dubbo 2 protocol (hessian2) in front of the app's
+ * HTTP endpoints, registered in ZooKeeper like a Java provider.
+ *
+ * Per connection: a frame decoder (payload limit), many calls in flight answered in any order (matched by
+ * request id), heartbeats answered and sent when the consumer is quiet, the connection closed after 3×
+ * the heartbeat interval of silence. A frame that breaks the framing (bad magic, bad length, over the
+ * payload limit) closes that connection only; a frame with another serialization than hessian2 is answered
+ * with status 40 and the connection goes on.
+ *
+ * Shutdown (`close`): ZooKeeper nodes removed first, then the read-only event to every connected consumer,
+ * then in-flight calls drained (bounded by `shutdown.drainTimeoutMs`), then the port closed.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { FerryConfig } from '../../config/schema.js';
+import { advertisedHost } from '../../discovery/address.js';
+import type { Registration } from '../../discovery/zookeeper/providers.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Tracing } from '../../observability/tracing.js';
+import {
+  FrameDecoder,
+  FrameError,
+  HESSIAN2,
+  RequestIdAllocator,
+  decodeEvent,
+  encodeFrame,
+  encodeHeartbeatRequest,
+  encodeHeartbeatResponse,
+  encodeReadonlyEvent,
+  type DubboFrame,
+} from '../../protocols/dubbo/codec.js';
+import { encodeErrorBody } from '../../protocols/dubbo/body.js';
+import { DubboStatus } from '../../protocols/dubbo/status.js';
+import { InboundDubboHandler } from './handler.js';
+import { registerServices } from './registration.js';
+
+export interface DubboInboundOptions {
+  config: FerryConfig;
+  logger: Logger;
+  tracing: Tracing;
+  /** Called on frames that could not be decoded (metrics). */
+  onDecodeError?(): void;
+}
+
+/** A quiet period after the read-only event: calls the consumer wrote before it saw the event still arrive. */
+const DRAIN_QUIET_MS = 100;
+
+export class DubboInboundServer {
+  readonly #config: FerryConfig;
+  readonly #logger: Logger;
+  readonly #handler: InboundDubboHandler;
+  readonly #server: Server;
+  readonly #connections = new Set<InboundConnection>();
+  readonly #onDecodeError: (() => void) | undefined;
+  #registrations: Registration[] = [];
+  #inFlight = 0;
+  #lastRequest = 0;
+  #idleWaiters: (() => void)[] = [];
+  #closing: Promise<void> | undefined;
+  #readonly = false;
+  #port = 0;
+
+  constructor(options: DubboInboundOptions) {
+    this.#config = options.config;
+    this.#logger = options.logger.child({ component: 'dubbo-provider' });
+    this.#onDecodeError = options.onDecodeError;
+    this.#handler = new InboundDubboHandler({ config: options.config, logger: this.#logger, tracing: options.tracing });
+    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+  }
+
+  /** The bound port (after `start`). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Calls being answered right now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Listens, then registers every service in ZooKeeper (when a registry is configured). */
+  async start(): Promise<number> {
+    const dubbo = this.#config.inbound.dubbo!;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: dubbo.host, port: dubbo.port }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+    this.#logger.info({ host: dubbo.host, port: this.#port, services: dubbo.services.map((s) => s.interface) }, 'dubbo provider listening');
+    if (dubbo.registry) {
+      const registry = this.#config.registries[dubbo.registry]!;
+      try {
+        this.#registrations = await registerServices(this.#config, registry, advertisedHost(this.#config), this.#port, this.#logger);
+      } catch (err) {
+        this.#logger.error({ err: (err as Error).message, registry: dubbo.registry }, 'dubbo provider: registration failed');
+      }
+    }
+    return this.#port;
+  }
+
+  /** Unregisters, sends the read-only event, drains in-flight calls (at most `drainTimeoutMs`), closes the port. */
+  close(drainTimeoutMs = this.#config.shutdown.drainTimeoutMs): Promise<void> {
+    this.#closing ??= this.#shutdown(drainTimeoutMs);
+    return this.#closing;
+  }
+
+  async #shutdown(drainTimeoutMs: number): Promise<void> {
+    const deadline = Date.now() + drainTimeoutMs;
+    // 1. no new consumer finds us
+    await Promise.all(this.#registrations.map((r) => r.close().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message, path: r.path }, 'dubbo provider: unregister failed'))));
+    if (this.#registrations.length) this.#logger.info({ nodes: this.#registrations.length }, 'dubbo provider unregistered');
+    this.#registrations = [];
+    // 2. connected consumers stop sending here
+    this.#readonly = true;
+    for (const c of this.#connections) c.sendReadonly();
+    // 3. answer what is in flight (and what was already on its way)
+    this.#lastRequest = Math.max(this.#lastRequest, Date.now());
+    await this.#drained(deadline);
+    if (this.#inFlight > 0) this.#logger.warn({ inFlight: this.#inFlight }, 'dubbo provider: drain timeout, closing with calls in flight');
+    // 4. the port
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const c of this.#connections) c.close('provider shutting down');
+    await closed;
+    this.#logger.info({ port: this.#port }, 'dubbo provider port closed');
+    await this.#handler.close();
+  }
+
+  async #drained(deadline: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      if (now >= deadline) return;
+      const quietFor = now - this.#lastRequest;
+      if (this.#inFlight === 0 && quietFor >= DRAIN_QUIET_MS) return;
+      if (this.#inFlight === 0) {
+        await sleep(Math.min(DRAIN_QUIET_MS - quietFor, deadline - now));
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - now);
+        this.#idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  #accept(socket: Socket): void {
+    const conn = new InboundConnection(socket, {
+      maxPayload: this.#config.limits.dubboPayloadBytes,
+      heartbeatMs: this.#config.inbound.dubbo!.heartbeatMs,
+      logger: this.#logger,
+      onRequest: (frame) => this.#dispatch(conn, frame),
+      onDecodeError: () => this.#onDecodeError?.(),
+    });
+    this.#connections.add(conn);
+    socket.once('close', () => this.#connections.delete(conn));
+    if (this.#readonly) conn.sendReadonly();
+  }
+
+  #dispatch(conn: InboundConnection, frame: DubboFrame): void {
+    this.#inFlight++;
+    this.#lastRequest = Date.now();
+    const peer = { address: conn.remoteAddress, port: conn.remotePort };
+    void this.#handler
+      .handle(frame.body, peer)
+      .then((answer) => {
+        if (frame.twoWay) conn.send(encodeFrame({ request: false, id: frame.id, status: answer.status, serializationId: HESSIAN2, body: answer.body }));
+      })
+      .finally(() => {
+        this.#inFlight--;
+        if (this.#inFlight === 0) {
+          const waiters = this.#idleWaiters;
+          this.#idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+  }
+}
+
+interface ConnectionOptions {
+  maxPayload: number;
+  heartbeatMs: number;
+  logger: Logger;
+  onRequest(frame: DubboFrame): void;
+  onDecodeError(): void;
+}
+
+/** One consumer connection. */
+class InboundConnection {
+  readonly #socket: Socket;
+  readonly #options: ConnectionOptions;
+  readonly #decoder: FrameDecoder;
+  readonly #ids = new RequestIdAllocator();
+  readonly #heartbeat: NodeJS.Timeout;
+  #lastRead = Date.now();
+  #closed = false;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    this.#decoder = new FrameDecoder({ maxPayload: options.maxPayload });
+    socket.setKeepAlive(true, 30_000);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err) => this.#options.logger.debug({ err: err.message, peer: this.#peer() }, 'dubbo consumer connection error'));
+    socket.once('close', () => this.#closeState());
+    const { heartbeatMs } = options;
+    this.#heartbeat = setInterval(() => {
+      const idle = Date.now() - this.#lastRead;
+      if (idle >= heartbeatMs * 3) return this.close(`no data from the consumer for ${idle} ms`);
+      if (idle >= heartbeatMs) this.send(encodeHeartbeatRequest(this.#ids.next()));
+    }, Math.max(50, Math.floor(heartbeatMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  send(data: Buffer): void {
+    if (!this.#closed && this.#socket.writable) this.#socket.write(data);
+  }
+
+  /** The read-only event: "send no new calls on this connection". */
+  sendReadonly(): void {
+    this.send(encodeReadonlyEvent(this.#ids.next()));
+  }
+
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#options.logger.debug({ peer: this.#peer(), reason }, 'closing dubbo consumer connection');
+    this.#closeState();
+    this.#socket.destroy();
+  }
+
+  #closeState(): void {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+  }
+
+  #peer(): string {
+    return `${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#lastRead = Date.now();
+    let frames: DubboFrame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      // the byte stream is out of sync: only this connection goes
+      this.#options.logger.warn({ peer: this.#peer(), err: (err as Error).message }, 'malformed Dubbo frame from a consumer; closing its connection');
+      this.#options.onDecodeError();
+      this.close(`malformed frame: ${(err as Error).message}`);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#closed) return;
+      this.#onFrame(frame);
+    }
+  }
+
+  #onFrame(frame: DubboFrame): void {
+    if (!frame.request) return; // the answer to our heartbeat or read-only event: reading it was the point
+    if (frame.rejected) {
+      this.#options.onDecodeError();
+      if (frame.twoWay && !frame.event) this.#answerError(frame, DubboStatus.BAD_REQUEST, `Unsupported serialization id ${frame.serializationId}: Ferry accepts hessian2 (${HESSIAN2}) only`);
+      return;
+    }
+    if (frame.event) {
+      let kind: string;
+      try {
+        kind = decodeEvent(frame).kind;
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        if (frame.twoWay) this.#answerError(frame, DubboStatus.BAD_REQUEST, `Fail to decode request due to: ${err.message}`);
+        return;
+      }
+      // heartbeats are answered; a consumer's read-only/writeable events mean nothing to a provider
+      if (frame.twoWay && kind === 'heartbeat') this.send(encodeHeartbeatResponse(frame.id));
+      return;
+    }
+    this.#options.onRequest(frame);
+  }
+
+  #answerError(frame: DubboFrame, status: number, message: string): void {
+    this.send(encodeFrame({ request: false, id: frame.id, status, serializationId: HESSIAN2, body: encodeErrorBody(message) }));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

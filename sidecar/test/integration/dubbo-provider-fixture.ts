@@ -1,0 +1,155 @@
+/**
+ * The Node app behind Ferry in the Dubbo provider tests: plain HTTP endpoints implementing
+ * `com.example.ferry.api.NodeAppService` (examples/dubbo-java), and the Ferry config exposing them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+
+export const NODE_IFACE = 'com.example.ferry.api.NodeAppService';
+export const USER_CLASS = 'com.example.ferry.api.User';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+export interface NodeApp extends TestUpstream {
+  seen: SeenRequest[];
+  /** Extra delay of /slow (ms), for the timeout test. */
+  slowExtraMs: number;
+  /** Random delay of /add up to this many ms, so concurrent answers come back out of order. */
+  addJitterMs: number;
+  /** Calls being answered right now. */
+  active(): number;
+}
+
+/** The JSON of SampleData.user(id, name) on the Java side. */
+export function sampleUser(id: number | string, name: string): Record<string, unknown> {
+  return {
+    id,
+    name,
+    age: 30,
+    tags: ['a', 'b'],
+    color: 'GREEN',
+    birthday: '1990-05-17T00:00:00.000Z',
+    balance: '1234.56',
+    attributes: { k: 'v' },
+  };
+}
+
+export const NOW = '2024-02-29T13:45:30.123Z';
+export const COUNTS = { a: 1, big: '9223372036854775807', neg: -5, zero: 0 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sum(a: unknown, b: unknown): number | string {
+  const s = BigInt(a as string | number) + BigInt(b as string | number);
+  return s <= BigInt(Number.MAX_SAFE_INTEGER) && s >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(s) : s.toString();
+}
+
+export async function startNodeApp(): Promise<NodeApp> {
+  const seen: SeenRequest[] = [];
+  let active = 0;
+  const app: Partial<NodeApp> = { seen, slowExtraMs: 0, addJitterMs: 30, active: () => active };
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    try {
+      const raw = (await readBody(req)).toString('utf8');
+      const body = raw ? (JSON.parse(raw) as unknown) : undefined;
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (seen.length > 5000) seen.splice(0, seen.length - 5000);
+      const args = body as unknown[];
+      const route = `${req.method} ${req.url!.replace(/\?.*$/, '')}`;
+      let m: RegExpExecArray | null;
+      if ((m = /^GET \/users\/(-?\d+)$/.exec(route))) return json(res, 200, sampleUser(Number(m[1]), `user-${m[1]}`));
+      switch (route) {
+        case 'POST /users':
+          return json(res, 200, body); // saveUser(User): the body is the user itself
+        case 'POST /hello':
+          return json(res, 200, `Hello ${String(args[0])}`);
+        case 'POST /add':
+          if (app.addJitterMs) await sleep(Math.random() * app.addJitterMs);
+          return json(res, 200, sum(args[0], args[1]));
+        case 'POST /scale':
+          return json(res, 200, `${String(args[0])}0`); // same value, one more digit of scale
+        case 'POST /users/list':
+          return json(res, 200, Array.from({ length: Number(args[0]) }, (_, i) => sampleUser(i + 1, `user-${i + 1}`)));
+        case 'GET /counts':
+          return json(res, 200, COUNTS);
+        case 'GET /now':
+          return json(res, 200, NOW);
+        case 'POST /touch':
+          res.writeHead(204).end();
+          return;
+        case 'POST /fail': {
+          const status = Number(args[0]);
+          if (status === 503) {
+            res.writeHead(503, { 'content-type': 'text/plain' }).end('app is overloaded (plain text)');
+            return;
+          }
+          return json(res, status, { message: `app failed with ${status}` });
+        }
+        case 'POST /slow':
+          await sleep(Number(args[0]) + (app.slowExtraMs ?? 0));
+          return json(res, 200, `slept ${String(args[0])}`);
+        case 'POST /is-true':
+          return json(res, 200, args[0]);
+        case 'GET /zero':
+          return json(res, 200, 0, { 'x-ferry-attach-served-by': 'node-app' });
+        default:
+          return json(res, 404, { message: `no route ${route}` });
+      }
+    } finally {
+      active--;
+    }
+  };
+  const upstream = await startUpstream(handler);
+  return Object.assign(upstream, app) as NodeApp;
+}
+
+/** `inbound` YAML exposing the Node app as NodeAppService (no version, no group). */
+export function inboundYaml(opts: { appUrl: string; zkAddress?: string; port?: number; heartbeatMs?: number; extra?: string }): string {
+  return `
+application: node-app
+advertiseHost: 127.0.0.1
+log: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }
+${opts.zkAddress ? `registries:\n  main: { address: "${opts.zkAddress}", sessionTimeoutMs: 4000 }` : ''}
+propagation: { headers: [x-tenant-id, "x-user-*", authorization] }
+shutdown: { drainTimeoutMs: 10000 }
+inbound:
+  app: { url: "${opts.appUrl}", timeoutMs: 5000 }
+  dubbo:
+    host: 127.0.0.1
+    port: ${opts.port ?? 0}
+    ${opts.zkAddress ? 'registry: main' : ''}
+    ${opts.heartbeatMs ? `heartbeatMs: ${opts.heartbeatMs}` : ''}
+    classes:
+      ${USER_CLASS}:
+        id: long
+        name: java.lang.String
+        age: int
+        tags: java.util.List<java.lang.String>
+        color: com.example.ferry.api.Color
+        birthday: java.util.Date
+        balance: java.math.BigDecimal
+        attributes: java.util.Map<java.lang.String,java.lang.String>
+    services:
+      - interface: ${NODE_IFACE}
+        methods:
+          getUser:   { http: "GET /users/{0}", parameterTypes: [long], returns: ${USER_CLASS} }
+          saveUser:  { http: "POST /users", parameterTypes: [${USER_CLASS}], returns: ${USER_CLASS} }
+          hello:     { http: "POST /hello", parameterTypes: [java.lang.String], returns: java.lang.String }
+          addLong:   { http: "POST /add", parameterTypes: [long, long], returns: long }
+          scale:     { http: "POST /scale", parameterTypes: [java.math.BigDecimal], returns: java.math.BigDecimal }
+          listUsers: { http: "POST /users/list", parameterTypes: [int], returns: "java.util.List<${USER_CLASS}>" }
+          counts:    { http: "GET /counts", parameterTypes: [], returns: "java.util.Map<java.lang.String,java.lang.Long>" }
+          now:       { http: "GET /now", parameterTypes: [], returns: java.util.Date }
+          touch:     { http: "POST /touch", parameterTypes: [java.lang.String], returns: void }
+          fail:      { http: "POST /fail", parameterTypes: [int], returns: java.lang.String }
+          slow:      { http: "POST /slow", parameterTypes: [long], returns: java.lang.String }
+          isTrue:    { http: "POST /is-true", parameterTypes: [boolean], returns: boolean }
+          zero:      { http: "GET /zero", parameterTypes: [], returns: int }
+${opts.extra ?? ''}`;
+}
