@@ -22,10 +22,15 @@ export function batchOf(call: Call): BatchItem[] | undefined {
  * provider URL's own path, or `/{interface}` (what Dubbo's jsonrpc protocol serves).
  */
 export function endpointUrl(endpoint: Endpoint, service: ServiceConfig): URL {
-  if (/^https?:\/\//.test(endpoint.address)) return new URL(endpoint.address);
-  const path = service.path ?? endpoint.params.path ?? `/${service.interface ?? ''}`;
-  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
-  return new URL(`http://${host}:${endpoint.port}${path.startsWith('/') ? path : `/${path}`}`);
+  const fromRegistry = !service.endpoints;
+  let url: URL;
+  if (/^https?:\/\//.test(endpoint.address)) url = new URL(endpoint.address);
+  else {
+    const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+    url = new URL(`http://${host}:${endpoint.port}/${service.interface ?? ''}`);
+  }
+  if (fromRegistry && service.path) url.pathname = service.path.startsWith('/') ? service.path : `/${service.path}`;
+  return url;
 }
 
 /** Reads a body as text, refusing more than `limit` bytes. */
