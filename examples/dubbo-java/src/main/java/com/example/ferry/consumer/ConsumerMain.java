@@ -7,6 +7,7 @@ import com.example.ferry.api.TypeMatrixService;
 import com.example.ferry.api.User;
 import com.example.ferry.provider.SampleData;
 import com.example.ferry.util.Args;
+import com.example.ferry.util.ExitWatchdog;
 import com.example.ferry.util.Json;
 import com.example.ferry.util.LocalHost;
 import com.example.ferry.util.Out;
@@ -97,7 +98,8 @@ public final class ConsumerMain {
             code = 1;
         }
         System.out.flush();
-        // DubboBootstrap shutdown hooks unregister the consumer from ZooKeeper
+        // DubboBootstrap shutdown hooks unregister the consumer from ZooKeeper; never let them hang the exit
+        ExitWatchdog.arm(a.getLong("exit-watchdog", 10000), code);
         System.exit(code);
     }
 

@@ -4,6 +4,7 @@ import com.example.ferry.api.GreetingService;
 import com.example.ferry.api.NodeAppService;
 import com.example.ferry.api.TypeMatrixService;
 import com.example.ferry.util.Args;
+import com.example.ferry.util.ExitWatchdog;
 import com.example.ferry.util.LocalHost;
 import com.example.ferry.util.Out;
 import org.apache.dubbo.common.Version;
@@ -46,6 +47,7 @@ import java.util.concurrent.CountDownLatch;
  *                            SIGTERM take ~5 s once a consumer has connected), default 1000
  *   --zk-session MS          ZooKeeper session timeout (Dubbo default 60000; the server caps it at 20 x tickTime)
  *   --node-app-stub          also export a Java stand-in for NodeAppService (consumer self-tests only)
+ *   --exit-watchdog MS       halt the JVM if shutdown takes longer than this (see util.ExitWatchdog), default 10000
  *   --no-greeting            do not export the 4 GreetingService variants
  *   --param k=v              extra protocol parameter (repeatable)
  * </pre>
@@ -65,6 +67,7 @@ public final class ProviderMain {
         String host = a.get("host", "127.0.0.1");
         if (host.startsWith("127.")) LocalHost.useLoopback(host);
         System.setProperty("dubbo.service.shutdown.wait", a.get("shutdown-wait", "1000"));
+        ExitWatchdog.install(a.getLong("exit-watchdog", 10000), 143);
         String registerMode = a.get("register-mode", "all");
 
         ApplicationConfig app = new ApplicationConfig(a.get("app", "ferry-java-provider"));
