@@ -31,6 +31,8 @@ export interface Sidecar {
   readonly logger: Logger;
   readonly state: Readiness;
   readonly tracing: Tracing;
+  /** Ferry as a Dubbo provider (`inbound.dubbo`), when configured. */
+  readonly dubboProvider?: DubboInboundServer;
   runtime(): Runtime;
   /** Listens on the configured ports (0 = any); resolves with the bound ports. Readiness follows discovery. */
   start(): Promise<{ port: number; adminPort?: number; dubboPort?: number }>;
@@ -82,6 +84,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger,
     state,
     tracing,
+    ...(inboundDubbo ? { dubboProvider: inboundDubbo } : {}),
     runtime: () => current,
     async start() {
       await app.listen({ host: config.listen.host, port: config.listen.port });

@@ -52,7 +52,8 @@ function sum(a: unknown, b: unknown): number | string {
 export async function startNodeApp(): Promise<NodeApp> {
   const seen: SeenRequest[] = [];
   let active = 0;
-  const app: Partial<NodeApp> = { seen, slowExtraMs: 0, addJitterMs: 30, active: () => active };
+  // the handler reads the settings from the returned object, so tests can change them
+  const app = { seen, slowExtraMs: 0, addJitterMs: 30, active: () => active } as NodeApp;
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     active++;
     try {
@@ -92,7 +93,7 @@ export async function startNodeApp(): Promise<NodeApp> {
           return json(res, status, { message: `app failed with ${status}` });
         }
         case 'POST /slow':
-          await sleep(Number(args[0]) + (app.slowExtraMs ?? 0));
+          await sleep(Number(args[0]) + app.slowExtraMs);
           return json(res, 200, `slept ${String(args[0])}`);
         case 'POST /is-true':
           return json(res, 200, args[0]);
@@ -105,8 +106,7 @@ export async function startNodeApp(): Promise<NodeApp> {
       active--;
     }
   };
-  const upstream = await startUpstream(handler);
-  return Object.assign(upstream, app) as NodeApp;
+  return Object.assign(app, await startUpstream(handler));
 }
 
 /** `inbound` YAML exposing the Node app as NodeAppService (no version, no group). */

@@ -60,6 +60,7 @@ export class DubboInboundServer {
   #closing: Promise<void> | undefined;
   #readonly = false;
   #port = 0;
+  #accepted = 0;
 
   constructor(options: DubboInboundOptions) {
     this.#config = options.config;
@@ -79,8 +80,14 @@ export class DubboInboundServer {
     return this.#inFlight;
   }
 
+  /** Open consumer connections. */
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /** Consumer connections accepted since start. */
+  get acceptedConnections(): number {
+    return this.#accepted;
   }
 
   /** Listens, then registers every service in ZooKeeper (when a registry is configured). */
@@ -154,6 +161,7 @@ export class DubboInboundServer {
   }
 
   #accept(socket: Socket): void {
+    this.#accepted++;
     const conn = new InboundConnection(socket, {
       maxPayload: this.#config.limits.dubboPayloadBytes,
       heartbeatMs: this.#config.inbound.dubbo!.heartbeatMs,
