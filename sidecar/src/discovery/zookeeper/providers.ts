@@ -161,12 +161,57 @@ export interface Registration {
   close(): Promise<void>;
 }
 
+/** Live registrations by session and path: the same node asked for twice is shared, not fought over. */
+const liveRegistrations = new WeakMap<ZooKeeperSession, Map<string, { refs: number; done: Promise<Registration> }>>();
+
 /**
  * Keeps an ephemeral node alive across sessions: created now (parents made persistent), and re-created on
  * every new session. After a session change the old session's node may still exist (expiry is not atomic):
  * NODE_EXISTS then means delete and create again, so the node belongs to the current session.
+ *
+ * Asking for a path that is already registered on this session (two services with the same consumer URL)
+ * shares the node: it is removed when the last holder closes. A failed first creation releases everything.
  */
 export async function registerEphemeral(session: ZooKeeperSession, path: string, logger?: Logger): Promise<Registration> {
+  let byPath = liveRegistrations.get(session);
+  if (!byPath) liveRegistrations.set(session, (byPath = new Map()));
+  const shared = byPath.get(path);
+  if (shared) {
+    shared.refs++;
+    try {
+      await shared.done;
+    } catch (err) {
+      shared.refs--;
+      throw err;
+    }
+    return sharedHandle(path, shared, () => byPath!.delete(path));
+  }
+  const entry = { refs: 1, done: createEphemeral(session, path, logger) };
+  byPath.set(path, entry);
+  try {
+    await entry.done;
+  } catch (err) {
+    if (byPath.get(path) === entry) byPath.delete(path);
+    throw err;
+  }
+  return sharedHandle(path, entry, () => byPath!.delete(path));
+}
+
+function sharedHandle(path: string, entry: { refs: number; done: Promise<Registration> }, forget: () => void): Registration {
+  let closed = false;
+  return {
+    path,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--entry.refs > 0) return;
+      forget();
+      await (await entry.done).close();
+    },
+  };
+}
+
+async function createEphemeral(session: ZooKeeperSession, path: string, logger?: Logger): Promise<Registration> {
   session.retain();
   let closed = false;
   const ensure = async (replace: boolean): Promise<void> => {
@@ -187,8 +232,16 @@ export async function registerEphemeral(session: ZooKeeperSession, path: string,
     void ensure(generation > 1).catch((err) => logger?.error({ err: (err as Error).message, path }, 'zookeeper: could not re-register'));
   };
   session.on('session', onSession);
-  if (session.state === 'connected') await ensure(true);
-  else await session.waitConnected(10_000).then((ok) => (ok ? ensure(true) : undefined));
+  try {
+    if (session.state === 'connected') await ensure(true);
+    else await session.waitConnected(10_000).then((ok) => (ok ? ensure(true) : undefined));
+  } catch (err) {
+    // nothing to keep: the caller gets the error and no handle, so the session reference goes now
+    closed = true;
+    session.off('session', onSession);
+    await session.release();
+    throw err;
+  }
   return {
     path,
     async close() {
