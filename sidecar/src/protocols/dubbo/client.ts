@@ -128,7 +128,7 @@ function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args
 
 function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, classes: ToJavaOptions['classes']): Reply {
   try {
-    const options = classes ? { classes } : {};
+    const options = { ...(classes ? { classes } : {}), generic: target.invocation === 'generic' };
     const result = decodeResponseBody(body);
     if (result.kind === 'exception') {
       const ex = decodeException(result.exception, (v) => fromJava(v, undefined, options));

@@ -15,7 +15,8 @@
  *   given in `options.classes`). `{"$class": "java.lang.Long", "$": 5}` forces a Java type anywhere.
  *   On output POJOs are plain objects without class names (`options.includeClass` adds `$class`).
  * - Generic invocation (`options.generic`): POJOs travel as maps and enums as names — the provider's
- *   `PojoUtils.realize` rebuilds them; results come back as maps carrying Dubbo's own `"class"` key, left as is.
+ *   `PojoUtils.realize` rebuilds them; results come back as maps carrying Dubbo's own `"class"` key, which
+ *   `fromJava(…, { generic: true })` turns into the same JSON a typed call gets (no `class` key).
  * - Java exceptions decode to `{ exceptionClass, message, fields }` (see `exception.ts`).
  * - Doubles that JSON cannot hold (NaN, ±Infinity) come out as the strings "NaN", "Infinity", "-Infinity".
  */
@@ -55,6 +56,13 @@ export interface FromJavaOptions {
   classes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Add `$class` to POJOs. */
   includeClass?: boolean;
+  /**
+   * Answers of generic `$invoke` calls: the provider's `PojoUtils.generalize` turned POJOs into maps with a
+   * `"class"` entry. Such maps (unless the declared type is a Map) become the same JSON as the typed answer:
+   * the `class` entry dropped (or `$class` with `includeClass`), field types from `classes`, declared field
+   * order first; a generalized `java.time.Instant` ({epochSecond, nano}) becomes its ISO string.
+   */
+  generic?: boolean;
   /** Output nodes budget (refs can make a small input expand): default 1 000 000. */
   maxNodes?: number;
 }
@@ -113,6 +121,8 @@ export const HANDLE = {
   instant: 'com.alibaba.com.caucho.hessian.io.java8.InstantHandle',
 } as const;
 
+/** A Java binary class name (what `PojoUtils.generalize` puts under `"class"`). */
+const JAVA_CLASS_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/;
 const OBJECT_TYPE: JavaType = { name: 'java.lang.Object', args: [] };
 const STRING_TYPE: JavaType = { name: 'java.lang.String', args: [] };
 const typeCache = new Map<string, JavaType>();
@@ -450,6 +460,10 @@ class FromJava {
         return v.map((e) => this.convert(e, et));
       }
       if (v instanceof Map) {
+        if (this.o.generic && !(t && MAP_TYPES[t.name] !== undefined)) {
+          const cls = v.get('class');
+          if (typeof cls === 'string' && JAVA_CLASS_NAME.test(cls)) return this.generalized(v, cls, t);
+        }
         const vt = t?.args[1];
         const out: Record<string, unknown> = Object.create(null);
         for (const [k, val] of v) {
@@ -472,6 +486,24 @@ class FromJava {
     if (k === null || k === undefined) return 'null';
     const c = this.convert(k, undefined);
     return typeof c === 'string' ? c : JSON.stringify(c);
+  }
+
+  /** A POJO as `PojoUtils.generalize` sends it to generic callers: a map with a `class` entry. */
+  generalized(m: Map<unknown, unknown>, cls: string, t: JavaType | undefined): unknown {
+    if (cls === 'java.time.Instant' && m.has('epochSecond')) {
+      const s = m.get('epochSecond');
+      return formatInstant(typeof s === 'bigint' ? s : BigInt(num(s)), num(m.get('nano')));
+    }
+    const fieldTypes = this.o.classes?.[cls] ?? (t && this.o.classes?.[t.name]);
+    const out: Record<string, unknown> = Object.create(null);
+    if (this.o.includeClass) out.$class = cls;
+    const keys = [...m.keys()].map((k) => this.key(k)).filter((k) => k !== 'class');
+    const ordered = fieldTypes ? [...Object.keys(fieldTypes).filter((k) => keys.includes(k)), ...keys.filter((k) => !(k in fieldTypes))] : keys;
+    for (const k of ordered) {
+      if (k === '__proto__') throw new HessianError('map key "__proto__" refused', 'forbidden');
+      out[k] = this.convert(m.get(k), fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : undefined);
+    }
+    return out;
   }
 
   object(o: JavaObject, t: JavaType | undefined): unknown {
