@@ -45,8 +45,14 @@ export interface ZooKeeperServer {
   stop(): Promise<void>;
   /** "ZooKeeper goes away": kill the process (default SIGKILL, like a crash); port and data dir are kept. */
   pause(signal?: NodeJS.Signals): Promise<void>;
-  /** Start again on the same port with the same data dir (sessions/ephemeral nodes survive if not yet expired). */
-  resume(): Promise<void>;
+  /**
+   * Start again on the same port with the same data dir (sessions/ephemeral nodes survive if not yet expired).
+   * `{ wipe: true }` deletes the data first: a brand-new, empty server on the same address (all sessions lost).
+   * Beware: clients that saw a higher zxid than the new server's are refused until they drop their session. A Dubbo
+   * 3.3 provider (Curator) had **not** re-registered 60 s after such a wipe. That is the real "ZooKeeper lost its
+   * data" failure mode, not a clean restart.
+   */
+  resume(opts?: { wipe?: boolean }): Promise<void>;
   /** pause() + resume(). */
   restart(): Promise<void>;
   /** Server log (stdout+stderr of the JVM; nearly empty: the Debian jar logs through a NOP slf4j binding). */
@@ -147,9 +153,10 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
       if (stopped) throw new Error('ZooKeeper already stopped');
       await kill(signal);
     },
-    async resume() {
+    async resume(resumeOpts: { wipe?: boolean } = {}) {
       if (stopped) throw new Error('ZooKeeper already stopped');
       if (server.running()) return;
+      if (resumeOpts.wipe) await rm(join(dir, 'data'), { recursive: true, force: true });
       // the old socket may linger briefly: retry the bind a few times
       for (let i = 0; ; i++) {
         try {
