@@ -6,9 +6,11 @@ import { table, type Row } from './lib/report.js';
 import type { Scenario } from './scenarios/types.js';
 import { httpScenario } from './scenarios/http.js';
 import { observabilityScenario } from './scenarios/observability.js';
+import { jsonrpcScenario } from './scenarios/jsonrpc.js';
+import { grpcScenario } from './scenarios/grpc.js';
 
 /** Every scenario, by name. */
-const SCENARIOS: Scenario[] = [httpScenario, observabilityScenario];
+const SCENARIOS: Scenario[] = [httpScenario, observabilityScenario, jsonrpcScenario, grpcScenario];
 
 const USAGE = `Usage: npm run bench -- [--duration S] [--rate RPS] [--connections N] [scenario ...]
 Scenarios: ${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;
