@@ -220,7 +220,7 @@ export interface JavaProvider {
   startupMs: number;
   /** spawn -> READY line seen by Node, ms. */
   readyMs: number;
-  /** File with the provider's stdout+stderr. */
+  /** File with the provider's stdout+stderr (deleted by stop()/kill() unless FERRY_KEEP_JAVA_LOGS=1). */
   logFile: string;
   /** Captured output so far. */
   output(): string;
@@ -284,6 +284,14 @@ export async function startProvider(opts: StartProviderOptions): Promise<JavaPro
     });
   });
 
+  // the log dir is removed by stop()/kill() unless FERRY_KEEP_JAVA_LOGS=1 (kept when READY fails)
+  const cleanup = async (code: number | null): Promise<number | null> => {
+    if (process.env.FERRY_KEEP_JAVA_LOGS !== '1') {
+      await new Promise<void>((r) => (logStream.writableFinished ? r() : logStream.once('finish', () => r())));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return code;
+  };
   return {
     port,
     name: opts.name,
@@ -294,8 +302,8 @@ export async function startProvider(opts: StartProviderOptions): Promise<JavaPro
     readyMs: Date.now() - t0,
     logFile,
     output: () => out,
-    stop: (signal: NodeJS.Signals = 'SIGTERM') => terminate(child, signal, 20000),
-    kill: () => terminate(child, 'SIGKILL'),
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => terminate(child, signal, 20000).then(cleanup),
+    kill: () => terminate(child, 'SIGKILL').then(cleanup),
     exited,
     child,
   };
