@@ -8,6 +8,7 @@ import type { LoadResult } from '../lib/load.js';
 import { rssMiB, startFerry, startServer } from '../lib/processes.js';
 import type { Row } from '../lib/report.js';
 import type { Scenario, ScenarioOptions } from './types.js';
+import { measure } from './http.js';
 
 const BENCH_PROTO = fileURLToPath(new URL('../../../src/servers/bench.proto', import.meta.url));
 const REQUEST = { name: 'ferry', id: '9007199254740993', tags: ['a', 'b', 'c'] };
@@ -81,7 +82,9 @@ export const grpcScenario: Scenario = {
       };
       const rows: Row[] = [];
       rows.push(await measureLoop('grpc', 'direct (grpc-js client)', direct, options));
-      rows.push(await measureLoop('grpc', 'ferry /v1/invoke (JSON)', viaFerry, options, ferry.child.pid!));
+      rows.push(await measureLoop('grpc', 'ferry /v1/invoke (JSON, same loop)', viaFerry, options, ferry.child.pid!));
+      // The load generator of the other scenarios, for comparison across scenarios.
+      rows.push(await measure('grpc', 'ferry /v1/invoke (JSON, autocannon)', `${ferry.url}/v1/invoke/greeter/SayHello`, options, { method: 'POST', body, pid: ferry.child.pid! }));
       return rows;
     } finally {
       await pool.close();
