@@ -65,6 +65,8 @@ export async function startNodeApp(): Promise<NodeApp> {
       const route = `${req.method} ${req.url!.replace(/\?.*$/, '')}`;
       let m: RegExpExecArray | null;
       if ((m = /^GET \/users\/(-?\d+)$/.exec(route))) return json(res, 200, sampleUser(Number(m[1]), `user-${m[1]}`));
+      // anything under /echo: what the app received
+      if (/^\w+ \/echo(\/|$)/.test(route)) return json(res, 200, { method: req.method, url: req.url, body: body ?? null });
       switch (route) {
         case 'POST /users':
           return json(res, 200, body); // saveUser(User): the body is the user itself
@@ -90,6 +92,8 @@ export async function startNodeApp(): Promise<NodeApp> {
             res.writeHead(503, { 'content-type': 'text/plain' }).end('app is overloaded (plain text)');
             return;
           }
+          // 404: the app names the Java exception class itself
+          if (status === 404) return json(res, 404, { message: 'app failed with 404', exceptionClass: 'java.util.NoSuchElementException' });
           return json(res, status, { message: `app failed with ${status}` });
         }
         case 'POST /slow':
@@ -110,7 +114,7 @@ export async function startNodeApp(): Promise<NodeApp> {
 }
 
 /** `inbound` YAML exposing the Node app as NodeAppService (no version, no group). */
-export function inboundYaml(opts: { appUrl: string; zkAddress?: string; port?: number; heartbeatMs?: number; extra?: string }): string {
+export function inboundYaml(opts: { appUrl: string; zkAddress?: string; port?: number; heartbeatMs?: number; services?: string; extra?: string }): string {
   return `
 application: node-app
 advertiseHost: 127.0.0.1
@@ -151,5 +155,6 @@ inbound:
           slow:      { http: "POST /slow", parameterTypes: [long], returns: java.lang.String }
           isTrue:    { http: "POST /is-true", parameterTypes: [boolean], returns: boolean }
           zero:      { http: "GET /zero", parameterTypes: [], returns: int }
+${opts.services ?? ''}
 ${opts.extra ?? ''}`;
 }
