@@ -23,12 +23,16 @@ export interface ZooKeeperSourceOptions {
   session?: ZooKeeperSession;
 }
 
-/** Endpoint of a provider URL: `host:port` (jsonrpc: `http://host:port/path`), weight from `weight` (default 100). */
-export function endpointFromUrl(url: DubboUrl): Endpoint {
+/**
+ * Endpoint of a provider URL: `host:port` (jsonrpc: `http://host:port/path`), weight from `weight` (default 100).
+ * With `perExport` (the consumer asked for group `*`, a group list or version `*`) one host:port may export the
+ * service several times (one per group/version): each is its own endpoint, id `host:port/group/version`.
+ */
+export function endpointFromUrl(url: DubboUrl, perExport = false): Endpoint {
   const hostPort = `${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`;
   const weight = Number(url.params.weight ?? 100);
   return {
-    id: hostPort,
+    id: perExport ? `${hostPort}/${url.params.group ?? ''}/${url.params.version ?? ''}` : hostPort,
     address: url.protocol === 'jsonrpc' ? `http://${hostPort}/${url.path}` : hostPort,
     host: url.host,
     port: url.port,
@@ -47,6 +51,7 @@ export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperS
   const root = opts.root ?? registry.root;
   const path = categoryPath(root, opts.interface, 'providers');
   const filter = { interface: opts.interface, version: opts.version, group: opts.group, protocols: [opts.protocol ?? 'dubbo'] };
+  const perExport = opts.version === '*' || opts.group === '*' || (opts.group?.includes(',') ?? false);
   const listeners = new Set<EndpointListener>();
   let endpoints: readonly Endpoint[] = [];
   let closed = false;
@@ -107,7 +112,7 @@ export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperS
             continue;
           }
           if (!url.host || !url.port || !matchesProvider(url, filter)) continue;
-          const ep = endpointFromUrl(url);
+          const ep = endpointFromUrl(url, perExport);
           if (seen.has(ep.id)) continue;
           seen.add(ep.id);
           next.push(ep);

@@ -92,10 +92,14 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
 function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args: unknown[], options: ToJavaOptions): Buffer {
   const attachments: Record<string, unknown> = {};
   applyOutgoing(dubboAttachmentCarrier, attachments, call.outgoing);
+  // The provider's own group/version (from its registry URL) name the exporter: a consumer asking for
+  // group "*", a group list or version "*" must send the one it picked, as Java's invokers do.
+  const group = endpoint.params.group || target.group;
+  const version = endpoint.params.version || target.version;
   attachments.path = target.interface;
   attachments.interface = target.interface;
-  if (target.version) attachments.version = target.version;
-  if (target.group) attachments.group = target.group;
+  if (version) attachments.version = version;
+  if (group) attachments.group = group;
   attachments.timeout = String(Math.max(1, call.deadline - Date.now()));
   if (endpoint.params.token) attachments.token = endpoint.params.token;
   try {
@@ -104,7 +108,7 @@ function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args
       return encodeRequestBody({
         dubboVersion: DUBBO_PROTOCOL_VERSION,
         path: target.interface,
-        version: target.version ?? '0.0.0',
+        version: version ?? '0.0.0',
         method: GENERIC_METHOD,
         parameterDesc: GENERIC_PARAMETER_DESC,
         args: genericInvokeArgs(target.method, target.parameterTypes, args, options.classes),
@@ -114,7 +118,7 @@ function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args
     return encodeRequestBody({
       dubboVersion: DUBBO_PROTOCOL_VERSION,
       path: target.interface,
-      version: target.version ?? '0.0.0',
+      version: version ?? '0.0.0',
       method: target.method,
       parameterDesc: parameterDescriptor(target.parameterTypes),
       args: args.map((a, i) => toJava(a, target.parameterTypes[i], options, `args[${i}]`)),
