@@ -221,6 +221,12 @@ export const configSchema = obj({
         services: dflt(list(inboundService), []),
         /** Idle time after which Ferry sends a heartbeat to a consumer; a connection silent for 3× this is closed. */
         heartbeatMs: dflt(num({ int: true, min: 100 }), 60_000),
+        /**
+         * Exception classes (beyond the JDK RuntimeExceptions Dubbo consumers accept by default) the app may
+         * name in an error answer's `exceptionClass`, e.g. the interface's declared exceptions. The consumers must
+         * be able to deserialize them (a class of the interface, or in their `serialize.allowlist`).
+         */
+        exceptionClasses: dflt(list(str()), []),
         /** Field types of POJO classes the app returns (`{com.example.User: {id: long, birthday: java.util.Date}}`): needed for fields whose JSON alone is ambiguous (dates, BigDecimal, enums, longs). */
         classes: opt(dict(dict(str()))),
       }),

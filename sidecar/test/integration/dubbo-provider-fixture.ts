@@ -92,7 +92,8 @@ export async function startNodeApp(): Promise<NodeApp> {
             res.writeHead(503, { 'content-type': 'text/plain' }).end('app is overloaded (plain text)');
             return;
           }
-          // 404: the app names the Java exception class itself
+          // the app may name the Java exception class: a JDK one consumers accept (400), one they would refuse (404)
+          if (status === 400) return json(res, 400, { message: 'app failed with 400', exceptionClass: 'java.lang.IllegalArgumentException' });
           if (status === 404) return json(res, 404, { message: 'app failed with 404', exceptionClass: 'java.util.NoSuchElementException' });
           return json(res, status, { message: `app failed with ${status}` });
         }

@@ -109,13 +109,17 @@ async function typedRun(jar: string, t: { diagnostic(m: string): void }, label: 
   assert.equal(line(r, 'zero').responseAttachments['served-by'], 'node-app');
   assert.equal(line(r, 'zero').responseAttachments.dubbo, '2.0.2');
   assert.equal(line(r, 'slow').value, 'slept 50');
-  // app 4xx/5xx: a java.lang.RuntimeException with the app's message, caught by the consumer (or the
-  // JDK exception class the app names in its error body: 404 here)
-  for (const status of [400, 404, 500]) {
+  // app 4xx/5xx: a java.lang.RuntimeException with the app's message, caught by the consumer; a JDK
+  // exception the app names in its error body (400: IllegalArgumentException); a class the consumer would
+  // refuse to deserialize (404: NoSuchElementException) goes as RuntimeException("<class>: <message>")
+  const expected: Record<number, [string, string]> = {
+    400: ['java.lang.IllegalArgumentException', 'app failed with 400'],
+    404: ['java.lang.RuntimeException', 'java.util.NoSuchElementException: app failed with 404'],
+    500: ['java.lang.RuntimeException', 'app failed with 500'],
+  };
+  for (const [status, [cls, message]] of Object.entries(expected)) {
     const l = line(r, `fail#${status}`);
-    assert.equal(l.ok, false);
-    assert.equal(l.exception, status === 404 ? 'java.util.NoSuchElementException' : 'java.lang.RuntimeException');
-    assert.equal(l.message, `app failed with ${status}`);
+    assert.deepEqual([l.ok, l.exception, l.message], [false, cls, message]);
   }
   // what the app saw: JSON args, the single POJO as the body, path params, Ferry headers, allow-listed attachments only
   const seen = app.seen.slice(seenBefore);

@@ -39,6 +39,27 @@ import { buildServiceTable, findGeneric, findTyped, serviceKey, singleBody, type
 
 /** The exception class of app errors (4xx, 5xx, unreachable) unless the app names one. */
 export const APP_ERROR_CLASS = 'java.lang.RuntimeException';
+/**
+ * JDK exception classes an app may name (`exceptionClass` in its error body) without configuration: the
+ * RuntimeExceptions in Dubbo 3.2/3.3's default serialization allow-list (`security/serialize.allowlist`). A
+ * Dubbo consumer in its default STRICT check mode turns any other class it was not told about into a HashMap
+ * and fails with "expect Throwable"; checked exceptions would reach a typed caller as
+ * UndeclaredThrowableException. Other names go out as RuntimeException("<class>: <message>"), which is what
+ * a Java provider's ExceptionFilter does with undeclared exceptions.
+ */
+export const DEFAULT_EXCEPTION_CLASSES: ReadonlySet<string> = new Set([
+  'java.lang.RuntimeException',
+  'java.lang.IllegalArgumentException',
+  'java.lang.IllegalStateException',
+  'java.lang.IllegalMonitorStateException',
+  'java.lang.IllegalThreadStateException',
+  'java.lang.IndexOutOfBoundsException',
+  'java.lang.StringIndexOutOfBoundsException',
+  'java.lang.NegativeArraySizeException',
+  'java.lang.NullPointerException',
+  'java.lang.NumberFormatException',
+  'java.lang.SecurityException',
+]);
 /** What a Java provider returns to generic callers for any exception (`GenericFilter`). */
 export const GENERIC_EXCEPTION_CLASS = 'org.apache.dubbo.rpc.service.GenericException';
 /** Extra time Ferry waits for the app beyond the consumer's own timeout, so the consumer times out first. */
@@ -93,6 +114,7 @@ export class InboundDubboHandler {
   readonly #app: URL;
   readonly #classes: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
   readonly #maxPayload: number;
+  readonly #exceptionClasses: ReadonlySet<string>;
 
   constructor(options: HandlerOptions) {
     this.#config = options.config;
@@ -103,6 +125,7 @@ export class InboundDubboHandler {
     this.#classes = dubbo.classes;
     this.#app = new URL(options.config.inbound.app.url);
     this.#maxPayload = options.config.limits.dubboPayloadBytes;
+    this.#exceptionClasses = new Set([...DEFAULT_EXCEPTION_CLASSES, ...dubbo.exceptionClasses]);
     this.#agent = new Agent({ connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
@@ -255,8 +278,11 @@ export class InboundDubboHandler {
       }
       const attachments = responseAttachments(res.headers);
       if (res.statusCode >= 300 || res.statusCode < 200) {
-        const { exceptionClass, message } = appError(res.statusCode, text);
-        inbound.end(new Error(message));
+        const named = appError(res.statusCode, text);
+        inbound.end(new Error(named.message));
+        const known = this.#exceptionClasses.has(named.exceptionClass);
+        const exceptionClass = known ? named.exceptionClass : APP_ERROR_CLASS;
+        const message = known ? named.message : `${named.exceptionClass}: ${named.message}`;
         return this.#encode({ ...exceptionBody(r.generic, exceptionClass, message), attachments }, withAttachments);
       }
       inbound.end();
