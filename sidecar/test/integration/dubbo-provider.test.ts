@@ -226,3 +226,59 @@ test('200 concurrent calls on one connection, answered out of order by the app, 
   // the Java consumer used one connection; the others were the garbage clients
   assert.equal(provider.acceptedConnections - acceptedBefore - garbageOpened, 1);
 });
+
+test('heartbeats both ways with a Java consumer: idle connections stay up, nobody reconnects', async () => {
+  // Ferry → Java: Ferry beats every 300 ms of silence and would close after 900 ms without answers
+  const small = await startSidecar(inboundYaml({ appUrl: app.url, heartbeatMs: 300 }));
+  // Java → Ferry: the consumer beats every 300 ms and would reconnect after 900 ms without answers
+  const main = ferry.sidecar.dubboProvider!;
+  const mainAccepted = main.acceptedConnections;
+  const mainAnswered = main.heartbeats.answered;
+  try {
+    const provider = small.sidecar.dubboProvider!;
+    const idle = (port: number, extra: string[]) =>
+      runConsumer({ jar: jars.jar33, mode: 'typed', url: `dubbo://127.0.0.1:${port}`, args: ['--methods', 'zero', '--linger', '3000', ...extra] });
+    const [a, b] = await Promise.all([idle(provider.port, []), idle(dubboPort, ['--heartbeat', '300'])]);
+    for (const r of [a, b]) {
+      assert.equal(r.code, 0, r.stderr.slice(-3000));
+      assert.equal(line(r, 'zero').value, 0);
+    }
+    assert.ok(provider.heartbeats.sent >= 4, `Ferry heartbeats sent: ${provider.heartbeats.sent}`);
+    assert.equal(provider.acceptedConnections, 1); // 3 s idle, 10× the interval, on one connection
+    assert.ok(main.heartbeats.answered - mainAnswered >= 4, `Java heartbeats answered: ${main.heartbeats.answered - mainAnswered}`);
+    assert.equal(main.acceptedConnections - mainAccepted, 1);
+  } finally {
+    await small.close();
+  }
+});
+
+test('ZooKeeper away longer than the session: the provider node is re-created by the new session (stale node replaced)', async () => {
+  const owner = async () => {
+    const c = await zkClient(zk.address);
+    try {
+      const nodes = await zkChildren(c, `/dubbo/${NODE_IFACE}/providers`).catch(() => [] as string[]);
+      if (nodes.length !== 1) return undefined;
+      const stat = await new Promise<{ ephemeralOwner: Buffer } | undefined>((res) =>
+        c.exists(`/dubbo/${NODE_IFACE}/providers/${nodes[0]}`, (e, s) => res(e || !s ? undefined : (s as unknown as { ephemeralOwner: Buffer }))),
+      );
+      return stat?.ephemeralOwner.toString('hex');
+    } finally {
+      c.close();
+    }
+  };
+  const before = await owner();
+  assert.ok(before);
+  await zk.pause();
+  await new Promise((r) => setTimeout(r, 5000)); // > sessionTimeoutMs (4000): Ferry starts a new session
+  await zk.resume();
+  // the old session's node is still there at first (the server expires it later): replaced, not kept
+  const after = await eventually(async () => {
+    const o = await owner();
+    return o && o !== before ? o : undefined;
+  }, 20_000, 200);
+  await new Promise((r) => setTimeout(r, 5000)); // the old session expires on the server: our node stays
+  assert.equal(await owner(), after);
+  const r = await runConsumer({ jar: jars.jar33, mode: 'typed', zkAddress: zk.address, args: ['--methods', 'zero'] });
+  assert.equal(r.code, 0, r.stderr.slice(-3000));
+  assert.equal(line(r, 'zero').value, 0);
+});

@@ -61,6 +61,8 @@ export class DubboInboundServer {
   #readonly = false;
   #port = 0;
   #accepted = 0;
+  /** Heartbeats answered (consumer → Ferry) and sent (Ferry → consumer). */
+  readonly heartbeats = { answered: 0, sent: 0 };
 
   constructor(options: DubboInboundOptions) {
     this.#config = options.config;
@@ -167,6 +169,7 @@ export class DubboInboundServer {
       heartbeatMs: this.#config.inbound.dubbo!.heartbeatMs,
       logger: this.#logger,
       onRequest: (frame) => this.#dispatch(conn, frame),
+      heartbeats: this.heartbeats,
       onDecodeError: () => this.#onDecodeError?.(),
     });
     this.#connections.add(conn);
@@ -200,6 +203,7 @@ interface ConnectionOptions {
   logger: Logger;
   onRequest(frame: DubboFrame): void;
   onDecodeError(): void;
+  heartbeats: { answered: number; sent: number };
 }
 
 /** One consumer connection. */
@@ -228,7 +232,10 @@ class InboundConnection {
     this.#heartbeat = setInterval(() => {
       const idle = Date.now() - this.#lastRead;
       if (idle >= heartbeatMs * 3) return this.close(`no data from the consumer for ${idle} ms`);
-      if (idle >= heartbeatMs) this.send(encodeHeartbeatRequest(this.#ids.next()));
+      if (idle >= heartbeatMs) {
+        this.send(encodeHeartbeatRequest(this.#ids.next()));
+        options.heartbeats.sent++;
+      }
     }, Math.max(50, Math.floor(heartbeatMs / 3)));
     this.#heartbeat.unref();
   }
@@ -293,7 +300,10 @@ class InboundConnection {
         return;
       }
       // heartbeats are answered; a consumer's read-only/writeable events mean nothing to a provider
-      if (frame.twoWay && kind === 'heartbeat') this.send(encodeHeartbeatResponse(frame.id));
+      if (frame.twoWay && kind === 'heartbeat') {
+        this.send(encodeHeartbeatResponse(frame.id));
+        this.#options.heartbeats.answered++;
+      }
       return;
     }
     this.#options.onRequest(frame);
