@@ -227,7 +227,7 @@ class ToJava {
       case 'java.time.LocalDateTime': {
         if (typeof v !== 'string') this.fail(path, 'an ISO date-time string', v);
         const { date, time } = parseLocalDateTime(v);
-        return { $class: HANDLE.localDateTime, $: { date: localDateHandle(date), time: localTimeHandle(time) } };
+        return { $class: HANDLE.localDateTime, $: { time: localTimeHandle(time), date: localDateHandle(date) } };
       }
       case 'java.time.Instant': {
         if (typeof v !== 'string') this.fail(path, 'an ISO instant string', v);
@@ -394,14 +394,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return p === Object.prototype || p === null;
 }
 
+// java.time handles: fields in the order hessian-lite writes them (captured from Java: day, month, year /
+// nano, second, minute, hour / time, date), so Ferry's bytes equal Java's.
 function localDateHandle(d: { year: number; month: number; day: number }): HessianInput {
-  return { $class: HANDLE.localDate, $: { year: { $class: 'int', $: d.year }, month: { $class: 'int', $: d.month }, day: { $class: 'int', $: d.day } } };
+  return { $class: HANDLE.localDate, $: { day: { $class: 'int', $: d.day }, month: { $class: 'int', $: d.month }, year: { $class: 'int', $: d.year } } };
 }
 
 function localTimeHandle(t: { hour: number; minute: number; second: number; nano: number }): HessianInput {
   return {
     $class: HANDLE.localTime,
-    $: { hour: { $class: 'int', $: t.hour }, minute: { $class: 'int', $: t.minute }, second: { $class: 'int', $: t.second }, nano: { $class: 'int', $: t.nano } },
+    $: { nano: { $class: 'int', $: t.nano }, second: { $class: 'int', $: t.second }, minute: { $class: 'int', $: t.minute }, hour: { $class: 'int', $: t.hour } },
   };
 }
 
