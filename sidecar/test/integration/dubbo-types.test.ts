@@ -13,6 +13,7 @@ import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/ja
 import { decodeRequestBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { postJson, startSniffer, type Answer, type Sniffer } from './dubbo-helpers.js';
+import { replayTypedRequests, fixtureManifest } from '../unit/dubbo-fixtures.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const GREETING = 'com.example.ferry.api.GreetingService';
@@ -473,4 +474,10 @@ test('Ferry registers itself under /consumers like a Java consumer', async () =>
   assert.ok(mine.some((u) => dubboUrlParams(u).version === '1.0.0'));
   const greet = await listDubboUrls(zk.address, GREETING, 'consumers');
   assert.ok(greet.some((u) => dubboUrlParams(u).group === 'green' && dubboUrlParams(u).version === '2.0.0'), greet.join('\n'));
+});
+
+test('golden requests re-encoded by Ferry are accepted by the Java provider, which answers what it answered the Java consumer', { skip: !fixtureManifest() && 'no golden frames' }, async () => {
+  const results = await replayTypedRequests(provider.port, { token: TOKEN });
+  assert.ok(results.length >= 20, `${results.length} calls`);
+  for (const r of results) assert.deepEqual(r.got, r.expected, r.call);
 });

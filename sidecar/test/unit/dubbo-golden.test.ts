@@ -5,108 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { FrameDecoder, decodeEvent, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
+import { readFileSync } from 'node:fs';
+import { decodeEvent } from '../../src/protocols/dubbo/codec.js';
 import { decodeRequestBody, decodeResponseBody, encodeRequestBody, GENERIC_PARAMETER_DESC } from '../../src/protocols/dubbo/body.js';
 import { HessianDecoder, decodeException, fromJava, splitDescriptor, toJava, typeFromDescriptor, formatJavaType } from '../../src/protocols/hessian/index.js';
 
-const DIR = fileURLToPath(new URL('../../../test/fixtures/dubbo/', import.meta.url));
-const MANIFEST = `${DIR}manifest.json`;
+import { CLASSES, RETURNS, USER, declaredTypes, fixtureManifest, fixtureFrame as frameOf, normalize, withoutClass, FIXTURES_DIR as DIR, type ManifestFrame } from './dubbo-fixtures.js';
 
-const USER = 'com.example.ferry.api.User';
-const ORDER = 'com.example.ferry.api.Order';
-const ORDER_LINE = 'com.example.ferry.api.OrderLine';
-/** POJO field types, in declaration order (what `classes:` holds in Ferry's config). */
-export const CLASSES = {
-  [USER]: {
-    id: 'long',
-    name: 'java.lang.String',
-    age: 'int',
-    tags: 'java.util.List<java.lang.String>',
-    color: 'com.example.ferry.api.Color',
-    birthday: 'java.util.Date',
-    balance: 'java.math.BigDecimal',
-    attributes: 'java.util.Map<java.lang.String,java.lang.String>',
-  },
-  [ORDER]: { id: 'long', buyer: USER, lines: `java.util.List<${ORDER_LINE}>` },
-  [ORDER_LINE]: { sku: 'java.lang.String', quantity: 'int', price: 'java.math.BigDecimal' },
-};
-/** Declared return types of the captured methods. */
-const RETURNS: Record<string, string> = {
-  echoInt: 'int',
-  echoLong: 'long',
-  echoString: 'java.lang.String',
-  echoBigDecimal: 'java.math.BigDecimal',
-  echoDate: 'java.util.Date',
-  echoLocalDate: 'java.time.LocalDate',
-  echoLocalDateTime: 'java.time.LocalDateTime',
-  echoColor: 'com.example.ferry.api.Color',
-  echoUser: USER,
-  echoOrder: ORDER,
-  echoMap: 'java.util.Map<java.lang.String,java.lang.Long>',
-  echoBytes: 'byte[]',
-  nullUser: USER,
-  echo: 'java.lang.String',
-  record: 'void',
-  getUser: USER,
-  illegal: 'java.lang.String',
-  whoami: 'java.lang.String',
-  attachments: 'java.util.Map<java.lang.String,java.lang.String>',
-};
-
-interface ManifestFrame {
-  file: string;
-  dir: 'c2s' | 's2c';
-  id: string;
-  flag: string;
-  status: number;
-  serialization: number;
-  bodyLength: number;
-  twoWay: boolean;
-  event: boolean;
-  kind?: 'typed' | 'generic';
-  dubboVersion?: string;
-  path?: string;
-  version?: string;
-  method?: string;
-  desc?: string;
-  genericMethod?: string;
-  call?: string;
-  args?: unknown;
-  responseFlag?: number;
-  ok?: boolean;
-  value?: unknown;
-  exception?: string;
-  exceptionClass?: string;
-  message?: string;
-  responseAttachments?: Record<string, string>;
-  aliasOf?: string;
-}
-
-const available = existsSync(MANIFEST);
-const manifest: { frames: ManifestFrame[] } = available ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : { frames: [] };
-const skip = !available && 'no golden frames in sidecar/test/fixtures/dubbo';
-
-function frameOf(m: ManifestFrame): DubboFrame {
-  const frames = new FrameDecoder().push(readFileSync(DIR + m.file));
-  assert.equal(frames.length, 1, `${m.file}: one frame per file`);
-  return frames[0]!;
-}
-
-/** The Java peers print Dates like Instant.toString (no millis when zero); Ferry always prints toISOString. */
-function normalize(v: unknown): unknown {
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(v)) return new Date(v).toISOString();
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x)]));
-  return v;
-}
-/** Generic answers/arguments as Java prints them carry PojoUtils' "class" entries; Ferry's JSON does not. */
-function withoutClass(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutClass);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'class').map(([k, x]) => [k, withoutClass(x)]));
-  return v;
-}
+const manifest = fixtureManifest() ?? { frames: [] as ManifestFrame[] };
+const skip = manifest.frames.length === 0 && 'no golden frames in sidecar/test/fixtures/dubbo';
 const json = (v: unknown) => JSON.parse(JSON.stringify(v));
 
 const requests = manifest.frames.filter((f) => f.dir === 'c2s' && !f.event);
@@ -172,9 +79,8 @@ test('golden frames: request bodies decode to the Java consumer\'s method, descr
       assert.deepEqual(normalize(got), normalize(withoutClass(expected.values)), m.file);
     } else {
       assert.equal(r.attachments['x-tenant-id'], 't1', m.file);
-      const types = m.desc ? splitDescriptor(m.desc).map(typeFromDescriptor) : [];
       // declared generics come from the interface, not the descriptor (Ljava/util/Map; says nothing of Long values)
-      const declared = m.method === 'echoMap' ? ['java.util.Map<java.lang.String,java.lang.Long>'] : types.map(formatJavaType);
+      const declared = declaredTypes(m);
       const got = r.args.map((a, i) => json(fromJava(a, declared[i], { classes: CLASSES })));
       assert.deepEqual(normalize(got), normalize(m.args), m.file);
     }
