@@ -186,6 +186,7 @@ export class DubboInboundServer {
       .then((answer) => {
         if (frame.twoWay) conn.send(encodeFrame({ request: false, id: frame.id, status: answer.status, serializationId: HESSIAN2, body: answer.body }));
       })
+      .catch((err: unknown) => this.#logger.error({ err }, 'dubbo provider: could not answer a call'))
       .finally(() => {
         this.#inFlight--;
         if (this.#inFlight === 0) {
