@@ -222,18 +222,34 @@ export function encodeReadonlyEvent(id: bigint | number): Buffer {
 
 export type DubboEvent = { kind: 'heartbeat' } | { kind: 'readonly' } | { kind: 'writeable' } | { kind: 'other'; body: Buffer };
 
+/** Dubbo's serialization id for fastjson2 (JSONB), the first choice of a Dubbo 3.2 provider left at its defaults. */
+export const FASTJSON2 = 23;
+
 /**
- * Classifies an event frame's body: Hessian null → heartbeat, Hessian "R"/"W" → read-only/writeable
- * ("H", Java's mock heartbeat, counts as heartbeat). Throws FrameError for bodies over 15 bytes.
+ * Classifies an event frame's body: a serialized null → heartbeat, the serialized strings "R"/"W" →
+ * read-only/writeable ("H", Java's mock heartbeat, counts as heartbeat). Throws FrameError for bodies over 15 bytes.
+ *
+ * Events a provider starts (the read-only event on shutdown) use the provider URL's serialization, not the one
+ * of Ferry's requests: a Dubbo 3.2 provider left at its defaults writes them in fastjson2 even to a hessian2
+ * consumer (captured: `00 00 00 02 4a 52` = length 2, JSONB short ASCII string "R"). So besides Hessian
+ * (`N`, `01 52`) the fastjson2 forms (`00 00 00 01 af` null, `00 00 00 02 4a 52`) and JSON text (`null`, `"R"`,
+ * fastjson/gson) are understood.
  */
 export function decodeEvent(frame: DubboFrame): DubboEvent {
   const b = frame.body;
   if (b.length > MAX_EVENT_BODY) throw new FrameError('BAD_LENGTH', `event body of ${b.length} bytes (max ${MAX_EVENT_BODY})`, true, frame);
   if (b.length === 0 || (b.length === 1 && b[0] === 0x4e)) return { kind: 'heartbeat' };
-  if (b.length === 2 && b[0] === 0x01) {
-    if (b[1] === 0x52) return { kind: 'readonly' };
-    if (b[1] === 0x57) return { kind: 'writeable' };
-    if (b[1] === 0x48) return { kind: 'heartbeat' };
+  let letter: number | undefined;
+  if (b.length === 2 && b[0] === 0x01) letter = b[1]; // Hessian 2 one-character string
+  else if (b.length === 5 && b.readInt32BE(0) === 1 && b[4] === 0xaf) return { kind: 'heartbeat' }; // fastjson2 null
+  else if (b.length === 6 && b.readInt32BE(0) === 2 && b[4] === 0x4a) letter = b[5]; // fastjson2 "X"
+  else {
+    const text = b.toString('latin1').trim();
+    if (text === 'null') return { kind: 'heartbeat' };
+    if (/^"[RWH]"$/.test(text)) letter = text.charCodeAt(1); // JSON text (fastjson, gson)
   }
+  if (letter === 0x52) return { kind: 'readonly' };
+  if (letter === 0x57) return { kind: 'writeable' };
+  if (letter === 0x48) return { kind: 'heartbeat' };
   return { kind: 'other', body: b };
 }

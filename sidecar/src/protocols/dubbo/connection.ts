@@ -167,6 +167,15 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     const pending = this.#pending.get(frame.id);
     if (!pending) return; // answered after we gave up on it (timeout)
     this.#pending.delete(frame.id);
+    if (frame.rejected) {
+      // well framed but not hessian2: the call ran, its answer cannot be read
+      pending.reject(
+        new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `${this.#options.id} answered with serialization id ${frame.serializationId}; Ferry speaks hessian2 (2) only`, {
+          upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id, status: frame.status },
+        }),
+      );
+      return;
+    }
     pending.resolve(frame);
   }
 
