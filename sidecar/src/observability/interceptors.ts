@@ -119,7 +119,13 @@ function rpcService(call: Call): string {
   return c.interface ?? c.service ?? call.service;
 }
 
-function clientSpanStart(call: Call, endpoint: Endpoint): { name: string; attributes: Attributes } {
+function clientSpanName(call: Call): string {
+  if (call.route.protocol.name === 'http') return call.http ? call.http.method : `POST ${call.method}`;
+  return `${rpcService(call)}/${call.method}`;
+}
+
+/** Attributes of a recorded client span (not computed for the unsampled majority). */
+function clientSpanAttributes(call: Call, endpoint: Endpoint): Attributes {
   const protocol = call.route.protocol.name;
   const system = RPC_SYSTEM[protocol] ?? call.route.protocol.rpcSystem;
   const attributes: Attributes = {
@@ -137,17 +143,17 @@ function clientSpanStart(call: Call, endpoint: Endpoint): { name: string; attrib
       const path = call.http ? call.http.path.split('?')[0] : `/${encodeURIComponent(call.method)}`;
       attributes[ATTR_URL_FULL] = `${base.origin}${base.pathname.replace(/\/+$/, '')}${path}`;
     });
-    return { name: call.http ? method : `POST ${call.method}`, attributes };
+    return attributes;
   }
-  const service = rpcService(call);
   attributes[ATTR.rpcSystem] = system;
-  attributes[ATTR.rpcService] = service;
+  attributes[ATTR.rpcService] = rpcService(call);
   attributes[ATTR.rpcMethod] = call.method;
   if (protocol === 'jsonrpc') attributes[ATTR.rpcJsonrpcVersion] = '2.0';
-  return { name: `${service}/${call.method}`, attributes };
+  return attributes;
 }
 
 function endClientSpan(span: Span, call: Call, reply: Reply | undefined, err: unknown): void {
+  if (!span.isRecording()) return span.end();
   const protocol = call.route.protocol.name;
   if (reply) {
     const status = reply.http?.statusCode;
@@ -178,7 +184,7 @@ function endClientSpan(span: Span, call: Call, reply: Reply | undefined, err: un
 
 /** Pass-through headers without the app's trace headers (the tracer writes fresh ones). */
 function withoutTraceHeaders(call: Call): Call {
-  if (!call.http) return call;
+  if (!call.http || !Object.keys(call.http.headers).some(isTraceHeader)) return call;
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(call.http.headers)) if (!isTraceHeader(k)) headers[k] = v;
   return { ...call, http: { ...call.http, headers } };
@@ -195,9 +201,10 @@ export function tracingInterceptor(tracing: Tracing): Interceptor {
     let ctx: Context | undefined;
     let traced = call;
     try {
-      const start = clientSpanStart(call, endpoint);
-      span = tracing.tracer.startSpan(start.name, { kind: SpanKind.CLIENT, attributes: start.attributes }, context.active());
-      ctx = trace.setSpan(context.active(), span);
+      const active = context.active();
+      span = tracing.tracer.startSpan(clientSpanName(call), { kind: SpanKind.CLIENT }, active);
+      if (span.isRecording()) span.setAttributes(clientSpanAttributes(call, endpoint));
+      ctx = trace.setSpan(active, span);
       const outgoing: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.outgoing)) if (!isTraceHeader(k)) outgoing[k] = v;
       tracing.inject(ctx, outgoing);

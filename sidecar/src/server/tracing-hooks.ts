@@ -38,21 +38,17 @@ interface TracedRaw extends IncomingMessage {
 
 function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined {
   const parent = tracing.extract(raw.headers);
-  const path = (raw.url ?? '/').split('?')[0] ?? '/';
-  const span = tracing.tracer.startSpan(
-    `${raw.method ?? 'GET'}`,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        [ATTR_HTTP_REQUEST_METHOD]: raw.method ?? 'GET',
-        [ATTR_URL_PATH]: path,
-        [ATTR_URL_SCHEME]: 'http',
-        ...(raw.socket?.remoteAddress ? { [ATTR_CLIENT_ADDRESS]: raw.socket.remoteAddress } : {}),
-        ...(typeof raw.headers['user-agent'] === 'string' ? { [ATTR_USER_AGENT_ORIGINAL]: raw.headers['user-agent'] } : {}),
-      },
-    },
-    parent,
-  );
+  const path = (raw.url ?? '/').split('?', 1)[0] ?? '/';
+  const span = tracing.tracer.startSpan(raw.method ?? 'GET', { kind: SpanKind.SERVER }, parent);
+  if (span.isRecording()) {
+    span.setAttributes({
+      [ATTR_HTTP_REQUEST_METHOD]: raw.method ?? 'GET',
+      [ATTR_URL_PATH]: path,
+      [ATTR_URL_SCHEME]: 'http',
+      ...(raw.socket?.remoteAddress ? { [ATTR_CLIENT_ADDRESS]: raw.socket.remoteAddress } : {}),
+      ...(typeof raw.headers['user-agent'] === 'string' ? { [ATTR_USER_AGENT_ORIGINAL]: raw.headers['user-agent'] } : {}),
+    });
+  }
   const ctx = trace.setSpan(parent, span);
   raw[spanSym] = span;
   raw[contextSym] = ctx;
@@ -60,6 +56,7 @@ function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined 
 }
 
 function endServerSpan(span: Span, reply: FastifyReply): void {
+  if (!span.isRecording()) return span.end();
   const status = reply.raw.statusCode;
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
   const code = reply.getHeader(HEADERS.error);
@@ -108,7 +105,7 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
   });
   app.addHook('preHandler', (request, reply, done) => {
     const span = (request.raw as TracedRaw)[spanSym];
-    if (span) {
+    if (span?.isRecording()) {
       try {
         const route = request.routeOptions.url;
         if (route) {
