@@ -264,7 +264,7 @@ test('Ferry sends heartbeats to a quiet consumer and closes a dead one', async (
     // answering keeps the connection alive
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(c.closed, false);
-    assert.ok(c.fromServer.length >= 3, `heartbeats: ${c.fromServer.length}`);
+    assert.ok(c.fromServer.length >= 2, `heartbeats: ${c.fromServer.length}`);
     // a consumer that stops answering is closed after 3 × heartbeatMs of silence
     c.answerHeartbeats = false;
     const silentFrom = Date.now();
