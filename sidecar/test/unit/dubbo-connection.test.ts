@@ -152,3 +152,22 @@ test('a provider that dies mid-call: the call fails with FERRY_ERR_UPSTREAM_RESE
     await p.close();
   }
 });
+
+test('the app going away (a non-Ferry abort reason) is "cancelled", not an upstream timeout; Ferry\'s deadline is a timeout', async () => {
+  const p = await fakeProvider(() => {}); // never answers
+  const conn = new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  try {
+    const gone = new AbortController();
+    const call = conn.request(Buffer.from([0x4e]), true, gone.signal);
+    setTimeout(() => gone.abort(new Error('the app closed the connection')), 20);
+    await assert.rejects(call, (e: FerryError) => e.code === 'FERRY_ERR_GRPC_CANCELLED');
+    const deadline = new AbortController();
+    const timed = conn.request(Buffer.from([0x4e]), true, deadline.signal);
+    setTimeout(() => deadline.abort(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT')), 20);
+    await assert.rejects(timed, (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_TIMEOUT');
+    assert.equal(conn.inFlight, 0);
+  } finally {
+    conn.close();
+    await p.close();
+  }
+});

@@ -107,7 +107,14 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     return new Promise<DubboFrame>((resolve, reject) => {
       const onAbort = () => {
         this.#pending.delete(id);
-        reject(signal.reason instanceof FerryError ? signal.reason : new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', undefined, { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id } }));
+        // Ferry's own deadline aborts with its FerryError; any other reason is the app going away, which says
+        // nothing about the provider: "client closed request" (499, as gRPC's cancel), never an upstream
+        // timeout — that one opens circuit breakers (an HTTP load generator stopping 50 calls did exactly that).
+        reject(
+          signal.reason instanceof FerryError
+            ? signal.reason
+            : new FerryError('FERRY_ERR_GRPC_CANCELLED', `the app went away before ${this.#options.id} answered`, { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id } }),
+        );
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
