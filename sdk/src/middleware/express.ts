@@ -9,8 +9,8 @@ export type NextFunction = (err?: unknown) => void;
 
 /**
  * Express/connect middleware: every Ferry call made while handling the request carries the request's
- * allow-listed headers (auth, tenant, user, request id, trace context). Register it after body parsers
- * (`app.use(express.json())` first), since a parser's callbacks leave the request's async context.
+ * allow-listed headers (auth, tenant, user, request id, trace context). Register it before the routes;
+ * after the body parsers is always safe (express 5's keep the context, some older parsers' callbacks lose it).
  *
  *   import { ferryContext } from '@ferry/sdk/express';
  *   app.use(express.json());
