@@ -549,7 +549,9 @@ class FromJava {
     const fieldTypes = this.o.classes?.[o.className] ?? (t && this.o.classes?.[t.name]);
     const out: Record<string, unknown> = Object.create(null);
     if (this.o.includeClass) out.$class = o.className;
-    for (const k of keys) out[k] = this.convert(f[k], fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : undefined);
+    // Java writes fields in its own order (hessian-lite: reverse declaration order); declared classes give the JSON order
+    const ordered = fieldTypes ? [...Object.keys(fieldTypes).filter((k) => k in f), ...keys.filter((k) => !(k in fieldTypes))] : keys;
+    for (const k of ordered) out[k] = this.convert(f[k], fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : undefined);
     return out;
   }
 }
