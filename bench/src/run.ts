@@ -8,9 +8,10 @@ import { httpScenario } from './scenarios/http.js';
 import { observabilityScenario } from './scenarios/observability.js';
 import { jsonrpcScenario } from './scenarios/jsonrpc.js';
 import { grpcScenario } from './scenarios/grpc.js';
+import { dubboScenario } from './scenarios/dubbo.js';
 
 /** Every scenario, by name. */
-const SCENARIOS: Scenario[] = [httpScenario, observabilityScenario, jsonrpcScenario, grpcScenario];
+const SCENARIOS: Scenario[] = [httpScenario, observabilityScenario, jsonrpcScenario, grpcScenario, dubboScenario];
 
 const USAGE = `Usage: npm run bench -- [--duration S] [--rate RPS] [--connections N] [scenario ...]
 Scenarios: ${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;
