@@ -243,6 +243,9 @@ test('heartbeats: answered with the same id; one-way calls run without an answer
   try {
     const f = await c.exchange(encodeHeartbeatRequest(77n), 77n);
     assert.deepEqual([f.request, f.event, f.status, f.id, f.body.toString('hex')], [false, true, 20, 77n, '4e']);
+    // a heartbeat in another serialization (e.g. fastjson2's length-prefixed null) is answered in kind
+    const fj = await c.exchange(encodeFrame({ request: true, twoWay: true, event: true, id: 78n, serializationId: 23, body: Buffer.from([0x00, 0x00, 0x00, 0x01, 0xaf]) }), 78n);
+    assert.deepEqual([fj.event, fj.status, fj.serializationId, fj.body.toString('hex')], [true, 20, 23, '00000001af']);
     const before = app.seen.length;
     const body = encodeRequestBody({ dubboVersion: '2.0.2', path: NODE_IFACE, version: '0.0.0', method: 'touch', parameterDesc: 'Ljava/lang/String;', args: ['oneway'], attachments: { path: NODE_IFACE } });
     c.socket.write(encodeFrame({ request: true, twoWay: false, id: 500n, body }));

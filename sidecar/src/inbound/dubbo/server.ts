@@ -287,8 +287,17 @@ class InboundConnection {
   #onFrame(frame: DubboFrame): void {
     if (!frame.request) return; // the answer to our heartbeat or read-only event: reading it was the point
     if (frame.rejected) {
+      if (frame.event) {
+        // a heartbeat in another serialization (its body is that serialization's null): echoing the body in
+        // the same serialization is the answer Java expects
+        if (frame.twoWay && frame.body.length <= 15) {
+          this.send(encodeFrame({ request: false, event: true, status: DubboStatus.OK, id: frame.id, serializationId: frame.serializationId, body: frame.body }));
+          this.#options.heartbeats.answered++;
+        }
+        return;
+      }
       this.#options.onDecodeError();
-      if (frame.twoWay && !frame.event) this.#answerError(frame, DubboStatus.BAD_REQUEST, `Unsupported serialization id ${frame.serializationId}: Ferry accepts hessian2 (${HESSIAN2}) only`);
+      if (frame.twoWay) this.#answerError(frame, DubboStatus.BAD_REQUEST, `Unsupported serialization id ${frame.serializationId}: Ferry accepts hessian2 (${HESSIAN2}) only`);
       return;
     }
     if (frame.event) {
