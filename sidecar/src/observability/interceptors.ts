@@ -23,7 +23,10 @@ import type { ServiceRoute } from '../routing/router.js';
 import { toFerryError, type FerryError } from '../errors.js';
 import { isTraceHeader } from '../pipeline/propagation.js';
 import { CODE_OK, metrics as defaultMetrics, methodAccepted, methodLabel, replyCode, type FerryMetrics } from './metrics.js';
-import { ATTR, RPC_SYSTEM, type Tracing } from './tracing.js';
+import { ATTR, requestContext, RPC_SYSTEM, type Tracing } from './tracing.js';
+
+/** Where the tracing interceptor leaves the call's parent context for its attempts (`call.extra`). */
+const PARENT_KEY = 'ferry.traceParent';
 
 // ---- per-attempt hook ----------------------------------------------------------------------------------
 
@@ -201,10 +204,10 @@ export function tracingInterceptor(tracing: Tracing): Interceptor {
     let ctx: Context | undefined;
     let traced = call;
     try {
-      const active = context.active();
-      span = tracing.tracer.startSpan(clientSpanName(call), { kind: SpanKind.CLIENT }, active);
+      const parent = (call.extra?.[PARENT_KEY] as Context | undefined) ?? context.active();
+      span = tracing.tracer.startSpan(clientSpanName(call), { kind: SpanKind.CLIENT }, parent);
       if (span.isRecording()) span.setAttributes(clientSpanAttributes(call, endpoint));
-      ctx = trace.setSpan(active, span);
+      ctx = trace.setSpan(parent, span);
       const outgoing: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.outgoing)) if (!isTraceHeader(k)) outgoing[k] = v;
       tracing.inject(ctx, outgoing);
@@ -214,7 +217,8 @@ export function tracingInterceptor(tracing: Tracing): Interceptor {
     }
     if (!span || !ctx) return send(call);
     const s = span;
-    return context.with(ctx, () => send(traced)).then(
+    const sent = tracing.asyncContext ? context.with(ctx, () => send(traced)) : send(traced);
+    return sent.then(
       (reply) => {
         guard(() => endClientSpan(s, call, reply, undefined));
         return reply;
@@ -227,15 +231,16 @@ export function tracingInterceptor(tracing: Tracing): Interceptor {
   };
   return (next: Invoke) =>
     function traceCall(call) {
-      let parent: Context | undefined;
-      let observed = call;
+      let parent: Context;
+      let observed: Call;
       try {
+        // The request's SERVER span (bound by the server hooks), else the active span, else the call's headers.
         const active = context.active();
-        parent = trace.getSpan(active) ? active : tracing.extract(call.incomingHeaders, active);
-        observed = { ...call, route: observeAttempts(call.route, attempt) };
+        parent = requestContext(call.incomingHeaders) ?? (trace.getSpan(active) ? active : tracing.extract(call.incomingHeaders, active));
+        observed = { ...call, route: observeAttempts(call.route, attempt), extra: { ...call.extra, [PARENT_KEY]: parent } };
       } catch {
         return next(call);
       }
-      return context.with(parent, () => next(observed));
+      return tracing.asyncContext ? context.with(parent, () => next(observed)) : next(observed);
     };
 }

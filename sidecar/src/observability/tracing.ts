@@ -119,6 +119,12 @@ export function buildPropagator(inject: TracingConfig['propagators']): TextMapPr
 
 export interface Tracing {
   readonly enabled: boolean;
+  /**
+   * Whether the request's span is also made the active context (AsyncLocalStorage) while it is handled, so
+   * `context.active()` and the log mixin see it anywhere. Off by default: Ferry passes the context
+   * explicitly (request → call → attempt), which spares every promise of the process the async-hooks cost.
+   */
+  readonly asyncContext: boolean;
   readonly tracer: Tracer;
   readonly propagator: TextMapPropagator;
   /** The trace context carried by a header-like map (HTTP headers, attachments, metadata). */
@@ -130,11 +136,24 @@ export interface Tracing {
 }
 
 export interface TracingOptions {
+  /** See `Tracing.asyncContext`. */
+  asyncContext?: boolean;
   /** Replaces the configured exporter (tests: an in-memory exporter). */
   exporter?: SpanExporter;
   /** Export each span at once instead of in batches (tests). */
   simple?: boolean;
   version?: string;
+}
+
+/** The SERVER span context of each local request, keyed by the request's header object (`call.incomingHeaders`). */
+const requestContexts = new WeakMap<object, Context>();
+
+export function bindRequestContext(headers: object, ctx: Context): void {
+  requestContexts.set(headers, ctx);
+}
+
+export function requestContext(headers: object): Context | undefined {
+  return requestContexts.get(headers);
 }
 
 let contextManagerInstalled = false;
@@ -166,6 +185,7 @@ function disabledTracing(config: TracingConfig): Tracing {
   const propagator = buildPropagator(config.propagators);
   return {
     enabled: false,
+    asyncContext: false,
     tracer: trace.getTracer('ferry-disabled'),
     propagator,
     extract: (carrier, parent = ROOT_CONTEXT) => propagator.extract(parent, carrier, headersGetter),
@@ -177,7 +197,8 @@ function disabledTracing(config: TracingConfig): Tracing {
 
 export function createTracing(config: TracingConfig, options: TracingOptions = {}): Tracing {
   if (!config.enabled) return disabledTracing(config);
-  ensureContextManager();
+  const asyncContext = options.asyncContext ?? false;
+  if (asyncContext) ensureContextManager();
   const exporter = options.exporter ?? exporterFor(config);
   const spanProcessors: SpanProcessor[] = exporter
     ? [options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096 })]
@@ -192,6 +213,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   let closed = false;
   return {
     enabled: true,
+    asyncContext,
     tracer,
     propagator,
     extract: (carrier, parent = ROOT_CONTEXT) => propagator.extract(parent, carrier, headersGetter),

@@ -5,9 +5,11 @@
  * - the child-logger factory starts the span (parent: the request's `traceparent` / `b3` / `x-b3-*`) as
  *   fastify creates the request's logger, and binds the span's ids to that logger, so every line fastify
  *   and the routes log for the request (from "incoming request" to "request completed") carries them;
- * - `onRequest` and `preHandler` make the span the active context for the hooks and the handler (body
- *   parsing runs outside it, so the context is entered again before the handler);
- * - the response's `close` ends it with the status code.
+ * - the span's context is bound to the request's header object, where the tracing interceptor finds it
+ *   (`call.incomingHeaders`): no AsyncLocalStorage on the request path unless `asyncContext` is asked for,
+ *   in which case `onRequest` and `preHandler` also make it the active context for the hooks and the
+ *   handler (body parsing runs outside it, so the context is entered again before the handler);
+ * - `preHandler` names a recorded span after the route; the response's `close` ends it with the status.
  * Any failure here leaves the request untraced, never failed.
  */
 import type { IncomingMessage } from 'node:http';
@@ -26,7 +28,7 @@ import {
 import { HEADERS } from '@ferry/sdk/contract';
 import type { Logger } from '../observability/logger.js';
 import { traceBoundSym } from '../observability/logger.js';
-import { ATTR, spanIds, type Tracing } from '../observability/tracing.js';
+import { ATTR, bindRequestContext, spanIds, type Tracing } from '../observability/tracing.js';
 
 const spanSym = Symbol('ferry.serverSpan');
 const contextSym = Symbol('ferry.serverContext');
@@ -52,6 +54,7 @@ function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined 
   const ctx = trace.setSpan(parent, span);
   raw[spanSym] = span;
   raw[contextSym] = ctx;
+  bindRequestContext(raw.headers, ctx);
   return ctx;
 }
 
@@ -72,6 +75,10 @@ function endServerSpan(span: Span, reply: FastifyReply): void {
 /** Installs the server span on `app`. Call before `app.ready()`/`listen()` (routes load then). */
 export function installServerTracing(app: FastifyInstance, tracing: Tracing): void {
   if (!tracing.enabled) return;
+  // Request loggers descend from one marked logger, so the mark is inherited (no per-request shape change)
+  // and the log mixin knows their bindings already carry the ids.
+  let marked: Logger | undefined;
+  let markedFor: Logger | undefined;
   app.setChildLoggerFactory(function childLogger(logger, bindings, opts, rawReq) {
     let ids: ReturnType<typeof spanIds>;
     try {
@@ -80,16 +87,22 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
     } catch {
       ids = undefined;
     }
-    const child = (logger as Logger).child(ids ? { ...bindings, ...ids } : bindings, opts);
-    if (ids) (child as unknown as Record<symbol, boolean>)[traceBoundSym] = true;
-    return child;
+    if (!ids) return (logger as Logger).child(bindings, opts);
+    if (markedFor !== logger) {
+      markedFor = logger as Logger;
+      marked = markedFor.child({});
+      (marked as unknown as Record<symbol, boolean>)[traceBoundSym] = true;
+    }
+    return marked!.child(Object.assign(bindings, ids), opts);
   });
 
-  const enter = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
-    const ctx = (request.raw as TracedRaw)[contextSym];
-    if (ctx) context.with(ctx, done);
-    else done();
-  };
+  const enter = tracing.asyncContext
+    ? (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
+        const ctx = (request.raw as TracedRaw)[contextSym];
+        if (ctx) context.with(ctx, done);
+        else done();
+      }
+    : (_request: FastifyRequest, _reply: FastifyReply, done: () => void): void => done();
   app.addHook('onRequest', (request, reply, done) => {
     const span = (request.raw as TracedRaw)[spanSym];
     if (span) {

@@ -129,3 +129,26 @@ test('an upstream 500 through pass-through marks the client span as an error; tr
   for (const l of lines) assert.doesNotMatch(l, /SECRET/, l);
   assert.ok(lines.some((l) => l.includes('[redacted]')));
 });
+
+test('with asyncContext the request span is active inside the pipeline: root-logger lines carry its ids', async () => {
+  const asyncLines: string[] = [];
+  const logger = createLogger('info', { write: (s: string) => void asyncLines.push(s) });
+  const config = parseConfig(`listen: { port: 0 }\nadmin: { enabled: false }\ntracing: { enabled: true }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`, 'test');
+  const logInside = (next: (c: never) => Promise<unknown>) => (call: never) => {
+    logger.info('inside the pipeline');
+    return next(call);
+  };
+  const traced = await createSidecar({ config, logger, tracing: { asyncContext: true, exporter: new InMemorySpanExporter() }, hooks: { observe: [logInside as never] } });
+  const { port } = await traced.start();
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/invoke/orders/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const inside = asyncLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'inside the pipeline');
+    assert.ok(inside);
+    assert.match(String(inside.trace_id), /^[0-9a-f]{32}$/);
+    assert.equal(inside.reqId, undefined, 'a root-logger line, not the request logger');
+  } finally {
+    await traced.close();
+  }
+});

@@ -20,6 +20,7 @@ import express from 'express';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
+import { ensureContextManager } from '../../src/observability/tracing.js';
 import { startZipkin, type ZipkinServer, type ZipkinSpan } from '../harness/zipkin.js';
 import { eventually, json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
 
@@ -42,6 +43,7 @@ function tracerFor(serviceName: string): Tracer {
 
 before(async () => {
   zipkin = await startZipkin();
+  ensureContextManager(); // the test's app keeps its own span active while it calls Ferry
   const w3c = new W3CTraceContextPropagator();
   const b3 = new B3Propagator();
 
