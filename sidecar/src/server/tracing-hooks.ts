@@ -9,7 +9,7 @@
  *   (`call.incomingHeaders`): no AsyncLocalStorage on the request path unless `asyncContext` is asked for,
  *   in which case `onRequest` and `preHandler` also make it the active context for the hooks and the
  *   handler (body parsing runs outside it, so the context is entered again before the handler);
- * - `preHandler` names a recorded span after the route; the response's `close` ends it with the status.
+ * - the response's `close` names a recorded span after the route and ends it with the status.
  * Any failure here leaves the request untraced, never failed.
  */
 import type { IncomingMessage } from 'node:http';
@@ -56,6 +56,19 @@ function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined 
   raw[contextSym] = ctx;
   bindRequestContext(raw.headers, ctx);
   return ctx;
+}
+
+/** The route-based name and the call's attributes, for a recorded span. */
+function nameServerSpan(span: Span, request: FastifyRequest): void {
+  const route = request.routeOptions.url;
+  if (route) {
+    span.updateName(`${request.method} ${route}`);
+    span.setAttribute(ATTR_HTTP_ROUTE, route);
+  }
+  const params = request.params as Record<string, string> | undefined;
+  if (params?.service) span.setAttribute(ATTR.ferryService, params.service);
+  if (params?.method && route?.includes(':method')) span.setAttribute(ATTR.ferryMethod, params.method);
+  span.setAttribute(ATTR.ferryRequestId, String(request.id));
 }
 
 function endServerSpan(span: Span, reply: FastifyReply): void {
@@ -108,6 +121,7 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
     if (span) {
       reply.raw.once('close', () => {
         try {
+          if (span.isRecording()) nameServerSpan(span, request);
           endServerSpan(span, reply);
         } catch {
           // never fail the request
@@ -116,23 +130,5 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
     }
     enter(request, reply, done);
   });
-  app.addHook('preHandler', (request, reply, done) => {
-    const span = (request.raw as TracedRaw)[spanSym];
-    if (span?.isRecording()) {
-      try {
-        const route = request.routeOptions.url;
-        if (route) {
-          span.updateName(`${request.method} ${route}`);
-          span.setAttribute(ATTR_HTTP_ROUTE, route);
-        }
-        const params = request.params as Record<string, string> | undefined;
-        if (params?.service) span.setAttribute(ATTR.ferryService, params.service);
-        if (params?.method && route?.includes(':method')) span.setAttribute(ATTR.ferryMethod, params.method);
-        span.setAttribute(ATTR.ferryRequestId, String(request.id));
-      } catch {
-        // attributes are best effort
-      }
-    }
-    enter(request, reply, done);
-  });
+  if (tracing.asyncContext) app.addHook('preHandler', enter);
 }
