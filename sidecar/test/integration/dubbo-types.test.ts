@@ -112,6 +112,8 @@ before(async () => {
     greetGreen2: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '2.0.0', group: 'green', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
     greetBlue2Typed: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '2.0.0', group: 'blue', invocation: 'typed', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
     sniffed: { ...svc({ methods: METHODS, classes: CLASSES }), registry: 'sniffed' },
+    bare: svc({}),
+    bareTyped: svc({ invocation: 'typed' }),
     greetAnyGroup: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '2.0.0', group: '*', loadBalancer: 'roundrobin', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
     greetNoGroup: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '1.0.0', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
   };
@@ -252,20 +254,35 @@ function isDeepEqual(a: unknown, b: unknown): boolean {
   }
 }
 
-test('generic invocation without declared classes: top-level types work; a nested Date needs classes: or a $class wrapper', async () => {
-  // top-level parameters are converted by their declared parameterTypes, POJO fields by their JSON shape
+test('no classes: declared: the provider\'s metadata (Dubbo 3 ServiceDefinition in ZooKeeper) gives the POJO field types', async () => {
+  // `matrix` declares methods but no classes: User.birthday (java.util.Date) would reach PojoUtils.realize as an ISO
+  // string, which it cannot parse ("yyyy-MM-dd HH:mm:ss" only); Ferry reads the field types from the metadata instead
+  assert.deepEqual(await ok('matrix', 'echoUser', [sampleUser(42, 'Alice')]), sampleUser(42, 'Alice'));
+  assert.deepEqual(await ok('matrix', 'echoOrder', [sampleOrder()]), sampleOrder());
   assert.equal(await ok('matrix', 'echoDate', ['2023-11-14T22:13:20.123Z']), '2023-11-14T22:13:20.123Z');
-  assert.equal(await ok('matrix', 'maxLong', []), '9223372036854775807');
-  const noDate = { ...sampleUser(42, 'Alice'), birthday: null };
-  assert.deepEqual(await ok('matrix', 'echoUser', [noDate]), noDate);
-  // an ISO string in a Date field: PojoUtils.realize on the provider only parses "yyyy-MM-dd HH:mm:ss"
-  const bad = await invoke('matrix', 'echoUser', [sampleUser(42, 'Alice')]);
-  assert.equal(bad.status, 502, JSON.stringify(bad.body));
-  // ... the same JSON with the field type declared (classes:) is fine, see the matrix test; or tag it in the JSON:
+  // a Java type can always be forced in the JSON: {"$class": …, "$": …}
   const tagged = { ...sampleUser(42, 'Alice'), birthday: { $class: 'java.util.Date', $: '1990-05-17T00:00:00.000Z' } };
   assert.deepEqual(await ok('matrix', 'echoUser', [tagged]), sampleUser(42, 'Alice'));
-  // a long beyond 2^53 inside Object: as a string with a Long tag
   assert.equal(await ok('matrix', 'typeOf', [{ $class: 'java.lang.Long', $: '9223372036854775807' }]), 'java.lang.Long');
+});
+
+test('no methods: declared at all: parameter and return types come from the provider\'s metadata (generic and typed)', async () => {
+  for (const service of ['bare', 'bareTyped']) {
+    for (const [method, args, expected] of MATRIX_CASES.filter(([m]) => m !== 'echo')) {
+      const r = await invoke(service, method, args);
+      assert.equal(r.status, 200, `${service}.${method}: ${JSON.stringify(r.body)}`);
+      assert.deepEqual(r.body, expected, `${service}.${method}`);
+    }
+    // overloads: the argument count decides when it can; two one-parameter echo()s need parameterTypes
+    assert.equal(await ok(service, 'echo', ['ab', 2]), 'echo(String,int):abab');
+    const ambiguous = await invoke(service, 'echo', ['x']);
+    assert.equal(ambiguous.status, 400);
+    assert.match(ambiguous.body.message, /overloaded.*\(java\.lang\.String\).*give parameterTypes|overloaded.*\(com\.example\.ferry\.api\.User\).*give parameterTypes/);
+  }
+  // ad hoc, without parameterTypes
+  const r = await adhoc({ interface: MATRIX, version: '1.0.0', method: 'echoUser', args: [sampleUser(1, 'NoTypes')] });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body, sampleUser(1, 'NoTypes'));
 });
 
 test('what a JSON value becomes in Java (declared Object): typeOf', async () => {

@@ -166,6 +166,16 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
     );
   }
 
+  /** Data of `path` (an empty buffer for a node without data); `undefined` when the node does not exist. */
+  async getData(path: string): Promise<Buffer | undefined> {
+    try {
+      return await this.op<Buffer>('getData', (c, done) => c.getData(path, (err, data) => done(err, data ?? Buffer.alloc(0))));
+    } catch (err) {
+      if (err instanceof ZkError && err.code === ZK_NO_NODE) return undefined;
+      throw err;
+    }
+  }
+
   /** Whether `path` exists; `watcher` fires on creation/deletion. */
   exists(path: string, watcher?: (event: ZkEvent) => void): Promise<boolean> {
     return this.op('exists', (c, done) =>

@@ -5,7 +5,8 @@ import { FerryError } from '../../errors.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { applyOutgoing } from '../carrier-util.js';
 import { HessianError, decodeException, fromJava, parameterDescriptor, toJava, type ToJavaOptions } from '../hessian/index.js';
-import { DUBBO_PROTOCOL_VERSION, GENERIC_METHOD, GENERIC_PARAMETER_DESC, decodeErrorBody, decodeResponseBody, encodeRequestBody, genericInvokeArgs } from './body.js';
+import { DUBBO_PROTOCOL_VERSION, GENERIC_METHOD, GENERIC_PARAMETER_DESC, decodeErrorBody, decodeResponseBody, encodeRequestBody, genericInvokeArgs, genericTypeName } from './body.js';
+import { createMetadataReader, type ServiceDefinition } from '../../discovery/zookeeper/metadata.js';
 import { dubboAttachmentCarrier } from './carrier.js';
 import { statusError } from './status.js';
 import { ConnectionPool } from './pool.js';
@@ -62,21 +63,31 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
     connectTimeoutMs: Math.min(3000, service.timeoutMs ?? ctx.config.defaults.timeoutMs),
     logger: ctx.logger,
   });
-  const classes = service.classes;
-  const convertOptions: ToJavaOptions = classes ? { classes } : {};
+  // Dubbo 3 providers publish their ServiceDefinition in the registry (metadata center): parameter, return and
+  // POJO field types the config does not give are taken from there.
+  const registry = service.registry ? ctx.config.registries[service.registry] : undefined;
+  const metadata = registry ? createMetadataReader(registry, ctx.logger) : undefined;
 
   return {
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
-      const target = targetOf(call, service);
+      let target = targetOf(call, service);
       const methods = endpoint.params.methods?.split(',');
       if (methods && !methods.includes(target.method) && !methods.includes('*')) {
         throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `provider ${endpoint.id} of ${target.interface} has no method "${target.method}"`);
       }
+      let classes = service.classes;
+      const application = endpoint.params.application;
+      const definition = metadata && application ? await metadata.get({ interface: target.interface, version: endpoint.params.version || undefined, group: endpoint.params.group || undefined, application }) : undefined;
+      if (definition) {
+        classes = mergedClasses(definition, service.classes);
+        target = completeTarget(target, definition, call.args);
+      }
       const args = argumentList(call.args, target.parameterTypes);
       if (args.length !== target.parameterTypes.length) {
-        throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `${target.interface}.${target.method} takes ${target.parameterTypes.length} argument(s) (${target.parameterTypes.join(', ')}), got ${args.length}`);
+        const hint = target.parameterTypes.length === 0 && !definition ? ` — declare methods.${target.method}.parameterTypes (the provider publishes no metadata Ferry could read them from)` : '';
+        throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `${target.interface}.${target.method} takes ${target.parameterTypes.length} argument(s) (${target.parameterTypes.join(', ')}), got ${args.length}${hint}`);
       }
-      const body = encodeRequest(call, endpoint, target, args, convertOptions);
+      const body = encodeRequest(call, endpoint, target, args, classes ? { classes } : {});
       const conn = await pool.get(endpoint);
       const frame = await conn.request(body, !call.oneWay, call.signal);
       if (!frame) return { statusCode: 202 };
@@ -85,8 +96,59 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
     },
     available: (endpoint) => pool.available(endpoint),
     forget: (endpoint) => pool.forget(endpoint),
-    close: async () => pool.close(),
+    close: async () => {
+      pool.close();
+      await metadata?.close();
+    },
   };
+}
+
+const merged = new WeakMap<ServiceDefinition, WeakMap<object, ToJavaOptions['classes']>>();
+const NO_CLASSES = {};
+
+/** The provider's POJO field types, overridden class by class by the config's `classes`. */
+function mergedClasses(definition: ServiceDefinition, configured: ToJavaOptions['classes']): ToJavaOptions['classes'] {
+  let byConfig = merged.get(definition);
+  if (!byConfig) merged.set(definition, (byConfig = new WeakMap()));
+  const key = configured ?? NO_CLASSES;
+  let out = byConfig.get(key);
+  if (!out) byConfig.set(key, (out = { ...definition.classes, ...configured }));
+  return out;
+}
+
+/**
+ * Fills in from the provider's ServiceDefinition what the config left out: the parameter types of a method
+ * called with arguments but declared without types (found by name and argument count; overloads with the same
+ * count must be declared), and the return type.
+ */
+export function completeTarget(target: DubboTarget, definition: ServiceDefinition, rawArgs: unknown): DubboTarget {
+  const candidates = definition.methods.filter((m) => m.name === target.method);
+  if (candidates.length === 0) return target;
+  let parameterTypes = target.parameterTypes;
+  const count = rawArgs === undefined || rawArgs === null ? 0 : Array.isArray(rawArgs) ? rawArgs.length : 1;
+  if (parameterTypes.length === 0 && count > 0) {
+    const fit = candidates.filter((m) => m.parameterTypes.length === count);
+    if (fit.length > 1) {
+      throw new FerryError(
+        'FERRY_ERR_BAD_ARGUMENTS',
+        `${target.interface}.${target.method} is overloaded with ${count} parameter(s): ${fit.map((m) => `(${m.parameterTypes.join(', ')})`).join(', ')} — give parameterTypes`,
+      );
+    }
+    if (fit.length === 1) parameterTypes = fit[0]!.parameterTypes;
+  }
+  let returns = target.returns;
+  if (!returns) {
+    const erase = (types: readonly string[]) => {
+      try {
+        return types.map(genericTypeName).join(',');
+      } catch {
+        return undefined; // a type name Ferry cannot parse: no return type from metadata then
+      }
+    };
+    const erased = erase(parameterTypes);
+    returns = candidates.find((m) => erased !== undefined && erase(m.parameterTypes) === erased)?.returnType;
+  }
+  return { ...target, parameterTypes, ...(returns ? { returns } : {}) };
 }
 
 function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args: unknown[], options: ToJavaOptions): Buffer {
