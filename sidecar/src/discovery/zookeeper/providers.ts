@@ -41,10 +41,127 @@ export function endpointFromUrl(url: DubboUrl, perExport = false): Endpoint {
   };
 }
 
+type ChildrenListener = (children: readonly string[]) => void;
+
 /**
- * Watches the providers of one interface. The list is re-read on every child change (watches re-armed each
- * time), on every reconnection and new session; while ZooKeeper is unreachable the last good list stays.
- * A missing providers node counts as an empty answer (and is watched until it appears).
+ * One watch on one znode's children, shared by every source that needs that path on that session (N services
+ * of one interface: one ZooKeeper watch and one read per change, not N). Re-read on every child change (the
+ * one-shot watch re-armed once per session), every reconnection and new session; a read failure (ZooKeeper
+ * away) keeps the last list and retries. A missing node reads as empty and is watched until it appears.
+ */
+class ChildrenWatch {
+  readonly #listeners = new Set<ChildrenListener>();
+  #last: readonly string[] | undefined;
+  #running = false;
+  #again = false;
+  #closed = false;
+  #retry: NodeJS.Timeout | undefined;
+  /** Session generation in which a child watch is known to be armed (ZooKeeper keeps it across reconnects). */
+  #armed = -1;
+
+  constructor(
+    private readonly session: ZooKeeperSession,
+    private readonly path: string,
+    private readonly logger: Logger | undefined,
+    private readonly onIdle: () => void,
+  ) {
+    session.on('connected', this.#onConnected);
+    if (session.state === 'connected') void this.#refresh();
+  }
+
+  add(listener: ChildrenListener): void {
+    this.#listeners.add(listener);
+    const last = this.#last;
+    if (last) queueMicrotask(() => this.#listeners.has(listener) && this.#last === last && listener(last));
+  }
+
+  remove(listener: ChildrenListener): void {
+    this.#listeners.delete(listener);
+    if (this.#listeners.size > 0 || this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.session.off('connected', this.#onConnected);
+    this.onIdle();
+  }
+
+  #onConnected = () => void this.#refresh();
+  /** Watch notifications so far (a read that raced with one must arm again). */
+  #fired = 0;
+  #onWatch = () => {
+    this.#fired++;
+    this.#armed = -1;
+    void this.#refresh();
+  };
+
+  #emit(children: readonly string[]): void {
+    this.#last = children;
+    for (const l of this.#listeners) {
+      try {
+        l(children);
+      } catch (err) {
+        this.logger?.error({ err }, 'providers listener failed');
+      }
+    }
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    try {
+      do {
+        this.#again = false;
+        const generation = this.session.generation;
+        const arm = this.#armed !== generation;
+        const fired = this.#fired;
+        let children: string[];
+        try {
+          children = await this.session.getChildren(this.path, arm ? this.#onWatch : undefined);
+          if (arm && this.#fired === fired) this.#armed = generation;
+        } catch (err) {
+          if (err instanceof ZkError && err.code === ZK_NO_NODE) {
+            // no providers dir yet: empty, and watch for its creation
+            await this.session.exists(this.path, this.#onWatch).catch(() => undefined);
+            this.#emit([]);
+            continue;
+          }
+          throw err;
+        }
+        this.#emit(children);
+      } while (this.#again && !this.#closed);
+    } catch (err) {
+      // ZooKeeper away: keep the last good list; try again on reconnection or after a pause
+      this.logger?.warn({ err: (err as Error).message, path: this.path }, 'zookeeper read failed, keeping the last provider list');
+      clearTimeout(this.#retry);
+      this.#retry = setTimeout(() => void this.#refresh(), 2000);
+      this.#retry.unref();
+    } finally {
+      this.#running = false;
+    }
+  }
+}
+
+const childrenWatches = new WeakMap<ZooKeeperSession, Map<string, ChildrenWatch>>();
+
+function childrenWatch(session: ZooKeeperSession, path: string, logger?: Logger): ChildrenWatch {
+  let byPath = childrenWatches.get(session);
+  if (!byPath) childrenWatches.set(session, (byPath = new Map()));
+  let watch = byPath.get(path);
+  if (!watch) {
+    const created: ChildrenWatch = new ChildrenWatch(session, path, logger, () => {
+      if (byPath!.get(path) === created) byPath!.delete(path);
+    });
+    byPath.set(path, (watch = created));
+  }
+  return watch;
+}
+
+/**
+ * Watches the providers of one interface (through the path's shared ChildrenWatch) and keeps those matching
+ * this consumer's interface/version/group/protocol. While ZooKeeper is unreachable the last good list stays.
  */
 export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperSourceOptions): EndpointSource {
   const session = opts.session ? opts.session.retain() : sharedSession(registry, opts.logger);
@@ -55,9 +172,6 @@ export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperS
   const listeners = new Set<EndpointListener>();
   let endpoints: readonly Endpoint[] = [];
   let closed = false;
-  let running = false;
-  let again = false;
-  let retry: NodeJS.Timeout | undefined;
   let resolveReady!: () => void;
   const readyP = new Promise<void>((r) => (resolveReady = r));
 
@@ -77,62 +191,28 @@ export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperS
     }
   };
 
-  const onWatch = () => void refresh();
-
-  const refresh = async (): Promise<void> => {
+  const onChildren = (children: readonly string[]) => {
     if (closed) return;
-    if (running) {
-      again = true;
-      return;
+    const next: Endpoint[] = [];
+    const seen = new Set<string>();
+    for (const child of children) {
+      let url: DubboUrl;
+      try {
+        url = parseDubboUrl(child);
+      } catch {
+        opts.logger?.warn({ child: child.slice(0, 200) }, 'ignoring unparsable provider node');
+        continue;
+      }
+      if (!url.host || !url.port || !matchesProvider(url, filter)) continue;
+      const ep = endpointFromUrl(url, perExport);
+      if (seen.has(ep.id)) continue;
+      seen.add(ep.id);
+      next.push(ep);
     }
-    running = true;
-    try {
-      do {
-        again = false;
-        let children: string[];
-        try {
-          children = await session.getChildren(path, onWatch);
-        } catch (err) {
-          if (err instanceof ZkError && err.code === ZK_NO_NODE) {
-            // no providers dir yet: empty, and watch for its creation
-            await session.exists(path, onWatch).catch(() => undefined);
-            publish([]);
-            continue;
-          }
-          throw err;
-        }
-        const next: Endpoint[] = [];
-        const seen = new Set<string>();
-        for (const child of children) {
-          let url: DubboUrl;
-          try {
-            url = parseDubboUrl(child);
-          } catch {
-            opts.logger?.warn({ child: child.slice(0, 200) }, 'ignoring unparsable provider node');
-            continue;
-          }
-          if (!url.host || !url.port || !matchesProvider(url, filter)) continue;
-          const ep = endpointFromUrl(url, perExport);
-          if (seen.has(ep.id)) continue;
-          seen.add(ep.id);
-          next.push(ep);
-        }
-        publish(next);
-      } while (again && !closed);
-    } catch (err) {
-      // ZooKeeper away: keep the last good list; try again on reconnection or after a pause
-      opts.logger?.warn({ err: (err as Error).message, interface: opts.interface }, 'zookeeper read failed, keeping the last provider list');
-      clearTimeout(retry);
-      retry = setTimeout(() => void refresh(), 2000);
-      retry.unref();
-    } finally {
-      running = false;
-    }
+    publish(next);
   };
-
-  const onConnected = () => void refresh();
-  session.on('connected', onConnected);
-  if (session.state === 'connected') void refresh();
+  const watch = childrenWatch(session, path, opts.logger);
+  watch.add(onChildren);
 
   return {
     current: () => endpoints,
@@ -144,8 +224,7 @@ export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperS
     async close() {
       if (closed) return;
       closed = true;
-      clearTimeout(retry);
-      session.off('connected', onConnected);
+      watch.remove(onChildren);
       listeners.clear();
       await session.release();
     },
