@@ -45,8 +45,9 @@ before(async () => {
   jars = await ensureJavaPeers();
   zk = await startZooKeeper({ tickTime: 500 });
   [p1, p2] = await Promise.all([
-    startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p1', extraArgs: ['--no-greeting'] }),
-    startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p2', extraArgs: ['--no-greeting'] }),
+    // interface-level registration only (no metadata center): Ferry has only its config to go by
+    startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p1', extraArgs: ['--no-greeting', '--register-mode', 'interface'] }),
+    startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p2', extraArgs: ['--no-greeting', '--register-mode', 'interface'] }),
   ]);
   ferry = await startSidecar(
     [
@@ -58,6 +59,7 @@ before(async () => {
         hash: service('consistenthash', { methods: { ...METHODS, record: { parameterTypes: ['java.lang.String'], hashArguments: [0] } } }),
         least: service('leastactive'),
         noretry: service('roundrobin', { retries: 0 }),
+        bare: { protocol: 'dubbo', registry: 'zk', interface: MATRIX, version: '1.0.0' },
       })}`,
     ].join('\n'),
   );
@@ -160,6 +162,16 @@ test('roundrobin alternates strictly between the two providers', async (t) => {
   t.diagnostic(`first calls (ms): ${ms.join(' ')}`);
   for (let i = 1; i < seq.length; i++) assert.notEqual(seq[i], seq[i - 1], seq.join(','));
   assert.deepEqual(count(seq), { p1: 5, p2: 5 });
+});
+
+test('providers without published metadata: undeclared parameter types are asked for, declared ones work', async () => {
+  const r = await invoke('bare', 'echoString', ['x']);
+  assert.equal(r.status, 400, JSON.stringify(r.body));
+  assert.equal(r.body.code, 'FERRY_ERR_BAD_ARGUMENTS');
+  assert.match(r.body.message, /declare methods\.echoString\.parameterTypes/);
+  // a no-argument method needs no types
+  assert.match(String((await invoke('bare', 'whoami')).body), /^p[12]:\d+$/);
+  assert.equal((await invoke('rr', 'echoString', ['x'])).body, 'x');
 });
 
 test('random (weighted, equal weights) uses both providers about evenly', async () => {

@@ -1,0 +1,83 @@
+/**
+ * Dubbo 3 ServiceDefinition (metadata in ZooKeeper): path, parsing of untrusted registry data, and how a call's
+ * missing parameter/return types are filled in from it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { metadataPath, parseServiceDefinition } from '../../src/discovery/zookeeper/metadata.js';
+import { completeTarget, type DubboTarget } from '../../src/protocols/dubbo/client.js';
+import { FerryError } from '../../src/errors.js';
+
+/** Trimmed from what a Dubbo 3.3.6 provider published for TypeMatrixService (see dubbo-types.test.ts). */
+const DEFINITION = JSON.stringify({
+  annotations: [],
+  canonicalName: 'com.example.ferry.api.TypeMatrixService',
+  codeSource: 'ferry-dubbo-peers-3.3.jar',
+  methods: [
+    { annotations: [], name: 'echo', parameterTypes: ['java.lang.String', 'int'], parameters: [], returnType: 'java.lang.String' },
+    { annotations: [], name: 'echo', parameterTypes: ['com.example.ferry.api.User'], parameters: [], returnType: 'java.lang.String' },
+    { annotations: [], name: 'echo', parameterTypes: ['java.lang.String'], parameters: [], returnType: 'java.lang.String' },
+    { annotations: [], name: 'echoUsers', parameterTypes: ['java.util.List<com.example.ferry.api.User>'], parameters: [], returnType: 'java.util.List<com.example.ferry.api.User>' },
+    { annotations: [], name: 'maxLong', parameterTypes: [], parameters: [], returnType: 'long' },
+    { annotations: [], name: 'broken', parameterTypes: [42], returnType: 'x' },
+  ],
+  parameters: { interface: 'com.example.ferry.api.TypeMatrixService' },
+  types: [
+    { enums: [], items: [], properties: { seconds: 'long', nanos: 'int' }, type: 'java.time.Instant' },
+    { enums: [], items: ['com.example.ferry.api.User'], properties: {}, type: 'java.util.List<com.example.ferry.api.User>' },
+    { enums: ['RED', 'GREEN', 'BLUE'], items: [], properties: {}, type: 'com.example.ferry.api.Color' },
+    { enums: [], items: [], properties: { birthday: 'java.util.Date', id: 'long', ['__proto__']: 'x' }, type: 'com.example.ferry.api.User' },
+  ],
+  uniqueId: 'com.example.ferry.api.TypeMatrixService@ferry-dubbo-peers-3.3.jar',
+});
+
+test('metadata path: empty version/group segments are left out, as Dubbo writes them', () => {
+  assert.equal(
+    metadataPath('/dubbo', { interface: 'com.example.ferry.api.TypeMatrixService', version: '1.0.0', application: 'ferry-java-provider' }),
+    '/dubbo/metadata/com.example.ferry.api.TypeMatrixService/1.0.0/provider/ferry-java-provider',
+  );
+  assert.equal(metadataPath('/dubbo/', { interface: 'a.B', version: '2.0.0', group: 'green', application: 'app' }), '/dubbo/metadata/a.B/2.0.0/green/provider/app');
+  assert.equal(metadataPath('/', { interface: 'a.B', application: 'app' }), '/metadata/a.B/provider/app');
+});
+
+test('ServiceDefinition parsing: methods, POJO field types (JDK types and generic containers left out), bad entries dropped', () => {
+  const def = parseServiceDefinition(DEFINITION);
+  assert.equal(def.canonicalName, 'com.example.ferry.api.TypeMatrixService');
+  assert.deepEqual(def.methods.map((m) => `${m.name}(${m.parameterTypes.join(',')})${m.returnType}`), [
+    'echo(java.lang.String,int)java.lang.String',
+    'echo(com.example.ferry.api.User)java.lang.String',
+    'echo(java.lang.String)java.lang.String',
+    'echoUsers(java.util.List<com.example.ferry.api.User>)java.util.List<com.example.ferry.api.User>',
+    'maxLong()long',
+  ]);
+  assert.deepEqual(Object.keys(def.classes), ['com.example.ferry.api.User']);
+  assert.deepEqual({ ...def.classes['com.example.ferry.api.User'] }, { birthday: 'java.util.Date', id: 'long' });
+  assert.equal(Object.getPrototypeOf(def.classes['com.example.ferry.api.User']), null);
+  assert.throws(() => parseServiceDefinition('{"methods": []}'), /not a Dubbo ServiceDefinition/);
+  assert.throws(() => parseServiceDefinition('not json'));
+});
+
+test('completeTarget: parameter types by name and argument count, return types, ambiguous overloads refused', () => {
+  const def = parseServiceDefinition(DEFINITION);
+  const base: DubboTarget = { interface: 'com.example.ferry.api.TypeMatrixService', method: 'echo', parameterTypes: [], invocation: 'generic' };
+  assert.deepEqual(completeTarget(base, def, ['ab', 2]).parameterTypes, ['java.lang.String', 'int']);
+  assert.equal(completeTarget(base, def, ['ab', 2]).returns, 'java.lang.String');
+  assert.throws(
+    () => completeTarget(base, def, ['x']),
+    (e: FerryError) => e.code === 'FERRY_ERR_BAD_ARGUMENTS' && /overloaded with 1 parameter\(s\): \(com\.example\.ferry\.api\.User\), \(java\.lang\.String\)|overloaded with 1 parameter\(s\): \(com\.example\.ferry\.api\.User\), \(java\.lang\.String\)/.test(e.message),
+  );
+  // declared types win; the return type is found for them
+  const declared = completeTarget({ ...base, parameterTypes: ['com.example.ferry.api.User'] }, def, [{}]);
+  assert.deepEqual(declared.parameterTypes, ['com.example.ferry.api.User']);
+  assert.equal(declared.returns, 'java.lang.String');
+  // a lone JSON object is one argument; generics survive
+  const users = completeTarget({ ...base, method: 'echoUsers' }, def, [[]]);
+  assert.deepEqual(users.parameterTypes, ['java.util.List<com.example.ferry.api.User>']);
+  assert.equal(users.returns, 'java.util.List<com.example.ferry.api.User>');
+  assert.equal(completeTarget({ ...base, method: 'maxLong' }, def, []).returns, 'long');
+  // unknown method or no fitting count: left alone (the caller reports the argument mismatch)
+  assert.deepEqual(completeTarget({ ...base, method: 'nope' }, def, [1]), { ...base, method: 'nope' });
+  assert.deepEqual(completeTarget(base, def, [1, 2, 3]).parameterTypes, []);
+  // a declared return type is kept
+  assert.equal(completeTarget({ ...base, method: 'maxLong', returns: 'java.lang.Object' }, def, []).returns, 'java.lang.Object');
+});
