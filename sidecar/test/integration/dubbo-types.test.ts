@@ -311,6 +311,12 @@ test('overloads are told apart by their declared parameterTypes (generic and typ
   }
   // a lone JSON object is the argument of a one-parameter method
   assert.equal(await ok('echoUserOverload', 'echo', sampleUser(1, 'Solo')), 'echo(User):Solo');
+  // one service, the overload named by its signature in the URL
+  for (const service of ['matrixClasses', 'matrixTyped', 'bare']) {
+    assert.equal(await ok(service, 'echo(java.lang.String)', ['x']), 'echo(String):x');
+    assert.equal(await ok(service, encodeURIComponent('echo(java.lang.String, int)'), ['ab', 2]), 'echo(String,int):abab');
+    assert.equal(await ok(service, 'echo(com.example.ferry.api.User)', [sampleUser(3, 'Sig')]), 'echo(User):Sig');
+  }
   // ad hoc: the same three by parameterTypes
   for (const [parameterTypes, args, expected] of [
     [['java.lang.String'], ['x'], 'echo(String):x'],

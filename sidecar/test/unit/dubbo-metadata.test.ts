@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metadataPath, parseServiceDefinition } from '../../src/discovery/zookeeper/metadata.js';
-import { completeTarget, type DubboTarget } from '../../src/protocols/dubbo/client.js';
+import { completeTarget, parseSignature, targetOf, type DubboTarget } from '../../src/protocols/dubbo/client.js';
+import type { Call } from '../../src/pipeline/types.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
 import { FerryError } from '../../src/errors.js';
 
 /** Trimmed from what a Dubbo 3.3.6 provider published for TypeMatrixService (see dubbo-types.test.ts). */
@@ -80,4 +82,33 @@ test('completeTarget: parameter types by name and argument count, return types, 
   assert.deepEqual(completeTarget(base, def, [1, 2, 3]).parameterTypes, []);
   // a declared return type is kept
   assert.equal(completeTarget({ ...base, method: 'maxLong', returns: 'java.lang.Object' }, def, []).returns, 'java.lang.Object');
+});
+
+test('methods called by signature pick an overload: echo(java.lang.String, int)', () => {
+  assert.deepEqual(parseSignature('echo(java.lang.String, int)'), { name: 'echo', parameterTypes: ['java.lang.String', 'int'] });
+  assert.deepEqual(parseSignature('put(java.util.Map<java.lang.String,java.lang.Long>,long[])'), { name: 'put', parameterTypes: ['java.util.Map<java.lang.String,java.lang.Long>', 'long[]'] });
+  assert.deepEqual(parseSignature('now()'), { name: 'now', parameterTypes: [] });
+  assert.equal(parseSignature('echo'), undefined);
+  assert.throws(() => parseSignature('echo(a,)'), (e: FerryError) => e.code === 'FERRY_ERR_BAD_REQUEST');
+
+  const service = {
+    name: 's',
+    interface: 'a.B',
+    invocation: 'generic',
+    methods: {
+      echo: { parameterTypes: ['java.lang.String'], returns: 'java.lang.String', oneWay: false },
+      'find(java.lang.String,int)': { parameterTypes: [], returns: 'a.User', oneWay: false },
+    },
+  } as unknown as ServiceConfig;
+  const call = (method: string) => ({ method, extra: undefined }) as unknown as Call;
+  assert.deepEqual(targetOf(call('echo'), service).parameterTypes, ['java.lang.String']);
+  const bySig = targetOf(call('echo(java.lang.String,int)'), service);
+  assert.equal(bySig.method, 'echo');
+  assert.deepEqual(bySig.parameterTypes, ['java.lang.String', 'int']);
+  assert.equal(bySig.returns, undefined, "the declared echo's return type is for another overload");
+  const declaredSig = targetOf(call('find(java.lang.String,int)'), service);
+  assert.equal(declaredSig.method, 'find');
+  assert.deepEqual(declaredSig.parameterTypes, ['java.lang.String', 'int']);
+  assert.equal(declaredSig.returns, 'a.User');
+  assert.throws(() => targetOf(call('other'), service), (e: FerryError) => e.code === 'FERRY_ERR_METHOD_NOT_FOUND');
 });

@@ -23,21 +23,54 @@ export interface DubboTarget {
   invocation: 'generic' | 'typed';
 }
 
-/** Ad-hoc calls carry their own target in `call.extra.dubbo`. */
+/**
+ * `echo(java.lang.String, int)` → `{ name: 'echo', parameterTypes: ['java.lang.String', 'int'] }`: a method named
+ * with its signature picks one overload (as the `methods` keys of inbound services do). Undefined for a bare name.
+ */
+export function parseSignature(method: string): { name: string; parameterTypes: string[] } | undefined {
+  const m = /^([A-Za-z_$][\w$]*)\((.*)\)$/s.exec(method.trim());
+  if (!m) return undefined;
+  const parameterTypes: string[] = [];
+  let depth = 0;
+  let start = 0;
+  const list = m[2]!;
+  for (let i = 0; i <= list.length; i++) {
+    const c = list[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if ((c === ',' && depth === 0) || i === list.length) {
+      const t = list.slice(start, i).trim();
+      if (t) parameterTypes.push(t);
+      else if (i < list.length || parameterTypes.length > 0) throw new FerryError('FERRY_ERR_BAD_REQUEST', `bad method signature "${method}"`);
+      start = i + 1;
+    }
+  }
+  return { name: m[1]!, parameterTypes };
+}
+
+/**
+ * The call's target. Ad-hoc calls carry it in `call.extra.dubbo`. Otherwise the service config: the method's
+ * declared types (`methods.{name}` or `methods."{name}({types})"`); a method called by signature
+ * (`/v1/invoke/svc/echo(java.lang.String,int)`) takes its parameter types from the signature.
+ */
 export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
   const adhoc = call.extra?.dubbo as Partial<DubboTarget> | undefined;
   if (adhoc) return { invocation: service.invocation, ...adhoc } as DubboTarget;
-  const declared: DubboMethodConfig | undefined = service.methods?.[call.method];
+  const signature = parseSignature(call.method);
+  const declared: DubboMethodConfig | undefined = service.methods?.[call.method] ?? (signature ? service.methods?.[signature.name] : undefined);
   if (service.methods && !declared) {
     throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `method "${call.method}" is not declared for service "${service.name}" (declared: ${Object.keys(service.methods).join(', ')})`);
   }
+  // a signature key declared without parameterTypes: the signature says them
+  const declaredTypes = declared?.parameterTypes.length ? declared.parameterTypes : undefined;
+  const exact = declared !== undefined && service.methods?.[call.method] === declared;
   return {
     interface: service.interface!,
     ...(service.version ? { version: service.version } : {}),
     ...(service.group ? { group: service.group } : {}),
-    method: call.method,
-    parameterTypes: declared?.parameterTypes ?? [],
-    ...(declared?.returns ? { returns: declared.returns } : {}),
+    method: signature?.name ?? call.method,
+    parameterTypes: (exact ? declaredTypes : undefined) ?? signature?.parameterTypes ?? declaredTypes ?? [],
+    ...(declared?.returns && (exact || !signature) ? { returns: declared.returns } : {}),
     invocation: service.invocation,
   };
 }
