@@ -471,6 +471,10 @@ test('propagation: an allow-listed header reaches the provider as an attachment,
   assert.equal(seen['x-user-id'], 'u-7');
   assert.equal(seen.explicit, 'asked');
   assert.equal(seen['x-secret'], undefined);
+  // and back: response attachments the provider set reach the app as x-ferry-attach-* headers
+  const who = await invoke('matrixClasses', 'whoami', []);
+  assert.equal(who.headers['x-ferry-attach-served-by'], 'types');
+  assert.equal(who.headers['x-ferry-attach-dubbo'], undefined);
   // Ferry's own framing keys are not user attachments (Dubbo's ContextFilter hides them, Ferry sends them)
   assert.equal(seen['remote.application'] ?? 'ferry-dubbo-types-test', 'ferry-dubbo-types-test');
   for (const service of ['matrixTyped']) {

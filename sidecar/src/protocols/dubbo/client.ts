@@ -1,6 +1,7 @@
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
 import type { ServiceConfig, DubboMethodConfig } from '../../config/schema.js';
+import { HEADERS } from '@ferry/sdk/contract';
 import { FerryError } from '../../errors.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { applyOutgoing } from '../carrier-util.js';
@@ -225,6 +226,20 @@ function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args
   }
 }
 
+/**
+ * Response attachments the provider set (`RpcContext.getServerContext().setAttachment`) for the app, as
+ * `x-ferry-attach-<key>` headers — the same names that send attachments upstream. Dubbo's own `dubbo` key and
+ * values that are not header-safe strings are left out.
+ */
+export function responseAttachmentHeaders(attachments: Record<string, unknown>): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(attachments)) {
+    if (key === 'dubbo' || typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(key) || !/^[\t\x20-\x7e]*$/.test(value)) continue;
+    (out ??= {})[`${HEADERS.attachmentPrefix}${key.toLowerCase()}`] = value;
+  }
+  return out;
+}
+
 function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, classes: ToJavaOptions['classes']): Reply {
   try {
     const options = { ...(classes ? { classes } : {}), generic: target.invocation === 'generic' };
@@ -235,8 +250,9 @@ function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, clas
         upstream: { protocol: 'apache_dubbo', exceptionClass: ex.exceptionClass, message: ex.message ?? '', endpoint: endpoint.id, ...(Object.keys(ex.fields).length ? { data: ex.fields } : {}) },
       });
     }
-    if (result.kind === 'null') return { value: null };
-    return { value: fromJava(result.value, target.returns, options) };
+    const headers = responseAttachmentHeaders(result.attachments);
+    const value = result.kind === 'null' ? null : fromJava(result.value, target.returns, options);
+    return headers ? { value, headers } : { value };
   } catch (err) {
     if (err instanceof HessianError) {
       throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `cannot decode the answer of ${endpoint.id}: ${err.message}`, { upstream: { protocol: 'apache_dubbo', endpoint: endpoint.id }, cause: err });
