@@ -2,8 +2,7 @@ import type { FerryConfig } from './config/schema.js';
 import type { Logger } from './observability/logger.js';
 import { Router } from './routing/router.js';
 import { buildOutboundChain } from './pipeline/chain.js';
-import type { Interceptor, Invoke } from './pipeline/types.js';
-import type { Call } from './pipeline/types.js';
+import type { Call, Interceptor, Invoke } from './pipeline/types.js';
 import type { FerryError } from './errors.js';
 
 /** What one config version produces: the routes and the chain that reaches them. Swapped whole on reload. */
@@ -15,11 +14,16 @@ export interface Runtime {
 
 export interface RuntimeHooks {
   observe?: Interceptor[];
+  observeAttempt?: Interceptor[];
   onRetry?(call: Call, error: FerryError): void;
 }
 
 export function buildRuntime(config: FerryConfig, logger: Logger, hooks: RuntimeHooks = {}): Runtime {
   const router = new Router({ config, logger, ...(hooks.onRetry ? { onRetry: hooks.onRetry } : {}) });
-  const invoke = buildOutboundChain({ config, ...(hooks.observe ? { observe: hooks.observe } : {}) });
+  const invoke = buildOutboundChain({
+    config,
+    ...(hooks.observe ? { observe: hooks.observe } : {}),
+    ...(hooks.observeAttempt ? { observeAttempt: hooks.observeAttempt } : {}),
+  });
   return { config, router, invoke };
 }

@@ -9,7 +9,7 @@ import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
 import { closeHttpAgent } from './protocols/http/client.js';
 import { metrics as processMetrics, type FerryMetrics } from './observability/metrics.js';
 import { createTracing, type Tracing, type TracingOptions } from './observability/tracing.js';
-import { metricsInterceptor, retryMetricsHook, tracingInterceptor } from './observability/interceptors.js';
+import { metricsAttemptInterceptor, metricsInterceptor, retryMetricsHook, tracingAttemptInterceptor, tracingInterceptor } from './observability/interceptors.js';
 import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './observability/discovery-metrics.js';
@@ -133,6 +133,11 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
     ...(tracing.enabled ? [tracingInterceptor(tracing)] : []),
     ...(extra.observe ?? []),
   ];
+  const observeAttempt = [
+    ...(config.metrics.enabled ? [metricsAttemptInterceptor(metrics)] : []),
+    ...(tracing.enabled ? [tracingAttemptInterceptor(tracing)] : []),
+    ...(extra.observeAttempt ?? []),
+  ];
   const countRetry = config.metrics.enabled ? retryMetricsHook(metrics) : undefined;
   const onRetry: RuntimeHooks['onRetry'] =
     countRetry && extra.onRetry
@@ -141,5 +146,5 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
           extra.onRetry!(call, error);
         }
       : (countRetry ?? extra.onRetry);
-  return { ...extra, observe, ...(onRetry ? { onRetry } : {}) };
+  return { ...extra, observe, observeAttempt, ...(onRetry ? { onRetry } : {}) };
 }

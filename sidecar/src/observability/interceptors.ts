@@ -1,11 +1,7 @@
 /**
- * The observe interceptors, outermost in the chain: metrics, then tracing. Neither ever fails a request:
- * every recording step is guarded, and the call goes on whatever happens to them.
- *
- * Both also need to see each upstream *attempt* (the chain's retry, balance, breaker and timeout steps sit
- * inside them). They get it by handing the inner chain a route whose protocol client is wrapped: the wrapper
- * runs right where the chain calls `route.client.invoke(call, endpoint)`, once per attempt, with the picked
- * endpoint. Wrapped routes are cached per route, so this costs one object per service, not per call.
+ * The observe interceptors. Each comes in two parts: one outermost in the chain (sees each call once, as
+ * the app does) and one innermost, right before the protocol client (sees each attempt, endpoint picked).
+ * Neither ever fails a request: every recording step is guarded, and the call goes on whatever happens.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import {
@@ -18,8 +14,6 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { Call, Interceptor, Invoke, Reply } from '../pipeline/types.js';
 import type { Endpoint } from '../discovery/types.js';
-import type { ProtocolClient } from '../protocols/types.js';
-import type { ServiceRoute } from '../routing/router.js';
 import { toFerryError, type FerryError } from '../errors.js';
 import { isTraceHeader } from '../pipeline/propagation.js';
 import { CODE_OK, metrics as defaultMetrics, methodAccepted, methodLabel, replyCode, type FerryMetrics } from './metrics.js';
@@ -27,32 +21,6 @@ import { ATTR, requestContext, RPC_SYSTEM, type Tracing } from './tracing.js';
 
 /** Where the tracing interceptor leaves the call's parent context for its attempts (`call.extra`). */
 const PARENT_KEY = 'ferry.traceParent';
-
-// ---- per-attempt hook ----------------------------------------------------------------------------------
-
-/** Runs around one attempt; `send` performs it. */
-export type AttemptObserver = (call: Call, endpoint: Endpoint, send: (call: Call) => Promise<Reply>) => Promise<Reply>;
-
-const wrappedRoutes = new WeakMap<AttemptObserver, WeakMap<ServiceRoute, ServiceRoute>>();
-
-/** The route with its client's `invoke` run through `observer` (cached per observer and route). */
-export function observeAttempts(route: ServiceRoute, observer: AttemptObserver): ServiceRoute {
-  let cache = wrappedRoutes.get(observer);
-  if (!cache) wrappedRoutes.set(observer, (cache = new WeakMap()));
-  let wrapped = cache.get(route);
-  if (!wrapped) {
-    const inner = route.client;
-    const client: ProtocolClient = {
-      invoke: (call, endpoint) => observer(call, endpoint, (c) => inner.invoke(c, endpoint)),
-      close: () => inner.close(),
-    };
-    if (inner.forget) client.forget = (endpoint) => inner.forget!(endpoint);
-    if (inner.available) client.available = (endpoint) => inner.available!(endpoint);
-    wrapped = { ...route, client };
-    cache.set(route, wrapped);
-  }
-  return wrapped;
-}
 
 function guard(fn: () => void): void {
   try {
@@ -64,38 +32,34 @@ function guard(fn: () => void): void {
 
 // ---- metrics -------------------------------------------------------------------------------------------
 
-/**
- * Counts and times every call (`ferry_requests_total`, `ferry_request_duration_seconds`) and keeps the
- * upstream in-flight gauge and attempt counter.
- */
-export function metricsInterceptor(m: FerryMetrics = defaultMetrics): Interceptor {
-  const attempt: AttemptObserver = async (call, _endpoint, send) => {
-    let done: ((code: string) => void) | undefined;
-    guard(() => (done = m.startAttempt(call.route.protocol.name, call.service)));
-    let code = CODE_OK;
-    try {
-      const reply = await send(call);
-      code = replyCode(reply);
-      return reply;
-    } catch (err) {
-      code = toFerryError(err).code;
-      throw err;
-    } finally {
-      if (done) guard(() => done!(code));
-    }
+/** Per attempt: the upstream in-flight gauge and the attempt counter (`ferry_upstream_attempts_total`). */
+export function metricsAttemptInterceptor(m: FerryMetrics = defaultMetrics): Interceptor {
+  return (send: Invoke) =>
+    async function measureAttempt(call) {
+      let done: ((code: string) => void) | undefined;
+      guard(() => (done = m.startAttempt(call.route.protocol.name, call.service)));
+      let code = CODE_OK;
+      try {
+        const reply = await send(call);
+        code = replyCode(reply);
+        return reply;
+      } catch (err) {
+        code = toFerryError(err).code;
+        throw err;
+      } finally {
+        if (done) guard(() => done!(code));
+      }
   };
+}
+
+/** Counts and times every call as the app sees it, all attempts together (`ferry_requests_total`, `ferry_request_duration_seconds`). */
+export function metricsInterceptor(m: FerryMetrics = defaultMetrics): Interceptor {
   return (next: Invoke) =>
     async function measure(call) {
       const start = performance.now();
       let code = CODE_OK;
-      let observed = call;
       try {
-        observed = { ...call, route: observeAttempts(call.route, attempt) };
-      } catch {
-        // keep the plain call
-      }
-      try {
-        const reply = await next(observed);
+        const reply = await next(call);
         code = replyCode(reply);
         return reply;
       } catch (err) {
@@ -198,37 +162,43 @@ function withoutTraceHeaders(call: Call): Call {
  * carries when no span is active), and that span's context written into `call.outgoing` with the configured
  * propagators, so every protocol's carrier sends it.
  */
-export function tracingInterceptor(tracing: Tracing): Interceptor {
-  const attempt: AttemptObserver = (call, endpoint, send) => {
-    let span: Span | undefined;
-    let ctx: Context | undefined;
-    let traced = call;
-    try {
-      const parent = (call.extra?.[PARENT_KEY] as Context | undefined) ?? context.active();
-      span = tracing.tracer.startSpan(clientSpanName(call), { kind: SpanKind.CLIENT }, parent);
-      if (span.isRecording()) span.setAttributes(clientSpanAttributes(call, endpoint));
-      ctx = trace.setSpan(parent, span);
-      const outgoing: Record<string, string> = {};
-      for (const [k, v] of Object.entries(call.outgoing)) if (!isTraceHeader(k)) outgoing[k] = v;
-      tracing.inject(ctx, outgoing);
-      traced = withoutTraceHeaders({ ...call, outgoing });
-    } catch {
-      span = undefined;
-    }
-    if (!span || !ctx) return send(call);
-    const s = span;
-    const sent = tracing.asyncContext ? context.with(ctx, () => send(traced)) : send(traced);
-    return sent.then(
-      (reply) => {
-        guard(() => endClientSpan(s, call, reply, undefined));
-        return reply;
-      },
-      (err: unknown) => {
-        guard(() => endClientSpan(s, call, undefined, err));
-        throw err;
-      },
-    );
+export function tracingAttemptInterceptor(tracing: Tracing): Interceptor {
+  return (send: Invoke) =>
+    function traceAttempt(call) {
+      const endpoint = call.endpoint!;
+      let span: Span | undefined;
+      let ctx: Context | undefined;
+      let traced = call;
+      try {
+        const parent = (call.extra?.[PARENT_KEY] as Context | undefined) ?? context.active();
+        span = tracing.tracer.startSpan(clientSpanName(call), { kind: SpanKind.CLIENT }, parent);
+        if (span.isRecording()) span.setAttributes(clientSpanAttributes(call, endpoint));
+        ctx = trace.setSpan(parent, span);
+        const outgoing: Record<string, string> = {};
+        for (const [k, v] of Object.entries(call.outgoing)) if (!isTraceHeader(k)) outgoing[k] = v;
+        tracing.inject(ctx, outgoing);
+        traced = withoutTraceHeaders({ ...call, outgoing });
+      } catch {
+        span = undefined;
+      }
+      if (!span || !ctx) return send(call);
+      const s = span;
+      const sent = tracing.asyncContext ? context.with(ctx, () => send(traced)) : send(traced);
+      return sent.then(
+        (reply) => {
+          guard(() => endClientSpan(s, call, reply, undefined));
+          return reply;
+        },
+        (err: unknown) => {
+          guard(() => endClientSpan(s, call, undefined, err));
+          throw err;
+        },
+      );
   };
+}
+
+/** Finds the request's parent context once per call, for the attempt spans to hang from. */
+export function tracingInterceptor(tracing: Tracing): Interceptor {
   return (next: Invoke) =>
     function traceCall(call) {
       let parent: Context;
@@ -237,7 +207,7 @@ export function tracingInterceptor(tracing: Tracing): Interceptor {
         // The request's SERVER span (bound by the server hooks), else the active span, else the call's headers.
         const active = context.active();
         parent = requestContext(call.incomingHeaders) ?? (trace.getSpan(active) ? active : tracing.extract(call.incomingHeaders, active));
-        observed = { ...call, route: observeAttempts(call.route, attempt), extra: { ...call.extra, [PARENT_KEY]: parent } };
+        observed = { ...call, extra: { ...call.extra, [PARENT_KEY]: parent } };
       } catch {
         return next(call);
       }

@@ -9,8 +9,10 @@ import type { Interceptor, Invoke } from './types.js';
 
 export interface ChainOptions {
   config: FerryConfig;
-  /** Outermost interceptors (metrics, tracing), in order. */
+  /** Outermost interceptors (metrics, tracing), in order: they see each call once. */
   observe?: Interceptor[];
+  /** Innermost interceptors, right before the protocol client: they see each attempt, endpoint picked. */
+  observeAttempt?: Interceptor[];
 }
 
 /** The protocol client of the picked endpoint ends every chain. */
@@ -19,11 +21,19 @@ const sendToEndpoint: Invoke = (call) => call.route.client.invoke(call, call.end
 /**
  * The one outbound chain, composed once at start-up. Order, outermost first:
  * observe (metrics → tracing) → propagation → retry → balance (pick endpoint, skip open breakers)
- * → breaker (per endpoint) → timeout (per attempt) → protocol client.
+ * → breaker (per endpoint) → timeout (per attempt) → observeAttempt (attempt metrics → client span) → protocol client.
  */
 export function buildOutboundChain(options: ChainOptions): Invoke {
   return compose(
-    [...(options.observe ?? []), propagationInterceptor(options.config), retryInterceptor, balanceInterceptor, breakerInterceptor, timeoutInterceptor],
+    [
+      ...(options.observe ?? []),
+      propagationInterceptor(options.config),
+      retryInterceptor,
+      balanceInterceptor,
+      breakerInterceptor,
+      timeoutInterceptor,
+      ...(options.observeAttempt ?? []),
+    ],
     sendToEndpoint,
   );
 }

@@ -13,7 +13,8 @@ interface InvokeParams {
 /** `POST /v1/invoke/{service}/{method}`: the JSON body is the arguments; the answer is the result as JSON. */
 export function invokeRoute(runtime: () => Runtime) {
   return async function invokePlugin(app: FastifyInstance): Promise<void> {
-    // Arguments are JSON whatever the content type says (curl -d sends form encoding by default).
+    // Arguments are JSON whatever the content type says (curl -d sends form encoding, fetch text/plain).
+    app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
       try {
         done(null, (text as string).trim() === '' ? undefined : JSON.parse(text as string));

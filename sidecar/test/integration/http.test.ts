@@ -92,6 +92,14 @@ test('invoke: POST {endpoint}/{method} with the JSON arguments, the answer as JS
   assert.ok(seen['x-request-id'], 'the request id travels');
 });
 
+test('invoke takes JSON whatever the content type says', async () => {
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+    const res = await request(`${ferry.url}/v1/invoke/orders/create`, { method: 'POST', ...(type ? { headers: { 'content-type': type } } : {}), body: '["a",1]' });
+    assert.equal(res.statusCode, 200, String(type));
+    assert.deepEqual(((await res.body.json()) as { body: unknown }).body, ['a', 1]);
+  }
+});
+
 test('pass-through: method, path, query and headers as sent', async () => {
   const res = await request(`${ferry.url}/v1/proxy/orders/items/42?expand=lines`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-custom': 'c' }, body: '{"a":1}' });
   assert.equal(res.statusCode, 200);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createMetrics, methodLabel, METHOD_OTHER, MAX_METHODS_PER_SERVICE, methodAccepted } from '../../src/observability/metrics.js';
-import { metricsInterceptor, retryMetricsHook } from '../../src/observability/interceptors.js';
+import { metricsAttemptInterceptor, metricsInterceptor, retryMetricsHook } from '../../src/observability/interceptors.js';
 import { compose } from '../../src/pipeline/compose.js';
 import { FerryError } from '../../src/errors.js';
 import type { Call } from '../../src/pipeline/types.js';
@@ -47,7 +47,7 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
   probe = async () => {
     inFlightSeen = (await m.upstreamInFlight.get()).values.find((v) => v.labels.service === 'svc')?.value ?? -1;
   };
-  const invoke = compose([metricsInterceptor(m)], async (c) => {
+  const invoke = compose([metricsInterceptor(m), metricsAttemptInterceptor(m)], async (c) => {
     const reply = await c.route.client.invoke(c, { id: 'e', address: 'e', host: 'h', port: 1, weight: 100, params: {} });
     if (c.method === 'fail') throw new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT');
     return reply;
@@ -60,7 +60,8 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
   assert.match(text, /ferry_requests_total\{protocol="dubbo",service="svc",method="_other",code="FERRY_ERR_UPSTREAM_TIMEOUT"\} 1/);
   assert.match(text, /ferry_request_duration_seconds_count\{protocol="dubbo",service="svc",method="ok",code="OK"\} 1/);
   assert.match(text, /ferry_upstream_in_flight\{protocol="dubbo",service="svc"\} 0/);
-  assert.match(text, /ferry_upstream_attempts_total\{protocol="dubbo",service="svc",code="OK"\} 2/);
+  assert.match(text, /ferry_upstream_attempts_total\{protocol="dubbo",service="svc",code="OK"\} 1/);
+  assert.match(text, /ferry_upstream_attempts_total\{protocol="dubbo",service="svc",code="FERRY_ERR_UPSTREAM_TIMEOUT"\} 1/);
   retryMetricsHook(m)(call('dubbo', 'x'), new FerryError('FERRY_ERR_UPSTREAM_CONNECT'));
   assert.match((await m.scrape()).body, /ferry_retries_total\{protocol="dubbo",service="svc",code="FERRY_ERR_UPSTREAM_CONNECT"\} 1/);
 
@@ -72,7 +73,7 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
   broken.startAttempt = () => {
     throw new Error('boom');
   };
-  const ok = compose([metricsInterceptor(broken)], async (c) => {
+  const ok = compose([metricsInterceptor(broken), metricsAttemptInterceptor(broken)], async (c) => {
     await c.route.client.invoke(c, { id: 'e', address: 'e', host: 'h', port: 1, weight: 100, params: {} });
     return { value: 7 };
   });
