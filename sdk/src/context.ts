@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DEFAULT_PROPAGATED_HEADERS, headerMatcher } from './contract.js';
+
+export { headerMatcher };
 
 /**
  * The headers of the app's current incoming request that travel with every Ferry call made while handling
@@ -12,16 +15,7 @@ const storage = new AsyncLocalStorage<Readonly<Record<string, string>>>();
  * What the middleware captures by default: Ferry's own default allow-list (`propagation.headers`) plus the
  * trace context (W3C and B3), so Ferry's spans join the app's caller's trace.
  */
-export const DEFAULT_CAPTURED_HEADERS: readonly string[] = Object.freeze([
-  'authorization',
-  'x-request-id',
-  'x-tenant-id',
-  'x-user-*',
-  'traceparent',
-  'tracestate',
-  'b3',
-  'x-b3-*',
-]);
+export const DEFAULT_CAPTURED_HEADERS: readonly string[] = Object.freeze([...DEFAULT_PROPAGATED_HEADERS, 'traceparent', 'tracestate', 'b3', 'x-b3-*']);
 
 export interface CaptureOptions {
   /** Exact header names and `prefix*` patterns to capture (replaces the default list). */
@@ -31,18 +25,6 @@ export interface CaptureOptions {
 }
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
-
-/** Matches lower-case header names against exact names and `prefix*` patterns. */
-export function headerMatcher(patterns: readonly string[]): (name: string) => boolean {
-  const exact = new Set<string>();
-  const prefixes: string[] = [];
-  for (const p of patterns) {
-    const lower = p.toLowerCase();
-    if (lower.endsWith('*')) prefixes.push(lower.slice(0, -1));
-    else exact.add(lower);
-  }
-  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
-}
 
 /** Builds, once, the function that picks the headers to capture from an incoming request. */
 export function headerCapture(options: CaptureOptions = {}): (headers: IncomingHeaders) => Record<string, string> {

@@ -53,6 +53,27 @@ export const HEADERS = {
   attachmentPrefix: 'x-ferry-attach-',
 } as const;
 
+/** Ferry's default propagation allow-list (`propagation.headers`): exact names and `prefix*` patterns. */
+export const DEFAULT_PROPAGATED_HEADERS: readonly string[] = Object.freeze(['authorization', 'x-request-id', 'x-tenant-id', 'x-user-*']);
+
+/** W3C trace context and B3 (single and multi) header names. */
+export const TRACE_CONTEXT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'] as const;
+
+export type HeaderMatcher = (name: string) => boolean;
+
+/** Matches lower-case header names against an allow-list of exact names and `prefix*` patterns. */
+export function headerMatcher(patterns: readonly string[]): HeaderMatcher {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const p of patterns) {
+    const lower = p.toLowerCase();
+    if (lower.endsWith('*')) prefixes.push(lower.slice(0, -1));
+    else exact.add(lower);
+  }
+  if (prefixes.length === 0) return (name) => exact.has(name);
+  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
+}
+
 /** Content type of streamed replies (gRPC server streaming): one JSON value per line. */
 export const NDJSON = 'application/x-ndjson';
 

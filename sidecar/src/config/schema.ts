@@ -2,7 +2,7 @@
  * Every configuration option of Ferry and its default, in one place. The README's configuration
  * reference is this file in prose.
  */
-import { DEFAULT_ADMIN_PORT, DEFAULT_PORT } from '@ferry/sdk/contract';
+import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, DEFAULT_PROPAGATED_HEADERS } from '@ferry/sdk/contract';
 import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, join } from './dsl.js';
 
 const PROTOCOLS = ['http', 'dubbo', 'jsonrpc', 'grpc'] as const;
@@ -195,7 +195,7 @@ export const configSchema = obj({
   shutdown: obj({ drainTimeoutMs: dflt(ms(), 15000) }),
   registries: dflt(dict(registrySchema), {}),
   /** Headers of the app's request that travel upstream (exact names, or prefixes ending in `*`). */
-  propagation: obj({ headers: dflt(list(headerName()), ['authorization', 'x-request-id', 'x-tenant-id', 'x-user-*']) }),
+  propagation: obj({ headers: dflt(list(headerName()), [...DEFAULT_PROPAGATED_HEADERS]) }),
   tracing: obj({
     enabled: dflt(bool(), false),
     serviceName: dflt(str(), 'ferry'),

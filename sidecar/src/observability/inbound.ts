@@ -12,7 +12,8 @@
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_CLIENT_ADDRESS, ATTR_CLIENT_PORT } from '@opentelemetry/semantic-conventions';
 import type { FerryConfig } from '../config/schema.js';
-import { headerMatcher, selectHeaders, type HeaderMatcher } from '../pipeline/propagation.js';
+import { headerMatcher, type HeaderMatcher } from '@ferry/sdk/contract';
+import { selectHeaders } from '../pipeline/propagation.js';
 import type { Carrier } from '../protocols/types.js';
 import { readCarrier } from '../protocols/carrier-util.js';
 import { dubboAttachmentCarrier, isDubboReserved, type DubboAttachments } from '../protocols/dubbo/carrier.js';

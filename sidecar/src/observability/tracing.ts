@@ -41,7 +41,7 @@ import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { FerryConfig } from '../config/schema.js';
-import { TRACE_CONTEXT_HEADERS } from '../pipeline/propagation.js';
+import { TRACE_CONTEXT_HEADERS } from '@ferry/sdk/contract';
 
 export type TracingConfig = FerryConfig['tracing'];
 export type Headers = Record<string, string | string[] | undefined>;

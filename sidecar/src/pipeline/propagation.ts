@@ -1,4 +1,6 @@
+import { TRACE_CONTEXT_HEADERS, headerMatcher, type HeaderMatcher } from '@ferry/sdk/contract';
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
+import { HOP_BY_HOP } from '../protocols/http/headers.js';
 import type { Call, Interceptor } from './types.js';
 
 /**
@@ -15,8 +17,6 @@ import type { Call, Interceptor } from './types.js';
  *   an allow-list or exclude mentions), which travel only where this service's list allows them.
  */
 
-/** W3C trace context and B3 (single and multi) header names. */
-export const TRACE_CONTEXT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'] as const;
 const TRACE_SET: ReadonlySet<string> = new Set(TRACE_CONTEXT_HEADERS);
 
 export function isTraceHeader(name: string): boolean {
@@ -25,16 +25,7 @@ export function isTraceHeader(name: string): boolean {
 
 /** Never propagated: they describe the app→Ferry request or connection, not the call. */
 const NEVER = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
+  ...HOP_BY_HOP,
   'content-length',
   'content-type',
   'content-encoding',
@@ -44,21 +35,6 @@ const NEVER = new Set([
 
 export function neverPropagated(name: string): boolean {
   return NEVER.has(name) || name.startsWith('x-ferry-') || name.startsWith(':');
-}
-
-export type HeaderMatcher = (name: string) => boolean;
-
-/** Matches header names against an allow-list of exact names and `prefix*` patterns. */
-export function headerMatcher(patterns: readonly string[]): HeaderMatcher {
-  const exact = new Set<string>();
-  const prefixes: string[] = [];
-  for (const p of patterns) {
-    const lower = p.toLowerCase();
-    if (lower.endsWith('*')) prefixes.push(lower.slice(0, -1));
-    else exact.add(lower);
-  }
-  if (prefixes.length === 0) return (name) => exact.has(name);
-  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }
 
 /** The allow-list for one service: the global list, replaced or trimmed by the service's override. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { headerMatcher, propagationPolicy, selectHeaders, serviceMatcher, TRACE_CONTEXT_HEADERS } from '../../src/pipeline/propagation.js';
+import { headerMatcher, TRACE_CONTEXT_HEADERS } from '@ferry/sdk/contract';
+import { propagationPolicy, selectHeaders, serviceMatcher } from '../../src/pipeline/propagation.js';
 import type { Call } from '../../src/pipeline/types.js';
 import type { ServiceRoute } from '../../src/routing/router.js';
 import type { FerryConfig } from '../../src/config/schema.js';

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../../discovery/types.js';
 import type { Balancer } from './types.js';
+import { weightedPick } from './random.js';
 
 /**
  * Dubbo's least-active: the endpoint with the fewest calls in flight from this Ferry wins; ties are broken
@@ -18,15 +19,7 @@ export function createLeastActiveBalancer(random: () => number = Math.random): B
           ties = [endpoint];
         } else if (n === least) ties.push(endpoint);
       }
-      if (ties.length === 1) return ties[0]!;
-      const total = ties.reduce((s, e) => s + Math.max(0, e.weight), 0);
-      if (total <= 0) return ties[Math.floor(random() * ties.length)]!;
-      let offset = random() * total;
-      for (const e of ties) {
-        offset -= Math.max(0, e.weight);
-        if (offset < 0) return e;
-      }
-      return ties[ties.length - 1]!;
+      return ties.length === 1 ? ties[0]! : weightedPick(ties, random);
     },
     onStart(endpoint) {
       active.set(endpoint.id, (active.get(endpoint.id) ?? 0) + 1);
