@@ -1,4 +1,4 @@
-import { HEADERS, NDJSON, ROUTES, batchPath, invokePath, proxyPath, DEFAULT_PORT, type ErrorBody } from './contract.js';
+import { HEADERS, NDJSON, ROUTES, batchPath, invokePath, proxyPath, DEFAULT_PORT, type BatchCall, type BatchItem, type ErrorBody } from './contract.js';
 import { FerryError } from './errors.js';
 import { currentHeaders } from './context.js';
 
@@ -33,14 +33,7 @@ export interface DubboTarget {
   attachments?: Record<string, string>;
 }
 
-export interface BatchCall {
-  method: string;
-  params?: unknown[] | Record<string, unknown>;
-  /** A notification: no answer expected for this item. */
-  notify?: boolean;
-}
-
-export type BatchItem<T = unknown> = { result: T } | { error: ErrorBody };
+export type { BatchCall, BatchItem };
 
 /** A client for the local API of the Ferry sidecar running next to the app. */
 export class FerryClient {

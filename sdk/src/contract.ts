@@ -151,6 +151,17 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** One item of a `POST /v1/batch/{service}` body. */
+export interface BatchCall {
+  method: string;
+  params?: unknown[] | Record<string, unknown>;
+  /** A JSON-RPC notification: no answer expected for this item. */
+  notification?: boolean;
+}
+
+/** One item of a batch answer, in request order. */
+export type BatchItem<T = unknown> = { result: T } | { error: ErrorBody } | { notified: true };
+
 /** What the upstream said, when an error came from it. */
 export interface UpstreamDetail {
   /** `apache_dubbo`, `jsonrpc`, `grpc` or `http`. */
