@@ -146,5 +146,11 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
           extra.onRetry!(call, error);
         }
       : (countRetry ?? extra.onRetry);
-  return { ...extra, observe, observeAttempt, ...(onRetry ? { onRetry } : {}) };
+  const events: RuntimeHooks['events'] = config.metrics.enabled
+    ? {
+        connection: (protocol, endpoint, delta) => metrics.upstreamConnections.inc({ protocol, endpoint }, delta),
+        decodeError: (protocol) => metrics.decodeErrors.inc({ protocol }),
+      }
+    : extra.events;
+  return { ...extra, observe, observeAttempt, ...(onRetry ? { onRetry } : {}), ...(events ? { events } : {}) };
 }

@@ -24,9 +24,16 @@ export interface ProtocolClient {
   close(): Promise<void>;
 }
 
+/** What protocol clients report about their transport (metrics listen; nothing here may throw into a call). */
+export interface UpstreamEvents {
+  connection(protocol: string, endpoint: string, delta: 1 | -1): void;
+  decodeError(protocol: string): void;
+}
+
 export interface ProtocolContext {
   config: FerryConfig;
   logger: Logger;
+  events?: UpstreamEvents;
 }
 
 /** A protocol: a name, a client factory per service, and how it maps a registry URL scheme. */

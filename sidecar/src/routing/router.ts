@@ -2,7 +2,7 @@ import type { FerryConfig, ServiceConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { EndpointSource } from '../discovery/types.js';
 import { createEndpointSource } from '../discovery/index.js';
-import type { Protocol, ProtocolClient } from '../protocols/types.js';
+import type { Protocol, ProtocolClient, UpstreamEvents } from '../protocols/types.js';
 import { getProtocol } from '../protocols/index.js';
 import { createBalancer, type Balancer } from './balancers/index.js';
 import { Breakers } from '../pipeline/breaker.js';
@@ -26,6 +26,8 @@ export interface ServiceRoute {
 export interface RouterContext {
   config: FerryConfig;
   logger: Logger;
+  /** Transport events of the protocol clients (metrics). */
+  events?: UpstreamEvents;
   /** Called on every retry (metrics hook). */
   onRetry?(call: Call, error: FerryError): void;
 }
@@ -71,7 +73,7 @@ export class Router {
     const { config, logger } = this.#ctx;
     const protocol = getProtocol(service.protocol);
     const source = createEndpointSource(service, { config, logger });
-    const client = protocol.createClient(service, { config, logger });
+    const client = protocol.createClient(service, { config, logger, ...(this.#ctx.events ? { events: this.#ctx.events } : {}) });
     if (client.forget) {
       let known = new Map(source.current().map((e) => [e.id, e]));
       source.subscribe((next) => {

@@ -171,3 +171,29 @@ test('the app going away (a non-Ferry abort reason) is "cancelled", not an upstr
     await p.close();
   }
 });
+
+test('the pool reports connections opened and closed, and frames it could not decode (metrics)', async () => {
+  const p = await fakeProvider((f, socket) => {
+    if (f.event) return;
+    socket.write(Buffer.from('not a dubbo frame at all'));
+  });
+  const events: string[] = [];
+  const pool = new ConnectionPool({
+    size: 1,
+    maxPayload: 1 << 20,
+    heartbeatMs: 60000,
+    connectTimeoutMs: 1000,
+    logger,
+    onConnection: (endpoint, delta) => events.push(`${endpoint} ${delta}`),
+    onDecodeError: () => events.push('decode error'),
+  });
+  try {
+    const conn = await pool.get(p.endpoint);
+    await assert.rejects(conn.request(Buffer.from([0x4e]), true, signal()), { code: 'FERRY_ERR_UPSTREAM_RESET' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(events, [`${p.endpoint.id} 1`, 'decode error', `${p.endpoint.id} -1`]);
+  } finally {
+    pool.close();
+    await p.close();
+  }
+});

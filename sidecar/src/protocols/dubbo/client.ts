@@ -96,6 +96,12 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
     heartbeatMs: service.heartbeatMs,
     connectTimeoutMs: Math.min(3000, service.timeoutMs ?? ctx.config.defaults.timeoutMs),
     logger: ctx.logger,
+    ...(ctx.events
+      ? {
+          onConnection: (endpoint: string, delta: 1 | -1) => ctx.events!.connection('dubbo', endpoint, delta),
+          onDecodeError: () => ctx.events!.decodeError('dubbo'),
+        }
+      : {}),
   });
   // Dubbo 3 providers publish their ServiceDefinition in the registry (metadata center): parameter, return and
   // POJO field types the config does not give are taken from there.

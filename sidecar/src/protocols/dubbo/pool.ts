@@ -12,7 +12,7 @@ export interface PoolOptions {
   logger: Logger;
   onDecodeError?(): void;
   /** Connections opened/closed (metrics). */
-  onConnections?(delta: number): void;
+  onConnection?(endpointId: string, delta: 1 | -1): void;
 }
 
 interface Slot {
@@ -90,7 +90,7 @@ export class ConnectionPool {
   }
 
   #create(endpoint: Endpoint, slot: Slot, index: number): DubboConnection {
-    const { maxPayload, heartbeatMs, connectTimeoutMs, logger, onDecodeError, onConnections } = this.#options;
+    const { maxPayload, heartbeatMs, connectTimeoutMs, logger, onDecodeError, onConnection } = this.#options;
     const conn = new DubboConnection({
       host: endpoint.host,
       port: endpoint.port,
@@ -106,12 +106,12 @@ export class ConnectionPool {
     void conn.open().then(
       () => {
         counted = true;
-        onConnections?.(1);
+        onConnection?.(endpoint.id, 1);
       },
       () => {},
     );
     conn.once('close', () => {
-      if (counted) onConnections?.(-1);
+      if (counted) onConnection?.(endpoint.id, -1);
       if (slot.connections[index] === conn) slot.connections[index] = undefined;
     });
     return conn;
