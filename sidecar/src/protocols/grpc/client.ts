@@ -50,6 +50,7 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     if (!client) {
       client = new grpc.Client(target(endpoint), credentials, options);
       channels.set(endpoint.id, client);
+      ctx.events?.connection('grpc', endpoint.id, 1); // one channel per endpoint, counted as its connection
     }
     return client;
   }
@@ -170,11 +171,17 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
       return method.responseStream ? serverStream(call, endpoint, method, payload) : unary(call, endpoint, method, payload);
     },
     forget(endpoint: Endpoint) {
-      channels.get(endpoint.id)?.close();
+      const client = channels.get(endpoint.id);
+      if (!client) return;
+      client.close();
       channels.delete(endpoint.id);
+      ctx.events?.connection('grpc', endpoint.id, -1);
     },
     async close() {
-      for (const client of channels.values()) client.close();
+      for (const [id, client] of channels) {
+        client.close();
+        ctx.events?.connection('grpc', id, -1);
+      }
       channels.clear();
     },
   };
