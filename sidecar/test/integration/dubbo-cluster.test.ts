@@ -229,13 +229,24 @@ test('a provider added in ZooKeeper is used within 2 s; removed by a graceful SI
     assert.ok(known.t - added.t <= 2000, `${known.t - added.t} ms`);
     assert.ok(firstUse - added.t <= 2000, `${firstUse - added.t} ms`);
 
-    // graceful stop of p3 while 4 workers keep calling
+    // graceful stop of p3 while 4 workers keep calling, and while slow calls are in flight on every provider
     const l = load('rr', 4);
-    await sleep(500);
-    const stopAt = Date.now();
-    const code = await p3.stop();
-    await sleep(500);
-    await l.stop();
+    let stopAt: number;
+    let code: number | null;
+    let slowAnswers: Answer[];
+    try {
+      await sleep(500);
+      const slow = Array.from({ length: 3 }, () => invoke('rr', 'sleep', [600]));
+      await sleep(100);
+      stopAt = Date.now();
+      code = await p3.stop();
+      slowAnswers = await Promise.all(slow);
+      await sleep(500);
+    } finally {
+      await l.stop();
+    }
+    // Java answers what it was given before it goes; Ferry must not cut those calls off when the node disappears
+    assert.deepEqual(slowAnswers.map((r) => `${r.status} ${JSON.stringify(r.body)}`), ['200 600', '200 600', '200 600'], 'calls in flight on the stopping provider complete');
     const removed = zkSeen.changes.find((c) => c.t >= stopAt && !c.children.some((u) => u.includes(`:${p3!.port}/`)));
     const dropped = ferrySeen.find((c) => c.t >= stopAt && !c.ids.includes(id3));
     assert.ok(removed, 'p3 unregistered from ZooKeeper');

@@ -197,3 +197,28 @@ test('the pool reports connections opened and closed, and frames it could not de
     await p.close();
   }
 });
+
+test('a provider leaving discovery: its calls in flight still get their answers, then the connection closes', async () => {
+  let answer: (() => void) | undefined;
+  const p = await fakeProvider((f, socket) => {
+    if (f.event) return;
+    answer = () => socket.write(okAnswer(f.id, 'late but fine'));
+  });
+  const pool = new ConnectionPool({ size: 1, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  try {
+    const conn = await pool.get(p.endpoint);
+    const call = conn.request(Buffer.from([0x4e]), true, signal());
+    await new Promise((r) => setTimeout(r, 50));
+    pool.forget(p.endpoint); // its node disappeared from ZooKeeper (a graceful stop unregisters first)
+    assert.equal(conn.closed, false, 'not cut off while a call is in flight');
+    await assert.rejects(conn.request(Buffer.from([0x4e]), true, signal()), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_CONNECT', 'no new calls');
+    answer!();
+    const frame = await call;
+    assert.equal((decodeResponseBody(frame!.body) as { value: unknown }).value, 'late but fine');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(conn.closed, true, 'closed once idle');
+  } finally {
+    pool.close();
+    await p.close();
+  }
+});

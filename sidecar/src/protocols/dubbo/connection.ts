@@ -49,6 +49,9 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
   #closed = false;
   /** The provider said it is shutting down. */
   readonly = false;
+  /** Ferry is closing it once idle (see `closeWhenIdle`). */
+  #draining = false;
+  #drainTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -97,7 +100,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
   async request(body: Buffer, twoWay: boolean, signal: AbortSignal): Promise<DubboFrame | undefined> {
     await this.open();
     const socket = this.#socket;
-    if (this.#closed || !socket) throw this.#resetError('connection closed before the call was sent', true);
+    if (this.#closed || this.#draining || !socket) throw this.#resetError('connection closed before the call was sent', true);
     const id = this.#ids.next();
     const frame = encodeFrame({ request: true, twoWay, id, body });
     if (!twoWay) {
@@ -107,6 +110,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     return new Promise<DubboFrame>((resolve, reject) => {
       const onAbort = () => {
         this.#pending.delete(id);
+        queueMicrotask(() => this.#closeIfDrained());
         // Ferry's own deadline aborts with its FerryError; any other reason is the app going away, which says
         // nothing about the provider: "client closed request" (499, as gRPC's cancel), never an upstream
         // timeout — that one opens circuit breakers (an HTTP load generator stopping 50 calls did exactly that).
@@ -134,6 +138,23 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
 
   close(): void {
     this.#shutdown('closed by Ferry');
+  }
+
+  /**
+   * Takes no new calls and closes once the calls in flight are answered (or gave up), at the latest after
+   * `maxWaitMs`. For a provider that left discovery: a Java provider stopping gracefully unregisters first and
+   * still answers what it was given, so cutting the connection at once would fail calls that are fine.
+   */
+  closeWhenIdle(maxWaitMs: number): void {
+    if (this.#closed || this.#draining) return;
+    this.#draining = true;
+    if (this.#pending.size === 0) return this.#shutdown('closed by Ferry (provider left)');
+    this.#drainTimer = setTimeout(() => this.#shutdown(`closed by Ferry (provider left, calls still unanswered after ${maxWaitMs} ms)`), maxWaitMs);
+    this.#drainTimer.unref();
+  }
+
+  #closeIfDrained(): void {
+    if (this.#draining && this.#pending.size === 0) this.#shutdown('closed by Ferry (provider left)');
   }
 
   #onData(chunk: Buffer): void {
@@ -181,9 +202,11 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
           upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id, status: frame.status },
         }),
       );
+      this.#closeIfDrained();
       return;
     }
     pending.resolve(frame);
+    this.#closeIfDrained();
   }
 
   #startHeartbeat(): void {
@@ -207,6 +230,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#drainTimer);
     this.#socket?.destroy();
     const error = this.#resetError(reason);
     for (const pending of this.#pending.values()) pending.reject(error);

@@ -24,6 +24,8 @@ interface Slot {
 }
 
 const MIN_BACKOFF_MS = 100;
+/** Longest wait for calls in flight to a provider that left discovery (their own deadlines normally end it sooner). */
+const FORGET_DRAIN_MS = 60_000;
 const MAX_BACKOFF_MS = 5_000;
 
 /** `size` multiplexed connections per provider, reconnected with backoff, shared by every call to it. */
@@ -69,10 +71,11 @@ export class ConnectionPool {
     return this.#slots.get(endpoint.id)?.connections.reduce((n, c) => n + (c?.inFlight ?? 0), 0) ?? 0;
   }
 
+  /** The endpoint left discovery: no new calls; its connections close once the calls in flight are answered. */
   forget(endpoint: Endpoint): void {
     const slot = this.#slots.get(endpoint.id);
     this.#slots.delete(endpoint.id);
-    for (const c of slot?.connections ?? []) c?.close();
+    for (const c of slot?.connections ?? []) c?.closeWhenIdle(FORGET_DRAIN_MS);
   }
 
   close(): void {
