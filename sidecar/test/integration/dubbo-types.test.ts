@@ -120,6 +120,7 @@ before(async () => {
   ferry = await startSidecar(
     [
       'application: ferry-dubbo-types-test',
+      'limits: { dubboPayloadBytes: 1048576 }',
       `registries: ${JSON.stringify({ zk: { address: zk.address, sessionTimeoutMs: 5000 }, sniffed: { address: zk.address, root: '/sniffed', sessionTimeoutMs: 5000 } })}`,
       `propagation: ${JSON.stringify({ headers: ['x-tenant-id', 'x-user-*'] })}`,
       `services: ${JSON.stringify(services)}`,
@@ -374,6 +375,11 @@ test('wrong arguments are refused by Ferry before anything is sent (400)', async
     assert.equal(r.status, 400, `${method}(${JSON.stringify(args)}) → ${r.status} ${JSON.stringify(r.body)}`);
     assert.equal(r.body.code, 'FERRY_ERR_BAD_ARGUMENTS');
   }
+  // over the Dubbo payload limit (1 MiB here): refused by Ferry, the connection other calls share stays up
+  const big = await invoke('matrixClasses', 'echoString', ['x'.repeat(1_100_000)]);
+  assert.equal(big.status, 413, JSON.stringify(big.body).slice(0, 300));
+  assert.equal(big.body.code, 'FERRY_ERR_PAYLOAD_TOO_LARGE');
+  assert.equal(await ok('matrixClasses', 'echoString', ['y'.repeat(500_000)]), 'y'.repeat(500_000));
   const unknown = await invoke('matrixClasses', 'noSuchMethod', []);
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.code, 'FERRY_ERR_METHOD_NOT_FOUND');

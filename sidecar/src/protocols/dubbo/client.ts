@@ -90,9 +90,10 @@ export function argumentList(args: unknown, parameterTypes: readonly string[]): 
  * descriptors for providers that refuse generic calls.
  */
 export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext): ProtocolClient {
+  const maxPayload = ctx.config.limits.dubboPayloadBytes;
   const pool = new ConnectionPool({
     size: service.connections,
-    maxPayload: ctx.config.limits.dubboPayloadBytes,
+    maxPayload,
     heartbeatMs: service.heartbeatMs,
     connectTimeoutMs: Math.min(3000, service.timeoutMs ?? ctx.config.defaults.timeoutMs),
     logger: ctx.logger,
@@ -128,6 +129,8 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
         throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `${target.interface}.${target.method} takes ${target.parameterTypes.length} argument(s) (${target.parameterTypes.join(', ')}), got ${args.length}${hint}`);
       }
       const body = encodeRequest(call, endpoint, target, args, classes ? { classes } : {});
+      // a Java provider reads such a frame whole and then answers status 25 "Data length too large": say it before sending
+      if (body.length > maxPayload) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `the Dubbo request would be ${body.length} bytes; the limit is ${maxPayload} (limits.dubboPayloadBytes, Dubbo's payload)`);
       const conn = await pool.get(endpoint);
       const frame = await conn.request(body, !call.oneWay, call.signal);
       if (!frame) return { statusCode: 202 };
