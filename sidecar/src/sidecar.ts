@@ -65,7 +65,12 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Ferry as a Dubbo provider in front of the app (inbound.dubbo); not reloadable: a restart applies changes.
   const inboundDubbo =
     config.inbound.dubbo?.enabled && config.inbound.dubbo.services.length
-      ? new DubboInboundServer({ config, logger, tracing, onDecodeError: () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) })
+      ? new DubboInboundServer({
+          config,
+          logger,
+          tracing,
+          ...(config.metrics.enabled ? { metrics, onDecodeError: () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) } : {}),
+        })
       : undefined;
   const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: config.metrics.enabled ? [metricsRoute(metrics)] : [] }) : undefined;
 

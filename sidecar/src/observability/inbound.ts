@@ -19,6 +19,7 @@ import { readCarrier } from '../protocols/carrier-util.js';
 import { dubboAttachmentCarrier, isDubboReserved, type DubboAttachments } from '../protocols/dubbo/carrier.js';
 import { toFerryError } from '../errors.js';
 import { ATTR, type Tracing } from './tracing.js';
+import type { FerryMetrics } from './metrics.js';
 
 /** The inbound allow-list: the global `propagation.headers` (services' overrides are outbound only). */
 export function inboundMatcher(config: FerryConfig): HeaderMatcher {
@@ -66,6 +67,10 @@ export interface InboundOptions<C> {
   /** `rpc.system`: `apache_dubbo`, `grpc`… */
   system: string;
   peer?: { address?: string; port?: number };
+  /** Counts and times the call when it ends (`ferry_inbound_requests_total`). */
+  metrics?: Pick<FerryMetrics, 'recordInbound'>;
+  /** The protocol label for metrics (`dubbo`). */
+  protocol?: string;
 }
 
 export interface Inbound {
@@ -74,11 +79,34 @@ export interface Inbound {
   /** The SERVER span's context (or the extracted one when tracing is off). */
   context: Context;
   span?: Span;
-  /** Ends the span; pass the failure when the call failed. */
+  /** Ends the span and records the call; pass the failure (ideally a FerryError) when the call failed. */
   end(error?: unknown): void;
 }
 
+/** Adds the metrics record to an inbound's `end`, once. */
+function recorded(inbound: Inbound, options: InboundOptions<unknown>): Inbound {
+  const { metrics } = options;
+  if (!metrics) return inbound;
+  const start = performance.now();
+  let done = false;
+  const endSpan = inbound.end;
+  return {
+    ...inbound,
+    end(error?: unknown) {
+      if (done) return;
+      done = true;
+      const code = error === undefined ? 'OK' : toFerryError(error).code;
+      metrics.recordInbound(options.protocol ?? options.system, options.service, options.method, code, (performance.now() - start) / 1000);
+      endSpan(error);
+    },
+  };
+}
+
 export function beginInbound<C = DubboAttachments>(options: InboundOptions<C>): Inbound {
+  return recorded(startInbound(options), options as InboundOptions<unknown>);
+}
+
+function startInbound<C>(options: InboundOptions<C>): Inbound {
   const carrier = options.carrier ?? (dubboAttachmentCarrier as unknown as Carrier<C>);
   let headers: Record<string, string> = {};
   try {

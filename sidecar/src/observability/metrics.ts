@@ -44,6 +44,19 @@ function build(registry: Registry) {
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
+    inboundRequests: new Counter({
+      name: 'ferry_inbound_requests_total',
+      help: 'Calls that came in to the app through Ferry (Ferry as a Dubbo provider), by protocol, configured service and method, and outcome code (OK or a FERRY_ERR_* code; the upstream is the app).',
+      labelNames: ['protocol', 'service', 'method', 'code'] as const,
+      registers: [registry],
+    }),
+    inboundDuration: new Histogram({
+      name: 'ferry_inbound_request_duration_seconds',
+      help: 'Time from an inbound call being decoded to its answer being encoded.',
+      labelNames: ['protocol', 'service', 'method', 'code'] as const,
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
     upstreamAttempts: new Counter({
       name: 'ferry_upstream_attempts_total',
       help: 'Attempts sent to an upstream endpoint (one call makes several when retried), by outcome code.',
@@ -106,6 +119,8 @@ type Instruments = ReturnType<typeof build>;
 export interface FerryMetrics extends Instruments {
   /** Counts and times one call (label children are cached: labels are bounded). */
   recordCall(protocol: string, service: string, method: string, code: string, seconds: number): void;
+  /** Counts and times one inbound call (service and method are configured names: bounded). */
+  recordInbound(protocol: string, service: string, method: string, code: string, seconds: number): void;
   /** Marks an attempt to an upstream started; call the returned function with its outcome code when done. */
   startAttempt(protocol: string, service: string): (code: string) => void;
   /** Sets the ZooKeeper state set of one registry (and `ferry_zookeeper_connected`). */
@@ -148,6 +163,13 @@ export function createMetrics(registry = new Registry()): FerryMetrics {
       }
       bound.count.inc();
       bound.time.observe(seconds);
+    },
+    recordInbound(protocol, service, method, code, seconds) {
+      safely(() => {
+        const labels = { protocol, service, method, code };
+        instruments.inboundRequests.inc(labels);
+        instruments.inboundDuration.observe(labels, seconds);
+      });
     },
     startAttempt(protocol, service) {
       const key = `${protocol}\u0000${service}`;

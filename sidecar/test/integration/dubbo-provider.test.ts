@@ -229,6 +229,15 @@ test('200 concurrent calls on one connection, answered out of order by the app, 
   assert.equal(provider.acceptedConnections - acceptedBefore - garbageOpened, 1);
 });
 
+test('inbound calls and decode errors are counted on the admin port', async () => {
+  const text = await (await fetch(`${ferry.adminUrl}/metrics`)).text();
+  const ok = /ferry_inbound_requests_total\{protocol="dubbo",service="com\.example\.ferry\.api\.NodeAppService",method="([^"]+)",code="OK"\} (\d+)/.exec(text);
+  assert.ok(ok && Number(ok[2]) > 0, 'successful inbound calls counted');
+  assert.match(text, /ferry_inbound_requests_total\{[^}]*code="FERRY_ERR_UPSTREAM_HTTP_STATUS"\} \d+/, 'app error answers counted by code');
+  assert.match(text, /ferry_inbound_request_duration_seconds_count\{protocol="dubbo"/);
+  assert.match(text, /ferry_decode_errors_total\{protocol="dubbo"\} [1-9]/, 'the garbage frames of the previous test');
+});
+
 test('heartbeats both ways with a Java consumer: idle connections stay up, nobody reconnects', async () => {
   // Ferry → Java: Ferry beats after 500 ms of silence and would close after 1.5 s without answers
   // (much shorter, and a JVM busy starting up can miss the deadline)

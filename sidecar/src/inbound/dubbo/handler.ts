@@ -19,6 +19,8 @@ import type { FerryConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Tracing } from '../../observability/tracing.js';
 import { beginInbound, withInbound } from '../../observability/inbound.js';
+import type { FerryMetrics } from '../../observability/metrics.js';
+import { FerryError } from '../../errors.js';
 import {
   decodeRequestBody,
   encodeErrorBody,
@@ -78,6 +80,7 @@ export interface HandlerOptions {
   config: FerryConfig;
   logger: Logger;
   tracing: Tracing;
+  metrics?: Pick<FerryMetrics, 'recordInbound'>;
 }
 
 export interface Peer {
@@ -109,6 +112,7 @@ export class InboundDubboHandler {
   readonly #config: FerryConfig;
   readonly #logger: Logger;
   readonly #tracing: Tracing;
+  readonly #metrics: HandlerOptions['metrics'];
   readonly #services: Map<string, ServiceEntry>;
   readonly #agent: Agent;
   readonly #app: URL;
@@ -120,6 +124,7 @@ export class InboundDubboHandler {
     this.#config = options.config;
     this.#logger = options.logger;
     this.#tracing = options.tracing;
+    this.#metrics = options.metrics;
     const dubbo = options.config.inbound.dubbo!;
     this.#services = buildServiceTable(dubbo.services);
     this.#classes = dubbo.classes;
@@ -228,7 +233,7 @@ export class InboundDubboHandler {
 
   async #call(r: Resolved, req: Decoded, peer: Peer, withAttachments: boolean): Promise<InboundAnswer> {
     const iface = r.service.config.interface;
-    const inbound = beginInbound({ config: this.#config, tracing: this.#tracing, attachments: req.attachments, service: iface, method: r.method.name, system: 'apache_dubbo', peer });
+    const inbound = beginInbound({ config: this.#config, tracing: this.#tracing, attachments: req.attachments, service: iface, method: r.method.name, system: 'apache_dubbo', peer, protocol: 'dubbo', ...(this.#metrics ? { metrics: this.#metrics } : {}) });
     const consumerTimeout = Number(req.attachments.timeout);
     const timeoutMs = Number.isInteger(consumerTimeout) && consumerTimeout > 0 ? consumerTimeout + TIMEOUT_GRACE_MS : (r.method.config.timeoutMs ?? this.#config.inbound.app.timeoutMs);
     const path = r.method.path.replace(/\{(\d+)\}/g, (_, n: string) => encodeURIComponent(pathValue(r.args[Number(n)])));
@@ -258,11 +263,11 @@ export class InboundDubboHandler {
         );
       } catch (err) {
         if (controller.signal.aborted) {
-          inbound.end(new Error('app timeout'));
+          inbound.end(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', 'the app did not answer in time'));
           return errorAnswer(DubboStatus.SERVER_TIMEOUT, `Ferry: the app did not answer ${iface}.${r.method.name} (${r.method.httpMethod} ${target}) within ${timeoutMs} ms`);
         }
         const code = (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
-        inbound.end(err);
+        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `the app is unreachable: ${code ?? (err as Error).message}`));
         return this.#encode(exceptionBody(r.generic, APP_ERROR_CLASS, `Ferry could not reach the app at ${this.#app.origin}: ${code ?? (err as Error).message}`), withAttachments);
       }
       let text: string;
@@ -270,23 +275,25 @@ export class InboundDubboHandler {
         text = await readLimited(res.body, this.#maxPayload);
       } catch (err) {
         if (controller.signal.aborted) {
-          inbound.end(new Error('app timeout'));
+          inbound.end(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', 'the app did not answer in time'));
           return errorAnswer(DubboStatus.SERVER_TIMEOUT, `Ferry: the app did not answer ${iface}.${r.method.name} within ${timeoutMs} ms`);
         }
-        inbound.end(err);
+        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_RESET', `reading the app's answer failed: ${(err as Error).message}`));
         return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: reading the app's answer to ${iface}.${r.method.name} failed: ${(err as Error).message}`);
       }
       const attachments = responseAttachments(res.headers);
       if (res.statusCode >= 300 || res.statusCode < 200) {
         const named = appError(res.statusCode, text);
-        inbound.end(new Error(named.message));
+        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_HTTP_STATUS', named.message));
         const known = this.#exceptionClasses.has(named.exceptionClass);
         const exceptionClass = known ? named.exceptionClass : APP_ERROR_CLASS;
         const message = known ? named.message : `${named.exceptionClass}: ${named.message}`;
         return this.#encode({ ...exceptionBody(r.generic, exceptionClass, message), attachments }, withAttachments);
       }
-      inbound.end();
-      if (r.method.returns.name === 'void' || text.trim() === '' || res.statusCode === 204) return this.#encode({ kind: 'null', attachments }, withAttachments);
+      if (r.method.returns.name === 'void' || text.trim() === '' || res.statusCode === 204) {
+        inbound.end();
+        return this.#encode({ kind: 'null', attachments }, withAttachments);
+      }
       let json: unknown;
       const type = String(res.headers['content-type'] ?? '');
       try {
@@ -294,15 +301,23 @@ export class InboundDubboHandler {
       } catch {
         // a plain-text answer is fine for a String method
         if (!/json/i.test(type) && (r.method.returns.name === 'java.lang.String' || r.method.returns.name === 'java.lang.Object')) json = text;
-        else return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} is not JSON`);
+        else {
+          inbound.end(new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', "the app's answer is not JSON"));
+          return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} is not JSON`);
+        }
       }
-      if (json === null) return this.#encode({ kind: 'null', attachments }, withAttachments);
+      if (json === null) {
+        inbound.end();
+        return this.#encode({ kind: 'null', attachments }, withAttachments);
+      }
       let value: unknown;
       try {
         value = toJava(json, r.method.returns, { ...(this.#classes ? { classes: this.#classes } : {}), ...(r.generic ? { generic: true, classKey: true } : {}) });
       } catch (err) {
+        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `the app's answer does not fit ${r.method.config.returns}`));
         return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} does not fit ${r.method.config.returns}: ${(err as Error).message}`);
       }
+      inbound.end();
       return this.#encode({ kind: 'value', value, attachments }, withAttachments);
     } finally {
       clearTimeout(timer);

@@ -18,6 +18,7 @@ import { advertisedHost } from '../../discovery/address.js';
 import type { Registration } from '../../discovery/zookeeper/providers.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Tracing } from '../../observability/tracing.js';
+import type { FerryMetrics } from '../../observability/metrics.js';
 import {
   FrameDecoder,
   FrameError,
@@ -41,6 +42,8 @@ export interface DubboInboundOptions {
   tracing: Tracing;
   /** Called on frames that could not be decoded (metrics). */
   onDecodeError?(): void;
+  /** Records each call (metrics). */
+  metrics?: Pick<FerryMetrics, 'recordInbound'>;
 }
 
 /** A quiet period after the read-only event: calls the consumer wrote before it saw the event still arrive. */
@@ -68,7 +71,7 @@ export class DubboInboundServer {
     this.#config = options.config;
     this.#logger = options.logger.child({ component: 'dubbo-provider' });
     this.#onDecodeError = options.onDecodeError;
-    this.#handler = new InboundDubboHandler({ config: options.config, logger: this.#logger, tracing: options.tracing });
+    this.#handler = new InboundDubboHandler({ config: options.config, logger: this.#logger, tracing: options.tracing, ...(options.metrics ? { metrics: options.metrics } : {}) });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
