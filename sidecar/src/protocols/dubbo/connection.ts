@@ -52,6 +52,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
   /** Ferry is closing it once idle (see `closeWhenIdle`). */
   #draining = false;
   #drainTimer: NodeJS.Timeout | undefined;
+  #corked = false;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -104,7 +105,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     const id = this.#ids.next();
     const frame = encodeFrame({ request: true, twoWay, id, body });
     if (!twoWay) {
-      socket.write(frame);
+      this.#write(socket, frame);
       return undefined;
     }
     return new Promise<DubboFrame>((resolve, reject) => {
@@ -132,8 +133,21 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
           reject(e);
         },
       });
-      socket.write(frame);
+      this.#write(socket, frame);
     });
+  }
+
+  /** Calls started in the same tick leave in one write (one syscall instead of one per call). */
+  #write(socket: Socket, frame: Buffer): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        socket.uncork();
+      });
+    }
+    socket.write(frame);
   }
 
   close(): void {
