@@ -98,6 +98,8 @@ export const ERRORS = {
   FERRY_ERR_WRONG_PROTOCOL: { statusCode: 400, retryable: false, message: 'The service does not speak what this route needs' },
   FERRY_ERR_PAYLOAD_TOO_LARGE: { statusCode: 413, retryable: false, message: 'Request body too large' },
   FERRY_ERR_HEADERS_TOO_LARGE: { statusCode: 431, retryable: false, message: 'Request headers too large' },
+  /** The app went away before the answer came; the upstream is not to blame (nginx's 499). */
+  FERRY_ERR_CANCELLED: { statusCode: 499, retryable: false, message: 'The app cancelled the call' },
   FERRY_ERR_SHUTTING_DOWN: { statusCode: 503, retryable: true, message: 'Ferry is shutting down' },
   FERRY_ERR_NOT_READY: { statusCode: 503, retryable: true, message: 'Ferry is not ready' },
   // --- getting to an upstream

@@ -13,6 +13,7 @@ const LOCKED: Record<string, [number, boolean]> = {
   FERRY_ERR_WRONG_PROTOCOL: [400, false],
   FERRY_ERR_PAYLOAD_TOO_LARGE: [413, false],
   FERRY_ERR_HEADERS_TOO_LARGE: [431, false],
+  FERRY_ERR_CANCELLED: [499, false],
   FERRY_ERR_SHUTTING_DOWN: [503, true],
   FERRY_ERR_NOT_READY: [503, true],
   FERRY_ERR_NO_ENDPOINT: [503, true],
@@ -60,7 +61,7 @@ const LOCKED: Record<string, [number, boolean]> = {
 test('the error table is locked: same codes, statuses and retryable flags', () => {
   const actual = Object.fromEntries(Object.entries(ERRORS).map(([code, spec]) => [code, [spec.statusCode, spec.retryable]]));
   assert.deepEqual(actual, LOCKED);
-  assert.equal(Object.keys(ERRORS).length, 50);
+  assert.equal(Object.keys(ERRORS).length, 51);
 });
 
 test('every error code follows FERRY_ERR_<AREA>_<WHAT> and has a message', () => {

@@ -118,7 +118,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
         reject(
           signal.reason instanceof FerryError
             ? signal.reason
-            : new FerryError('FERRY_ERR_GRPC_CANCELLED', `the app went away before ${this.#options.id} answered`, { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id } }),
+            : new FerryError('FERRY_ERR_CANCELLED', `the app went away before ${this.#options.id} answered`, { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id } }),
         );
       };
       if (signal.aborted) return onAbort();

@@ -5,7 +5,10 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_C
 
 /** Maps an undici/socket failure (or our own abort) to a Ferry error. Shared by http and jsonrpc. */
 export function httpFailure(err: unknown, signal: AbortSignal, endpointId: string, protocol = 'http'): FerryError {
-  if (signal.aborted && signal.reason instanceof FerryError) return signal.reason;
+  if (signal.aborted) {
+    if (signal.reason instanceof FerryError) return signal.reason;
+    return new FerryError('FERRY_ERR_CANCELLED', `the app went away before ${endpointId} answered`, { upstream: { protocol, endpoint: endpointId } });
+  }
   if (err instanceof FerryError) return err;
   const code = (err as { code?: string }).code ?? '';
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? '';
