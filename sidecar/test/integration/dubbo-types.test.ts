@@ -14,31 +14,12 @@ import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/ja
 import { decodeRequestBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { postJson, startSniffer, type Answer, type Sniffer } from './dubbo-helpers.js';
-import { replayTypedRequests, fixtureManifest } from '../unit/dubbo-fixtures.js';
+import { CLASSES, ORDER, USER, replayTypedRequests, fixtureManifest } from '../unit/dubbo-fixtures.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const GREETING = 'com.example.ferry.api.GreetingService';
-const USER = 'com.example.ferry.api.User';
-const ORDER = 'com.example.ferry.api.Order';
-const ORDER_LINE = 'com.example.ferry.api.OrderLine';
 const COLOR = 'com.example.ferry.api.Color';
 const TOKEN = 's3cret-token';
-
-/** Java field types of the POJOs (what `classes:` in Ferry's config holds). */
-const CLASSES = {
-  [USER]: {
-    id: 'long',
-    name: 'java.lang.String',
-    age: 'int',
-    tags: 'java.util.List<java.lang.String>',
-    color: COLOR,
-    birthday: 'java.util.Date',
-    balance: 'java.math.BigDecimal',
-    attributes: 'java.util.Map<java.lang.String,java.lang.String>',
-  },
-  [ORDER]: { id: 'long', buyer: USER, lines: `java.util.List<${ORDER_LINE}>` },
-  [ORDER_LINE]: { sku: 'java.lang.String', quantity: 'int', price: 'java.math.BigDecimal' },
-};
 
 /** Every TypeMatrixService method by name: parameter types (and return type where JSON needs it). */
 const METHODS: Record<string, { parameterTypes: string[]; returns?: string; timeoutMs?: number }> = {
