@@ -173,7 +173,11 @@ export const configSchema = obj({
   listen: obj({ host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_PORT) }),
   /** Health and metrics for the platform; not for the app. */
   admin: obj({ enabled: dflt(bool(), true), host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_ADMIN_PORT) }),
-  log: obj({ level: dflt(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info') }),
+  log: obj({
+    level: dflt(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info'),
+    /** Two access-log lines per app request ("incoming request", "request completed"); off: only failures are logged. */
+    requests: dflt(bool(), false),
+  }),
   limits: obj({
     /** JSON bodies of invoke/batch/dubbo calls. */
     bodyBytes: dflt(num({ int: true, min: 1024 }), 4 * 1024 * 1024),

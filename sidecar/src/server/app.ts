@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { FerryConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -41,6 +41,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    // Access logs cost two log lines per call on the hot path: opt-in (`log.requests`); failures are always logged.
+    logController: new LogController({ disableRequestLogging: !config.log.requests }),
     bodyLimit: config.limits.bodyBytes,
     requestIdHeader: HEADERS.requestId,
     genReqId: () => randomUUID(),

@@ -33,7 +33,7 @@ before(async () => {
   const config = parseConfig(
     `listen: { port: 0 }
 admin: { port: 0 }
-log: { level: trace }
+log: { level: trace, requests: true }
 tracing: { enabled: true, sampleRatio: 1 }
 services:
   orders: { protocol: http, endpoints: ["${upstream.url}"] }
