@@ -121,6 +121,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       const drain = app.close();
       const timer = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.drainTimeoutMs).unref());
       await Promise.race([drain, timer]);
+      // whatever is still open after the drain (a request that never finished arriving) is cut
+      app.server.closeAllConnections();
       await inboundDrain;
       await admin?.close();
       unwatch();

@@ -263,3 +263,19 @@ function rawRequest(base: string, text: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+test('shutdown is bounded by the drain timeout: a request that never finishes arriving is cut', async () => {
+  const own = await startSidecar(`shutdown: { drainTimeoutMs: 300 }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`);
+  const { hostname, port } = new URL(own.url);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write('POST /v1/invoke/orders/create HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"half":');
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => {});
+  await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  await own.close();
+  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the half-sent request still holds its connection')), 3000).unref())]);
+  const took = Date.now() - started;
+  assert.ok(took < 2000, `close took ${took} ms`);
+});
