@@ -32,45 +32,43 @@ function guard(fn: () => void): void {
 
 // ---- metrics -------------------------------------------------------------------------------------------
 
+/** Runs `invoke` and hands its outcome code (OK, HTTP_<status> or the Ferry error code) to `done`, whatever happens. */
+async function withOutcome(invoke: () => Promise<Reply>, done: (code: string) => void): Promise<Reply> {
+  let code = CODE_OK;
+  try {
+    const reply = await invoke();
+    code = replyCode(reply);
+    return reply;
+  } catch (err) {
+    code = toFerryError(err).code;
+    throw err;
+  } finally {
+    guard(() => done(code));
+  }
+}
+
 /** Per attempt: the upstream in-flight gauge and the attempt counter (`ferry_upstream_attempts_total`). */
 export function metricsAttemptInterceptor(m: FerryMetrics = defaultMetrics): Interceptor {
   return (send: Invoke) =>
-    async function measureAttempt(call) {
-      let done: ((code: string) => void) | undefined;
-      guard(() => (done = m.startAttempt(call.route.protocol.name, call.service)));
-      let code = CODE_OK;
-      try {
-        const reply = await send(call);
-        code = replyCode(reply);
-        return reply;
-      } catch (err) {
-        code = toFerryError(err).code;
-        throw err;
-      } finally {
-        if (done) guard(() => done!(code));
-      }
-  };
+    function measureAttempt(call) {
+      let ended: ((code: string) => void) | undefined;
+      guard(() => (ended = m.startAttempt(call.route.protocol.name, call.service)));
+      return withOutcome(() => send(call), (code) => ended?.(code));
+    };
 }
 
 /** Counts and times every call as the app sees it, all attempts together (`ferry_requests_total`, `ferry_request_duration_seconds`). */
 export function metricsInterceptor(m: FerryMetrics = defaultMetrics): Interceptor {
   return (next: Invoke) =>
-    async function measure(call) {
+    function measure(call) {
       const start = performance.now();
-      let code = CODE_OK;
-      try {
-        const reply = await next(call);
-        code = replyCode(reply);
-        return reply;
-      } catch (err) {
-        code = toFerryError(err).code;
-        throw err;
-      } finally {
-        guard(() => {
+      return withOutcome(
+        () => next(call),
+        (code) => {
           const protocol = call.route.protocol.name;
           m.recordCall(protocol, call.service, methodLabel(call, methodAccepted(protocol, code)), code, (performance.now() - start) / 1000);
-        });
-      }
+        },
+      );
     };
 }
 

@@ -14,6 +14,7 @@ import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/ja
 import { decodeRequestBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { postJson, startSniffer, type Answer, type Sniffer } from './dubbo-helpers.js';
+import { sampleUser } from './dubbo-provider-fixture.js';
 import { CLASSES, ORDER, USER, replayTypedRequests, fixtureManifest } from '../unit/dubbo-fixtures.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
@@ -131,17 +132,6 @@ async function ok(service: string, method: string, args: unknown, headers?: Reco
   assert.equal(r.status, 200, `${service}.${method}(${JSON.stringify(args)}) → ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
-
-const sampleUser = (id: number | string, name: string) => ({
-  id,
-  name,
-  age: 30,
-  tags: ['a', 'b'],
-  color: 'GREEN',
-  birthday: '1990-05-17T00:00:00.000Z',
-  balance: '1234.56',
-  attributes: { k: 'v' },
-});
 
 const sampleOrder = () => ({
   id: 7,
