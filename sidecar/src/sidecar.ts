@@ -13,7 +13,7 @@ import { metricsAttemptInterceptor, metricsInterceptor, retryMetricsHook, tracin
 import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './observability/discovery-metrics.js';
-import { DubboInboundServer } from './inbound/dubbo/server.js';
+import { DubboInboundServer } from './protocols/dubbo/server/server.js';
 
 export interface SidecarOptions {
   config: FerryConfig;

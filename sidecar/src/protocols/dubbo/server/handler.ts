@@ -15,12 +15,12 @@
 import { STATUS_CODES } from 'node:http';
 import { Agent } from 'undici';
 import { HEADERS } from '@ferry/sdk/contract';
-import type { FerryConfig } from '../../config/schema.js';
-import type { Logger } from '../../observability/logger.js';
-import type { Tracing } from '../../observability/tracing.js';
-import { beginInbound, withInbound } from '../../observability/inbound.js';
-import type { FerryMetrics } from '../../observability/metrics.js';
-import { FerryError } from '../../errors.js';
+import type { FerryConfig } from '../../../config/schema.js';
+import type { Logger } from '../../../observability/logger.js';
+import type { Tracing } from '../../../observability/tracing.js';
+import { beginInbound, withInbound } from '../../../observability/inbound.js';
+import type { FerryMetrics } from '../../../observability/metrics.js';
+import { FerryError } from '../../../errors.js';
 import {
   decodeRequestBody,
   encodeErrorBody,
@@ -33,10 +33,10 @@ import {
   GENERIC_PARAMETER_DESC,
   type DubboRequestBody,
   type DubboResponseBodyIn,
-} from '../../protocols/dubbo/body.js';
-import { DubboStatus } from '../../protocols/dubbo/status.js';
-import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../protocols/hessian/index.js';
-import { parseJavaType } from '../../protocols/hessian/java-types.js';
+} from '../body.js';
+import { DubboStatus } from '../status.js';
+import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
+import { parseJavaType } from '../../hessian/java-types.js';
 import { buildServiceTable, findGeneric, findTyped, serviceKey, singleBody, type MethodEntry, type ServiceEntry } from './methods.js';
 
 /** The exception class of app errors (4xx, 5xx, unreachable) unless the app names one. */

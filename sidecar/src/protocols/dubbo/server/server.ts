@@ -13,12 +13,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { FerryConfig } from '../../config/schema.js';
-import { advertisedHost } from '../../discovery/address.js';
-import type { Registration } from '../../discovery/zookeeper/providers.js';
-import type { Logger } from '../../observability/logger.js';
-import type { Tracing } from '../../observability/tracing.js';
-import type { FerryMetrics } from '../../observability/metrics.js';
+import type { FerryConfig } from '../../../config/schema.js';
+import { advertisedHost } from '../../../discovery/address.js';
+import type { Registration } from '../../../discovery/zookeeper/providers.js';
+import type { Logger } from '../../../observability/logger.js';
+import type { Tracing } from '../../../observability/tracing.js';
+import type { FerryMetrics } from '../../../observability/metrics.js';
 import {
   FrameDecoder,
   FrameError,
@@ -30,9 +30,9 @@ import {
   encodeHeartbeatResponse,
   encodeReadonlyEvent,
   type DubboFrame,
-} from '../../protocols/dubbo/codec.js';
-import { encodeErrorBody } from '../../protocols/dubbo/body.js';
-import { DubboStatus } from '../../protocols/dubbo/status.js';
+} from '../codec.js';
+import { encodeErrorBody } from '../body.js';
+import { DubboStatus } from '../status.js';
 import { InboundDubboHandler } from './handler.js';
 import { registerServices } from './registration.js';
 

@@ -3,11 +3,11 @@
  * `/{root}/{interface}/providers/{URL-encoded url}`, ephemeral), shaped like a Java Dubbo 3 provider's so
  * that Dubbo 3.3 and 3.2 Java consumers select and call it.
  */
-import type { FerryConfig, InboundServiceConfig, RegistryConfig } from '../../config/schema.js';
-import type { DubboUrl } from '../../discovery/zookeeper/dubbo-url.js';
-import { registerProvider, type Registration } from '../../discovery/zookeeper/providers.js';
-import type { Logger } from '../../observability/logger.js';
-import { DUBBO_PROTOCOL_VERSION } from '../../protocols/dubbo/body.js';
+import type { FerryConfig, InboundServiceConfig, RegistryConfig } from '../../../config/schema.js';
+import type { DubboUrl } from '../../../discovery/zookeeper/dubbo-url.js';
+import { registerProvider, type Registration } from '../../../discovery/zookeeper/providers.js';
+import type { Logger } from '../../../observability/logger.js';
+import { DUBBO_PROTOCOL_VERSION } from '../body.js';
 import { methodName } from './methods.js';
 
 /**
