@@ -1,15 +1,19 @@
 import type { Balancer } from './types.js';
 
-/** Smooth weighted round-robin (the nginx/Dubbo algorithm): equal weights alternate strictly. */
+/**
+ * Smooth weighted round-robin (the nginx/Dubbo algorithm): equal weights alternate strictly. All weights zero
+ * counts as equal weights, as in weighted random (Dubbo's own round-robin would send everything to the first).
+ */
 export function createRoundRobinBalancer(): Balancer {
   const current = new Map<string, number>();
   return {
     pick(endpoints) {
+      const allZero = endpoints.every((e) => e.weight <= 0);
       let total = 0;
       let best = endpoints[0]!;
       let bestWeight = -Infinity;
       for (const endpoint of endpoints) {
-        const weight = Math.max(0, endpoint.weight);
+        const weight = allZero ? 1 : Math.max(0, endpoint.weight);
         total += weight;
         const value = (current.get(endpoint.id) ?? 0) + weight;
         current.set(endpoint.id, value);
