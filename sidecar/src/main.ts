@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parseCli, USAGE, version, type CliArgs } from './cli.js';
 import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
+import { configReloader, RELOAD_RESULTS } from './config/reload.js';
+import { watchFiles } from './config/watch.js';
+import { metrics } from './observability/metrics.js';
 import { createSidecar } from './sidecar.js';
 import { startDemoUpstream } from './demo/upstream.js';
 import { demoConfigYaml } from './demo/config.js';
@@ -43,8 +46,10 @@ async function run(args: CliArgs): Promise<number> {
     ...(args.configFile ? { file: args.configFile } : { text: demoConfigYaml(demo!.url) }),
   };
   let loaded;
+  let text = '';
   try {
-    loaded = await loadConfig(loadOptions);
+    if (args.configFile) text = await readFile(args.configFile, 'utf8');
+    loaded = await loadConfig(args.configFile ? { ...loadOptions, text } : loadOptions);
   } catch (err) {
     process.stderr.write(`${err instanceof ConfigError ? err.message : `ferry: ${(err as Error).message}`}\n`);
     demo?.server.close();
@@ -55,21 +60,20 @@ async function run(args: CliArgs): Promise<number> {
   if (demo) logger.info({ url: demo.url }, 'demo upstream started (embedded demo config)');
   await sidecar.start();
 
-  const reload = async () => {
-    try {
-      const next = await loadConfig(loadOptions);
-      await sidecar.reload(next.config);
-    } catch (err) {
-      logger.error({ err: err instanceof ConfigError ? err.message : err }, 'config reload refused; keeping the running config');
-    }
-  };
-  process.on('SIGHUP', () => void reload());
   if (args.configFile) {
-    let pending: NodeJS.Timeout | undefined;
-    watch(args.configFile, () => {
-      clearTimeout(pending);
-      pending = setTimeout(() => void reload(), 200);
-    }).unref();
+    for (const result of RELOAD_RESULTS) metrics.configReloads.inc({ result }, 0);
+    const reloader = configReloader({
+      load: { ...loadOptions, file: args.configFile },
+      running: loaded.config,
+      text,
+      apply: (next) => sidecar.reload(next),
+      logger,
+      count: (result) => metrics.configReloads.inc({ result }),
+    });
+    process.on('SIGHUP', () => void reloader.reload(true));
+    watchFiles([args.configFile], () => void reloader.reload());
+  } else {
+    process.on('SIGHUP', () => logger.warn('SIGHUP ignored: no config file to reload'));
   }
 
   return new Promise<number>((resolve) => {

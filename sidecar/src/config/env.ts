@@ -2,14 +2,18 @@
  * `FERRY_*` environment variables as config overrides. A variable names a path with `__` between
  * levels: `FERRY_LISTEN__PORT=5000`, `FERRY_SERVICES__ORDERS__TIMEOUT_MS=800`. Single underscores become
  * camelCase (`TIMEOUT_MS` → `timeoutMs`). Values are strings; the schema converts them.
+ * Only a variable whose first level is one of `sections` (the config's top-level keys) is config; the others
+ * belong to someone else and are left alone: the SDK's `FERRY_URL` and `FERRY_API_TOKEN`, which the
+ * Kubernetes injector sets in the same pod, `FERRY_CONFIG`, `FERRY_POD_IP`. A typo inside a section
+ * (`FERRY_LISTEN__PROT`) is still refused by the schema.
  */
-export function envOverrides(env: NodeJS.ProcessEnv, prefix = 'FERRY_'): Record<string, unknown> {
+export function envOverrides(env: NodeJS.ProcessEnv, sections: readonly string[], prefix = 'FERRY_'): Record<string, unknown> {
+  const known = new Set(sections);
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined || value === '') continue;
-    const rest = name.slice(prefix.length);
-    if (rest === 'CONFIG' || rest === 'POD_IP') continue;
-    const path = rest.split('__').map(camel);
+    const path = name.slice(prefix.length).split('__').map(camel);
+    if (!known.has(path[0]!)) continue;
     setPath(out, path, value);
   }
   return out;

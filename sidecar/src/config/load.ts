@@ -48,7 +48,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   } catch (err) {
     throw new ConfigError([{ path: '', message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }], source);
   }
-  const merged = merge(merge(doc ?? {}, envOverrides(env)), overrides);
+  const merged = merge(merge(doc ?? {}, envOverrides(env, Object.keys(configSchema.shape))), overrides);
   const { value, issues } = validate(configSchema, merged);
   const config = value as FerryConfig;
   if (issues.length === 0) {

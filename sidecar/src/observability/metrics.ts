@@ -105,6 +105,12 @@ function build(registry: Registry) {
       labelNames: ['registry'] as const,
       registers: [registry],
     }),
+    configReloads: new Counter({
+      name: 'ferry_config_reloads_total',
+      help: 'Config file reloads (file changes and SIGHUP), by result: applied, invalid (kept the running config), restart_required (a key read only at start changed; refused).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     providers: new Gauge({
       name: 'ferry_registry_providers',
       help: 'Providers discovery currently knows for a service.',

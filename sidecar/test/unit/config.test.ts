@@ -82,11 +82,26 @@ test('file → FERRY_* env → flags, later wins', () => {
 });
 
 test('env names map to config paths', () => {
-  assert.deepEqual(envOverrides({ FERRY_ADMIN__PORT: '1', FERRY_PROPAGATION__HEADERS: 'a,b', OTHER: 'x', FERRY_CONFIG: 'f.yaml' }), {
+  assert.deepEqual(envOverrides({ FERRY_ADMIN__PORT: '1', FERRY_PROPAGATION__HEADERS: 'a,b', OTHER: 'x', FERRY_CONFIG: 'f.yaml' }, ['admin', 'propagation']), {
     admin: { port: '1' },
     propagation: { headers: 'a,b' },
   });
   assert.deepEqual(parseConfig('', 't', { FERRY_PROPAGATION__HEADERS: 'authorization, x-b-*' }).propagation.headers, ['authorization', 'x-b-*']);
+});
+
+test('FERRY_* variables that name no config section are not config (the SDK\'s, the injector\'s): Ferry starts', () => {
+  const env = {
+    FERRY_URL: 'http://127.0.0.1:4140',
+    FERRY_API_TOKEN: 's3cret',
+    FERRY_POD_IP: '10.1.2.3',
+    FERRY_CONFIG: '/etc/ferry/ferry.yaml',
+    FERRY_TEST_LOG: 'silent',
+    FERRY_LISTEN__PORT: '5000',
+  };
+  const config = parseConfig('', 't', env);
+  assert.equal(config.listen.port, 5000);
+  assert.equal(config.advertiseHost, '10.1.2.3');
+  assert.deepEqual(issuesOf('', { FERRY_LISTEN__PROT: '1' }), ['listen.prot: unknown option (known: host, port)'], 'a typo inside a section is still refused');
 });
 
 test('bad env values are refused with the same path messages', () => {
