@@ -9,7 +9,7 @@ import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
 import { closeHttpAgent } from './protocols/http/client.js';
 import { metrics as processMetrics, type FerryMetrics } from './observability/metrics.js';
 import { createTracing, type Tracing, type TracingOptions } from './observability/tracing.js';
-import { metricsAttemptInterceptor, metricsInterceptor, retryMetricsHook, tracingAttemptInterceptor, tracingInterceptor } from './observability/interceptors.js';
+import { metricsAttemptInterceptor, metricsInterceptor, retryCounter, tracingAttemptInterceptor, tracingInterceptor } from './pipeline/observe.js';
 import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './observability/discovery-metrics.js';
@@ -133,31 +133,23 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   };
 }
 
-/** The observe interceptors (metrics → tracing) and the retry counter, ahead of any the caller adds. */
+/** The observe stages (metrics → tracing) and the retry counter, ahead of any the caller adds. */
 function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetrics, extra: RuntimeHooks = {}): RuntimeHooks {
-  const observe = [
-    ...(config.metrics.enabled ? [metricsInterceptor(metrics)] : []),
-    ...(tracing.enabled ? [tracingInterceptor(tracing)] : []),
-    ...(extra.observe ?? []),
-  ];
-  const observeAttempt = [
-    ...(config.metrics.enabled ? [metricsAttemptInterceptor(metrics)] : []),
-    ...(tracing.enabled ? [tracingAttemptInterceptor(tracing)] : []),
-    ...(extra.observeAttempt ?? []),
-  ];
-  const countRetry = config.metrics.enabled ? retryMetricsHook(metrics) : undefined;
-  const onRetry: RuntimeHooks['onRetry'] =
-    countRetry && extra.onRetry
-      ? (call, error) => {
-          countRetry(call, error);
-          extra.onRetry!(call, error);
-        }
-      : (countRetry ?? extra.onRetry);
-  const events: RuntimeHooks['events'] = config.metrics.enabled
+  const on = config.metrics.enabled;
+  const events: RuntimeHooks['events'] = on
     ? {
         connection: (protocol, endpoint, delta) => metrics.upstreamConnections.inc({ protocol, endpoint }, delta),
         decodeError: (protocol) => metrics.decodeErrors.inc({ protocol }),
       }
     : extra.events;
-  return { ...extra, observe, observeAttempt, ...(onRetry ? { onRetry } : {}), ...(events ? { events } : {}) };
+  return {
+    observe: [...(on ? [metricsInterceptor(metrics)] : []), ...(tracing.enabled ? [tracingInterceptor(tracing)] : []), ...(extra.observe ?? [])],
+    observeAttempt: [
+      ...(on ? [metricsAttemptInterceptor(metrics)] : []),
+      ...(tracing.enabled ? [tracingAttemptInterceptor(tracing)] : []),
+      ...(extra.observeAttempt ?? []),
+    ],
+    onRetry: [...(on ? [retryCounter(metrics)] : []), ...(extra.onRetry ?? [])],
+    ...(events ? { events } : {}),
+  };
 }

@@ -12,7 +12,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Call, Reply } from '../pipeline/types.js';
 
 /** Seconds; from sub-millisecond loopback hops to the longest sensible RPC. */
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -232,46 +231,3 @@ export function createMetrics(registry = new Registry()): FerryMetrics {
  * Several sidecars in one process (tests) share it.
  */
 export const metrics: FerryMetrics = createMetrics();
-
-// ---- label helpers -------------------------------------------------------------------------------------
-
-const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
-const seenMethods = new WeakMap<object, Set<string>>();
-
-/**
- * The method label of a call, bounded:
- * - pass-through (`/v1/proxy`): the HTTP method (`GET`, `POST`…, else `_OTHER`);
- * - a method declared in the service's config: its name;
- * - an RPC method the upstream accepted (answered, or failed with an upstream exception) for dubbo, jsonrpc
- *   and grpc: its name, up to `MAX_METHODS_PER_SERVICE` distinct names per service;
- * - anything else (an HTTP invoke of an undeclared method, an unknown method): `_other`.
- */
-export function methodLabel(call: Call, accepted: boolean): string {
-  if (call.http) return HTTP_METHODS.has(call.http.method) ? call.http.method : '_OTHER';
-  const config = call.route.config;
-  if (config.methods && Object.prototype.hasOwnProperty.call(config.methods, call.method)) return call.method;
-  if (!accepted || call.route.protocol.name === 'http') return METHOD_OTHER;
-  let seen = seenMethods.get(call.route.config);
-  if (!seen) seenMethods.set(call.route.config, (seen = new Set()));
-  if (seen.has(call.method)) return call.method;
-  if (seen.size >= MAX_METHODS_PER_SERVICE || call.method.length > 128) return METHOD_OTHER;
-  seen.add(call.method);
-  return call.method;
-}
-
-/** `OK`, or `HTTP_<status>` for a pass-through answer of 400 and above. */
-export function replyCode(reply: Reply): string {
-  const status = reply.http?.statusCode;
-  return status !== undefined && status >= 400 ? `HTTP_${status}` : CODE_OK;
-}
-
-/**
- * Whether the outcome shows the method is a real one: the upstream answered it (or raised an application
- * exception from it). For gRPC the method was checked against the declared proto before sending, so only
- * "not found" outcomes say otherwise.
- */
-export function methodAccepted(protocol: string, code: string): boolean {
-  if (code === 'FERRY_ERR_METHOD_NOT_FOUND' || code === 'FERRY_ERR_GRPC_UNIMPLEMENTED' || code === 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND') return false;
-  if (protocol === 'grpc') return true;
-  return code === CODE_OK || code.startsWith('HTTP_') || code === 'FERRY_ERR_UPSTREAM_EXCEPTION' || code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR';
-}

@@ -145,17 +145,6 @@ export interface TracingOptions {
   version?: string;
 }
 
-/** The SERVER span context of each local request, keyed by the request's header object (`call.incomingHeaders`). */
-const requestContexts = new WeakMap<object, Context>();
-
-export function bindRequestContext(headers: object, ctx: Context): void {
-  requestContexts.set(headers, ctx);
-}
-
-export function requestContext(headers: object): Context | undefined {
-  return requestContexts.get(headers);
-}
-
 let contextManagerInstalled = false;
 
 /** Makes `context.active()` follow async work (idempotent; keeps an already-installed manager). */

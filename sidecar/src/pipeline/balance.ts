@@ -1,37 +1,58 @@
 import { FerryError, toFerryError } from '../errors.js';
+import type { Endpoint, EndpointSource } from '../discovery/types.js';
+import type { Breakers } from './breaker.js';
 import { endpointsToAvoid } from './retry.js';
-import type { Interceptor } from './types.js';
+import type { Call, Interceptor } from './types.js';
+
+/** Chooses one endpoint among the healthy candidates (never called with an empty list). */
+export interface Balancer {
+  pick(endpoints: readonly Endpoint[], call: Call): Endpoint;
+  /** In-flight accounting for balancers that need it (least-active). */
+  onStart?(endpoint: Endpoint): void;
+  onEnd?(endpoint: Endpoint): void;
+}
+
+export interface BalanceOptions {
+  /** Which endpoints serve the service now. */
+  source: EndpointSource;
+  balancer: Balancer;
+  breakers: Breakers;
+  /** False for an endpoint that asked for no new calls (a Dubbo provider's read-only event). */
+  available?(endpoint: Endpoint): boolean;
+}
 
 /**
  * Picks the endpoint for this attempt: the service's balancer over the endpoints discovery knows now,
  * minus those that failed earlier attempts and those whose breaker is open. Failures are stamped with
  * the endpoint so the retry interceptor can avoid it next time.
  */
-export const balanceInterceptor: Interceptor = (next) =>
-  async function balance(call) {
-    const { route } = call;
-    const all = route.source.current();
-    if (all.length === 0) throw new FerryError('FERRY_ERR_NO_ENDPOINT', `no endpoint available for service "${call.service}"`);
-    const avoid = endpointsToAvoid(call.extra);
-    let candidates = all.filter((e) => !avoid.has(e.id));
-    if (candidates.length === 0) candidates = [...all];
-    if (route.client.available) {
-      const open = candidates.filter((e) => route.client.available!(e));
-      if (open.length > 0) candidates = open;
-    }
-    const closed = candidates.filter((e) => route.breakers.allows(e.id));
-    if (closed.length === 0) throw new FerryError('FERRY_ERR_CIRCUIT_OPEN', `circuit open for every endpoint of "${call.service}"`);
-    const endpoint = route.balancer.pick(closed, call);
-    route.balancer.onStart?.(endpoint);
-    try {
-      return await next({ ...call, endpoint });
-    } catch (err) {
-      const error = toFerryError(err);
-      if (!error.upstream?.endpoint) {
-        throw new FerryError(error.code, error.message, { upstream: { ...error.upstream, endpoint: endpoint.id }, cause: error.cause });
+export function balanceInterceptor(options: BalanceOptions): Interceptor {
+  const { source, balancer, breakers, available } = options;
+  return (next) =>
+    async function balance(call) {
+      const all = source.current();
+      if (all.length === 0) throw new FerryError('FERRY_ERR_NO_ENDPOINT', `no endpoint available for service "${call.service}"`);
+      const avoid = endpointsToAvoid(call);
+      let candidates = avoid.size ? all.filter((e) => !avoid.has(e.id)) : all;
+      if (candidates.length === 0) candidates = all;
+      if (available) {
+        const open = candidates.filter((e) => available(e));
+        if (open.length > 0) candidates = open;
       }
-      throw error;
-    } finally {
-      route.balancer.onEnd?.(endpoint);
-    }
-  };
+      const closed = candidates.filter((e) => breakers.allows(e.id));
+      if (closed.length === 0) throw new FerryError('FERRY_ERR_CIRCUIT_OPEN', `circuit open for every endpoint of "${call.service}"`);
+      const endpoint = balancer.pick(closed, call);
+      balancer.onStart?.(endpoint);
+      try {
+        return await next({ ...call, endpoint });
+      } catch (err) {
+        const error = toFerryError(err);
+        if (!error.upstream?.endpoint) {
+          throw new FerryError(error.code, error.message, { upstream: { ...error.upstream, endpoint: endpoint.id }, cause: error.cause });
+        }
+        throw error;
+      } finally {
+        balancer.onEnd?.(endpoint);
+      }
+    };
+}

@@ -58,19 +58,21 @@ export class Breakers {
 /** Only failures that say the endpoint itself is unwell count; a business exception does not. */
 const ENDPOINT_FAILURES = new Set(['FERRY_ERR_UPSTREAM_CONNECT', 'FERRY_ERR_UPSTREAM_RESET', 'FERRY_ERR_UPSTREAM_TIMEOUT', 'FERRY_ERR_UPSTREAM_OVERLOADED']);
 
-export const breakerInterceptor: Interceptor = (next) =>
-  async function breaker(call) {
-    const id = call.endpoint!.id;
-    const breakers = call.route.breakers;
-    breakers.begin(id);
-    try {
-      const reply = await next(call);
-      breakers.success(id);
-      return reply;
-    } catch (err) {
-      const error = toFerryError(err);
-      if (ENDPOINT_FAILURES.has(error.code)) breakers.failure(id);
-      else breakers.success(id);
-      throw error;
-    }
-  };
+/** Counts each attempt's outcome against the picked endpoint's breaker. */
+export function breakerInterceptor(breakers: Breakers): Interceptor {
+  return (next) =>
+    async function breaker(call) {
+      const id = call.endpoint!.id;
+      breakers.begin(id);
+      try {
+        const reply = await next(call);
+        breakers.success(id);
+        return reply;
+      } catch (err) {
+        const error = toFerryError(err);
+        if (ENDPOINT_FAILURES.has(error.code)) breakers.failure(id);
+        else breakers.success(id);
+        throw error;
+      }
+    };
+}

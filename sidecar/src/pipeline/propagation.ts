@@ -80,7 +80,9 @@ export function selectHeaders(
   return out;
 }
 
-/** Builds (once per service) and applies the propagation policy of one config. */
+export type PropagationPolicy = ReturnType<typeof propagationPolicy>;
+
+/** Builds (once per config, matchers once per service) and applies the propagation policy of one config. */
 export function propagationPolicy(config: FerryConfig) {
   const options: PropagationOptions = { traceHeaders: config.tracing.enabled ? 'tracer' : 'passthrough' };
   const governed = governedMatcher(config);
@@ -93,9 +95,9 @@ export function propagationPolicy(config: FerryConfig) {
   return {
     options,
     matcherFor,
-    /** The call with `outgoing` filled and pass-through headers filtered. */
-    apply(call: Call): Call {
-      const allowed = matcherFor(call.route.config);
+    /** The call with `outgoing` filled and pass-through headers filtered, for a call to `service`. */
+    apply(call: Call, service: ServiceConfig): Call {
+      const allowed = matcherFor(service);
       const outgoing = selectHeaders(call.incomingHeaders, allowed, options, call.outgoing);
       if (!call.http) return { ...call, outgoing };
       const headers: Record<string, string | string[]> = {};
@@ -109,13 +111,13 @@ export function propagationPolicy(config: FerryConfig) {
 
 /**
  * Copies the allow-listed headers of the app's request into `call.outgoing`, from where each protocol
- * client writes them with its carrier (HTTP headers, Dubbo attachments, gRPC metadata). Matchers are
- * built once per service, not per call.
+ * client writes them with its carrier (HTTP headers, Dubbo attachments, gRPC metadata). The service's
+ * matcher is built when the route composes its chain, not per call.
  */
-export function propagationInterceptor(config: FerryConfig): Interceptor {
-  const policy = propagationPolicy(config);
+export function propagationInterceptor(policy: PropagationPolicy, service: ServiceConfig): Interceptor {
+  policy.matcherFor(service);
   return (next) =>
     function propagate(call) {
-      return next(policy.apply(call));
+      return next(policy.apply(call, service));
     };
 }

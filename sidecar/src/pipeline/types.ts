@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { Context } from '@opentelemetry/api';
 import type { Endpoint } from '../discovery/types.js';
-import type { ServiceRoute } from '../routing/router.js';
+import type { ServiceConfig } from '../config/schema.js';
 
 /** The raw HTTP side of a pass-through call (`/v1/proxy/...`). */
 export interface HttpExchange {
@@ -12,9 +13,17 @@ export interface HttpExchange {
   body?: Readable;
 }
 
+/** Argument and result types a caller states for one call (ad-hoc Dubbo calls), ahead of the service's config. */
+export interface CallSignature {
+  parameterTypes: readonly string[];
+  returns?: string;
+}
+
 /**
- * One call, whatever the protocol: built by the server from the app's request (or by an inbound protocol
- * server), then passed through the interceptor chain to a protocol client.
+ * One call, whatever the protocol and whichever the direction: built by the server from the app's request
+ * (or by an inbound protocol server from a consumer's request), then passed through a route's chain.
+ * It carries the call only: what the route knows (config, endpoints, client) is given to each interceptor
+ * when the route composes its chain.
  */
 export interface Call {
   /** Configured service name (ad-hoc Dubbo calls get a synthetic one). */
@@ -22,9 +31,7 @@ export interface Call {
   method: string;
   /** Arguments as the app sent them (parsed JSON). */
   args: unknown;
-  /** The resolved service: config, protocol client, endpoints, balancer. */
-  route: ServiceRoute;
-  /** Headers of the app's request (lower-case names), as received. */
+  /** Headers of the caller's request (lower-case names), as received. */
   incomingHeaders: Record<string, string | string[] | undefined>;
   /**
    * Headers/attachments/metadata to send upstream, lower-case names. The propagation and tracing
@@ -33,7 +40,7 @@ export interface Call {
   outgoing: Record<string, string>;
   /** Absolute deadline (epoch ms) bounding every attempt. */
   deadline: number;
-  /** Aborted when the app goes away or Ferry gives up on the call. */
+  /** Aborted when the caller goes away or Ferry gives up on the call. */
   signal: AbortSignal;
   /** Fire and forget (JSON-RPC notification, Dubbo one-way). */
   oneWay: boolean;
@@ -44,22 +51,38 @@ export interface Call {
   endpoint?: Endpoint;
   /** Set for `/v1/proxy` calls. */
   http?: HttpExchange;
-  /** Protocol-specific extras (e.g. the ad-hoc Dubbo target, a JSON-RPC batch). */
-  extra?: Record<string, unknown>;
+  /**
+   * The trace context the call's spans hang from: the local request's SERVER span (set by the server), then
+   * the call's own parent as the tracing interceptor resolved it (attempt spans are its children).
+   */
+  trace?: Context;
+  /** Types stated per call (ad-hoc Dubbo calls). */
+  signature?: CallSignature;
 }
 
-/** The answer to a Call. Exactly one of `value`, `stream` or `http` is meaningful. */
-export interface Reply {
-  value?: unknown;
+/** Headers (or attachments, trailers) the upstream sent back for the app. */
+export type ReplyHeaders = Record<string, string>;
+
+/** The answer to a Call: exactly one shape, told apart by `kind`. */
+export type Reply =
+  | { readonly kind: 'value'; value: unknown; headers?: ReplyHeaders }
   /** Messages of a server-streaming call, each sent to the app as one NDJSON line as it arrives. */
-  stream?: AsyncIterable<unknown>;
-  /** A raw HTTP answer (pass-through). */
-  http?: { statusCode: number; headers: Record<string, string | string[]>; body: Readable | Buffer };
-  /** Headers/attachments/trailers the upstream sent back, for the app. */
-  headers?: Record<string, string>;
-  /** HTTP status for the app when not 200 (e.g. 202 for one-way calls). */
-  statusCode?: number;
-}
+  | { readonly kind: 'stream'; stream: AsyncIterable<unknown>; headers?: ReplyHeaders }
+  /** A raw HTTP answer (pass-through and HTTP invoke): status, end-to-end headers, body. */
+  | { readonly kind: 'http'; statusCode: number; headers: Record<string, string | string[]>; body: Readable | Buffer }
+  /** A one-way call was sent; nothing will come back (202 for the app). */
+  | { readonly kind: 'accepted' };
 
 export type Invoke = (call: Call) => Promise<Reply>;
 export type Interceptor = (next: Invoke) => Invoke;
+
+/** What a route tells the interceptors it composes: fixed for the route's life, given at compose time. */
+export interface RouteInfo {
+  /** The configured (or ad-hoc) service name. */
+  readonly service: string;
+  /** The protocol's name (`dubbo`, `http`…): the metrics label. */
+  readonly protocol: string;
+  readonly config: ServiceConfig;
+  /** The service's timeout (method timeouts shorten the call's deadline). */
+  readonly timeoutMs: number;
+}

@@ -3,7 +3,7 @@ import { ROUTES } from '@ferry/sdk/contract';
 import { FerryError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { checkBatchItem } from '../protocols/jsonrpc/codec.js';
-import { BATCH_KEY } from '../protocols/jsonrpc/client.js';
+import { JsonRpcBatch } from '../protocols/jsonrpc/client.js';
 import { buildCall } from './call.js';
 import { sendReply } from './send.js';
 
@@ -27,7 +27,7 @@ export function batchRoute(runtime: () => Runtime, maxItems: number) {
     });
     app.post<{ Params: { service: string }; Body: unknown }>(ROUTES.batch, async (request, reply) => {
       const { service } = request.params;
-      const { router, invoke } = runtime();
+      const { router } = runtime();
       const route = router.get(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
       if (route.config.protocol !== 'jsonrpc') {
@@ -38,9 +38,8 @@ export function batchRoute(runtime: () => Runtime, maxItems: number) {
       if (body.length === 0) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'a batch needs at least one call');
       if (body.length > maxItems) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `a batch holds at most ${maxItems} calls (limits.batchItems); got ${body.length}`);
       const items = body.map((item, i) => checkBatchItem(item, i));
-      const call = buildCall(request, reply, route, BATCH_METHOD, body);
-      call.extra = { ...call.extra, [BATCH_KEY]: items };
-      return sendReply(reply, await invoke(call));
+      const call = buildCall(request, reply, route, BATCH_METHOD, new JsonRpcBatch(items));
+      return sendReply(reply, await route.invoke(call));
     });
   };
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { Call } from '../pipeline/types.js';
-import type { ServiceRoute } from '../routing/router.js';
+import type { Route } from '../routing/route.js';
+import { serverSpanContext } from './tracing-hooks.js';
 
 /** The call's deadline: the service's timeout, shortened (never lengthened) by the app's header. */
-export function deadlineFor(route: ServiceRoute, request: FastifyRequest, methodTimeoutMs?: number): number {
+export function deadlineFor(route: Route, request: FastifyRequest, methodTimeoutMs?: number): number {
   let timeout = methodTimeoutMs ?? route.timeoutMs;
   const asked = Number(request.headers[HEADERS.timeout]);
   if (Number.isFinite(asked) && asked > 0) timeout = Math.min(timeout, asked);
@@ -21,12 +22,12 @@ export function appGoneSignal(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-export function buildCall(request: FastifyRequest, reply: FastifyReply, route: ServiceRoute, method: string, args: unknown): Call {
+export function buildCall(request: FastifyRequest, reply: FastifyReply, route: Route, method: string, args: unknown): Call {
+  const trace = serverSpanContext(request);
   return {
     service: route.name,
     method,
     args,
-    route,
     incomingHeaders: request.headers,
     outgoing: attachmentsAsked(request.headers),
     deadline: deadlineFor(route, request, route.config.methods?.[method]?.timeoutMs),
@@ -34,6 +35,7 @@ export function buildCall(request: FastifyRequest, reply: FastifyReply, route: S
     oneWay: request.headers[HEADERS.oneWay] === 'true',
     requestId: String(request.id ?? randomUUID()),
     attempt: 0,
+    ...(trace ? { trace } : {}),
   };
 }
 

@@ -40,7 +40,7 @@ export function dubboAdhocRoute(runtime: () => Runtime) {
       if (!Array.isArray(parameterTypes) || !parameterTypes.every(isStr)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"parameterTypes" must be a list of Java type names');
       const args = body.args ?? [];
       if (!Array.isArray(args)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"args" must be a list');
-      const { router, invoke, config } = runtime();
+      const { router, config } = runtime();
       const registries = Object.keys(config.registries);
       let registry: string | undefined;
       let endpoints: string[] | undefined;
@@ -73,17 +73,8 @@ export function dubboAdhocRoute(runtime: () => Runtime) {
       if (body.attachments && typeof body.attachments === 'object') {
         for (const [k, v] of Object.entries(body.attachments)) if (typeof v === 'string') call.outgoing[k.toLowerCase()] = v;
       }
-      call.extra = {
-        dubbo: {
-          interface: body.interface,
-          ...(version ? { version } : {}),
-          ...(group ? { group } : {}),
-          method: body.method,
-          parameterTypes,
-          ...(isStr(body.returns) ? { returns: body.returns } : {}),
-        },
-      };
-      return sendReply(reply, await invoke(call));
+      call.signature = { parameterTypes, ...(isStr(body.returns) ? { returns: body.returns } : {}) };
+      return sendReply(reply, await route.invoke(call));
     });
   };
 }

@@ -24,12 +24,12 @@ export function invokeRoute(runtime: () => Runtime) {
     });
     app.post<{ Params: InvokeParams; Body: unknown }>(ROUTES.invoke, async (request, reply) => {
       const { service, method } = request.params;
-      const { router, invoke } = runtime();
+      const { router } = runtime();
       const route = router.get(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
       if (!method) throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', 'no method named');
       const call = buildCall(request, reply, route, method, request.body ?? []);
-      return sendReply(reply, await invoke(call));
+      return sendReply(reply, await route.invoke(call));
     });
   };
 }

@@ -63,7 +63,7 @@ export function proxyRoute(runtime: () => Runtime, limitBytes: number) {
     app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, payload, done) => done(null, payload));
     app.all<{ Params: ProxyParams }>(ROUTES.proxy, async (request, reply) => {
       const { service } = request.params;
-      const { router, invoke } = runtime();
+      const { router } = runtime();
       const route = router.get(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
       if (route.protocol.name !== 'http') throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.protocol.name}; use ${ROUTES.invoke}`);
@@ -78,7 +78,7 @@ export function proxyRoute(runtime: () => Runtime, limitBytes: number) {
         headers: endToEnd(request.headers),
         ...(raw ? { body: limitBody(raw, limitBytes) } : {}),
       };
-      return sendReply(reply, await invoke(call));
+      return sendReply(reply, await route.invoke(call));
     });
   };
 }

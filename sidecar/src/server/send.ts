@@ -4,23 +4,23 @@ import { NDJSON } from '@ferry/sdk/contract';
 import type { Reply } from '../pipeline/types.js';
 import { toFerryError } from '../errors.js';
 
-/** Writes a Reply to the app: JSON value, NDJSON stream (one message a line, flushed as it comes), or raw HTTP. */
+/** Writes a Reply to the app: JSON value, NDJSON stream (one message a line, flushed as it comes), raw HTTP, or 202. */
 export function sendReply(reply: FastifyReply, result: Reply): FastifyReply {
-  if (result.headers) {
-    for (const [k, v] of Object.entries(result.headers)) reply.header(k, v);
+  switch (result.kind) {
+    case 'accepted':
+      return reply.code(202).send();
+    case 'http':
+      reply.code(result.statusCode);
+      for (const [k, v] of Object.entries(result.headers)) reply.header(k, v);
+      return reply.send(result.body);
+    case 'stream':
+      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      reply.code(200).type(NDJSON);
+      return reply.send(Readable.from(ndjson(result.stream), { objectMode: false }));
+    case 'value':
+      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(result.value ?? null));
   }
-  if (result.http) {
-    reply.code(result.http.statusCode);
-    for (const [k, v] of Object.entries(result.http.headers)) reply.header(k, v);
-    return reply.send(result.http.body);
-  }
-  if (result.stream) {
-    reply.code(result.statusCode ?? 200).type(NDJSON);
-    return reply.send(Readable.from(ndjson(result.stream), { objectMode: false }));
-  }
-  reply.code(result.statusCode ?? 200);
-  if (result.statusCode === 202 || result.statusCode === 204) return reply.send();
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.value ?? null));
 }
 
 /** A stream that fails after it started ends with one `{"error": {...}}` line: the status is already sent. */

@@ -5,8 +5,8 @@
  * - the child-logger factory starts the span (parent: the request's `traceparent` / `b3` / `x-b3-*`) as
  *   fastify creates the request's logger, and binds the span's ids to that logger, so every line fastify
  *   and the routes log for the request (from "incoming request" to "request completed") carries them;
- * - the span's context is bound to the request's header object, where the tracing interceptor finds it
- *   (`call.incomingHeaders`): no AsyncLocalStorage on the request path unless `asyncContext` is asked for,
+ * - the span's context is kept on the raw request, from where the routes put it on the call (`call.trace`):
+ *   no AsyncLocalStorage on the request path unless `asyncContext` is asked for,
  *   in which case `onRequest` and `preHandler` also make it the active context for the hooks and the
  *   handler (body parsing runs outside it, so the context is entered again before the handler);
  * - the response's `close` names a recorded span after the route and ends it with the status.
@@ -28,7 +28,7 @@ import {
 import { HEADERS } from '@ferry/sdk/contract';
 import type { Logger } from '../observability/logger.js';
 import { traceBoundSym } from '../observability/logger.js';
-import { ATTR, bindRequestContext, spanIds, type Tracing } from '../observability/tracing.js';
+import { ATTR, spanIds, type Tracing } from '../observability/tracing.js';
 
 const spanSym = Symbol('ferry.serverSpan');
 const contextSym = Symbol('ferry.serverContext');
@@ -54,8 +54,12 @@ function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined 
   const ctx = trace.setSpan(parent, span);
   raw[spanSym] = span;
   raw[contextSym] = ctx;
-  bindRequestContext(raw.headers, ctx);
   return ctx;
+}
+
+/** The SERVER span's context of a local request (undefined when tracing is off or failed). */
+export function serverSpanContext(request: FastifyRequest): Context | undefined {
+  return (request.raw as TracedRaw)[contextSym];
 }
 
 /** The route-based name and the call's attributes, for a recorded span. */

@@ -138,7 +138,7 @@ test('with asyncContext the request span is active inside the pipeline: root-log
     logger.info('inside the pipeline');
     return next(call);
   };
-  const traced = await createSidecar({ config, logger, tracing: { asyncContext: true, exporter: new InMemorySpanExporter() }, hooks: { observe: [logInside as never] } });
+  const traced = await createSidecar({ config, logger, tracing: { asyncContext: true, exporter: new InMemorySpanExporter() }, hooks: { observe: [() => logInside as never] } });
   const { port } = await traced.start();
   try {
     const res = await fetch(`http://127.0.0.1:${port}/v1/invoke/orders/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });

@@ -1,40 +1,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { createMetrics, methodLabel, METHOD_OTHER, MAX_METHODS_PER_SERVICE, methodAccepted } from '../../src/observability/metrics.js';
-import { metricsAttemptInterceptor, metricsInterceptor, retryMetricsHook } from '../../src/observability/interceptors.js';
+import { createMetrics, METHOD_OTHER, MAX_METHODS_PER_SERVICE } from '../../src/observability/metrics.js';
+import { methodAccepted, methodLabeller, metricsAttemptInterceptor, metricsInterceptor, retryCounter } from '../../src/pipeline/observe.js';
 import { compose } from '../../src/pipeline/compose.js';
 import { FerryError } from '../../src/errors.js';
-import type { Call } from '../../src/pipeline/types.js';
-import type { ServiceRoute } from '../../src/routing/router.js';
+import type { Call, Reply, RouteInfo } from '../../src/pipeline/types.js';
 import type { ServiceConfig } from '../../src/config/schema.js';
 
 let probe: (() => Promise<void>) | undefined;
 
-function call(protocol: string, method: string, extra: Partial<Call> = {}, methods?: Record<string, unknown>): Call {
-  const config = { name: 'svc', protocol, ...(methods ? { methods } : {}) } as unknown as ServiceConfig;
-  const client = {
-    invoke: async () => {
-      await probe?.();
-      return { value: 1 };
-    },
-    close: async () => {},
-  };
-  const route = { name: 'svc', config, protocol: { name: protocol, rpcSystem: protocol }, client } as unknown as ServiceRoute;
-  return { service: 'svc', method, args: [], route, incomingHeaders: {}, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 1, ...extra };
+const route = (protocol: string, methods?: Record<string, unknown>): RouteInfo =>
+  ({ service: 'svc', protocol, timeoutMs: 1000, config: { name: 'svc', protocol, ...(methods ? { methods } : {}) } as unknown as ServiceConfig });
+
+function call(method: string, extra: Partial<Call> = {}): Call {
+  return { service: 'svc', method, args: [], incomingHeaders: {}, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 1, ...extra };
+}
+
+/** The protocol client at the end of the chain. */
+async function upstream(): Promise<Reply> {
+  await probe?.();
+  return { kind: 'value', value: 1 };
 }
 
 test('method labels are bounded: HTTP method for pass-through, declared names, accepted RPC names up to a cap', () => {
-  assert.equal(methodLabel(call('http', 'GET', { http: { method: 'GET', path: '/users/123', headers: {} } }), true), 'GET');
-  assert.equal(methodLabel(call('http', 'BREW', { http: { method: 'BREW', path: '/', headers: {} } }), true), '_OTHER');
-  assert.equal(methodLabel(call('http', 'users%2F123', {}), true), METHOD_OTHER, 'undeclared HTTP invoke');
-  assert.equal(methodLabel(call('http', 'getUser', {}, { getUser: {} }), true), 'getUser', 'declared');
-  assert.equal(methodLabel(call('dubbo', 'nope', {}), false), METHOD_OTHER, 'not accepted');
-  const c = call('jsonrpc', 'm0');
-  const route = c.route;
-  for (let i = 0; i < MAX_METHODS_PER_SERVICE; i++) assert.equal(methodLabel({ ...c, route, method: `m${i}` }, true), `m${i}`);
-  assert.equal(methodLabel({ ...c, route, method: 'one-too-many' }, true), METHOD_OTHER);
-  assert.equal(methodLabel({ ...c, route, method: 'm1' }, true), 'm1');
+  const http = methodLabeller(route('http'));
+  assert.equal(http(call('GET', { http: { method: 'GET', path: '/users/123', headers: {} } }), true), 'GET');
+  assert.equal(http(call('BREW', { http: { method: 'BREW', path: '/', headers: {} } }), true), '_OTHER');
+  assert.equal(http(call('users%2F123'), true), METHOD_OTHER, 'undeclared HTTP invoke');
+  assert.equal(methodLabeller(route('http', { getUser: {} }))(call('getUser'), true), 'getUser', 'declared');
+  assert.equal(methodLabeller(route('dubbo'))(call('nope'), false), METHOD_OTHER, 'not accepted');
+  const label = methodLabeller(route('jsonrpc'));
+  for (let i = 0; i < MAX_METHODS_PER_SERVICE; i++) assert.equal(label(call(`m${i}`), true), `m${i}`);
+  assert.equal(label(call('one-too-many'), true), METHOD_OTHER);
+  assert.equal(label(call('m1'), true), 'm1');
   assert.equal(methodAccepted('dubbo', 'FERRY_ERR_UPSTREAM_CONNECT'), false);
   assert.equal(methodAccepted('dubbo', 'FERRY_ERR_UPSTREAM_EXCEPTION'), true);
   assert.equal(methodAccepted('grpc', 'FERRY_ERR_GRPC_UNIMPLEMENTED'), false);
@@ -47,13 +46,14 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
   probe = async () => {
     inFlightSeen = (await m.upstreamInFlight.get()).values.find((v) => v.labels.service === 'svc')?.value ?? -1;
   };
-  const invoke = compose([metricsInterceptor(m), metricsAttemptInterceptor(m)], async (c) => {
-    const reply = await c.route.client.invoke(c, { id: 'e', address: 'e', host: 'h', port: 1, weight: 100, params: {} });
+  const dubbo = route('dubbo');
+  const invoke = compose([metricsInterceptor(m)(dubbo), metricsAttemptInterceptor(m)(dubbo)], async (c) => {
+    const reply = await upstream();
     if (c.method === 'fail') throw new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT');
     return reply;
   });
-  await invoke(call('dubbo', 'ok'));
-  await assert.rejects(invoke(call('dubbo', 'fail')), { code: 'FERRY_ERR_UPSTREAM_TIMEOUT' });
+  await invoke(call('ok'));
+  await assert.rejects(invoke(call('fail')), { code: 'FERRY_ERR_UPSTREAM_TIMEOUT' });
   assert.equal(inFlightSeen, 1);
   const text = (await m.scrape()).body;
   assert.match(text, /ferry_requests_total\{protocol="dubbo",service="svc",method="ok",code="OK"\} 1/);
@@ -62,7 +62,7 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
   assert.match(text, /ferry_upstream_in_flight\{protocol="dubbo",service="svc"\} 0/);
   assert.match(text, /ferry_upstream_attempts_total\{protocol="dubbo",service="svc",code="OK"\} 1/);
   assert.match(text, /ferry_upstream_attempts_total\{protocol="dubbo",service="svc",code="FERRY_ERR_UPSTREAM_TIMEOUT"\} 1/);
-  retryMetricsHook(m)(call('dubbo', 'x'), new FerryError('FERRY_ERR_UPSTREAM_CONNECT'));
+  retryCounter(m)(dubbo)(new FerryError('FERRY_ERR_UPSTREAM_CONNECT'));
   assert.match((await m.scrape()).body, /ferry_retries_total\{protocol="dubbo",service="svc",code="FERRY_ERR_UPSTREAM_CONNECT"\} 1/);
 
   // A broken registry must not break the call.
@@ -73,11 +73,12 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
   broken.startAttempt = () => {
     throw new Error('boom');
   };
-  const ok = compose([metricsInterceptor(broken), metricsAttemptInterceptor(broken)], async (c) => {
-    await c.route.client.invoke(c, { id: 'e', address: 'e', host: 'h', port: 1, weight: 100, params: {} });
-    return { value: 7 };
+  const grpc = route('grpc');
+  const ok = compose([metricsInterceptor(broken)(grpc), metricsAttemptInterceptor(broken)(grpc)], async () => {
+    await upstream();
+    return { kind: 'value', value: 7 };
   });
-  assert.deepEqual(await ok(call('grpc', 'm')), { value: 7 });
+  assert.deepEqual(await ok(call('m')), { kind: 'value', value: 7 });
 });
 
 test('ZooKeeper state set, providers, decode errors, default process metrics', async () => {

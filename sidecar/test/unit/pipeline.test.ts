@@ -9,16 +9,16 @@ import type { Call, Interceptor } from '../../src/pipeline/types.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 import { createRoundRobinBalancer } from '../../src/routing/balancers/round-robin.js';
 import { createRandomBalancer } from '../../src/routing/balancers/random.js';
-import type { ServiceRoute } from '../../src/routing/router.js';
+import type { EndpointSource } from '../../src/discovery/types.js';
 
 const ep = (id: string, weight = 100): Endpoint => ({ id, address: id, host: id, port: 1, weight, params: {} });
+const sourceOf = (endpoints: Endpoint[]): EndpointSource => ({ current: () => endpoints, ready: async () => {}, subscribe: () => () => {}, close: async () => {} });
 
-function fakeCall(route: Partial<ServiceRoute>, overrides: Partial<Call> = {}): Call {
+function fakeCall(overrides: Partial<Call> = {}): Call {
   return {
     service: 's',
     method: 'm',
     args: [],
-    route: { retries: 2, breakers: new Breakers(), balancer: createRoundRobinBalancer(), client: { invoke: async () => ({}), close: async () => {} }, ...route } as ServiceRoute,
     incomingHeaders: {},
     outgoing: {},
     deadline: Date.now() + 1000,
@@ -30,6 +30,11 @@ function fakeCall(route: Partial<ServiceRoute>, overrides: Partial<Call> = {}): 
   };
 }
 
+/** retry → balance, configured as a route composes them. */
+function retryBalance(source: EndpointSource, retries = 2): Interceptor[] {
+  return [retryInterceptor({ retries }), balanceInterceptor({ source, balancer: createRoundRobinBalancer(), breakers: new Breakers() })];
+}
+
 test('compose runs interceptors outermost first', async () => {
   const order: string[] = [];
   const tag = (name: string): Interceptor => (next) => async (call) => {
@@ -38,36 +43,34 @@ test('compose runs interceptors outermost first', async () => {
     order.push(`<${name}`);
     return r;
   };
-  const invoke = compose([tag('a'), tag('b')], async () => ({ value: 1 }));
-  await invoke(fakeCall({}));
+  const invoke = compose([tag('a'), tag('b')], async () => ({ kind: 'value', value: 1 }));
+  await invoke(fakeCall());
   assert.deepEqual(order, ['>a', '>b', '<b', '<a']);
 });
 
 test('retry moves a retryable failure to another endpoint and stops at non-retryable ones', async () => {
-  const endpoints = [ep('a'), ep('b')];
+  const source = sourceOf([ep('a'), ep('b')]);
   const seen: string[] = [];
-  const invoke = compose([retryInterceptor, balanceInterceptor], async (call) => {
+  const invoke = compose(retryBalance(source), async (call) => {
     seen.push(call.endpoint!.id);
     if (call.endpoint!.id === 'a') throw new FerryError('FERRY_ERR_UPSTREAM_CONNECT');
-    return { value: call.endpoint!.id };
+    return { kind: 'value', value: call.endpoint!.id };
   });
-  const source = { current: () => endpoints, ready: async () => {}, subscribe: () => () => {}, close: async () => {} };
-  for (let i = 0; i < 4; i++) assert.deepEqual(await invoke(fakeCall({ source })), { value: 'b' });
+  for (let i = 0; i < 4; i++) assert.deepEqual(await invoke(fakeCall()), { kind: 'value', value: 'b' });
   assert.ok(seen.filter((s) => s === 'a').length >= 1);
 
   let calls = 0;
-  const failing = compose([retryInterceptor, balanceInterceptor], async () => {
+  const failing = compose(retryBalance(source), async () => {
     calls++;
     throw new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION');
   });
-  await assert.rejects(failing(fakeCall({ source })), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' });
+  await assert.rejects(failing(fakeCall()), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' });
   assert.equal(calls, 1, 'a business exception is not retried');
 });
 
 test('no endpoint → FERRY_ERR_NO_ENDPOINT', async () => {
-  const source = { current: () => [], ready: async () => {}, subscribe: () => () => {}, close: async () => {} };
-  const invoke = compose([balanceInterceptor], async () => ({ value: 1 }));
-  await assert.rejects(invoke(fakeCall({ source })), { code: 'FERRY_ERR_NO_ENDPOINT' });
+  const invoke = compose(retryBalance(sourceOf([]), 0), async () => ({ kind: 'value', value: 1 }));
+  await assert.rejects(invoke(fakeCall()), { code: 'FERRY_ERR_NO_ENDPOINT' });
 });
 
 test('breakers open after consecutive failures and let one trial through after the open period', () => {

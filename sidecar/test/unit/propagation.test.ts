@@ -4,18 +4,15 @@ import { parseConfig } from '../../src/config/load.js';
 import { headerMatcher, TRACE_CONTEXT_HEADERS } from '@ferry/sdk/contract';
 import { propagationPolicy, selectHeaders, serviceMatcher } from '../../src/pipeline/propagation.js';
 import type { Call } from '../../src/pipeline/types.js';
-import type { ServiceRoute } from '../../src/routing/router.js';
 import type { FerryConfig } from '../../src/config/schema.js';
 
 const config = (yaml: string): FerryConfig => parseConfig(yaml, 'test');
 
 function call(cfg: FerryConfig, service: string, incoming: Call['incomingHeaders'], extra: Partial<Call> = {}): Call {
-  const route = { name: service, config: cfg.services[service]!, protocol: { name: cfg.services[service]!.protocol } } as unknown as ServiceRoute;
   return {
     service,
     method: 'm',
     args: [],
-    route,
     incomingHeaders: incoming,
     outgoing: {},
     deadline: Date.now() + 1000,
@@ -86,9 +83,9 @@ test('selectHeaders: allowed only, multi-values joined, control and connection h
 
 test('trace headers: owned by the tracer when tracing is on, passed through when it is off', () => {
   const incoming = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', b3: 'x', 'x-b3-traceid': 'y', authorization: 'a' };
-  const on = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call(config(services), 'open', incoming));
+  const on = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call(config(services), 'open', incoming), config(services).services['open']!);
   assert.deepEqual(on.outgoing, { authorization: 'a' });
-  const off = propagationPolicy(config(services)).apply(call(config(services), 'open', incoming));
+  const off = propagationPolicy(config(services)).apply(call(config(services), 'open', incoming), config(services).services['open']!);
   assert.deepEqual(off.outgoing, { ...incoming });
   assert.ok(TRACE_CONTEXT_HEADERS.includes('x-b3-parentspanid'));
 });
@@ -98,16 +95,16 @@ test('pass-through keeps the request headers but drops governed ones this servic
   const policy = propagationPolicy(cfg);
   const headers = { authorization: 'a', 'x-tenant-id': 't', accept: 'text/plain', 'x-custom': '1', traceparent: 'tp' };
   const base = { method: 'GET', path: '/', headers };
-  const open = policy.apply(call(cfg, 'open', headers, { http: base }));
+  const open = policy.apply(call(cfg, 'open', headers, { http: base }), cfg.services['open']!);
   assert.deepEqual(open.http!.headers, headers);
-  const noauth = policy.apply(call(cfg, 'noauth', headers, { http: base }));
+  const noauth = policy.apply(call(cfg, 'noauth', headers, { http: base }), cfg.services['noauth']!);
   assert.equal(noauth.http!.headers.authorization, undefined);
   assert.equal(noauth.outgoing.authorization, undefined);
   assert.equal(noauth.http!.headers['x-tenant-id'], 't');
   assert.equal(noauth.http!.headers.accept, 'text/plain');
-  const custom = policy.apply(call(cfg, 'custom', headers, { http: base }));
+  const custom = policy.apply(call(cfg, 'custom', headers, { http: base }), cfg.services['custom']!);
   assert.equal(custom.http!.headers.authorization, undefined, 'governed by the global list, not in custom list');
   assert.equal(custom.http!.headers['x-custom'], '1');
-  const traced = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call(cfg, 'open', headers, { http: base }));
+  const traced = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call(cfg, 'open', headers, { http: base }), cfg.services['open']!);
   assert.equal(traced.http!.headers.traceparent, undefined);
 });

@@ -50,13 +50,22 @@ export function parseSignature(method: string): { name: string; parameterTypes: 
 }
 
 /**
- * The call's target. Ad-hoc calls carry it in `call.extra.dubbo`. Otherwise the service config: the method's
+ * The call's target. Ad-hoc calls state their types (`call.signature`). Otherwise the service config: the method's
  * declared types (`methods.{name}` or `methods."{name}({types})"`); a method called by signature
  * (`/v1/invoke/svc/echo(java.lang.String,int)`) takes its parameter types from the signature.
  */
 export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
-  const adhoc = call.extra?.dubbo as Partial<DubboTarget> | undefined;
-  if (adhoc) return { invocation: service.invocation, ...adhoc } as DubboTarget;
+  if (call.signature) {
+    return {
+      interface: service.interface!,
+      ...(service.version ? { version: service.version } : {}),
+      ...(service.group ? { group: service.group } : {}),
+      method: call.method,
+      parameterTypes: [...call.signature.parameterTypes],
+      ...(call.signature.returns ? { returns: call.signature.returns } : {}),
+      invocation: service.invocation,
+    };
+  }
   const signature = parseSignature(call.method);
   const declared: DubboMethodConfig | undefined = service.methods?.[call.method] ?? (signature ? service.methods?.[signature.name] : undefined);
   if (service.methods && !declared) {
@@ -133,7 +142,7 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
       if (body.length > maxPayload) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `the Dubbo request would be ${body.length} bytes; the limit is ${maxPayload} (limits.dubboPayloadBytes, Dubbo's payload)`);
       const conn = await pool.get(endpoint);
       const frame = await conn.request(body, !call.oneWay, call.signal);
-      if (!frame) return { statusCode: 202 };
+      if (!frame) return { kind: 'accepted' };
       if (frame.status !== DubboStatus.OK) throw statusError(frame.status, decodeErrorBody(frame.body), endpoint.id);
       return decodeReply(frame.body, target, endpoint, classes);
     },
@@ -261,7 +270,7 @@ function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, clas
     }
     const headers = responseAttachmentHeaders(result.attachments);
     const value = result.kind === 'null' ? null : fromJava(result.value, target.returns, options);
-    return headers ? { value, headers } : { value };
+    return headers ? { kind: 'value', value, headers } : { kind: 'value', value };
   } catch (err) {
     if (err instanceof HessianError) {
       throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `cannot decode the answer of ${endpoint.id}: ${err.message}`, { upstream: { protocol: 'apache_dubbo', endpoint: endpoint.id }, cause: err });

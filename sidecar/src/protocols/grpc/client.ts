@@ -96,10 +96,8 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
         call.signal.removeEventListener('abort', onAbort);
         if (err) return reject(grpcFailure(err, endpoint.id, loaded.resolve, call.signal));
         try {
-          const reply: Reply = { value: decode(method, value!, endpoint) };
           const out = metadataToHeaders(headers, trailers);
-          if (out) reply.headers = out;
-          resolve(reply);
+          resolve({ kind: 'value', value: decode(method, value!, endpoint), ...(out ? { headers: out } : {}) });
         } catch (error) {
           reject(error);
         }
@@ -156,10 +154,8 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
       }
     }
 
-    const reply: Reply = { stream: messages() };
     const out = metadataToHeaders(headers);
-    if (out) reply.headers = out;
-    return reply;
+    return { kind: 'stream', stream: messages(), ...(out ? { headers: out } : {}) };
   }
 
   return {

@@ -42,7 +42,7 @@ export function createHttpClient(): ProtocolClient {
         // Small answers of known size are read whole: one write to the app instead of a stream pipeline.
         const length = Number(res.headers['content-length']);
         const body = length <= SMALL_BODY_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;
-        return { http: { statusCode: res.statusCode, headers: out, body } };
+        return { kind: 'http', statusCode: res.statusCode, headers: out, body };
       } catch (err) {
         throw httpFailure(err, call.signal, endpoint.id);
       }

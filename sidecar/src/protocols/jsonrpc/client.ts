@@ -8,12 +8,13 @@ import { httpFailure } from '../http/errors.js';
 import { jsonrpcCarrier, type JsonRpcHeaders } from './carrier.js';
 import { batchAnswers, buildRequest, httpStatusError, nextId, parseAnswer, resultOf, toParams, type BatchItem, type JsonRpcRequest } from './codec.js';
 
-/** What the batch route puts in `call.extra.batch`. */
-export const BATCH_KEY = 'batch';
+/** The arguments of a batch call (the batch route's checked items): no JSON body can forge one. */
+export class JsonRpcBatch {
+  constructor(readonly items: readonly BatchItem[]) {}
+}
 
-export function batchOf(call: Call): BatchItem[] | undefined {
-  const batch = call.extra?.[BATCH_KEY];
-  return Array.isArray(batch) ? (batch as BatchItem[]) : undefined;
+export function batchOf(call: Call): readonly BatchItem[] | undefined {
+  return call.args instanceof JsonRpcBatch ? call.args.items : undefined;
 }
 
 /**
@@ -78,7 +79,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
         if (res.statusCode >= 300) logger.warn({ service: call.service, method: call.method, status: res.statusCode }, 'JSON-RPC notification refused');
       })
       .catch((err: unknown) => logger.warn({ service: call.service, method: call.method, err: (err as Error).message }, 'JSON-RPC notification failed'));
-    return { statusCode: 202 };
+    return { kind: 'accepted' };
   }
 
   return {
@@ -118,9 +119,9 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
 
       const empty = text.trim() === '';
       if (batch) {
-        if (empty && statusCode < 300) return { value: batchAnswers(undefined, ids, endpoint.id) };
+        if (empty && statusCode < 300) return { kind: 'value', value: batchAnswers(undefined, ids, endpoint.id) };
         const answer = parseAnswerOr(text, statusCode, endpoint.id);
-        return { value: batchAnswers(answer, ids, endpoint.id) };
+        return { kind: 'value', value: batchAnswers(answer, ids, endpoint.id) };
       }
       if (empty && statusCode < 300) {
         throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', 'invalid JSON-RPC answer: an empty body answered a call with an id', {
@@ -129,7 +130,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
       }
       const answer = parseAnswerOr(text, statusCode, endpoint.id);
       try {
-        return { value: resultOf(answer, ids[0]!, endpoint.id) };
+        return { kind: 'value', value: resultOf(answer, ids[0]!, endpoint.id) };
       } catch (err) {
         // A non-2xx answer that is not a JSON-RPC Response says more through its HTTP status.
         if (statusCode >= 300 && err instanceof FerryError && err.code === 'FERRY_ERR_UPSTREAM_PROTOCOL') throw httpStatusError(statusCode, endpoint.id, text);

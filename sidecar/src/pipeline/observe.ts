@@ -1,0 +1,254 @@
+/**
+ * The observe interceptors. Each comes in two parts: one outermost in the chain (sees each call once, as
+ * the app does) and one innermost, right before the protocol client (sees each attempt, endpoint picked).
+ * Neither ever fails a request: every recording step is guarded, and the call goes on whatever happens.
+ */
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import type { Call, Interceptor, Invoke, Reply, RouteInfo } from './types.js';
+import type { Endpoint } from '../discovery/types.js';
+import { toFerryError, type FerryError } from '../errors.js';
+import { isTraceHeader } from './propagation.js';
+import { CODE_OK, MAX_METHODS_PER_SERVICE, METHOD_OTHER, metrics as defaultMetrics, type FerryMetrics } from '../observability/metrics.js';
+import { ATTR, RPC_SYSTEM, type Tracing } from '../observability/tracing.js';
+
+/** An observe stage: built for each route when it composes its chain. */
+export type RouteInterceptor = (route: RouteInfo) => Interceptor;
+
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // observability never fails a request
+  }
+}
+
+// ---- metrics -------------------------------------------------------------------------------------------
+
+/** Runs `invoke` and hands its outcome code (OK, HTTP_<status> or the Ferry error code) to `done`, whatever happens. */
+async function withOutcome(invoke: () => Promise<Reply>, done: (code: string) => void): Promise<Reply> {
+  let code = CODE_OK;
+  try {
+    const reply = await invoke();
+    code = replyCode(reply);
+    return reply;
+  } catch (err) {
+    code = toFerryError(err).code;
+    throw err;
+  } finally {
+    guard(() => done(code));
+  }
+}
+
+/** Per attempt: the upstream in-flight gauge and the attempt counter (`ferry_upstream_attempts_total`). */
+export function metricsAttemptInterceptor(m: FerryMetrics = defaultMetrics): RouteInterceptor {
+  return (route) => (send: Invoke) =>
+    function measureAttempt(call) {
+      let ended: ((code: string) => void) | undefined;
+      guard(() => (ended = m.startAttempt(route.protocol, route.service)));
+      return withOutcome(() => send(call), (code) => ended?.(code));
+    };
+}
+
+/** Counts and times every call as the app sees it, all attempts together (`ferry_requests_total`, `ferry_request_duration_seconds`). */
+export function metricsInterceptor(m: FerryMetrics = defaultMetrics): RouteInterceptor {
+  return (route) => {
+    const label = methodLabeller(route);
+    return (next: Invoke) =>
+      function measure(call) {
+        const start = performance.now();
+        return withOutcome(
+          () => next(call),
+          (code) => m.recordCall(route.protocol, route.service, label(call, methodAccepted(route.protocol, code)), code, (performance.now() - start) / 1000),
+        );
+      };
+  };
+}
+
+/** The retry counter of one route: `ferry_retries_total`. */
+export function retryCounter(m: FerryMetrics = defaultMetrics): (route: RouteInfo) => (error: FerryError) => void {
+  return (route) => (error) => guard(() => m.retries.inc({ protocol: route.protocol, service: route.service, code: error.code }));
+}
+
+// ---- tracing -------------------------------------------------------------------------------------------
+
+function rpcService(route: RouteInfo): string {
+  const c = route.config;
+  return c.interface ?? c.service ?? route.service;
+}
+
+function clientSpanName(route: RouteInfo, call: Call): string {
+  if (route.protocol === 'http') return call.http ? call.http.method : `POST ${call.method}`;
+  return `${rpcService(route)}/${call.method}`;
+}
+
+/** Attributes of a recorded client span (not computed for the unsampled majority). */
+function clientSpanAttributes(route: RouteInfo, call: Call, endpoint: Endpoint): Attributes {
+  const protocol = route.protocol;
+  const system = RPC_SYSTEM[protocol] ?? protocol;
+  const attributes: Attributes = {
+    [ATTR_SERVER_ADDRESS]: endpoint.host,
+    [ATTR_SERVER_PORT]: endpoint.port,
+    [ATTR.ferryService]: call.service,
+    [ATTR.ferryAttempt]: call.attempt,
+    [ATTR.ferryEndpoint]: endpoint.id,
+  };
+  if (protocol === 'http') {
+    const method = call.http?.method ?? 'POST';
+    attributes[ATTR_HTTP_REQUEST_METHOD] = method;
+    guard(() => {
+      const base = new URL(endpoint.address);
+      const path = call.http ? call.http.path.split('?')[0] : `/${encodeURIComponent(call.method)}`;
+      attributes[ATTR_URL_FULL] = `${base.origin}${base.pathname.replace(/\/+$/, '')}${path}`;
+    });
+    return attributes;
+  }
+  attributes[ATTR.rpcSystem] = system;
+  attributes[ATTR.rpcService] = rpcService(route);
+  attributes[ATTR.rpcMethod] = call.method;
+  if (protocol === 'jsonrpc') attributes[ATTR.rpcJsonrpcVersion] = '2.0';
+  return attributes;
+}
+
+function endClientSpan(span: Span, protocol: string, reply: Reply | undefined, err: unknown): void {
+  if (!span.isRecording()) return span.end();
+  if (reply) {
+    if (reply.kind === 'http') {
+      const status = reply.statusCode;
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status >= 400) {
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+    if (protocol === 'grpc') span.setAttribute(ATTR.rpcGrpcStatusCode, 0);
+  } else {
+    const error = toFerryError(err);
+    span.setAttribute(ATTR_ERROR_TYPE, error.code);
+    span.setAttribute(ATTR.ferryErrorCode, error.code);
+    const upstreamStatus = error.upstream?.status;
+    if (upstreamStatus !== undefined) {
+      if (protocol === 'grpc' && typeof upstreamStatus === 'number') span.setAttribute(ATTR.rpcGrpcStatusCode, upstreamStatus);
+      else if (protocol === 'jsonrpc' && typeof upstreamStatus === 'number') span.setAttribute(ATTR.rpcJsonrpcErrorCode, upstreamStatus);
+      else if (protocol === 'http' && typeof upstreamStatus === 'number') span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, upstreamStatus);
+      else span.setAttribute('ferry.upstream.status', String(upstreamStatus));
+    }
+    span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  }
+  span.end();
+}
+
+/** Pass-through headers without the app's trace headers (the tracer writes fresh ones). */
+function withoutTraceHeaders(call: Call): Call {
+  if (!call.http || !Object.keys(call.http.headers).some(isTraceHeader)) return call;
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(call.http.headers)) if (!isTraceHeader(k)) headers[k] = v;
+  return { ...call, http: { ...call.http, headers } };
+}
+
+/**
+ * A CLIENT span per upstream attempt, child of the call's trace context (the request's SERVER span, or the
+ * context the call carries when none), and that span's context written into `call.outgoing` with the
+ * configured propagators, so every protocol's carrier sends it.
+ */
+export function tracingAttemptInterceptor(tracing: Tracing): RouteInterceptor {
+  return (route) => (send: Invoke) =>
+    function traceAttempt(call) {
+      const endpoint = call.endpoint!;
+      let span: Span | undefined;
+      let ctx: Context | undefined;
+      let traced = call;
+      try {
+        const parent = call.trace ?? context.active();
+        span = tracing.tracer.startSpan(clientSpanName(route, call), { kind: SpanKind.CLIENT }, parent);
+        if (span.isRecording()) span.setAttributes(clientSpanAttributes(route, call, endpoint));
+        ctx = trace.setSpan(parent, span);
+        const outgoing: Record<string, string> = {};
+        for (const [k, v] of Object.entries(call.outgoing)) if (!isTraceHeader(k)) outgoing[k] = v;
+        tracing.inject(ctx, outgoing);
+        traced = withoutTraceHeaders({ ...call, outgoing });
+      } catch {
+        span = undefined;
+      }
+      if (!span || !ctx) return send(call);
+      const s = span;
+      const sent = tracing.asyncContext ? context.with(ctx, () => send(traced)) : send(traced);
+      return sent.then(
+        (reply) => {
+          guard(() => endClientSpan(s, route.protocol, reply, undefined));
+          return reply;
+        },
+        (err: unknown) => {
+          guard(() => endClientSpan(s, route.protocol, undefined, err));
+          throw err;
+        },
+      );
+    };
+}
+
+/** Resolves the call's parent context once per call, for the attempt spans to hang from. */
+export function tracingInterceptor(tracing: Tracing): RouteInterceptor {
+  return () => (next: Invoke) =>
+    function traceCall(call) {
+      let parent: Context;
+      try {
+        // The request's SERVER span (set by the server), else the active span, else the call's headers.
+        const active = context.active();
+        parent = call.trace ?? (trace.getSpan(active) ? active : tracing.extract(call.incomingHeaders, active));
+      } catch {
+        return next(call);
+      }
+      const observed: Call = { ...call, trace: parent };
+      return tracing.asyncContext ? context.with(parent, () => next(observed)) : next(observed);
+    };
+}
+
+// ---- label helpers -------------------------------------------------------------------------------------
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/**
+ * The method label of a call, bounded:
+ * - pass-through (`/v1/proxy`): the HTTP method (`GET`, `POST`…, else `_OTHER`);
+ * - a method declared in the service's config: its name;
+ * - an RPC method the upstream accepted (answered, or failed with an upstream exception) for dubbo, jsonrpc
+ *   and grpc: its name, up to `MAX_METHODS_PER_SERVICE` distinct names per service;
+ * - anything else (an HTTP invoke of an undeclared method, an unknown method): `_other`.
+ */
+export function methodLabeller(route: RouteInfo): (call: Call, accepted: boolean) => string {
+  const seen = new Set<string>();
+  const methods = route.config.methods;
+  return (call, accepted) => {
+    if (call.http) return HTTP_METHODS.has(call.http.method) ? call.http.method : '_OTHER';
+    if (methods && Object.prototype.hasOwnProperty.call(methods, call.method)) return call.method;
+    if (!accepted || route.protocol === 'http') return METHOD_OTHER;
+    if (seen.has(call.method)) return call.method;
+    if (seen.size >= MAX_METHODS_PER_SERVICE || call.method.length > 128) return METHOD_OTHER;
+    seen.add(call.method);
+    return call.method;
+  };
+}
+
+/** `OK`, or `HTTP_<status>` for a pass-through answer of 400 and above. */
+export function replyCode(reply: Reply): string {
+  return reply.kind === 'http' && reply.statusCode >= 400 ? `HTTP_${reply.statusCode}` : CODE_OK;
+}
+
+/**
+ * Whether the outcome shows the method is a real one: the upstream answered it (or raised an application
+ * exception from it). For gRPC the method was checked against the declared proto before sending, so only
+ * "not found" outcomes say otherwise.
+ */
+export function methodAccepted(protocol: string, code: string): boolean {
+  if (code === 'FERRY_ERR_METHOD_NOT_FOUND' || code === 'FERRY_ERR_GRPC_UNIMPLEMENTED' || code === 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND') return false;
+  if (protocol === 'grpc') return true;
+  return code === CODE_OK || code.startsWith('HTTP_') || code === 'FERRY_ERR_UPSTREAM_EXCEPTION' || code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR';
+}
