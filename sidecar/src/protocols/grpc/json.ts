@@ -46,11 +46,11 @@ function fullName(t: Type | Enum): string {
   return t.fullName.replace(/^\./, '');
 }
 
-/** `json_name` when the proto sets one, else lowerCamelCase of the field name (protoc's rule). */
+/** `json_name` when the proto sets one, else protoc's lowerCamelCase: every `_` dropped, the letter after it upper-cased. */
 export function jsonNameOf(field: Field): string {
   const explicit = (field.options as Record<string, unknown> | undefined)?.json_name;
   if (typeof explicit === 'string') return explicit;
-  return field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return field.name.replace(/_+(.?)/g, (_m, c: string) => c.toUpperCase());
 }
 
 const fieldIndex = new WeakMap<Type, Map<string, Field>>();
@@ -130,10 +130,17 @@ const FLOAT_MAX = 3.4028234663852886e38;
 const TIMESTAMP_MIN = -62135596800; // 0001-01-01T00:00:00Z
 const TIMESTAMP_MAX = 253402300799; // 9999-12-31T23:59:59Z
 const DURATION_MAX = 315576000000;
+/**
+ * Message nesting both ways (protobuf's own default recursion limit): deeper JSON is refused with a 400
+ * instead of overflowing the stack. `google.protobuf.Value` levels are not counted, so a Struct nests as
+ * deep as its JSON does.
+ */
+const MAX_DEPTH = 100;
 
 // ------------------------------------------------------------------ JSON → wire
 
 class Encoder {
+  private depth = 0;
   constructor(private readonly resolve: TypeResolver) {}
 
   bad(path: string, message: string): never {
@@ -142,6 +149,8 @@ class Encoder {
 
   message(type: Type, json: unknown, w: Writer, path: string): void {
     const name = fullName(type);
+    const counted = name !== 'google.protobuf.Value';
+    if (counted && ++this.depth > MAX_DEPTH) this.bad(path, `messages nested deeper than ${MAX_DEPTH} levels`);
     const shaped = SPECIAL.has(name) ? this.special(name, type, json, path) : json;
     if (!isPlainObject(shaped)) this.bad(path, `expected a JSON object for ${name}, got ${kindOf(shaped)}`);
     const index = fieldsByName(type);
@@ -161,6 +170,7 @@ class Encoder {
       }
       this.field(field, value, w, here);
     }
+    if (counted) this.depth--;
   }
 
   /** `null` is a value (not "unset") only for google.protobuf.Value and NullValue. */
@@ -411,9 +421,12 @@ export function encodeJson(type: Type, json: unknown, resolve: TypeResolver): Bu
 // ------------------------------------------------------------------ wire → JSON
 
 class Decoder {
+  private depth = 0;
   constructor(private readonly resolve: TypeResolver) {}
 
   message(type: Type, r: Reader, end: number): unknown {
+    const counted = fullName(type) !== 'google.protobuf.Value';
+    if (counted && ++this.depth > MAX_DEPTH) throw new Error(`messages nested deeper than ${MAX_DEPTH} levels`);
     const values = new Map<Field, unknown>();
     const index = type.fieldsById;
     while (r.pos < end) {
@@ -448,7 +461,10 @@ class Decoder {
       }
     }
     if (r.pos !== end) throw new Error('message overruns its length');
-    return this.toJson(type, values);
+    // after toJson: an Any decodes its inner message there, one level down
+    const json = this.toJson(type, values);
+    if (counted) this.depth--;
+    return json;
   }
 
   wireTypeOf(field: Field): number {
