@@ -1,49 +1,131 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * `npm run bench -- [options] [scenario ...]`: every scenario's targets measured in interleaved repeats
+ * (A B C, A B C, …), the load generator pinned to one core and the targets with their upstreams to another;
+ * medians and same-repeat ratios printed as Markdown (and all samples as JSON with --json).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { table, type Row } from './lib/report.js';
-import type { Scenario } from './scenarios/types.js';
-import { httpScenario } from './scenarios/http.js';
-import { observabilityScenario } from './scenarios/observability.js';
-import { jsonrpcScenario } from './scenarios/jsonrpc.js';
+import { sample, type Sample } from './lib/measure.js';
+import { LOAD_CORE, SERVICE_CORE } from './lib/pinning.js';
+import { markdown, type ScenarioResult } from './lib/report.js';
+import { ensureTools } from './lib/tools.js';
+import type { BenchOptions, Scenario } from './scenarios/types.js';
+import { hopScenario } from './scenarios/hop.js';
+import { invokeScenario } from './scenarios/invoke.js';
+import { jsonrpcBatchScenario, jsonrpcScenario } from './scenarios/jsonrpc.js';
 import { grpcScenario } from './scenarios/grpc.js';
-import { dubboScenario } from './scenarios/dubbo.js';
+import { dubboEchoString, dubboEchoUser } from './scenarios/dubbo.js';
 
-/** Every scenario, by name. */
-const SCENARIOS: Scenario[] = [httpScenario, observabilityScenario, jsonrpcScenario, grpcScenario, dubboScenario];
+const SCENARIOS: Scenario[] = [hopScenario, invokeScenario, jsonrpcScenario, jsonrpcBatchScenario, grpcScenario, dubboEchoString, dubboEchoUser];
 
-const USAGE = `Usage: npm run bench -- [--duration S] [--rate RPS] [--connections N] [scenario ...]
-Scenarios: ${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;
+const USAGE = `Usage: npm run bench -- [options] [scenario ...]
+  --repeats N       interleaved repeats per target, medians reported (3)
+  --duration S      seconds of each open-loop and closed-loop run (10)
+  --warmup S        closed-loop warm-up before measuring (2)
+  --rate R          open-loop rate, requests/s (1000)
+  --connections N   closed-loop connections (50)
+  --target TEXT     only targets whose name contains TEXT (repeatable; baselines are always kept)
+  --profile DIR     Ferry runs with --cpu-prof and --heap-prof, profiles written into DIR
+  --json FILE       also write every sample as JSON
+  --smoke           a few seconds per scenario, to check the bench works (figures mean nothing)
+Scenarios:${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;
+
+function machine(): string {
+  const commit = (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return `commit ${commit}, Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      repeats: { type: 'string', default: '3' },
       duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
       rate: { type: 'string', default: '1000' },
       connections: { type: 'string', default: '50' },
+      target: { type: 'string', multiple: true, default: [] },
+      profile: { type: 'string' },
+      json: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE);
+  const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
   const chosen = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
+
+  // The runner itself (which also drives the gRPC loop's child) stays off the targets' core.
+  execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
   const workDir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
-  const options = { durationS: Number(values.duration), rate: Number(values.rate), connections: Number(values.connections), workDir };
-  const rows: Row[] = [];
+  const profileDir = values.profile ? resolve(values.profile) : undefined;
+  const smoke = values.smoke;
+  const options: BenchOptions = {
+    repeats: smoke ? 1 : Number(values.repeats),
+    durationS: smoke ? 1 : Number(values.duration),
+    warmupS: smoke ? 0 : Number(values.warmup),
+    settleMs: smoke ? 100 : 1000,
+    rate: smoke ? 200 : Number(values.rate),
+    connections: smoke ? 10 : Number(values.connections),
+    targets: values.target,
+    ferryNodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--heap-prof', `--heap-prof-dir=${profileDir}`] : [],
+    workDir,
+    tools: ensureTools(),
+  };
+  const started = `${new Date().toISOString()}, ${machine()}`;
+  const results: ScenarioResult[] = [];
   try {
     for (const scenario of chosen) {
-      console.error(`running ${scenario.name}: ${scenario.description}`);
-      rows.push(...(await scenario.run(options)));
+      console.error(`[bench] ${scenario.name}: ${scenario.description}`);
+      const setup = await scenario.setup(options);
+      try {
+        const throughputBaseline = setup.throughputBaseline ?? setup.targets[0]!.name;
+        const latencyBaseline = setup.latencyBaseline ?? setup.targets[0]!.name;
+        const targets = setup.targets.filter(
+          (t) => !options.targets.length || t.name === throughputBaseline || t.name === latencyBaseline || options.targets.some((f) => t.name.includes(f)),
+        );
+        const samples: Sample[][] = [];
+        for (let r = 0; r < options.repeats; r++) {
+          const repeat: Sample[] = [];
+          for (const target of targets) {
+            const s = await sample(target, options);
+            console.error(`[bench]   #${r + 1} ${target.name}: ${Math.round(s.closed.rps)} req/s max, p50 ${Math.round(s.open.p50)} µs / p99 ${Math.round(s.open.p99)} µs @${options.rate}/s`);
+            repeat.push(s);
+          }
+          samples.push(repeat);
+        }
+        const afterword = await setup.afterword?.();
+        results.push({ scenario: scenario.name, description: scenario.description, throughputBaseline, latencyBaseline, samples, ...(afterword ? { afterword } : {}) });
+      } finally {
+        await setup.stop();
+      }
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${options.durationS}s per measurement, ${options.connections} connections\n`);
-  console.log(table(rows, options.rate));
+  const pinning = `load generator on cpu ${LOAD_CORE}, targets and upstreams on cpu ${SERVICE_CORE}`;
+  console.log(`Started ${started}; ended with load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
+  console.log(
+    `${options.repeats} interleaved repeat(s); each: ${options.warmupS}s warm-up, ${options.durationS}s open loop at ${options.rate} req/s (vegeta), ${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
+  );
+  for (const result of results) console.log(`${markdown(result, options.rate, options.durationS)}\n`);
+  if (values.json) await writeFile(values.json, JSON.stringify({ started, options: { ...options, tools: undefined, workDir: undefined }, results }, null, 2));
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,74 +1,119 @@
+/** Starting and stopping what the bench measures: each process pinned to a core, ready when it answers. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { get } from 'node:http';
+import { connect, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { GcLog } from './gc.js';
+import { processTree } from './procfs.js';
 
 export const FERRY_BIN = fileURLToPath(new URL('../../../../sidecar/dist/src/main.js', import.meta.url));
 export const SERVERS_DIR = fileURLToPath(new URL('../servers/', import.meta.url));
 
-export interface Child {
-  child: ChildProcess;
+export interface Running {
+  /** From spawn to the first good answer on the readiness check. */
+  startupMs: number;
+  /** Garbage collections, for Node processes started with `node: true`. */
+  gc?: GcLog;
+  /** The process and its children (nginx's master and worker), as of start-up. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
+export interface LaunchOptions {
+  /** taskset cpu list. */
+  cpu: string;
+  /** Ready when this URL answers 200, or when this port accepts a connection. */
+  ready: { url: string } | { port: number };
+  env?: NodeJS.ProcessEnv;
+  /** A Node process: run with --trace-gc-nvp (and these extra Node flags) so its GCs are counted. */
+  node?: { flags?: string[] };
+  timeoutMs?: number;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** `count` distinct free loopback ports (held open together while picked, so no two are the same). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+          server.on('error', reject);
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+function answers(check: LaunchOptions['ready']): Promise<boolean> {
+  return new Promise((resolve) => {
+    if ('port' in check) {
+      const socket = connect(check.port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+      return;
+    }
+    const req = get(check.url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
     });
-    server.on('error', reject);
+    req.once('error', () => resolve(false));
   });
 }
 
-/** Polls an URL until it answers 200. */
-export async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
+/** Spawns `command` pinned to `options.cpu` and resolves once it is ready. */
+export async function launch(command: string, args: string[], options: LaunchOptions): Promise<Running> {
+  const argv = options.node ? [command, '--trace-gc-nvp', ...(options.node.flags ?? []), ...args] : [command, ...args];
+  const t0 = performance.now();
+  const child = spawn('taskset', ['-c', options.cpu, ...argv], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  let errors = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (errors = (errors + d).slice(-4000)));
+  const gc = options.node ? new GcLog(child.stdout!) : (child.stdout!.resume(), undefined);
+  const until = Date.now() + (options.timeoutMs ?? 60_000);
+  while (!(await answers(options.ready))) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`${argv.join(' ')} did not become ready (exit ${child.exitCode ?? child.signalCode}):\n${errors}`);
     }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-export function start(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const startupMs = performance.now() - t0;
   return {
-    child,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
+    startupMs,
+    ...(gc ? { gc } : {}),
+    pids: processTree(child.pid!),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 
-/** Resident set size of a process, in MiB (Linux). */
-export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round((kb / 1024) * 10) / 10;
-}
-
-/** Runs `ferry` on a config file; resolves once `/readyz` answers. */
-export async function startFerry(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<Child & { url: string; adminUrl: string }> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const ferry = start(process.execPath, [FERRY_BIN, '--config', configPath, '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'warn'], env);
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/readyz`);
-  return { ...ferry, url, adminUrl: `http://127.0.0.1:${adminPort}` };
-}
-
-/** Runs one of the bench's own servers (compiled from src/servers) on a free port. */
-export async function startServer(name: string, extraArgs: string[] = []): Promise<Child & { port: number }> {
+/** One of the bench's own Node servers (compiled from src/servers), on a free port: `node server.js PORT ...args`. */
+export async function startServer(name: string, cpu: string, extraArgs: string[] = [], ready: 'http' | 'tcp' = 'http'): Promise<Running & { port: number; url: string }> {
   const port = await freePort();
-  const server = start(process.execPath, [`${SERVERS_DIR}${name}.js`, String(port), ...extraArgs]);
-  return { ...server, port };
+  const url = `http://127.0.0.1:${port}`;
+  const running = await launch(process.execPath, [`${SERVERS_DIR}${name}.js`, String(port), ...extraArgs], {
+    cpu,
+    ready: ready === 'http' ? { url: `${url}/readyz` } : { port },
+  });
+  return { ...running, port, url };
 }

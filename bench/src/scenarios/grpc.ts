@@ -1,96 +1,39 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { Pool } from 'undici';
+import { promisify } from 'node:util';
 import type { LoadResult } from '../lib/load.js';
-import { rssMiB, startFerry, startServer } from '../lib/processes.js';
-import type { Row } from '../lib/report.js';
-import type { Scenario, ScenarioOptions } from './types.js';
-import { measure } from './http.js';
+import { LOAD_CORE, SERVICE_CORE } from '../lib/pinning.js';
+import { startServer } from '../lib/processes.js';
+import { directTarget, ferryTarget } from '../lib/targets.js';
+import type { BenchOptions, Scenario, Target } from './types.js';
 
+const run = promisify(execFile);
+const LOOP = fileURLToPath(new URL('../load/loop.js', import.meta.url));
 const BENCH_PROTO = fileURLToPath(new URL('../../../src/servers/bench.proto', import.meta.url));
-const REQUEST = { name: 'ferry', id: '9007199254740993', tags: ['a', 'b', 'c'] };
+const REQUEST = JSON.stringify({ name: 'ferry', id: '9007199254740993', tags: ['a', 'b', 'c'] });
 
-type Send = () => Promise<void>;
-
-/**
- * autocannon speaks HTTP/1.1 only, so both targets of this scenario are driven by the same small load loop:
- * `connections` workers, each with one call in flight; with `rate`, workers are paced to that total rate.
- */
-async function loop(send: Send, durationS: number, connections: number, rate?: number): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const end = start + durationS * 1000;
-  const interval = rate ? (connections * 1000) / rate : 0;
-  const worker = async (index: number) => {
-    let next = start + (interval * index) / connections;
-    while (performance.now() < end) {
-      if (interval) {
-        const wait = next - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        next += interval;
-        if (performance.now() >= end) break;
-      }
-      const t0 = performance.now();
-      try {
-        await send();
-        latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
-      }
-    }
+/** wrk and vegeta speak HTTP/1.1 only: both sides of this scenario are driven by the same Node loop (load/loop.ts). */
+function driven(target: Target, spec: (url: string) => { kind: 'grpc' | 'http'; target: string; path?: string }): Target {
+  const loop = async (url: string, options: BenchOptions, rate?: number): Promise<LoadResult> => {
+    const args = JSON.stringify({ ...spec(url), body: REQUEST, durationS: options.durationS, connections: options.connections, ...(rate ? { rate } : {}) });
+    const { stdout } = await run('taskset', ['-c', LOAD_CORE, process.execPath, LOOP, args]);
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadResult;
   };
-  await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
-  const elapsedS = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { rps: latencies.length / elapsedS, p50: pct(50), p99: pct(99), errors, non2xx: 0 };
-}
-
-async function measureLoop(scenario: string, target: string, send: Send, options: ScenarioOptions, pid?: number): Promise<Row> {
-  await loop(send, 2, options.connections); // warm-up
-  const fixed = await loop(send, options.durationS, options.connections, options.rate);
-  const max = await loop(send, options.durationS, options.connections);
-  return { scenario, target, fixed, max, ...(pid ? { rssMiB: rssMiB(pid) } : {}) };
+  return { ...target, open: (url, options) => loop(url, options, options.rate), closed: (url, options) => loop(url, options) };
 }
 
 export const grpcScenario: Scenario = {
   name: 'grpc',
-  description: 'gRPC unary (grpc-js server): a grpc-js client direct vs JSON through Ferry /v1/invoke (same load loop)',
-  async run(options) {
-    const upstream = await startServer('grpc-upstream');
-    const definition = protoLoader.loadSync(BENCH_PROTO, { keepCase: true, longs: String });
-    const Greeter = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { bench: { Greeter: grpc.ServiceClientConstructor } } }).ferry.bench.Greeter;
-    const client = new Greeter(`127.0.0.1:${upstream.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-      SayHello(request: unknown, callback: (err: grpc.ServiceError | null, reply?: unknown) => void): void;
+  description: 'gRPC unary (grpc-js server): a grpc-js client direct vs JSON through Ferry /v1/invoke, the same load loop for both',
+  async setup(options) {
+    const upstream = await startServer('grpc-upstream', SERVICE_CORE, [], 'tcp');
+    const services = `services:\n  greeter:\n    protocol: grpc\n    endpoints: ["127.0.0.1:${upstream.port}"]\n    proto: ["${BENCH_PROTO}"]\n    service: ferry.bench.Greeter\n`;
+    return {
+      targets: [
+        driven(directTarget('direct (grpc-js client)', upstream), () => ({ kind: 'grpc', target: `127.0.0.1:${upstream.port}` })),
+        driven(ferryTarget('ferry /v1/invoke', services, options), (url) => ({ kind: 'http', target: url, path: '/v1/invoke/greeter/SayHello' })),
+      ],
+      stop: () => upstream.stop(),
     };
-    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 30_000, (err) => (err ? reject(err) : resolve())));
-    const config = join(options.workDir, 'grpc.yaml');
-    await writeFile(config, `services:\n  greeter:\n    protocol: grpc\n    endpoints: ["127.0.0.1:${upstream.port}"]\n    proto: ["${BENCH_PROTO}"]\n    service: ferry.bench.Greeter\n`);
-    const ferry = await startFerry(config);
-    const pool = new Pool(ferry.url, { connections: options.connections, pipelining: 1 });
-    const body = JSON.stringify(REQUEST);
-    try {
-      const direct: Send = () => new Promise<void>((resolve, reject) => client.SayHello(REQUEST, (err) => (err ? reject(err) : resolve())));
-      const viaFerry: Send = async () => {
-        const res = await pool.request({ path: '/v1/invoke/greeter/SayHello', method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-      };
-      const rows: Row[] = [];
-      rows.push(await measureLoop('grpc', 'direct (grpc-js client)', direct, options));
-      rows.push(await measureLoop('grpc', 'ferry /v1/invoke (JSON, same loop)', viaFerry, options, ferry.child.pid!));
-      // The load generator of the other scenarios, for comparison across scenarios.
-      rows.push(await measure('grpc', 'ferry /v1/invoke (JSON, autocannon)', `${ferry.url}/v1/invoke/greeter/SayHello`, options, { method: 'POST', body, pid: ferry.child.pid! }));
-      return rows;
-    } finally {
-      await pool.close();
-      client.close();
-      await ferry.stop();
-      await upstream.stop();
-    }
   },
 };

@@ -1,50 +1,34 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { startFerry, startServer } from '../lib/processes.js';
-import type { Row } from '../lib/report.js';
-import { measure } from './http.js';
-import type { Scenario } from './types.js';
-
-/** Waits until the JSON-RPC server answers a call. */
-async function waitJsonRpc(url: string, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"add","params":[1],"id":1}' });
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { SERVICE_CORE } from '../lib/pinning.js';
+import { startServer } from '../lib/processes.js';
+import { directTarget, ferryTarget } from '../lib/targets.js';
+import type { BenchOptions, Scenario, Target } from './types.js';
 
 const BATCH = 10;
+const post = (path: string, body: unknown) => (url: string) => ({ url: `${url}${path}`, method: 'POST' as const, body: JSON.stringify(body) });
+
+/** A jayson JSON-RPC 2.0 server as the upstream, and the two targets built on it. */
+async function jsonrpc(targets: (upstream: Awaited<ReturnType<typeof startServer>>, services: string) => Target[]) {
+  const upstream = await startServer('jsonrpc-upstream', SERVICE_CORE, [], 'tcp');
+  const services = `services:\n  calc: { protocol: jsonrpc, endpoints: ["${upstream.url}"] }\n`;
+  return { targets: targets(upstream, services), stop: () => upstream.stop() };
+}
 
 export const jsonrpcScenario: Scenario = {
   name: 'jsonrpc',
-  description: `JSON-RPC 2.0 (jayson server): a call and a batch of ${BATCH} direct vs through Ferry /v1/invoke and /v1/batch`,
-  async run(options) {
-    const upstream = await startServer('jsonrpc-upstream');
-    const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
-    await waitJsonRpc(upstreamUrl);
-    const config = join(options.workDir, 'jsonrpc.yaml');
-    await writeFile(config, `services:\n  calc: { protocol: jsonrpc, endpoints: ["${upstreamUrl}"] }\n`);
-    const ferry = await startFerry(config);
-    try {
-      const pid = ferry.child.pid!;
-      const rows: Row[] = [];
-      rows.push(await measure('jsonrpc', 'direct call', upstreamUrl, options, { method: 'POST', body: '{"jsonrpc":"2.0","method":"add","params":[20,22],"id":1}' }));
-      rows.push(await measure('jsonrpc', 'ferry /v1/invoke', `${ferry.url}/v1/invoke/calc/add`, options, { method: 'POST', body: '[20,22]', pid }));
-      const direct = JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ jsonrpc: '2.0', method: 'add', params: [i, 1], id: i + 1 })));
-      const viaFerry = JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ method: 'add', params: [i, 1] })));
-      rows.push(await measure('jsonrpc-batch', `direct batch of ${BATCH}`, upstreamUrl, options, { method: 'POST', body: direct }));
-      rows.push(await measure('jsonrpc-batch', `ferry /v1/batch of ${BATCH}`, `${ferry.url}/v1/batch/calc`, options, { method: 'POST', body: viaFerry, pid }));
-      return rows;
-    } finally {
-      await ferry.stop();
-      await upstream.stop();
-    }
-  },
+  description: 'JSON-RPC 2.0 call (jayson server): a client posting the envelope itself vs Ferry /v1/invoke',
+  setup: (options) =>
+    jsonrpc((upstream, services) => [
+      directTarget('direct call', upstream, post('/', { jsonrpc: '2.0', method: 'add', params: [20, 22], id: 1 })),
+      ferryTarget('ferry /v1/invoke', services, options, post('/v1/invoke/calc/add', [20, 22])),
+    ]),
+};
+
+export const jsonrpcBatchScenario: Scenario = {
+  name: 'jsonrpc-batch',
+  description: `JSON-RPC 2.0 batch of ${BATCH} calls (jayson server): direct vs Ferry /v1/batch`,
+  setup: (options) =>
+    jsonrpc((upstream, services) => [
+      directTarget(`direct batch of ${BATCH}`, upstream, post('/', Array.from({ length: BATCH }, (_, i) => ({ jsonrpc: '2.0', method: 'add', params: [i, 1], id: i + 1 })))),
+      ferryTarget(`ferry /v1/batch of ${BATCH}`, services, options, post('/v1/batch/calc', Array.from({ length: BATCH }, (_, i) => ({ method: 'add', params: [i, 1] })))),
+    ]),
 };

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 
-/** The baseline upstream: `GET /hello` and `POST /echo`, JSON, keep-alive. Run as its own process. */
+/** The baseline upstream: any GET answers 17 bytes of JSON, a POST echoes its body; keep-alive. `node http-upstream.js PORT`. */
 const port = Number(process.argv[2] ?? 0);
 const hello = JSON.stringify({ hello: 'world' });
 createServer((req, res) => {

@@ -1,0 +1,78 @@
+/**
+ * One sample of one target: start it, read its idle memory, warm it up, then an open-loop run at the fixed rate
+ * (latency, CPU per request, allocation and promotion per request) and a closed-loop run (max throughput, full
+ * GCs, peak memory). Repeats are interleaved (A B C, A B C, …) by the runner and summarised by medians.
+ */
+import type { GcCounters } from './gc.js';
+import { closedLoop, openLoop, type LoadResult } from './load.js';
+import { cpuUs, peakRssMiB, rssMiB } from './procfs.js';
+import type { BenchOptions, Target } from '../scenarios/types.js';
+
+export interface Sample {
+  target: string;
+  open: LoadResult;
+  closed: LoadResult;
+  /** Only for targets that are a measured process of their own (a proxy, Ferry). */
+  process?: {
+    startupMs: number;
+    idleRssMiB: number;
+    peakRssMiB: number;
+    /** CPU per request during the open-loop run, µs. */
+    cpuUsPerRequest: number;
+    /** CPU per request during the closed-loop run, µs. */
+    cpuUsPerRequestAtMax: number;
+    gcOpen?: GcCounters;
+    gcClosed?: GcCounters;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function sample(target: Target, options: BenchOptions): Promise<Sample> {
+  const running = await target.start();
+  try {
+    const measured = target.measured !== false;
+    await sleep(options.settleMs);
+    const idleRssMiB = rssMiB(running.pids);
+    const request = (url: string) => {
+      if (!target.request) throw new Error(`target "${target.name}" has neither a request nor its own load`);
+      return target.request(url);
+    };
+    const open = target.open ?? ((url: string) => openLoop(options.tools, request(url), options.durationS, options.rate, options.workDir));
+    const closed = target.closed ?? ((url: string, o: BenchOptions) => closedLoop(o.tools, request(url), o.durationS, o.connections));
+    if (options.warmupS > 0) await closed(running.url, { ...options, durationS: options.warmupS });
+
+    let gcMark = running.gc?.mark();
+    let cpu = cpuUs(running.pids);
+    const openResult = await open(running.url, options);
+    const cpuOpen = cpuUs(running.pids) - cpu;
+    const gcOpen = gcMark && running.gc!.since(gcMark);
+
+    gcMark = running.gc?.mark();
+    cpu = cpuUs(running.pids);
+    const closedResult = await closed(running.url, options);
+    const cpuClosed = cpuUs(running.pids) - cpu;
+    const gcClosed = gcMark && running.gc!.since(gcMark);
+
+    return {
+      target: target.name,
+      open: openResult,
+      closed: closedResult,
+      ...(measured
+        ? {
+            process: {
+              startupMs: running.startupMs,
+              idleRssMiB,
+              peakRssMiB: peakRssMiB(running.pids),
+              cpuUsPerRequest: cpuOpen / Math.max(openResult.requests, 1),
+              cpuUsPerRequestAtMax: cpuClosed / Math.max(closedResult.requests, 1),
+              ...(gcOpen ? { gcOpen } : {}),
+              ...(gcClosed ? { gcClosed } : {}),
+            },
+          }
+        : {}),
+    };
+  } finally {
+    await running.stop();
+  }
+}
