@@ -20,6 +20,10 @@ export const ROUTES = {
   readyz: '/readyz',
   /** Admin port only. */
   metrics: '/metrics',
+  /** Admin port only: the console's JSON API (`/admin/v1/graph`, `/admin/v1/services`…). */
+  admin: '/admin/v1',
+  /** Admin port only: the console's pages. */
+  console: '/console/',
 } as const;
 
 /** Builds the invoke path for a service and method. */
@@ -98,6 +102,8 @@ export const ERRORS = {
   FERRY_ERR_WRONG_PROTOCOL: { statusCode: 400, retryable: false, message: 'The service does not speak what this route needs' },
   FERRY_ERR_PAYLOAD_TOO_LARGE: { statusCode: 413, retryable: false, message: 'Request body too large' },
   FERRY_ERR_HEADERS_TOO_LARGE: { statusCode: 431, retryable: false, message: 'Request headers too large' },
+  /** A token is required (the admin token on the admin API) and the request had none or a wrong one. */
+  FERRY_ERR_UNAUTHORIZED: { statusCode: 401, retryable: false, message: 'Missing or wrong token' },
   /** The app went away before the answer came; the upstream is not to blame (nginx's 499). */
   FERRY_ERR_CANCELLED: { statusCode: 499, retryable: false, message: 'The app cancelled the call' },
   FERRY_ERR_SHUTTING_DOWN: { statusCode: 503, retryable: true, message: 'Ferry is shutting down' },

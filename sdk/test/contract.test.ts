@@ -13,6 +13,7 @@ const LOCKED: Record<string, [number, boolean]> = {
   FERRY_ERR_WRONG_PROTOCOL: [400, false],
   FERRY_ERR_PAYLOAD_TOO_LARGE: [413, false],
   FERRY_ERR_HEADERS_TOO_LARGE: [431, false],
+  FERRY_ERR_UNAUTHORIZED: [401, false],
   FERRY_ERR_CANCELLED: [499, false],
   FERRY_ERR_SHUTTING_DOWN: [503, true],
   FERRY_ERR_NOT_READY: [503, true],

@@ -68,7 +68,10 @@ async function run(args: CliArgs): Promise<number> {
       text,
       apply: (next) => sidecar.reload(next),
       logger,
-      count: (result) => metrics.configReloads.inc({ result }),
+      count: (result) => {
+        metrics.configReloads.inc({ result });
+        if (result !== 'applied') sidecar.console?.reloadRefused(result === 'invalid' ? 'the file is not a valid config (see the log)' : 'it changes keys that apply only at start (see the log)');
+      },
     });
     process.on('SIGHUP', () => void reloader.reload(true));
     watchFiles([args.configFile], () => void reloader.reload());

@@ -14,6 +14,7 @@ import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './observability/discovery-metrics.js';
 import { DubboInboundServer } from './protocols/dubbo/server/server.js';
+import { createConsole, type ConsoleState } from './console/index.js';
 
 export interface SidecarOptions {
   config: FerryConfig;
@@ -31,6 +32,8 @@ export interface Sidecar {
   readonly logger: Logger;
   readonly state: Readiness;
   readonly tracing: Tracing;
+  /** The admin console (`admin.console`), when on. */
+  readonly console?: ConsoleState;
   /** Ferry as a Dubbo provider (`inbound.dubbo`), when configured. */
   readonly dubboProvider?: DubboInboundServer;
   runtime(): Runtime;
@@ -53,11 +56,14 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     metrics.enableDefaultMetrics();
     metrics.trackHttpConnections();
   }
-  const hooks = observeHooks(config, tracing, metrics, options.hooks);
+  // the console's observers see every call; its pages and API live on the admin port
+  const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole({ config, runtime: () => current, app: () => app }) : undefined;
+  const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   let current = buildRuntime(config, logger, hooks);
   const watch = (runtime: Runtime) => (config.metrics.enabled ? watchDiscovery(runtime.config, runtime, metrics, logger) : () => {});
   let unwatch = watch(current);
+  adminConsole?.state.watch();
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
   const app = buildApp({ config, logger, runtime: () => current, state });
@@ -72,7 +78,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
           ...(config.metrics.enabled ? { metrics, onDecodeError: () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) } : {}),
         })
       : undefined;
-  const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: config.metrics.enabled ? [metricsRoute(metrics)] : [] }) : undefined;
+  const adminPlugins = [...(config.metrics.enabled ? [metricsRoute(metrics)] : []), ...(adminConsole ? [adminConsole.plugin] : [])];
+  const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: adminPlugins }) : undefined;
 
   async function waitReady(runtime: Runtime): Promise<void> {
     try {
@@ -90,6 +97,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     state,
     tracing,
     ...(inboundDubbo ? { dubboProvider: inboundDubbo } : {}),
+    ...(adminConsole ? { console: adminConsole.state } : {}),
     runtime: () => current,
     async start() {
       await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -110,6 +118,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       unwatch();
       unwatch = watch(current);
       state.ready = false;
+      adminConsole?.state.reloaded();
       await waitReady(current);
       logger.info({ services: Object.keys(next.services) }, 'config reloaded');
       setTimeout(() => void previous.router.close(), config.shutdown.drainTimeoutMs).unref();
@@ -124,6 +133,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       // whatever is still open after the drain (a request that never finished arriving) is cut
       app.server.closeAllConnections();
       await inboundDrain;
+      adminConsole?.state.close();
       await admin?.close();
       unwatch();
       await current.router.close();
@@ -131,6 +141,12 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       await tracing.shutdown();
     },
   };
+}
+
+/** The caller's hooks, then the console's observers (innermost of each stage). */
+function withHooks(extra: RuntimeHooks = {}, more?: Pick<RuntimeHooks, 'observe' | 'observeAttempt'>): RuntimeHooks {
+  if (!more) return extra;
+  return { ...extra, observe: [...(extra.observe ?? []), ...(more.observe ?? [])], observeAttempt: [...(extra.observeAttempt ?? []), ...(more.observeAttempt ?? [])] };
 }
 
 /** The observe stages (metrics → tracing) and the retry counter, ahead of any the caller adds. */

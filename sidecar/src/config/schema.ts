@@ -172,7 +172,18 @@ export const configSchema = obj({
   /** The app's door: the local API. */
   listen: obj({ host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_PORT) }),
   /** Health and metrics for the platform; not for the app. */
-  admin: obj({ enabled: dflt(bool(), true), host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_ADMIN_PORT) }),
+  admin: obj({
+    enabled: dflt(bool(), true),
+    host: dflt(str(), '127.0.0.1'),
+    port: dflt(port(), DEFAULT_ADMIN_PORT),
+    /**
+     * When set, the console's API (`/admin/v1/…`) asks for it: `Authorization: Bearer <token>`, or the console's
+     * sign-in cookie. Best given as env `FERRY_ADMIN__TOKEN` (a Secret); never logged. Probes and `/metrics` stay open.
+     */
+    token: opt(str((v) => (v.length >= 16 ? undefined : 'use at least 16 characters'))),
+    /** The console (`/console/`) and its JSON API (`/admin/v1/…`) on this port. */
+    console: obj({ enabled: dflt(bool(), true) }),
+  }),
   log: obj({
     level: dflt(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info'),
     /** Two access-log lines per app request ("incoming request", "request completed"); off: only failures are logged. */

@@ -1,5 +1,5 @@
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
-import type { EndpointSource } from '../discovery/types.js';
+import type { Endpoint, EndpointSource } from '../discovery/types.js';
 import type { Protocol, ProtocolClient } from '../protocols/types.js';
 import type { FerryError } from '../errors.js';
 import { compose } from '../pipeline/compose.js';
@@ -40,6 +40,10 @@ export interface Route {
   readonly timeoutMs: number;
   /** The route's chain, composed once. */
   readonly invoke: Invoke;
+  /** Per-endpoint breakers (read by the console). */
+  readonly breakers: Breakers;
+  /** False while an endpoint asked for no new calls (a Dubbo provider's read-only event). */
+  available(endpoint: Endpoint): boolean;
   close(): Promise<void>;
 }
 
@@ -87,6 +91,8 @@ export function createRoute(options: RouteOptions): Route {
     source,
     timeoutMs: info.timeoutMs,
     invoke,
+    breakers,
+    available: (endpoint) => client.available?.(endpoint) ?? true,
     async close() {
       await Promise.allSettled([client.close(), source.close()]);
     },

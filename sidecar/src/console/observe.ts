@@ -1,0 +1,118 @@
+/**
+ * Where the console's figures come from: one interceptor in the observe stage (each call as the app saw it),
+ * one in the attempt stage (each attempt, endpoint picked: calls in flight and last error per endpoint), and an
+ * observer for inbound calls. A success costs a clock read and a few array writes; only failures allocate.
+ */
+import { context, trace } from '@opentelemetry/api';
+import type { Call, Invoke, Reply } from '../pipeline/types.js';
+import type { RouteInterceptor } from '../pipeline/observe.js';
+import { toFerryError } from '../errors.js';
+import { OTHER, type ConsoleModel, type Failure } from './model.js';
+
+/** Longer method names (from the app's URL) are not worth a series of their own. */
+const MAX_METHOD_LENGTH = 128;
+
+function methodOf(call: Call): string {
+  return call.method.length > MAX_METHOD_LENGTH ? OTHER : call.method;
+}
+
+/** A pass-through answer of 500 and above is a failed call; 4xx are the upstream's answers to the app's request. */
+function replyFailure(reply: Reply): Failure | undefined {
+  return reply.kind === 'http' && reply.statusCode >= 500 ? { code: `HTTP_${reply.statusCode}`, message: `upstream answered ${reply.statusCode}` } : undefined;
+}
+
+function failureOf(err: unknown): Failure {
+  const e = toFerryError(err);
+  return { code: e.code, message: e.message, ...(e.upstream ? { upstream: e.upstream } : {}) };
+}
+
+function traceIdOf(call: Call): string | undefined {
+  try {
+    const id = trace.getSpanContext(call.trace ?? context.active())?.traceId;
+    return id && !/^0+$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // the console never fails a request
+  }
+}
+
+/** Observe stage: one record per call, all attempts together. */
+export function consoleInterceptor(model: ConsoleModel): RouteInterceptor {
+  return ({ service, protocol }) => (next: Invoke) =>
+    function observeForConsole(call) {
+      const start = performance.now();
+      return next(call).then(
+        (reply) => {
+          guard(() => {
+            const failure = replyFailure(reply);
+            const detail = failure ? { traceId: traceIdOf(call), endpoint: call.endpoint?.id } : undefined;
+            model.outbound(service, protocol, methodOf(call), Date.now(), performance.now() - start, failure, detail);
+          });
+          return reply;
+        },
+        (err: unknown) => {
+          guard(() => {
+            const id = traceIdOf(call);
+            model.outbound(service, protocol, methodOf(call), Date.now(), performance.now() - start, failureOf(err), {
+              ...(id ? { traceId: id } : {}),
+              ...(call.endpoint ? { endpoint: call.endpoint.id } : {}),
+            });
+          });
+          throw err;
+        },
+      );
+    };
+}
+
+/** Attempt stage: calls in flight, figures and last error per endpoint. */
+export function consoleAttemptInterceptor(model: ConsoleModel): RouteInterceptor {
+  return ({ service, protocol }) => (send: Invoke) =>
+    function attemptForConsole(call) {
+      const start = performance.now();
+      let series;
+      try {
+        series = model.attemptStart(service, protocol, call.endpoint!.id, Date.now());
+      } catch {
+        return send(call);
+      }
+      const s = series;
+      return send(call).then(
+        (reply) => {
+          guard(() => model.attemptEnd(s, Date.now(), performance.now() - start, replyFailure(reply)));
+          return reply;
+        },
+        (err: unknown) => {
+          guard(() => model.attemptEnd(s, Date.now(), performance.now() - start, failureOf(err)));
+          throw err;
+        },
+      );
+    };
+}
+
+/** What an inbound server reports when a call it received from another application ends. */
+export interface InboundCallInfo {
+  /** The calling application (Dubbo's `remote.application`), else its address. */
+  caller: string;
+  service: string;
+  protocol: string;
+  method: string;
+  ms: number;
+  error?: unknown;
+  traceId?: string;
+}
+
+export type InboundObserver = (info: InboundCallInfo) => void;
+
+export function consoleInboundObserver(model: ConsoleModel): InboundObserver {
+  return (info) =>
+    guard(() =>
+      model.inboundCall(info.caller, info.service, info.protocol, info.method.length > MAX_METHOD_LENGTH ? OTHER : info.method, Date.now(), info.ms, info.error === undefined ? undefined : failureOf(info.error), info.traceId),
+    );
+}

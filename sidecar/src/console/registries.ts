@@ -1,0 +1,99 @@
+/**
+ * The Registries page: per configured registry its session (state, id, generation, when it last changed), the
+ * provider paths Ferry watches there with their last change, and the paths it registers itself under. Kept from
+ * the outside (session events, endpoint-source subscriptions), as the discovery metrics are.
+ */
+import type { FerryConfig } from '../config/schema.js';
+import type { Runtime } from '../runtime.js';
+import { sharedSession, type ZooKeeperSession } from '../discovery/zookeeper/zk-client.js';
+import { categoryPath } from '../discovery/zookeeper/dubbo-url.js';
+import type { PathState, RegistryView } from './views.js';
+
+interface SessionState {
+  session: ZooKeeperSession;
+  since: number;
+  events: number;
+}
+
+export class RegistryWatch {
+  readonly #sessions = new Map<string, SessionState>();
+  readonly #paths = new Map<string, Map<string, PathState>>();
+  readonly #undo: Array<() => void> = [];
+  readonly #config: FerryConfig;
+
+  constructor(runtime: Runtime) {
+    const config = runtime.config;
+    this.#config = config;
+    const used = new Set<string>();
+    for (const route of runtime.router.routes()) {
+      const name = route.config.registry;
+      const registry = name ? config.registries[name] : undefined;
+      if (!name || !registry) continue;
+      used.add(name);
+      const path = categoryPath(registry.root, route.config.interface ?? route.config.service ?? route.name, 'providers');
+      const paths = this.#paths.get(name) ?? new Map<string, PathState>();
+      this.#paths.set(name, paths);
+      const state = paths.get(path) ?? { path, services: [], endpoints: route.source.current().length };
+      paths.set(path, state);
+      state.services.push(route.name);
+      this.#undo.push(
+        route.source.subscribe((endpoints) => {
+          state.endpoints = endpoints.length;
+          state.lastChange = Date.now();
+        }),
+      );
+    }
+    if (config.inbound.dubbo?.registry) used.add(config.inbound.dubbo.registry);
+    for (const name of used) {
+      const registry = config.registries[name];
+      if (!registry || registry.type !== 'zookeeper') continue;
+      const session = sharedSession(registry);
+      const entry: SessionState = { session, since: Date.now(), events: 0 };
+      const changed = () => {
+        entry.since = Date.now();
+        entry.events++;
+      };
+      for (const event of ['connected', 'disconnected', 'expired', 'session'] as const) session.on(event, changed);
+      this.#sessions.set(name, entry);
+      this.#undo.push(() => {
+        for (const event of ['connected', 'disconnected', 'expired', 'session'] as const) session.off(event, changed);
+        void session.release().catch(() => {});
+      });
+    }
+  }
+
+  view(): RegistryView[] {
+    const inbound = this.#config.inbound.dubbo;
+    return Object.entries(this.#config.registries).map(([name, registry]) => {
+      const s = this.#sessions.get(name);
+      const registered =
+        inbound?.enabled && inbound.registry === name ? inbound.services.map((svc) => categoryPath(registry.root, svc.interface, 'providers')) : [];
+      for (const svc of Object.values(this.#config.services)) {
+        if (svc.registry === name && svc.protocol === 'dubbo' && svc.interface) registered.push(categoryPath(registry.root, svc.interface, 'consumers'));
+      }
+      const sessionId = s?.session.sessionId();
+      return {
+        name,
+        type: registry.type,
+        address: registry.address,
+        root: registry.root,
+        state: s ? s.session.state : 'unused',
+        ...(sessionId ? { sessionId: `0x${sessionId.replace(/^0+/, '')}` } : {}),
+        generation: s?.session.generation ?? 0,
+        since: s?.since ?? 0,
+        watched: [...(this.#paths.get(name)?.values() ?? [])],
+        registered: [...new Set(registered)],
+      };
+    });
+  }
+
+  close(): void {
+    for (const undo of this.#undo.splice(0)) {
+      try {
+        undo();
+      } catch {
+        // best effort
+      }
+    }
+  }
+}
