@@ -76,6 +76,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
           logger,
           tracing,
           ...(config.metrics.enabled ? { metrics, onDecodeError: () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) } : {}),
+          ...(adminConsole ? { observer: adminConsole.state.hooks.inbound } : {}),
         })
       : undefined;
   const adminPlugins = [...(config.metrics.enabled ? [metricsRoute(metrics)] : []), ...(adminConsole ? [adminConsole.plugin] : [])];

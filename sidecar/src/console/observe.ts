@@ -7,6 +7,7 @@ import { context, trace } from '@opentelemetry/api';
 import type { Call, Invoke, Reply } from '../pipeline/types.js';
 import type { RouteInterceptor } from '../pipeline/observe.js';
 import { toFerryError } from '../errors.js';
+import type { InboundObserver } from '../observability/inbound.js';
 import { OTHER, type ConsoleModel, type Failure } from './model.js';
 
 /** Longer method names (from the app's URL) are not worth a series of their own. */
@@ -95,20 +96,6 @@ export function consoleAttemptInterceptor(model: ConsoleModel): RouteInterceptor
       );
     };
 }
-
-/** What an inbound server reports when a call it received from another application ends. */
-export interface InboundCallInfo {
-  /** The calling application (Dubbo's `remote.application`), else its address. */
-  caller: string;
-  service: string;
-  protocol: string;
-  method: string;
-  ms: number;
-  error?: unknown;
-  traceId?: string;
-}
-
-export type InboundObserver = (info: InboundCallInfo) => void;
 
 export function consoleInboundObserver(model: ConsoleModel): InboundObserver {
   return (info) =>

@@ -55,6 +55,20 @@ export function extractInboundContext<C = DubboAttachments>(
   }
 }
 
+/** What an inbound server reports when a call it received from another application ends. */
+export interface InboundCallInfo {
+  /** The calling application (Dubbo's `remote.application`), else its address. */
+  caller: string;
+  service: string;
+  protocol: string;
+  method: string;
+  ms: number;
+  error?: unknown;
+  traceId?: string;
+}
+
+export type InboundObserver = (info: InboundCallInfo) => void;
+
 export interface InboundOptions<C> {
   config: FerryConfig;
   tracing: Tracing;
@@ -71,6 +85,8 @@ export interface InboundOptions<C> {
   metrics?: Pick<FerryMetrics, 'recordInbound'>;
   /** The protocol label for metrics (`dubbo`). */
   protocol?: string;
+  /** Told about each call when it ends, with the calling application (the console). */
+  observer?: InboundObserver;
 }
 
 export interface Inbound {
@@ -83,10 +99,10 @@ export interface Inbound {
   end(error?: unknown): void;
 }
 
-/** Adds the metrics record to an inbound's `end`, once. */
+/** Adds the metrics record (and the observer's) to an inbound's `end`, once. */
 function recorded(inbound: Inbound, options: InboundOptions<unknown>): Inbound {
-  const { metrics } = options;
-  if (!metrics) return inbound;
+  const { metrics, observer } = options;
+  if (!metrics && !observer) return inbound;
   const start = performance.now();
   let done = false;
   const endSpan = inbound.end;
@@ -95,11 +111,23 @@ function recorded(inbound: Inbound, options: InboundOptions<unknown>): Inbound {
     end(error?: unknown) {
       if (done) return;
       done = true;
-      const code = error === undefined ? 'OK' : toFerryError(error).code;
-      metrics.recordInbound(options.protocol ?? options.system, options.service, options.method, code, (performance.now() - start) / 1000);
+      const seconds = (performance.now() - start) / 1000;
+      const protocol = options.protocol ?? options.system;
+      metrics?.recordInbound(protocol, options.service, options.method, error === undefined ? 'OK' : toFerryError(error).code, seconds);
+      if (observer) observer({ caller: callerOf(options), service: options.service, protocol, method: options.method, ms: seconds * 1000, error, traceId: trace.getSpanContext(inbound.context)?.traceId });
       endSpan(error);
     },
   };
+}
+
+/** The calling application as Dubbo consumers name it (`remote.application`), else its address. */
+function callerOf(options: InboundOptions<unknown>): string {
+  const carrier = options.carrier ?? (dubboAttachmentCarrier as unknown as Carrier<unknown>);
+  try {
+    return carrier.get(options.attachments, 'remote.application') || options.peer?.address || 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function beginInbound<C = DubboAttachments>(options: InboundOptions<C>): Inbound {

@@ -5,6 +5,7 @@
  *   2. JDK (javac) + Maven (mvn)                      -> apt-get install default-jdk-headless / maven (if missing)
  *   3. the Java Dubbo peers (examples/dubbo-java)     -> mvn package when jars are older than sources
  *   4. AppCDS archives for both jars (faster JVM start) -> one provider start per jar against a temporary ZooKeeper
+ *   5. headless Chromium (/usr/bin/chromium)          -> apt-get install chromium (the console's browser tests)
  * Prints one line per check/action. Exit code 0 on success, 1 on failure.
  * Env: FERRY_PROVISION_SKIP_APT=1 (never call apt-get), FERRY_JAVA_CDS=0 (skip step 4).
  */
@@ -12,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ZOOKEEPER_JAR, startZooKeeper } from './zookeeper.js';
 import { JAVA_PEERS_DIR, cdsArchivePath, createCdsArchive, ensureJavaPeers, javaPeersUpToDate } from './java.js';
+import { CHROMIUM, hasChromium } from './browser.js';
 
 const t0 = Date.now();
 const say = (s: string) => console.log(`[provision] ${s}`);
@@ -74,6 +76,9 @@ async function main(): Promise<void> {
       }
     }
   }
+  // 5. Chromium
+  if (hasChromium()) say(`chromium: ${CHROMIUM} present`);
+  else aptInstall(['chromium', 'fonts-dejavu-core']);
   say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

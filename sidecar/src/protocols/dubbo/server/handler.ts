@@ -20,6 +20,7 @@ import type { Logger } from '../../../observability/logger.js';
 import type { Tracing } from '../../../observability/tracing.js';
 import { beginInbound, withInbound } from '../../../observability/inbound.js';
 import type { FerryMetrics } from '../../../observability/metrics.js';
+import type { InboundObserver } from '../../../observability/inbound.js';
 import { FerryError } from '../../../errors.js';
 import {
   decodeRequestBody,
@@ -81,6 +82,7 @@ export interface HandlerOptions {
   logger: Logger;
   tracing: Tracing;
   metrics?: Pick<FerryMetrics, 'recordInbound'>;
+  observer?: InboundObserver;
 }
 
 export interface Peer {
@@ -113,6 +115,7 @@ export class InboundDubboHandler {
   readonly #logger: Logger;
   readonly #tracing: Tracing;
   readonly #metrics: HandlerOptions['metrics'];
+  readonly #observer: HandlerOptions['observer'];
   readonly #services: Map<string, ServiceEntry>;
   readonly #agent: Agent;
   readonly #app: URL;
@@ -125,6 +128,7 @@ export class InboundDubboHandler {
     this.#logger = options.logger;
     this.#tracing = options.tracing;
     this.#metrics = options.metrics;
+    this.#observer = options.observer;
     const dubbo = options.config.inbound.dubbo!;
     this.#services = buildServiceTable(dubbo.services);
     this.#classes = dubbo.classes;
@@ -233,7 +237,7 @@ export class InboundDubboHandler {
 
   async #call(r: Resolved, req: Decoded, peer: Peer, withAttachments: boolean): Promise<InboundAnswer> {
     const iface = r.service.config.interface;
-    const inbound = beginInbound({ config: this.#config, tracing: this.#tracing, attachments: req.attachments, service: iface, method: r.method.name, system: 'apache_dubbo', peer, protocol: 'dubbo', ...(this.#metrics ? { metrics: this.#metrics } : {}) });
+    const inbound = beginInbound({ config: this.#config, tracing: this.#tracing, attachments: req.attachments, service: iface, method: r.method.name, system: 'apache_dubbo', peer, protocol: 'dubbo', ...(this.#metrics ? { metrics: this.#metrics } : {}), ...(this.#observer ? { observer: this.#observer } : {}) });
     const consumerTimeout = Number(req.attachments.timeout);
     const timeoutMs = Number.isInteger(consumerTimeout) && consumerTimeout > 0 ? consumerTimeout + TIMEOUT_GRACE_MS : (r.method.config.timeoutMs ?? this.#config.inbound.app.timeoutMs);
     const path = r.method.path.replace(/\{(\d+)\}/g, (_, n: string) => encodeURIComponent(pathValue(r.args[Number(n)])));

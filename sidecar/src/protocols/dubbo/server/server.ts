@@ -19,6 +19,7 @@ import type { Registration } from '../../../discovery/zookeeper/providers.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { Tracing } from '../../../observability/tracing.js';
 import type { FerryMetrics } from '../../../observability/metrics.js';
+import type { InboundObserver } from '../../../observability/inbound.js';
 import {
   FrameDecoder,
   FrameError,
@@ -44,6 +45,8 @@ export interface DubboInboundOptions {
   onDecodeError?(): void;
   /** Records each call (metrics). */
   metrics?: Pick<FerryMetrics, 'recordInbound'>;
+  /** Told about each call with its calling application (the console). */
+  observer?: InboundObserver;
 }
 
 /** A quiet period after the read-only event: calls the consumer wrote before it saw the event still arrive. */
@@ -71,7 +74,7 @@ export class DubboInboundServer {
     this.#config = options.config;
     this.#logger = options.logger.child({ component: 'dubbo-provider' });
     this.#onDecodeError = options.onDecodeError;
-    this.#handler = new InboundDubboHandler({ config: options.config, logger: this.#logger, tracing: options.tracing, ...(options.metrics ? { metrics: options.metrics } : {}) });
+    this.#handler = new InboundDubboHandler({ config: options.config, logger: this.#logger, tracing: options.tracing, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.observer ? { observer: options.observer } : {}) });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
