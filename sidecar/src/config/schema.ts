@@ -5,7 +5,7 @@
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, DEFAULT_PROPAGATED_HEADERS } from '@ferry/sdk/contract';
 import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, join } from './dsl.js';
 
-const PROTOCOLS = ['http', 'dubbo', 'jsonrpc', 'grpc'] as const;
+const PROTOCOLS = ['http', 'dubbo', 'jsonrpc', 'grpc', 'triple'] as const;
 const BALANCERS = ['random', 'roundrobin', 'leastactive', 'consistenthash'] as const;
 
 function isUrl(v: string, schemes: string[]): string | undefined {
@@ -89,7 +89,7 @@ export type ServiceConfig = Infer<typeof serviceSchema> & { name: string };
 function checkService(svc: Infer<typeof serviceSchema>, path: string, issues: Issue[]): void {
   const need = (key: string, why: string) => issues.push({ path: join(path, key), message: `required ${why}` });
   if (!svc.endpoints && !svc.registry) {
-    if (svc.protocol !== 'dubbo' && svc.protocol !== 'jsonrpc' && svc.protocol !== 'grpc') need('endpoints', `for protocol ${svc.protocol}`);
+    if (svc.protocol === 'http') need('endpoints', `for protocol ${svc.protocol}`);
     else issues.push({ path, message: 'needs endpoints or registry' });
   }
   if (svc.registry && svc.protocol === 'http') issues.push({ path: join(path, 'registry'), message: 'protocol http takes static endpoints only' });
@@ -108,7 +108,9 @@ function checkService(svc: Infer<typeof serviceSchema>, path: string, issues: Is
     if (!svc.proto) need('proto', 'for protocol grpc');
     if (!svc.service) need('service', 'for protocol grpc');
   }
-  if (svc.registry && svc.protocol !== 'dubbo' && !svc.interface && svc.protocol !== 'grpc') {
+  if (svc.protocol === 'triple' && !svc.interface && !(svc.proto && svc.service)) need('interface', 'for protocol triple (or proto and service for an IDL service)');
+  if (svc.protocol === 'triple' && svc.proto && !svc.service) need('service', 'for protocol triple with proto');
+  if (svc.registry && svc.protocol !== 'dubbo' && !svc.interface && svc.protocol !== 'grpc' && svc.protocol !== 'triple') {
     need('interface', 'to find the service in the registry');
   }
 }

@@ -12,7 +12,7 @@ export interface DiscoveryContext {
 }
 
 /** Which provider URL scheme in the registry serves each protocol. */
-const REGISTRY_SCHEMES = { dubbo: 'dubbo', jsonrpc: 'jsonrpc', grpc: 'tri' } as const;
+const REGISTRY_SCHEMES = { dubbo: 'dubbo', jsonrpc: 'jsonrpc', grpc: 'tri', triple: 'tri' } as const;
 
 /** Static endpoints from config, or a registry watch. */
 export function createEndpointSource(service: ServiceConfig, ctx: DiscoveryContext): EndpointSource {

@@ -4,6 +4,7 @@ import { httpProtocol } from './http/index.js';
 import { jsonrpcProtocol } from './jsonrpc/index.js';
 import { grpcProtocol } from './grpc/index.js';
 import { dubboProtocol } from './dubbo/index.js';
+import { tripleProtocol } from './triple/index.js';
 
 /** Protocol name → implementation. Adding a protocol is one folder and one line here. */
 const PROTOCOLS: Partial<Record<ServiceConfig['protocol'], Protocol>> = {
@@ -11,6 +12,7 @@ const PROTOCOLS: Partial<Record<ServiceConfig['protocol'], Protocol>> = {
   jsonrpc: jsonrpcProtocol,
   grpc: grpcProtocol,
   dubbo: dubboProtocol,
+  triple: tripleProtocol,
 };
 
 export function getProtocol(name: ServiceConfig['protocol']): Protocol {

@@ -51,7 +51,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -jar ferry-dubbo-peers-3.3.jar consumer MODE [options]
  * MODE: typed | generic | concurrent N | bench | matrix | greet | whoami | attachments
- * target: --zk zookeeper://127.0.0.1:2181 (registry) or --url dubbo://127.0.0.1:20880 (direct)
+ * target: --zk zookeeper://127.0.0.1:2181 or nacos://127.0.0.1:8848 (registry; --registry is an alias)
+ *         or --url dubbo://127.0.0.1:20880 (direct)
+ * --provided-by APP: the provider application (app-level discovery without the mapping); --metadata-center B
  * </pre>
  * Exit codes: 0 = ran to completion (individual calls may still report ok:false, that is data);
  * 1 = setup failed (e.g. no provider) or a self-verifying mode (concurrent/whoami) found wrong answers; 2 = usage.
@@ -149,6 +151,8 @@ public final class ConsumerMain {
         if (a.has("loadbalance")) ref.setLoadbalance(a.get("loadbalance", "random"));
         if (a.has("cluster")) ref.setCluster(a.get("cluster", "failover"));
         if (a.has("url")) ref.setUrl(a.get("url", null));
+        // application-level discovery without the interface -> application mapping (Dubbo's providedBy)
+        if (a.has("provided-by")) ref.setProvidedBy(a.get("provided-by", null));
         Map<String, String> params = new HashMap<>();
         if (a.has("serialization")) params.put("serialization", a.get("serialization", "hessian2"));
         if (a.has("heartbeat")) params.put("heartbeat", a.get("heartbeat", "60000"));
@@ -162,10 +166,10 @@ public final class ConsumerMain {
 
     private <T> T start(ReferenceConfig<T> ref) {
         RegistryConfig registry = new RegistryConfig(a.has("url") && !a.has("zk") ? "N/A"
-                : a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181")));
+                : a.get("registry", a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181"))));
         registry.setUseAsConfigCenter(false);
         if (a.has("zk-session")) registry.setSession(a.getInt("zk-session", 60000));
-        registry.setUseAsMetadataCenter(false);
+        registry.setUseAsMetadataCenter(a.getBool("metadata-center", false));
         // check=true: how long start() waits for a provider (Dubbo default 30000 ms)
         ModuleConfig module = new ModuleConfig();
         module.setCheckReferenceTimeout(a.getLong("check-timeout", 5000));

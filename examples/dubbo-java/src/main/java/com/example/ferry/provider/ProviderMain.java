@@ -1,6 +1,7 @@
 package com.example.ferry.provider;
 
 import com.example.ferry.api.GreetingService;
+import com.example.ferry.api.IdlGreeter;
 import com.example.ferry.api.NodeAppService;
 import com.example.ferry.api.TypeMatrixService;
 import com.example.ferry.util.Args;
@@ -26,7 +27,9 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -Xmx256m -jar ferry-dubbo-peers-3.3.jar provider --zk zookeeper://127.0.0.1:2181 --port 20880 --name p1
  * options (env var fallbacks in brackets):
- *   --zk URL                 registry address [FERRY_ZK], default zookeeper://127.0.0.1:2181; "N/A" = no registry
+ *   --zk URL                 registry address [FERRY_ZK], default zookeeper://127.0.0.1:2181; "N/A" = no registry;
+ *                            nacos://h:p registers in Nacos through the Nacos Java client (--registry is an alias)
+ *   --protocol P             dubbo | tri, default dubbo; tri also exports the protobuf-typed IdlGreeter
  *   --port N                 dubbo port [FERRY_DUBBO_PORT], default 20880
  *   --name NAME              instance name returned by whoami() [FERRY_NAME], default provider-PORT
  *   --app NAME               application name, default ferry-java-provider
@@ -61,7 +64,7 @@ public final class ProviderMain {
     public static void main(String[] argv) throws Exception {
         long t0 = System.nanoTime();
         Args a = Args.parse(argv);
-        String zk = a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181"));
+        String zk = a.get("registry", a.get("zk", Args.env("FERRY_ZK", "zookeeper://127.0.0.1:2181")));
         int port = a.getInt("port", Integer.parseInt(Args.env("FERRY_DUBBO_PORT", "20880")));
         String name = a.get("name", Args.env("FERRY_NAME", "provider-" + port));
         String host = a.get("host", "127.0.0.1");
@@ -82,7 +85,8 @@ public final class ProviderMain {
         boolean noRegistry = "N/A".equalsIgnoreCase(zk);
         registry.setUseAsMetadataCenter(!noRegistry && a.getBool("metadata-center", !"interface".equals(registerMode)));
 
-        ProtocolConfig protocol = new ProtocolConfig("dubbo", port);
+        String protocolName = a.get("protocol", "dubbo");
+        ProtocolConfig protocol = new ProtocolConfig(protocolName, port);
         if (!host.startsWith("127.")) protocol.setHost(host);
         String serialization = a.get("serialization", "hessian2");
         if (!"default".equals(serialization)) protocol.setSerialization(serialization);
@@ -110,6 +114,13 @@ public final class ProviderMain {
             if (a.has("node-app-version")) stub.setVersion(a.get("node-app-version", null));
             applyCommon(stub, a);
             services.add(stub);
+        }
+
+        if ("tri".equals(protocolName)) {
+            ServiceConfig<IdlGreeter> idl = new ServiceConfig<>();
+            idl.setInterface(IdlGreeter.class);
+            idl.setRef(new IdlGreeterImpl(name));
+            services.add(idl);
         }
 
         if (!a.has("no-greeting")) {

@@ -1,0 +1,116 @@
+/**
+ * Dubbo 3 application-level discovery readers against real Java Dubbo 3.3 providers in ZooKeeper: one
+ * registered only at application level (`register-mode=instance`, MetadataService V1 over dubbo), one both
+ * ways (`all`: the interface-level path must build the same endpoint), one on Triple (MetadataService V2).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startZooKeeper, type ZooKeeperServer } from '../harness/zookeeper.js';
+import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
+import { ZooKeeperSession } from '../../src/discovery/zookeeper/zk-client.js';
+import { createZooKeeperSource } from '../../src/discovery/zookeeper/providers.js';
+import { readAppInstances, readAppLevelEndpoints, readMapping, metadataReportFetcher } from '../../src/discovery/zookeeper/app-level.js';
+import { RevisionCache, storageAwareFetcher } from '../../src/discovery/app-level/revisions.js';
+import { metadataServiceFetcher } from '../../src/discovery/app-level/metadata-service.js';
+import { mergeEndpoints } from '../../src/discovery/app-level/endpoints.js';
+import { revisionOf } from '../../src/discovery/app-level/instance.js';
+import type { RegistryConfig } from '../../src/config/schema.js';
+import type { Endpoint } from '../../src/discovery/types.js';
+
+const MATRIX = 'com.example.ferry.api.TypeMatrixService';
+const IDL = 'com.example.ferry.api.IdlGreeter';
+let zk: ZooKeeperServer;
+let registry: RegistryConfig;
+let session: ZooKeeperSession;
+let instanceOnly: JavaProvider;
+let both: JavaProvider;
+let triple: JavaProvider;
+
+before(async () => {
+  const { jar33 } = await ensureJavaPeers();
+  zk = await startZooKeeper();
+  registry = { type: 'zookeeper', address: zk.address, root: '/dubbo', sessionTimeoutMs: 10000, connectTimeoutMs: 5000 };
+  [instanceOnly, both, triple] = await Promise.all([
+    startProvider({ jar: jar33, zkAddress: zk.address, name: 'inst', extraArgs: ['--register-mode', 'instance', '--app', 'inst-app', '--no-greeting', '--weight', '30'] }),
+    startProvider({ jar: jar33, zkAddress: zk.address, name: 'both', extraArgs: ['--app', 'both-app', '--no-greeting'] }),
+    startProvider({ jar: jar33, zkAddress: zk.address, name: 'tri', extraArgs: ['--protocol', 'tri', '--app', 'tri-app', '--no-greeting'] }),
+  ]);
+  session = new ZooKeeperSession(zk.address, { sessionTimeoutMs: 10000 }).retain();
+});
+after(async () => {
+  await session?.close();
+  await Promise.all([instanceOnly?.stop(), both?.stop(), triple?.stop()]);
+  await zk?.stop();
+});
+
+const cache = () => new RevisionCache({ fetch: storageAwareFetcher(metadataServiceFetcher(), metadataReportFetcher(session, '/dubbo')), timeoutMs: 5000 });
+const byId = (eps: readonly Endpoint[]) => new Map(eps.map((e) => [e.id, e]));
+
+test('mapping and instances as Java writes them', async () => {
+  assert.deepEqual((await readMapping(session, '/dubbo', MATRIX)).sort(), ['both-app', 'inst-app', 'tri-app']);
+  assert.deepEqual(await readMapping(session, '/dubbo', IDL), ['tri-app']);
+  assert.deepEqual(await readMapping(session, '/dubbo', 'no.Such'), []);
+  const [inst] = await readAppInstances(session, 'inst-app');
+  assert.equal(inst!.host, '127.0.0.1');
+  assert.equal(inst!.port, instanceOnly.port);
+  assert.match(revisionOf(inst!)!, /^[0-9a-f]{32}$/);
+  assert.deepEqual(await readAppInstances(session, 'no-such-app'), []);
+});
+
+test('a provider registered only at application level is found (MetadataService V1 over dubbo)', async () => {
+  const eps = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache(), ['inst-app']);
+  assert.deepEqual(eps.map((e) => e.id), [`127.0.0.1:${instanceOnly.port}`]);
+  const ep = eps[0]!;
+  assert.equal(ep.weight, 30);
+  assert.equal(ep.params.interface, MATRIX);
+  assert.equal(ep.params.version, '1.0.0');
+  assert.equal(ep.params.application, 'inst-app');
+  assert.equal(ep.params.serialization, 'hessian2');
+  assert.ok(ep.params.methods!.split(',').includes('echoString'));
+  // through the mapping: all dubbo providers of the interface; the version filter applies
+  const all = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache());
+  assert.deepEqual(all.map((e) => e.id).sort(), [`127.0.0.1:${both.port}`, `127.0.0.1:${instanceOnly.port}`].sort());
+  assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '9.9.9', protocols: ['dubbo'] }, cache()), []);
+});
+
+test('a provider registered both ways: the same endpoint from either path, merged into one', async () => {
+  const iface = createZooKeeperSource(registry, { interface: MATRIX, version: '1.0.0', protocol: 'dubbo', session });
+  try {
+    await iface.ready();
+    const interfaceLevel = iface.current();
+    // the instance-only provider is invisible to the interface-level path: the gap this closes
+    assert.deepEqual(interfaceLevel.map((e) => e.id), [`127.0.0.1:${both.port}`]);
+    const appLevel = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache(), ['both-app']);
+    const a = byId(appLevel).get(`127.0.0.1:${both.port}`)!;
+    const b = interfaceLevel[0]!;
+    assert.equal(a.address, b.address);
+    assert.equal(a.weight, b.weight);
+    for (const k of ['interface', 'version', 'methods', 'serialization', 'prefer.serialization', 'application', 'dubbo', 'release']) assert.equal(a.params[k], b.params[k], k);
+    assert.deepEqual(mergeEndpoints(appLevel, interfaceLevel).map((e) => e.id), [`127.0.0.1:${both.port}`]);
+  } finally {
+    await iface.close();
+  }
+});
+
+test('a Triple app: MetadataService V2 over gRPC; tri:// endpoints for the IDL and the plain interface', async () => {
+  const c = cache();
+  const idl = await readAppLevelEndpoints(session, '/dubbo', { interface: IDL, protocols: ['tri'] }, c);
+  assert.deepEqual(idl.map((e) => e.id), [`127.0.0.1:${triple.port}`]);
+  assert.equal(idl[0]!.params.methods, 'fail,greet,square');
+  const plain = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['tri'] }, c);
+  assert.deepEqual(plain.map((e) => e.id), [`127.0.0.1:${triple.port}`]);
+});
+
+test('an instance whose MetadataService cannot be reached yields no endpoint, and is not asked again at once', async () => {
+  let calls = 0;
+  const failing = new RevisionCache({
+    fetch: () => {
+      calls++;
+      return Promise.reject(new Error('refused'));
+    },
+    failureTtlMs: 60_000,
+  });
+  assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']), []);
+  assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']), []);
+  assert.equal(calls, 1);
+});
