@@ -78,9 +78,9 @@ export function createTripleJsonClient(service: ServiceConfig, ctx: ProtocolCont
         throw httpFailure(err, call.signal, endpoint.id, PROTOCOL);
       }
       if (status !== 200) throw statusError(status, text, endpoint.id, where);
-      if (text.trim() === '') return { value: null };
+      if (text.trim() === '') return { kind: 'value', value: null };
       try {
-        return { value: parseAnswer(text) };
+        return { kind: 'value', value: parseAnswer(text) };
       } catch {
         throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `${endpoint.id} answered ${where} with invalid JSON`, { upstream: { protocol: PROTOCOL, endpoint: endpoint.id } });
       }
