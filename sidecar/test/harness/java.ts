@@ -47,7 +47,8 @@ export interface JavaPeerJars {
 
 // ------------------------------------------------------------------------------------------------ build
 
-function newestMtime(path: string): number {
+/** Newest mtime under `path` (a file or a tree; `target/` and dot entries skipped). */
+export function newestMtime(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   let m = 0;
@@ -114,7 +115,8 @@ async function buildJavaPeers(opts: { force?: boolean; log?: (line: string) => v
   }
 }
 
-async function acquireLock(lockDir: string, timeoutMs = 600000): Promise<() => void> {
+/** A machine-wide lock (a directory; a dead owner's lock is taken over). Resolves with its release. */
+export async function acquireLock(lockDir: string, timeoutMs = 600000): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -157,7 +159,7 @@ export function cdsArchivePath(jar: string): string {
   return join(dirname(jar), `${basename(jar, '.jar')}.${Math.floor(st.mtimeMs)}-${st.size}.jsa`);
 }
 
-function cdsArgs(jar: string): string[] {
+export function cdsArgs(jar: string): string[] {
   if (process.env.FERRY_JAVA_CDS === '0') return [];
   try {
     const p = cdsArchivePath(jar);

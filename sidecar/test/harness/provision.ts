@@ -6,6 +6,8 @@
  *   3. the Java Dubbo peers (examples/dubbo-java)     -> mvn package when jars are older than sources
  *   4. AppCDS archives for both jars (faster JVM start) -> one provider start per jar against a temporary ZooKeeper
  *   5. headless Chromium (/usr/bin/chromium)          -> apt-get install chromium (the console's browser tests)
+ *   6. the Spring Cloud peers (examples/spring-cloud)  -> mvn package when jars are older than sources, then one
+ *      training run (Eureka + a registered service) for their AppCDS archives
  * Prints one line per check/action. Exit code 0 on success, 1 on failure.
  * Env: FERRY_PROVISION_SKIP_APT=1 (never call apt-get), FERRY_JAVA_CDS=0 (skip step 4).
  */
@@ -14,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { ZOOKEEPER_JAR, startZooKeeper } from './zookeeper.js';
 import { JAVA_PEERS_DIR, cdsArchivePath, createCdsArchive, ensureJavaPeers, javaPeersUpToDate } from './java.js';
 import { CHROMIUM, hasChromium } from './browser.js';
+import { EUREKA_JAR, SPRING_PEERS_DIR, SPRING_SERVICE_JAR, createSpringCdsArchives, ensureSpringPeers, springPeersUpToDate } from './eureka.js';
 
 const t0 = Date.now();
 const say = (s: string) => console.log(`[provision] ${s}`);
@@ -79,6 +82,20 @@ async function main(): Promise<void> {
   // 5. Chromium
   if (hasChromium()) say(`chromium: ${CHROMIUM} present`);
   else aptInstall(['chromium', 'fonts-dejavu-core']);
+  // 6. Spring Cloud peers
+  if (springPeersUpToDate()) say(`spring cloud peers: up to date (${SPRING_PEERS_DIR})`);
+  await ensureSpringPeers({ log: (l) => say(l) });
+  if (process.env.FERRY_JAVA_CDS === '0') say('Spring CDS: disabled (FERRY_JAVA_CDS=0)');
+  else if ([EUREKA_JAR, SPRING_SERVICE_JAR].every((j) => existsSync(cdsArchivePath(j)))) say('Spring CDS archives: present');
+  else {
+    const t = Date.now();
+    try {
+      const archives = await createSpringCdsArchives();
+      say(`Spring CDS archives created in ${((Date.now() - t) / 1000).toFixed(1)} s: ${archives.join(', ')}`);
+    } catch (e) {
+      say(`Spring CDS archive creation failed (tests still work, JVMs just start slower): ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
