@@ -218,7 +218,7 @@ test('health-following: a failing health endpoint takes the registration DOWN (n
 test('Eureka restarted: the last good list serves meanwhile, Ferry registers again, the Spring service too; a stopped service drops out', async () => {
   const registry = new EurekaRegistry({ serviceUrls: [withAuth], refreshMs: REFRESH_MS });
   const source = createEurekaSource(registry, { app: 'SPRING-ORDERS' });
-  const http = new EurekaHttp({ serviceUrls: [withAuth], timeoutMs: 1000 });
+  const http = new EurekaHttp({ serviceUrls: [withAuth], timeoutMs: 3000 });
   const reg = new EurekaRegistration({ http, app: 'ferry-app', host: '127.0.0.1', port: app.port, renewalIntervalMs: 500 });
   const empties: number[] = [];
   try {
@@ -234,9 +234,10 @@ test('Eureka restarted: the last good list serves meanwhile, Ferry registers aga
     assert.equal(hello.status, 200);
 
     await eureka.resume();
-    await eureka.waitFor('FERRY-APP', undefined, BOUND_MS);
+    // a fresh JVM answers its first requests slowly (seconds, on a loaded machine)
+    await eureka.waitFor('FERRY-APP', undefined, 20_000);
     await eureka.waitFor('SPRING-ORDERS', undefined, 30_000);
-    await eventually(() => !registry.stale, BOUND_MS);
+    await eventually(() => !registry.stale, 20_000);
     assert.equal(source.current().length, 1);
     assert.deepEqual(empties, [], 'the Spring instance never left the list across the restart');
     await eventually(async () => (await spring.call('ferry-app', '/hello')).status === 200, 30_000);
