@@ -176,8 +176,20 @@ test('refs cannot blow up the JSON conversion (billion laughs)', () => {
     const ref = i + 1; // index of the list one level down
     parts.push('51' + encInt(ref));
   }
-  const v = new HessianDecoder(Buffer.from(parts.join(''), 'hex')).read();
-  assert.throws(() => fromJava(v, undefined, { maxNodes: 100_000 }), /larger than/);
+  // the decoder counts what refs repeat against maxItems, and a few bytes may stand for 64 items each at most
+  assert.throws(() => new HessianDecoder(Buffer.from(parts.join(''), 'hex')).read(), (e: unknown) => e instanceof HessianError && e.kind === 'limit');
+  // the conversion has its own bound, for values built otherwise
+  let dag: unknown[] = [0, 0];
+  for (let i = 0; i < 40; i++) dag = [dag, dag];
+  assert.throws(() => fromJava(dag, undefined, { maxNodes: 100_000 }), /larger than/);
+});
+
+test('refs to shared values within the bounds decode (Java writes a ref for an object it wrote before)', () => {
+  // [u, u, u] where u = a map {"k": "v"} written once and referred to twice
+  const v = new HessianDecoder(Buffer.from('7b' + '48' + '016b' + '0176' + '5a' + '5191' + '5191', 'hex')).read() as unknown[];
+  assert.equal(v.length, 3);
+  assert.ok(v[0] instanceof Map && v[1] === v[0] && v[2] === v[0]);
+  assert.deepEqual(JSON.parse(JSON.stringify(fromJava(v))), [{ k: 'v' }, { k: 'v' }, { k: 'v' }]);
 });
 
 function encInt(n: number): string {

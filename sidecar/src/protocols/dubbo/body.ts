@@ -80,13 +80,33 @@ export function decodeRequestBody(body: Uint8Array, limits?: DecodeLimits): Dubb
   const args: JavaValue[] = [];
   for (let i = 0; i < count; i++) args.push(d.read());
   const attachments: Record<string, unknown> = Object.create(null);
-  if (!d.done) {
-    const m = d.read();
-    if (m instanceof Map) for (const [k, v] of m) attachments[String(k)] = v;
-    else if (m !== null) throw new HessianError('request attachments are not a map', 'malformed');
-  }
+  if (!d.done) readAttachments(d, attachments, 'request attachments');
   attachments.dubbo = dubboVersion;
   return { dubboVersion, path, version, method, parameterDesc, args, attachments };
+}
+
+/** Attachments are a `Map<String, Object>`: a key of another kind is malformed (Java fails the cast too). */
+function readAttachments(d: HessianDecoder, into: Record<string, unknown>, what: string): void {
+  const m = d.read();
+  if (m === null) return;
+  if (!(m instanceof Map)) throw new HessianError(`${what} are not a map`, 'malformed');
+  for (const [k, v] of m) {
+    if (typeof k !== 'string') throw new HessianError(`${what} have a key that is not a string (${shown(k)})`, 'malformed');
+    into[k] = v;
+  }
+}
+
+/**
+ * A decoded value in a message, in O(1): never `String(v)`, which joins a list's elements recursively, so
+ * a few hundred bytes of back-references (a list holding itself twice, 40 levels deep) would take forever.
+ */
+function shown(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  if (v instanceof Date) return `date ${Number.isNaN(v.getTime()) ? 'invalid' : v.toISOString()}`;
+  if (Buffer.isBuffer(v)) return `${v.length} bytes`;
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (v instanceof Map) return `a map of ${v.size}`;
+  return v instanceof JavaObject ? `an object ${v.className}` : 'an object';
 }
 
 /**
@@ -168,7 +188,7 @@ export function decodeResponseBody(body: Uint8Array, limits?: DecodeLimits): Dub
   const d = new HessianDecoder(body, limits);
   const flag = d.read();
   if (typeof flag !== 'number' || !Number.isInteger(flag) || flag < 0 || flag > 5) {
-    throw new HessianError(`unknown Dubbo response flag ${String(flag)}`, 'malformed');
+    throw new HessianError(`unknown Dubbo response flag ${shown(flag)}`, 'malformed');
   }
   const attachments: Record<string, unknown> = Object.create(null);
   let result: DubboResponseBody;
@@ -182,11 +202,7 @@ export function decodeResponseBody(body: Uint8Array, limits?: DecodeLimits): Dub
     default:
       result = { kind: 'null', attachments };
   }
-  if (flag >= 3) {
-    const m = d.read();
-    if (m instanceof Map) for (const [k, v] of m) attachments[String(k)] = v;
-    else if (m !== null) throw new HessianError('response attachments are not a map', 'malformed');
-  }
+  if (flag >= 3) readAttachments(d, attachments, 'response attachments');
   return result;
 }
 
@@ -202,7 +218,7 @@ export function decodeErrorBody(body: Uint8Array): string {
     const v = new HessianDecoder(body, { maxDepth: 8, maxItems: 1000 }).read();
     if (typeof v === 'string') return v;
     if (v instanceof JavaObject && typeof v.fields.detailMessage === 'string') return v.fields.detailMessage;
-    return String(v);
+    return shown(v);
   } catch {
     return Buffer.from(body).toString('utf8').replace(/[^\x20-\x7e]/g, '?').slice(0, 500);
   }

@@ -12,7 +12,11 @@ import { HessianError, JavaObject, withJavaType, type JavaList, type JavaMap, ty
 export interface DecodeLimits {
   /** Nesting of lists/maps/objects (default 128). */
   maxDepth?: number;
-  /** List elements + map entries + object fields over the whole input (default 1 000 000). */
+  /**
+   * List elements + map entries + object fields over the whole input (default 1 000 000), counting what
+   * back-references repeat: a ref to a list of 1000 counts 1000 again. Whatever the limit, the expanded count
+   * stays within 64 items per input byte (at least 4096), so a few bytes cannot stand for millions of nodes.
+   */
   maxItems?: number;
   /** Class definitions (default 4096) and fields per class (default 1024). */
   maxClassDefs?: number;
@@ -22,6 +26,9 @@ export interface DecodeLimits {
 
 const DEFAULTS: Required<DecodeLimits> = { maxDepth: 128, maxItems: 1_000_000, maxClassDefs: 4096, maxFieldsPerClass: 1024 };
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** Items (expanded through refs) an input byte may stand for; see `DecodeLimits.maxItems`. */
+const ITEMS_PER_BYTE = 64;
+const MIN_ITEMS = 4096;
 const FORBIDDEN_KEY = '__proto__';
 
 interface ClassDef {
@@ -38,15 +45,19 @@ export class HessianDecoder {
   private depth = 0;
   private items = 0;
   private readonly refs: unknown[] = [];
+  /** Items each ref'd value expands to (1 while it is still being read, e.g. a list that holds itself). */
+  private readonly weights: number[] = [];
   private readonly types: string[] = [];
   private readonly classes: ClassDef[] = [];
   private readonly limits: Required<DecodeLimits>;
+  private readonly maxItems: number;
 
   constructor(
     private readonly buf: Uint8Array,
     limits: DecodeLimits = {},
   ) {
     this.limits = { ...DEFAULTS, ...limits };
+    this.maxItems = Math.min(this.limits.maxItems, Math.max(MIN_ITEMS, ITEMS_PER_BYTE * buf.length));
   }
 
   /** Bytes consumed so far. */
@@ -61,13 +72,18 @@ export class HessianDecoder {
 
   /** Reads the next value. Throws `HessianError` on truncated, malformed or over-limit input. */
   read(): JavaValue {
-    const code = this.byte();
+    let code = this.byte();
+    // class definitions in a row: a loop, not one stack frame each
+    while (code === 0x43) {
+      this.classDef();
+      code = this.byte();
+    }
     return this.readWithCode(code);
   }
 
-  /** Reads the next value and checks it is a string (or null). */
+  /** Reads the next value and checks it is a string. */
   readString(what: string): string {
-    const v = this.read();
+    const v = this.scalar(this.byte(), `a string for ${what}`);
     if (typeof v !== 'string') throw new HessianError(`expected a string for ${what}, got ${describe(v)}`, 'malformed');
     return v;
   }
@@ -114,12 +130,35 @@ export class HessianDecoder {
 
   private count(n: number): void {
     this.items += n;
-    if (this.items > this.limits.maxItems) throw new HessianError(`more than ${this.limits.maxItems} items`, 'limit');
+    if (this.items > this.maxItems) throw new HessianError(`more than ${this.maxItems} items (counting what refs repeat)`, 'limit');
+  }
+
+  /** Registers a list, map or object for refs; returns its index for `settle`. */
+  private addRef(value: unknown): number {
+    this.refs.push(value);
+    return this.weights.push(1) - 1;
+  }
+
+  /** Records how many items the ref'd value at `index` turned out to hold (counted since `start`). */
+  private settle(index: number, start: number): void {
+    this.weights[index] = this.items - start;
+  }
+
+  /**
+   * A value that cannot contain others, where the grammar wants a string or a number (names, lengths, refs,
+   * field counts): a composite there is malformed, and refusing it keeps such positions from recursing
+   * outside the depth limit (`70 70 70…`, typed lists whose type is a typed list, would overflow the stack).
+   */
+  private scalar(code: number, what: string): JavaValue {
+    if (code === 0x43 || code === 0x48 || code === 0x4d || code === 0x4f || code === 0x51 || (code >= 0x55 && code <= 0x58) || (code >= 0x60 && code <= 0x7f)) {
+      throw new HessianError(`expected ${what}, got code 0x${code.toString(16)} at ${this.pos - 1}`, 'malformed');
+    }
+    return this.readWithCode(code);
   }
 
   /** An `int` production (used for lengths, refs, field counts). */
   private readIntValue(): number {
-    const v = this.read();
+    const v = this.scalar(this.byte(), 'an int');
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new HessianError(`expected an int, got ${describe(v)}`, 'malformed');
     return v;
   }
@@ -184,6 +223,7 @@ export class HessianDecoder {
       case 0x51: {
         const ref = this.readIntValue();
         if (ref < 0 || ref >= this.refs.length) throw new HessianError(`ref ${ref} out of range`, 'malformed');
+        this.count(this.weights[ref]!);
         return this.refs[ref] as JavaValue;
       }
       case 0x52:
@@ -340,7 +380,7 @@ export class HessianDecoder {
       this.types.push(t);
       return t;
     }
-    const ref = this.readWithCode(code);
+    const ref = this.scalar(code, 'a type');
     if (typeof ref !== 'number' || !Number.isInteger(ref) || ref < 0 || ref >= this.types.length) {
       throw new HessianError(`bad type reference ${String(ref)}`, 'malformed');
     }
@@ -350,7 +390,8 @@ export class HessianDecoder {
   private list(type: string | undefined, length: number): JavaList {
     this.enter();
     const list: JavaList = withJavaType([] as unknown[], type);
-    this.refs.push(list);
+    const ref = this.addRef(list);
+    const start = this.items;
     this.count(1);
     if (length >= 0) {
       // each element takes at least one byte: refuse absurd lengths before looping
@@ -365,6 +406,7 @@ export class HessianDecoder {
         list.push(this.readWithCode(code));
       }
     }
+    this.settle(ref, start);
     this.depth--;
     return list;
   }
@@ -372,7 +414,8 @@ export class HessianDecoder {
   private map(type: string | undefined): JavaMap {
     this.enter();
     const map: JavaMap = withJavaType(new Map<unknown, unknown>(), type || undefined);
-    this.refs.push(map);
+    const ref = this.addRef(map);
+    const start = this.items;
     this.count(1);
     for (;;) {
       const code = this.byte();
@@ -382,6 +425,7 @@ export class HessianDecoder {
       if (key === FORBIDDEN_KEY) throw new HessianError('map key "__proto__" refused', 'forbidden');
       map.set(key, this.read());
     }
+    this.settle(ref, start);
     this.depth--;
     return map;
   }
@@ -401,18 +445,20 @@ export class HessianDecoder {
     this.classes.push({ name, fields });
   }
 
-  private instance(ref: number): JavaObject {
-    const def = this.classes[ref];
-    if (!def) throw new HessianError(`object refers to undefined class #${ref}`, 'malformed');
+  private instance(classRef: number): JavaObject {
+    const def = this.classes[classRef];
+    if (!def) throw new HessianError(`object refers to undefined class #${classRef}`, 'malformed');
     this.enter();
     const obj = new JavaObject(def.name);
-    this.refs.push(obj);
+    const ref = this.addRef(obj);
+    const start = this.items;
     this.count(def.fields.length + 1);
     for (const f of def.fields) {
       const v = this.read();
       // inner-class back pointers (`this$0`) are Java plumbing
       if (!/^this\$\d+$/.test(f)) obj.fields[f] = v;
     }
+    this.settle(ref, start);
     this.depth--;
     return obj;
   }

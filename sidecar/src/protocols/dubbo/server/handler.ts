@@ -187,7 +187,7 @@ export class InboundDubboHandler {
       }
       const [nameValue, typesValue, argsValue] = req.args;
       if (typeof nameValue !== 'string') throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke without a method name');
-      const typeNames = typesValue === null || typesValue === undefined ? null : Array.isArray(typesValue) ? typesValue.map((t) => String(t)) : undefined;
+      const typeNames = typesValue === null || typesValue === undefined ? null : Array.isArray(typesValue) && typesValue.every((t): t is string => typeof t === 'string') ? typesValue : undefined;
       if (typeNames === undefined) throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke parameter types are not a String[]');
       const values = argsValue === null || argsValue === undefined ? [] : Array.isArray(argsValue) ? argsValue : undefined;
       if (values === undefined) throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke arguments are not an Object[]');
