@@ -18,8 +18,9 @@ import { invokeScenario } from './scenarios/invoke.js';
 import { jsonrpcBatchScenario, jsonrpcScenario } from './scenarios/jsonrpc.js';
 import { grpcScenario } from './scenarios/grpc.js';
 import { dubboEchoString, dubboEchoUser } from './scenarios/dubbo.js';
+import { consoleScenario } from './scenarios/console.js';
 
-const SCENARIOS: Scenario[] = [hopScenario, invokeScenario, jsonrpcScenario, jsonrpcBatchScenario, grpcScenario, dubboEchoString, dubboEchoUser];
+const SCENARIOS: Scenario[] = [hopScenario, invokeScenario, jsonrpcScenario, jsonrpcBatchScenario, grpcScenario, dubboEchoString, dubboEchoUser, consoleScenario];
 
 const USAGE = `Usage: npm run bench -- [options] [scenario ...]
   --repeats N       interleaved repeats per target, medians reported (3)

@@ -13,8 +13,13 @@ export function directTarget(name: string, upstream: Started, request?: (url: st
   return { name, measured: false, ...(request ? { request } : {}), start: async () => ({ ...upstream, startupMs: NaN, stop: async () => {} }) };
 }
 
+/** A Ferry process, with its admin port's URL. */
+export interface FerryTarget extends Target {
+  start(): Promise<Running & { url: string; adminUrl: string }>;
+}
+
 /** Ferry on `yaml`, as `ferry --config FILE`, everything else at its defaults. */
-export function ferryTarget(name: string, yaml: string, options: BenchOptions, request?: (url: string) => Request): Target {
+export function ferryTarget(name: string, yaml: string, options: BenchOptions, request?: (url: string) => Request): FerryTarget {
   return {
     name,
     ...(request ? { request } : {}),
@@ -28,7 +33,7 @@ export function ferryTarget(name: string, yaml: string, options: BenchOptions, r
         ready: { url: `${url}/readyz` },
         node: { flags: options.ferryNodeFlags },
       });
-      return { ...running, url };
+      return { ...running, url, adminUrl: `http://127.0.0.1:${adminPort}` };
     },
   };
 }

@@ -105,22 +105,7 @@ export class BoundedMap<V extends { touched: number }> {
 
 const newSeries = (): Series => new Series();
 
-export class ServiceStats {
-  readonly calls = new Series();
-  readonly methods: BoundedMap<Series>;
-  readonly endpoints: BoundedMap<Series>;
-  touched = 0;
-
-  constructor(
-    readonly name: string,
-    readonly protocol: string,
-    limits: ModelLimits,
-  ) {
-    this.methods = new BoundedMap(limits.methodsPerService);
-    this.endpoints = new BoundedMap(limits.endpointsPerService);
-  }
-}
-
+/** One service's figures: all its calls, and per method. */
 export class InboundStats {
   readonly calls = new Series();
   readonly methods: BoundedMap<Series>;
@@ -132,6 +117,16 @@ export class InboundStats {
     limits: ModelLimits,
   ) {
     this.methods = new BoundedMap(limits.methodsPerService);
+  }
+}
+
+/** An outbound service's figures, and per endpoint (attempts). */
+export class ServiceStats extends InboundStats {
+  readonly endpoints: BoundedMap<Series>;
+
+  constructor(name: string, protocol: string, limits: ModelLimits) {
+    super(name, protocol, limits);
+    this.endpoints = new BoundedMap(limits.endpointsPerService);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Call, Invoke, Reply } from '../pipeline/types.js';
 import type { RouteInterceptor } from '../pipeline/observe.js';
 import { toFerryError } from '../errors.js';
 import type { InboundObserver } from '../observability/inbound.js';
-import { OTHER, type ConsoleModel, type Failure } from './model.js';
+import { OTHER, type ConsoleModel, type Failure, type Series } from './model.js';
 
 /** Longer method names (from the app's URL) are not worth a series of their own. */
 const MAX_METHOD_LENGTH = 128;
@@ -27,13 +27,10 @@ function failureOf(err: unknown): Failure {
   return { code: e.code, message: e.message, ...(e.upstream ? { upstream: e.upstream } : {}) };
 }
 
-function traceIdOf(call: Call): string | undefined {
-  try {
-    const id = trace.getSpanContext(call.trace ?? context.active())?.traceId;
-    return id && !/^0+$/.test(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
+/** `{traceId}` of the call's trace context, when there is a real one. */
+function withTrace(call: Call): { traceId?: string } {
+  const id = trace.getSpanContext(call.trace ?? context.active())?.traceId;
+  return id && !/^0+$/.test(id) ? { traceId: id } : {};
 }
 
 function guard(fn: () => void): void {
@@ -44,57 +41,70 @@ function guard(fn: () => void): void {
   }
 }
 
+/** Wall-clock ms from the monotonic clock the durations use: one clock read per record. */
+const { timeOrigin } = performance;
+
 /** Observe stage: one record per call, all attempts together. */
 export function consoleInterceptor(model: ConsoleModel): RouteInterceptor {
-  return ({ service, protocol }) => (next: Invoke) =>
-    function observeForConsole(call) {
-      const start = performance.now();
-      return next(call).then(
-        (reply) => {
-          guard(() => {
-            const failure = replyFailure(reply);
-            const detail = failure ? { traceId: traceIdOf(call), endpoint: call.endpoint?.id } : undefined;
-            model.outbound(service, protocol, methodOf(call), Date.now(), performance.now() - start, failure, detail);
-          });
-          return reply;
-        },
-        (err: unknown) => {
-          guard(() => {
-            const id = traceIdOf(call);
-            model.outbound(service, protocol, methodOf(call), Date.now(), performance.now() - start, failureOf(err), {
-              ...(id ? { traceId: id } : {}),
-              ...(call.endpoint ? { endpoint: call.endpoint.id } : {}),
-            });
-          });
-          throw err;
-        },
-      );
+  return ({ service, protocol }) => {
+    const record = (call: Call, start: number, failure: Failure | undefined) => {
+      try {
+        const end = performance.now();
+        const detail = failure ? { ...(call.endpoint ? { endpoint: call.endpoint.id } : {}), ...withTrace(call) } : undefined;
+        model.outbound(service, protocol, methodOf(call), timeOrigin + end, end - start, failure, detail);
+      } catch {
+        // the console never fails a request
+      }
     };
+    return (next: Invoke) =>
+      function observeForConsole(call) {
+        const start = performance.now();
+        return next(call).then(
+          (reply) => {
+            record(call, start, replyFailure(reply));
+            return reply;
+          },
+          (err: unknown) => {
+            record(call, start, failureOf(err));
+            throw err;
+          },
+        );
+      };
+  };
 }
 
 /** Attempt stage: calls in flight, figures and last error per endpoint. */
 export function consoleAttemptInterceptor(model: ConsoleModel): RouteInterceptor {
-  return ({ service, protocol }) => (send: Invoke) =>
-    function attemptForConsole(call) {
-      const start = performance.now();
-      let series;
+  return ({ service, protocol }) => {
+    const end = (series: Series, start: number, failure: Failure | undefined) => {
       try {
-        series = model.attemptStart(service, protocol, call.endpoint!.id, Date.now());
+        const at = performance.now();
+        model.attemptEnd(series, timeOrigin + at, at - start, failure);
       } catch {
-        return send(call);
+        // the console never fails a request
       }
-      const s = series;
-      return send(call).then(
-        (reply) => {
-          guard(() => model.attemptEnd(s, Date.now(), performance.now() - start, replyFailure(reply)));
-          return reply;
-        },
-        (err: unknown) => {
-          guard(() => model.attemptEnd(s, Date.now(), performance.now() - start, failureOf(err)));
-          throw err;
-        },
-      );
     };
+    return (send: Invoke) =>
+      function attemptForConsole(call) {
+        const start = performance.now();
+        let series: Series;
+        try {
+          series = model.attemptStart(service, protocol, call.endpoint!.id, timeOrigin + start);
+        } catch {
+          return send(call);
+        }
+        return send(call).then(
+          (reply) => {
+            end(series, start, replyFailure(reply));
+            return reply;
+          },
+          (err: unknown) => {
+            end(series, start, failureOf(err));
+            throw err;
+          },
+        );
+      };
+  };
 }
 
 export function consoleInboundObserver(model: ConsoleModel): InboundObserver {
