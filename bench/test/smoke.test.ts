@@ -24,7 +24,7 @@ test('bench smoke run: every scenario and target answers', { timeout: 900_000 },
     const { results } = JSON.parse(await readFile(json, 'utf8')) as { results: ScenarioResult[] };
     assert.deepEqual(
       results.map((r) => r.scenario),
-      ['hop', 'invoke', 'jsonrpc', 'jsonrpc-batch', 'grpc', 'dubbo-echoString', 'dubbo-echoUser'],
+      ['hop', 'invoke', 'jsonrpc', 'jsonrpc-batch', 'grpc', 'dubbo-echoString', 'dubbo-echoUser', 'console'],
     );
     for (const result of results) {
       assert.match(stdout, new RegExp(`### ${result.scenario}:`));

@@ -36,20 +36,23 @@ process.once('exit', () => {
 });
 
 /** `count` distinct free loopback ports (held open together while picked, so no two are the same). */
+/**
+ * Free loopback ports below the kernel's ephemeral range (32768 and up): a port from that range can be taken as
+ * the source port of some other connection between this check and the server binding it, which a machine busy
+ * with load generators does within seconds.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-          server.on('error', reject);
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (ports.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server: Server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) ports.push(port);
+  }
   return ports;
 }
 
