@@ -6,10 +6,12 @@ export const USAGE = `ferry — a sidecar that bridges plain local HTTP to Dubbo
 Usage:
   ferry [options]              run the sidecar
   ferry check CONFIG           validate a config file and exit (0 = valid)
+  ferry injector -c FILE       run the Kubernetes sidecar injector (admission webhook, see README)
   ferry --help | --version
 
 Options:
   -c, --config FILE            YAML config (default: $FERRY_CONFIG; none = the embedded demo config)
+      --no-config              no file: defaults, FERRY_* environment and flags only (no demo)
       --host HOST              local API host (listen.host)
   -p, --port PORT              local API port (listen.port)
       --admin-port PORT        admin port: /metrics, /healthz, /readyz (admin.port)
@@ -23,7 +25,7 @@ FERRY_SERVICES__ORDERS__TIMEOUT_MS=800), then flags. SIGHUP reloads the config f
 the running config.`;
 
 export interface CliArgs {
-  command: 'run' | 'check' | 'help' | 'version';
+  command: 'run' | 'check' | 'injector' | 'help' | 'version';
   configFile?: string;
   demo: boolean;
   overrides: Record<string, unknown>;
@@ -39,6 +41,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
       port: { type: 'string', short: 'p' },
       'admin-port': { type: 'string' },
       'log-level': { type: 'string' },
+      'no-config': { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
@@ -55,7 +58,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
     if (!file) throw new Error('ferry check needs a config file: ferry check CONFIG');
     return { command: 'check', configFile: file, demo: false, overrides };
   }
+  if (positionals[0] === 'injector') {
+    if (!values.config) throw new Error('ferry injector needs its config file: ferry injector --config FILE');
+    return { command: 'injector', configFile: values.config, demo: false, overrides };
+  }
   if (positionals.length > 0) throw new Error(`unknown command "${positionals[0]}" (see ferry --help)`);
+  if (values['no-config']) {
+    if (values.config) throw new Error('--no-config and --config exclude each other');
+    return { command: 'run', demo: values.demo, overrides };
+  }
   const configFile = values.config ?? (env.FERRY_CONFIG || undefined);
   return { command: 'run', demo: values.demo || !configFile, overrides, ...(configFile ? { configFile } : {}) };
 }

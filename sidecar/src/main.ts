@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseCli, USAGE, version, type CliArgs } from './cli.js';
 import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
-import { configReloader, RELOAD_RESULTS } from './config/reload.js';
+import { configReloader, ferryReloadOptions, RELOAD_RESULTS } from './config/reload.js';
 import { watchFiles } from './config/watch.js';
 import { metrics } from './observability/metrics.js';
 import { createSidecar } from './sidecar.js';
@@ -35,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  if (args.command === 'injector') {
+    const { runInjector } = await import('./injector/main.js');
+    return runInjector(args.configFile!);
+  }
   return run(args);
 }
 
@@ -43,7 +47,7 @@ async function run(args: CliArgs): Promise<number> {
   const loadOptions: LoadOptions = {
     env: process.env,
     overrides: args.overrides,
-    ...(args.configFile ? { file: args.configFile } : { text: demoConfigYaml(demo!.url) }),
+    ...(args.configFile ? { file: args.configFile } : demo ? { text: demoConfigYaml(demo.url) } : {}),
   };
   let loaded;
   let text = '';
@@ -63,7 +67,7 @@ async function run(args: CliArgs): Promise<number> {
   if (args.configFile) {
     for (const result of RELOAD_RESULTS) metrics.configReloads.inc({ result }, 0);
     const reloader = configReloader({
-      load: { ...loadOptions, file: args.configFile },
+      ...ferryReloadOptions({ ...loadOptions, file: args.configFile }),
       running: loaded.config,
       text,
       apply: (next) => sidecar.reload(next),

@@ -12,13 +12,18 @@ export const RESTART_ONLY = ['application', 'advertiseHost', 'listen', 'admin', 
 
 /** The leaf paths under RESTART_ONLY whose values differ (`listen.port`, `inbound.dubbo.services`), sorted. */
 export function restartOnlyChanges(running: FerryConfig, next: FerryConfig): string[] {
+  return changedKeys(running, next, RESTART_ONLY);
+}
+
+/** The leaf paths under `sections` whose values differ between two configs, sorted. */
+export function changedKeys<C extends object>(running: C, next: C, sections: readonly (keyof C & string)[]): string[] {
   const changed: string[] = [];
   const diff = (a: unknown, b: unknown, path: string) => {
     if (isMap(a) && isMap(b)) {
       for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) diff(a[key], b[key], `${path}.${key}`);
     } else if (JSON.stringify(a) !== JSON.stringify(b)) changed.push(path);
   };
-  for (const key of RESTART_ONLY) diff(running[key], next[key], key);
+  for (const key of sections) diff(running[key], next[key], key);
   return changed.sort();
 }
 
@@ -29,30 +34,38 @@ function isMap(v: unknown): v is Record<string, unknown> {
 export type ReloadResult = 'applied' | 'invalid' | 'restart_required';
 export const RELOAD_RESULTS: readonly ReloadResult[] = ['applied', 'invalid', 'restart_required'];
 
-export interface ReloaderOptions {
-  /** How the running config was loaded (`file` is re-read on each reload). */
-  load: LoadOptions & { file: string };
-  running: FerryConfig;
+export interface ReloaderOptions<C> {
+  /** The file re-read on each reload. */
+  file: string;
+  /** Text → validated config; throws ConfigError. */
+  parse(text: string): C | Promise<C>;
+  /** The restart-only keys that differ (a non-empty answer refuses the reload). */
+  restartOnly(running: C, next: C): string[];
+  running: C;
   /** The text the running config was loaded from; a watch event that leaves it unchanged is no reload. */
   text: string;
-  apply(next: FerryConfig): Promise<void>;
+  apply(next: C): Promise<void> | void;
   logger: Logger;
   count(result: ReloadResult): void;
+}
+
+/** Ferry's own config file: `load` as at start, with the file's new text. */
+export function ferryReloadOptions(load: LoadOptions & { file: string }): Pick<ReloaderOptions<FerryConfig>, 'file' | 'parse' | 'restartOnly'> {
+  return { file: load.file, parse: async (text) => (await loadConfig({ ...load, text })).config, restartOnly: restartOnlyChanges };
 }
 
 /**
  * Re-reads the config file and swaps it in. One reload at a time; a change seen during one runs after it.
  * `force` (SIGHUP) reloads even when the text is unchanged.
  */
-export function configReloader(options: ReloaderOptions) {
+export function configReloader<C>(options: ReloaderOptions<C>) {
   let running = options.running;
   let seen = options.text;
   let busy: Promise<void> | undefined;
   let again: boolean | undefined;
-  const { logger } = options;
+  const { logger, file } = options;
 
   async function once(force: boolean): Promise<void> {
-    const file = options.load.file;
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -63,17 +76,17 @@ export function configReloader(options: ReloaderOptions) {
     }
     if (!force && text === seen) return;
     seen = text;
-    let next: FerryConfig;
+    let next: C;
     try {
-      next = (await loadConfig({ ...options.load, text })).config;
+      next = await options.parse(text);
     } catch (err) {
       logger.error({ file, err: err instanceof ConfigError ? err.message : String(err) }, 'config reload refused: invalid config; keeping the running config');
       options.count('invalid');
       return;
     }
-    const keys = restartOnlyChanges(running, next);
+    const keys = options.restartOnly(running, next);
     if (keys.length > 0) {
-      logger.error({ file, keys }, 'config reload refused: these keys apply only at start; keeping the running config (restart Ferry to apply)');
+      logger.error({ file, keys }, 'config reload refused: these keys apply only at start; keeping the running config (restart to apply)');
       options.count('restart_required');
       return;
     }

@@ -147,7 +147,7 @@ test('a bad file and a change to a restart-only key are refused, logged, counted
 
       await volume.update(serviceYaml(b.url, 'listen: { host: 127.0.0.2 }\nlimits: { bodyBytes: 2048 }\n'));
       await eventually(async () => assert.equal((await reloads(ferry)).restart_required, 1), 5000);
-      assert.match(refusals(ferry)[1]!, /"keys":\["limits\.bodyBytes","listen\.host"\].*restart Ferry to apply/);
+      assert.match(refusals(ferry)[1]!, /"keys":\["limits\.bodyBytes","listen\.host"\].*restart to apply/);
       assert.equal(await from(ferry), 'a', 'the running config keeps serving');
 
       await volume.update(serviceYaml(b.url));
