@@ -74,7 +74,7 @@ test(`Prometheus scrapes Ferry and its query API returns the request counter`, a
 });
 
 test('every query of the Grafana dashboard is valid PromQL over the metrics Ferry exports', async () => {
-  const file = new URL('../../../../charts/grafana/ferry-dashboard.json', import.meta.url);
+  const file = new URL('../../../../charts/ferry/dashboards/ferry-dashboard.json', import.meta.url);
   const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
   assert.ok(exprs.length >= 15);
