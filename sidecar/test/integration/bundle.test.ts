@@ -1,0 +1,83 @@
+/**
+ * The production bundle (tools/bundle/bundle.sh, what the Dockerfile puts in the image) is self-contained:
+ * made into a folder outside the repository, started from there, it answers /readyz, both as the sidecar and
+ * as `ferry injector`; it holds no dev dependency and no link out of itself.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync, readdirSync, readlinkSync, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { REPO_ROOT } from '../harness/java.js';
+import { createCa, servingCert } from '../harness/k8s.js';
+
+function links(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isSymbolicLink()) out.push(p);
+    else if (entry.isDirectory()) links(p, out);
+  }
+  return out;
+}
+
+async function readyOnce(args: string[], cwd: string, env: NodeJS.ProcessEnv, logLine: string, more?: (adminUrl: string) => Promise<void>): Promise<{ adminPort: number; out: string }> {
+  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  try {
+    const until = Date.now() + 20_000;
+    let line: string | undefined;
+    while (!(line = out.split('\n').find((l) => l.includes(logLine)))) {
+      assert.ok(Date.now() < until && child.exitCode === null, `no "${logLine}" from the bundle:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { adminPort } = JSON.parse(line) as { adminPort: number };
+    const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`);
+    assert.equal(res.status, 200, await res.text());
+    await more?.(`http://127.0.0.1:${adminPort}`);
+    return { adminPort, out };
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, `the bundle stops cleanly on SIGTERM:\n${out}`);
+  }
+}
+
+test('the production bundle starts from a folder outside the repository and answers /readyz', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bundle-'));
+  try {
+    const out = join(dir, 'ferry');
+    const made = spawnSync('bash', [join(REPO_ROOT, 'tools', 'bundle', 'bundle.sh'), out, '--tar'], { encoding: 'utf8', timeout: 300_000 });
+    assert.equal(made.status, 0, `${made.stdout}${made.stderr}`);
+    assert.ok(!relative(REPO_ROOT, out).match(/^[^.]/), 'made outside the repository');
+    assert.ok(existsSync(`${out}.tgz`));
+
+    for (const dev of ['typescript', 'express', 'koa', 'jayson', '@types/express']) assert.ok(!existsSync(join(out, 'node_modules', dev)), `no dev dependency ${dev}`);
+    assert.ok(!existsSync(join(out, 'sidecar', 'dist', 'test')), 'no tests');
+    for (const link of links(out)) {
+      const target = resolve(dirname(link), readlinkSync(link));
+      assert.ok(target.startsWith(`${out}/`), `${link} points outside the bundle: ${target}`);
+      assert.ok(lstatSync(target), `${link} resolves`);
+    }
+
+    const main = join(out, 'sidecar', 'dist', 'src', 'main.js');
+    const version = spawnSync(process.execPath, [main, '--version'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(version.stdout.trim(), '0.1.0');
+    const { adminPort } = await readyOnce([main, '--no-config', '--port', '0', '--admin-port', '0'], dir, {}, '"ferry listening"', async (admin) => {
+      const page = await fetch(`${admin}/console/`);
+      assert.equal(page.status, 200, 'the console pages are in the bundle');
+      assert.match(await page.text(), /<html/i);
+    });
+    assert.ok(adminPort > 0);
+
+    await createCa(dir);
+    const tls = await servingCert(dir, 'injector');
+    await writeFile(join(dir, 'injector.yaml'), `listen: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls.certFile}, keyFile: ${tls.keyFile} }\nshutdown: { delayMs: 0 }\n`);
+    await readyOnce([main, 'injector', '--config', join(dir, 'injector.yaml')], dir, {}, '"ferry injector listening"');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
