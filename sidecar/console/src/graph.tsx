@@ -10,7 +10,7 @@ import { fmt } from './api.js';
 
 const WIDTH = 1200;
 const COLUMNS: Record<GraphNode['kind'], number> = { caller: 0.1, app: 0.36, service: 0.63, endpoint: 0.88 };
-const ROW = 64;
+const ROW = 84;
 /** Half a node's width. */
 const HALF = 72;
 
@@ -46,7 +46,7 @@ function layout(graph: Graph): { positions: Map<string, { x: number; y: number }
   const sim = forceSimulation(nodes)
     .force('x', forceX<Placed>((d) => COLUMNS[graph.nodes.find((n) => n.id === d.id)!.kind] * WIDTH).strength(1))
     .force('y', forceY<Placed>(targetY).strength(0.2))
-    .force('collide', forceCollide<Placed>(ROW / 2))
+    .force('collide', forceCollide<Placed>(ROW / 2.4))
     .stop();
   for (let i = 0; i < 200; i++) sim.tick();
   const positions = new Map<string, { x: number; y: number }>();

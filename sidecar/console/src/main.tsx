@@ -4,7 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Graph, GraphNode } from '../../src/console/views.js';
 import { getJson, postJson, SignedOut } from './api.js';
 import { GraphView } from './graph.js';
-import { ConfigPage, ErrorsPage, RegistriesPage, ServicesPage, TryItPage } from './panels.js';
+import { ConfigPage, ErrorsPage, RegistriesPage, ServicesPage } from './panels.js';
+import { TryItPage } from './tryit.js';
 import './style.css';
 
 const PAGES = ['graph', 'services', 'registries', 'errors', 'try', 'config'] as const;

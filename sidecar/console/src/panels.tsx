@@ -1,7 +1,7 @@
 /** The console's pages other than the graph: Services, Registries, Recent errors, Try it, Config. */
 import { useEffect, useState } from 'preact/hooks';
 import type { ConfigView, ErrorsView, Figures, MethodView, RegistryView, ServicesView, ServiceView } from '../../src/console/views.js';
-import { fmt, getJson, postJson } from './api.js';
+import { fmt, getJson } from './api.js';
 
 /** Fetches `path` now and every `everyMs` while the page is shown. */
 export function usePoll<T>(path: string, everyMs: number, onError: (e: unknown) => void): T | undefined {
@@ -264,83 +264,6 @@ export function ErrorsPage({ onError }: { onError: (e: unknown) => void }) {
         ))}
       </tbody>
     </table>
-  );
-}
-
-interface InvokeAnswer {
-  statusCode: number;
-  ms: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-export function TryItPage({ onError }: { onError: (e: unknown) => void }) {
-  const services = usePoll<ServicesView>('services', 10_000, onError);
-  const [service, setService] = useState('');
-  const [method, setMethod] = useState('');
-  const [args, setArgs] = useState('[]');
-  const [answer, setAnswer] = useState<InvokeAnswer>();
-  const [problem, setProblem] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const list = services?.services.filter((s) => !s.adhoc) ?? [];
-  const chosen = list.find((s) => s.name === service) ?? list[0];
-  const send = async (e: Event) => {
-    e.preventDefault();
-    setProblem(undefined);
-    let parsed: unknown;
-    try {
-      parsed = args.trim() === '' ? [] : JSON.parse(args);
-    } catch (err) {
-      setProblem(`The arguments are not JSON: ${(err as Error).message}`);
-      return;
-    }
-    setBusy(true);
-    try {
-      setAnswer(await postJson<InvokeAnswer>('invoke', { service: chosen?.name, method, args: parsed }));
-    } catch (err) {
-      onError(err);
-      setProblem((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <div class="tryit">
-      <form onSubmit={send}>
-        <label>
-          Service
-          <select name="service" value={chosen?.name ?? ''} onChange={(e) => setService((e.target as HTMLSelectElement).value)}>
-            {list.map((s) => (
-              <option value={s.name}>
-                {s.name} ({s.protocol})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Method
-          <input name="method" list="methods" value={method} placeholder="method name" onInput={(e) => setMethod((e.target as HTMLInputElement).value)} required />
-          <datalist id="methods">{chosen?.methods.map((m) => <option value={m.name} />)}</datalist>
-        </label>
-        <label class="wide">
-          Arguments (JSON: an array of positional arguments, or what the protocol takes)
-          <textarea name="args" rows={6} value={args} onInput={(e) => setArgs((e.target as HTMLTextAreaElement).value)} />
-        </label>
-        <button type="submit" disabled={busy || !chosen}>
-          {busy ? 'Calling…' : 'Invoke'}
-        </button>
-      </form>
-      {problem ? <p class="bad">{problem}</p> : null}
-      {answer ? (
-        <section class="answer" data-status={answer.statusCode}>
-          <h3>
-            <span class={answer.statusCode < 400 ? 'ok' : 'bad'}>{answer.statusCode}</span> in <span class="ms">{fmt.ms(answer.ms)}</span>
-            {answer.headers['x-ferry-error'] ? <span class="bad mono"> {answer.headers['x-ferry-error']}</span> : null}
-          </h3>
-          <pre class="body">{JSON.stringify(answer.body, null, 2)}</pre>
-        </section>
-      ) : null}
-    </div>
   );
 }
 

@@ -19,7 +19,9 @@ function figures(series: Series | undefined, now: number): Figures {
 function label(route: Route, adhoc: boolean): string {
   if (!adhoc) return route.name;
   const c = route.config;
-  return `${c.interface ?? route.name}${c.version ? `:${c.version}` : ''}${c.group ? ` (${c.group})` : ''}`;
+  // the interface's simple name: the package is the same for most services of a team
+  const iface = (c.interface ?? route.name).split('.').pop()!;
+  return `${iface}${c.version ? `:${c.version}` : ''}${c.group ? ` (${c.group})` : ''}`;
 }
 
 /** `static`, or the registry's type and name (`zookeeper main`). */
