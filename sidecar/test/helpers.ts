@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseConfig } from '../src/config/load.js';
 import { createSidecar, type Sidecar } from '../src/sidecar.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -79,5 +81,43 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
     if (value) return value;
     if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Retries an assertion until it holds or the time is up (then throws its last failure). */
+export async function settles(check: () => Promise<void>, timeoutMs = 5000, everyMs = 50): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}
+
+/**
+ * A folder laid out as the kubelet writes a ConfigMap or Secret volume: each file is a symlink
+ * `name -> ..data/name`, `..data -> ..gen_N`; an update writes `..gen_N+1`, renames a new `..data` over the old
+ * one (atomic) and removes the old generation, as the kubelet's AtomicWriter does.
+ */
+export class KubeletVolume {
+  #generation = 0;
+  constructor(readonly dir: string) {}
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+  async write(files: Record<string, string | Buffer>): Promise<void> {
+    const old = this.#generation ? `..gen_${this.#generation}` : undefined;
+    const gen = `..gen_${++this.#generation}`;
+    await mkdir(join(this.dir, gen), { recursive: true });
+    for (const [name, content] of Object.entries(files)) await writeFile(join(this.dir, gen, name), content);
+    await symlink(gen, join(this.dir, '..data_tmp'));
+    await rename(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
+    for (const name of Object.keys(files)) await symlink(`..data/${name}`, join(this.dir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    if (old) await rm(join(this.dir, old), { recursive: true });
   }
 }

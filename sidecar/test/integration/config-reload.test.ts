@@ -6,25 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { spawnFerry, type FerryProcess } from '../process.js';
-import { json, startUpstream, type TestUpstream } from '../helpers.js';
+import { json, KubeletVolume, settles as eventually, startUpstream, type TestUpstream } from '../helpers.js';
 
-/** Retries an assertion until it holds or the time is up (then throws its last failure). */
-async function eventually(check: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 const serviceYaml = (url: string, extra = '') => `${extra}services:\n  s: { protocol: http, endpoints: ["${url}"] }\n`;
 
@@ -38,34 +26,6 @@ async function reloads(ferry: FerryProcess): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^ferry_config_reloads_total\{result="(\w+)"\} (\d+)$/gm)) out[m[1]!] = Number(m[2]);
   return out;
-}
-
-/** The kubelet's ConfigMap volume layout: `ferry.yaml -> ..data/ferry.yaml`, `..data -> ..<timestamp>`. */
-class ConfigMapVolume {
-  #generation = 0;
-  constructor(readonly dir: string) {}
-  get file(): string {
-    return join(this.dir, 'ferry.yaml');
-  }
-  async create(text: string): Promise<void> {
-    const ts = await this.#writeGeneration(text);
-    await symlink(ts, join(this.dir, '..data'));
-    await symlink('..data/ferry.yaml', this.file);
-  }
-  /** As the kubelet's AtomicWriter does: new folder, `..data_tmp` symlink, rename over `..data`, old folder removed. */
-  async update(text: string): Promise<void> {
-    const old = `..gen_${this.#generation}`;
-    const ts = await this.#writeGeneration(text);
-    await symlink(ts, join(this.dir, '..data_tmp'));
-    await rename(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
-    await rm(join(this.dir, old), { recursive: true });
-  }
-  async #writeGeneration(text: string): Promise<string> {
-    const ts = `..gen_${++this.#generation}`;
-    await mkdir(join(this.dir, ts));
-    await writeFile(join(this.dir, ts, 'ferry.yaml'), text);
-    return ts;
-  }
 }
 
 async function withFerry(fn: (ctx: { a: TestUpstream; b: TestUpstream; dir: string }) => Promise<void>): Promise<void> {
@@ -90,14 +50,14 @@ async function stop(ferry: FerryProcess): Promise<void> {
 
 test('ConfigMap symlink swaps: every swap reloads (5 in a row), each logged and counted', async () => {
   await withFerry(async ({ a, b, dir }) => {
-    const volume = new ConfigMapVolume(dir);
-    await volume.create(serviceYaml(a.url));
-    const ferry = await spawnFerry(['--config', volume.file, '--port', '0', '--admin-port', '0']);
+    const volume = new KubeletVolume(dir);
+    await volume.write({ 'ferry.yaml': serviceYaml(a.url) });
+    const ferry = await spawnFerry(['--config', volume.path('ferry.yaml'), '--port', '0', '--admin-port', '0']);
     try {
       assert.equal(await from(ferry), 'a');
       for (let i = 1; i <= 5; i++) {
         const target = i % 2 === 1 ? b : a;
-        await volume.update(serviceYaml(target.url));
+        await volume.write({ 'ferry.yaml': serviceYaml(target.url) });
         await eventually(async () => assert.equal(await from(ferry), i % 2 === 1 ? 'b' : 'a', `swap ${i}`), 5000);
         await eventually(async () => assert.equal((await reloads(ferry)).applied, i), 3000);
       }
@@ -137,20 +97,20 @@ test('atomic saves (temp file renamed over, as sed -i and editors do) and in-pla
 
 test('a bad file and a change to a restart-only key are refused, logged, counted; the next good swap still reloads', async () => {
   await withFerry(async ({ a, b, dir }) => {
-    const volume = new ConfigMapVolume(dir);
-    await volume.create(serviceYaml(a.url));
-    const ferry = await spawnFerry(['--config', volume.file, '--port', '0', '--admin-port', '0']);
+    const volume = new KubeletVolume(dir);
+    await volume.write({ 'ferry.yaml': serviceYaml(a.url) });
+    const ferry = await spawnFerry(['--config', volume.path('ferry.yaml'), '--port', '0', '--admin-port', '0']);
     try {
-      await volume.update(serviceYaml('not a url'));
+      await volume.write({ 'ferry.yaml': serviceYaml('not a url') });
       await eventually(async () => assert.equal((await reloads(ferry)).invalid, 1), 5000);
       assert.match(refusals(ferry)[0]!, /invalid config.*services\.s\.endpoints\[0\]: not a URL/);
 
-      await volume.update(serviceYaml(b.url, 'listen: { host: 127.0.0.2 }\nlimits: { bodyBytes: 2048 }\n'));
+      await volume.write({ 'ferry.yaml': serviceYaml(b.url, 'listen: { host: 127.0.0.2 }\nlimits: { bodyBytes: 2048 }\n') });
       await eventually(async () => assert.equal((await reloads(ferry)).restart_required, 1), 5000);
       assert.match(refusals(ferry)[1]!, /"keys":\["limits\.bodyBytes","listen\.host"\].*restart to apply/);
       assert.equal(await from(ferry), 'a', 'the running config keeps serving');
 
-      await volume.update(serviceYaml(b.url));
+      await volume.write({ 'ferry.yaml': serviceYaml(b.url) });
       await eventually(async () => assert.equal(await from(ferry), 'b'), 5000);
       assert.deepEqual(await reloads(ferry), { applied: 1, invalid: 1, restart_required: 1 });
     } finally {

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, readdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { parseConfig } from '../../src/config/load.js';
@@ -16,6 +16,7 @@ import { FERRY_BIN } from '../process.js';
 import { REPO_ROOT } from '../harness/java.js';
 import { freePort } from '../harness/ports.js';
 import { k8sSkip, startCluster, type Cluster, type RunResult } from '../harness/k8s.js';
+import { KubeletVolume } from '../helpers.js';
 
 const skip = k8sSkip();
 const CHART = join(REPO_ROOT, 'charts', 'ferry');
@@ -27,19 +28,9 @@ let k8s: Cluster;
 let injector: { child: ChildProcess; output(): string; adminPort: number } | undefined;
 let injectorPort: number;
 let injectorAdminPort: number;
-let volumes: { config: string; tls: string };
-let generation = 0;
+let volumes: { config: KubeletVolume; tls: KubeletVolume };
 /** Every pod manifest created below, to replay through the webhook and validate strictly at the end. */
 const created: Array<{ pod: any; mode: string }> = [];
-
-async function swap(dir: string, files: Record<string, string>): Promise<void> {
-  const gen = `..gen_${++generation}`;
-  await mkdir(join(dir, gen), { recursive: true });
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, gen, name), text);
-  await symlink(gen, join(dir, '..data_tmp'));
-  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-  for (const name of Object.keys(files)) await symlink(`..data/${name}`, join(dir, name)).catch(() => undefined);
-}
 
 /** The chart's injector.yaml, pointed at loopback ports and the test's TLS files. */
 async function injectorYaml(change: (doc: any) => void = () => {}): Promise<string> {
@@ -47,14 +38,14 @@ async function injectorYaml(change: (doc: any) => void = () => {}): Promise<stri
   const doc = yaml.load(cm.data['injector.yaml']) as any;
   doc.listen = { host: '127.0.0.1', port: injectorPort };
   doc.admin = { enabled: true, host: '127.0.0.1', port: injectorAdminPort };
-  doc.tls = { certFile: join(volumes.tls, 'tls.crt'), keyFile: join(volumes.tls, 'tls.key') };
+  doc.tls = { certFile: volumes.tls.path('tls.crt'), keyFile: volumes.tls.path('tls.key') };
   doc.shutdown = { delayMs: 0, drainTimeoutMs: 2000 };
   change(doc);
   return yaml.dump(doc);
 }
 
 async function startInjector(): Promise<void> {
-  const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', join(volumes.config, 'injector.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', volumes.config.path('injector.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -97,10 +88,10 @@ before(async () => {
   ok(install, 'helm install');
   // the chart's generated serving certificate, mounted as a Secret volume would be
   const secret = JSON.parse((await k8s.kubectl(['-n', 'ferry-system', 'get', 'secret', 'ferry-injector-tls', '-o', 'json'])).stdout);
-  volumes = { config: join(k8s.dir, 'injector-config'), tls: join(k8s.dir, 'injector-tls') };
+  volumes = { config: new KubeletVolume(join(k8s.dir, 'injector-config')), tls: new KubeletVolume(join(k8s.dir, 'injector-tls')) };
   const pem = (key: string) => Buffer.from(secret.data[key], 'base64').toString();
-  await swap(volumes.tls, { 'tls.crt': pem('tls.crt'), 'tls.key': pem('tls.key') });
-  await swap(volumes.config, { 'injector.yaml': await injectorYaml() });
+  await volumes.tls.write({ 'tls.crt': pem('tls.crt'), 'tls.key': pem('tls.key') });
+  await volumes.config.write({ 'injector.yaml': await injectorYaml() });
   await startInjector();
   ok(
     await k8s.kubectl(['apply', '-f', '-'], {
@@ -241,7 +232,7 @@ test('a bad annotation is refused with its message; the pod is not created', { s
 });
 
 test('classic mode (injector config reloaded): Ferry first among the containers, postStart wait, preStop, grace period', { skip }, async () => {
-  await swap(volumes.config, { 'injector.yaml': await injectorYaml((d) => (d.sidecar.mode = 'classic')) });
+  await volumes.config.write({ 'injector.yaml': await injectorYaml((d) => (d.sidecar.mode = 'classic')) });
   await k8s.waitForWebhook('demo', (pod) => pod.spec.containers[0]?.name === 'ferry');
   ok(await createPod(podYaml('legacy', 'demo'), 'classic'), 'create');
   const pod = await getPod('demo', 'legacy');
@@ -254,7 +245,7 @@ test('classic mode (injector config reloaded): Ferry first among the containers,
   assert.ok(ferry.lifecycle.preStop.exec.command, 'preStop keeps Ferry up while the app finishes');
   assert.equal(envOf(pod.spec.containers[1]).FERRY_URL, 'http://127.0.0.1:4140');
   assert.equal(pod.spec.terminationGracePeriodSeconds, 30);
-  await swap(volumes.config, { 'injector.yaml': await injectorYaml() });
+  await volumes.config.write({ 'injector.yaml': await injectorYaml() });
   await k8s.waitForWebhook('demo', (p) => p.spec.initContainers?.[0]?.name === 'ferry');
   assert.match(injector!.output(), /"injector config reloaded"/);
 });

@@ -5,13 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { FERRY_BIN } from '../process.js';
 import { createCa, servingCert } from '../harness/k8s.js';
+import { KubeletVolume, settles as eventually } from '../helpers.js';
 
 interface Answer {
   status: number;
@@ -51,28 +52,6 @@ const podReview = (uid: string, annotations: Record<string, string> = {}) => ({
 const patchOf = (a: Answer) => JSON.parse(Buffer.from(a.body.response.patch, 'base64').toString()) as Array<{ path: string; value: any }>;
 const imageOf = (a: Answer) => patchOf(a).find((o) => o.path === '/spec/initContainers')!.value[0].image as string;
 
-/** A Secret/ConfigMap volume: files are symlinks through `..data`, swapped by renaming a new `..data` over it. */
-async function swapVolume(dir: string, files: Record<string, string | Buffer>, generation: number): Promise<void> {
-  const gen = join(dir, `..gen_${generation}`);
-  await mkdir(gen);
-  for (const [name, content] of Object.entries(files)) await writeFile(join(gen, name), content);
-  await symlink(`..gen_${generation}`, join(dir, '..data_tmp'));
-  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-  if (generation === 1) for (const name of Object.keys(files)) await symlink(`..data/${name}`, join(dir, name));
-}
-
-async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 async function startInjector(configFile: string): Promise<{ child: ChildProcess; port: number; adminPort: number; output(): string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, POD_NAMESPACE: 'ferry-system' } });
   let out = '';
@@ -100,16 +79,14 @@ test('ferry injector: TLS webhook, errors, metrics, certificate and config reloa
     const first = await servingCert(dir, 'first');
     const second = await servingCert(dir, 'second');
     const ca = await readFile(first.caFile);
-    const tls = join(dir, 'tls');
-    const conf = join(dir, 'conf');
-    await mkdir(tls);
-    await mkdir(conf);
-    await swapVolume(tls, { 'tls.crt': await readFile(first.certFile), 'tls.key': await readFile(first.keyFile) }, 1);
+    const tls = new KubeletVolume(join(dir, 'tls'));
+    const conf = new KubeletVolume(join(dir, 'conf'));
+    await tls.write({ 'tls.crt': await readFile(first.certFile), 'tls.key': await readFile(first.keyFile) });
     const yaml = (image: string, port = 0) =>
-      `listen: { host: 127.0.0.1, port: ${port} }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls}/tls.crt, keyFile: ${tls}/tls.key }\n` +
+      `listen: { host: 127.0.0.1, port: ${port} }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls.path('tls.crt')}, keyFile: ${tls.path('tls.key')} }\n` +
       `log: { level: info }\nshutdown: { delayMs: 700, drainTimeoutMs: 2000 }\nsidecar: { image: "${image}" }\n`;
-    await swapVolume(conf, { 'injector.yaml': yaml('ferry:1') }, 1);
-    const inj = await startInjector(join(conf, 'injector.yaml'));
+    await conf.write({ 'injector.yaml': yaml('ferry:1') });
+    const inj = await startInjector(conf.path('injector.yaml'));
     const admin = (path: string) => fetch(`http://127.0.0.1:${inj.adminPort}${path}`);
     try {
       // the webhook answers over TLS with the first certificate
@@ -145,18 +122,18 @@ test('ferry injector: TLS webhook, errors, metrics, certificate and config reloa
       assert.match(metrics, /ferry_injector_admission_duration_seconds_count\{scope="namespace"\} 2/);
 
       // the Secret is renewed: new connections get the second certificate, no restart
-      await swapVolume(tls, { 'tls.crt': await readFile(second.certFile), 'tls.key': await readFile(second.keyFile) }, 2);
+      await tls.write({ 'tls.crt': await readFile(second.certFile), 'tls.key': await readFile(second.keyFile) });
       await eventually(async () => assert.equal((await post(inj.port, ca, '/mutate/pod', podReview('u-5'))).cn, 'second'));
       // a mismatched pair (a half-done manual edit) keeps the running certificate
-      await swapVolume(tls, { 'tls.crt': await readFile(first.certFile), 'tls.key': await readFile(second.keyFile) }, 3);
+      await tls.write({ 'tls.crt': await readFile(first.certFile), 'tls.key': await readFile(second.keyFile) });
       await eventually(async () => assert.match(await (await admin('/metrics')).text(), /ferry_injector_cert_reloads_total\{result="invalid"\} 1/));
       assert.equal((await post(inj.port, ca, '/mutate/pod', podReview('u-6'))).cn, 'second');
       assert.match(inj.output(), /serving certificate not reloaded; keeping the running one/);
 
       // the mesh-wide defaults reload; the listen port is restart-only
-      await swapVolume(conf, { 'injector.yaml': yaml('ferry:2') }, 2);
+      await conf.write({ 'injector.yaml': yaml('ferry:2') });
       await eventually(async () => assert.equal(imageOf(await post(inj.port, ca, '/mutate/namespace', podReview('u-7'))), 'ferry:2'));
-      await swapVolume(conf, { 'injector.yaml': yaml('ferry:3', 1) }, 3);
+      await conf.write({ 'injector.yaml': yaml('ferry:3', 1) });
       await eventually(async () => assert.match(await (await admin('/metrics')).text(), /ferry_injector_config_reloads_total\{result="restart_required"\} 1/));
       assert.equal(imageOf(await post(inj.port, ca, '/mutate/namespace', podReview('u-8'))), 'ferry:2');
 
