@@ -112,6 +112,8 @@ const MAP_TYPES: Record<string, string> = {
 export const ENCODER_MAP_TYPES: Record<string, boolean> = Object.fromEntries(
   ['java.util.HashMap', 'java.util.Map', ...Object.values(MAP_TYPES).filter(Boolean)].map((n) => [n, true]),
 );
+/** The end of an ISO date-time that names an instant: `Z` or a UTC offset. */
+const INSTANT_OFFSET = /[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const UNTYPED = new Set(['java.lang.Object', 'java.io.Serializable', 'java.lang.Comparable', 'java.lang.Number']);
 
 export const HANDLE = {
@@ -302,7 +304,11 @@ class ToJava {
   date(v: unknown, path: string): Date {
     let d: Date | undefined;
     if (typeof v === 'number' && Number.isFinite(v)) d = new Date(v);
-    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) d = new Date(v);
+    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) {
+      // without Z or an offset the text names no instant (JS would read it in the host's time zone)
+      if (!INSTANT_OFFSET.test(v.trim())) this.fail(path, 'an ISO date-time with "Z" or an offset (2024-03-10T06:30:00Z, …+08:00) for java.util.Date', v);
+      d = new Date(v);
+    }
     if (!d || Number.isNaN(d.getTime())) return this.fail(path, 'an ISO date-time string or epoch milliseconds for java.util.Date', v);
     return d;
   }

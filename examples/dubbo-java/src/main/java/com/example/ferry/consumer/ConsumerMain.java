@@ -115,6 +115,7 @@ public final class ConsumerMain {
             case "greet": return greet();
             case "whoami": return whoami();
             case "attachments": return attachmentsMode();
+            case "fidelity": return FidelityConsumer.run(a);
             default:
                 System.err.println("unknown mode " + mode);
                 return 2;

@@ -1,0 +1,223 @@
+/**
+ * Value fidelity through Ferry, both directions, against real Java peers (examples/dubbo-java, Dubbo 3.3 and 3.2):
+ * the values Java and JavaScript disagree about — dates without an offset, impossible calendar dates, dates beyond
+ * JavaScript's range, BigDecimal digits and scale, java.time.Instant from generic callers.
+ *
+ * Outbound: the app → Ferry → Java TypeMatrixService providers (direct endpoints, no registry).
+ * Inbound: Java consumers (`consumer fidelity`, typed and generic) → Ferry → a Node app implementing FidelityService.
+ * Every case runs with the sidecar's time zone set to Asia/Shanghai and to UTC (`process.env.TZ`, which Node
+ * applies at once): the answers must not depend on the host's zone.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request } from 'undici';
+import { ensureJavaPeers, runConsumer, startProvider, type ConsumerResult, type JavaPeerJars, type JavaProvider } from '../harness/java.js';
+import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { CLASSES, USER } from '../unit/dubbo-fixtures.js';
+import { sampleUser } from './dubbo-provider-fixture.js';
+
+const MATRIX = 'com.example.ferry.api.TypeMatrixService';
+const FIDELITY = 'com.example.ferry.api.FidelityService';
+const STAMP = 'com.example.ferry.api.Stamp';
+const ZONES = ['Asia/Shanghai', 'UTC'] as const;
+
+/** What the app answers to FidelityService.decimal(key) / date(key): JSON texts, sent byte for byte. */
+const ANSWERS: Record<string, string> = {
+  'decimal:big': '12345678901234567890.1234567890',
+  'decimal:scaled': '19.90',
+  'decimal:exponent': '1.50E+3',
+  'decimal:string': '"19.90"',
+  'date:max': '"+292278994-08-17T07:12:55.807Z"',
+  'date:min': '"-292275055-05-16T16:47:04.192Z"',
+  'date:noOffset': '"2024-03-10T06:30:00.123"',
+  'date:feb30': '"2024-02-30T06:30:00Z"',
+  'date:offset': '"2024-03-10T06:30:00.123+08:00"',
+};
+
+const METHODS = {
+  echoDate: { parameterTypes: ['java.util.Date'], returns: 'java.util.Date' },
+  echoInstant: { parameterTypes: ['java.time.Instant'], returns: 'java.time.Instant' },
+  echoBigDecimal: { parameterTypes: ['java.math.BigDecimal'], returns: 'java.math.BigDecimal' },
+  echoUser: { parameterTypes: [USER], returns: USER },
+  echoObject: { parameterTypes: ['java.lang.Object'] },
+  typeOf: { parameterTypes: ['java.lang.Object'] },
+};
+
+interface Peer {
+  label: string;
+  provider: JavaProvider;
+  jar: string;
+}
+
+let jars: JavaPeerJars;
+let peers: Peer[] = [];
+let app: TestUpstream & { seen: Array<{ method: string; text: string }> };
+let ferry: TestSidecar;
+const hostZone = process.env.TZ;
+
+/** Runs `fn` with the sidecar process's time zone set to `zone`. */
+async function inZone<T>(zone: string, fn: () => Promise<T>): Promise<T> {
+  process.env.TZ = zone;
+  try {
+    return await fn();
+  } finally {
+    if (hostZone === undefined) delete process.env.TZ;
+    else process.env.TZ = hostZone;
+  }
+}
+
+async function startApp(): Promise<typeof app> {
+  const seen: Array<{ method: string; text: string }> = [];
+  const answer = (res: ServerResponse, text: string) => res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+  const upstream = await startUpstream(async (req: IncomingMessage, res: ServerResponse) => {
+    const text = (await readBody(req)).toString('utf8');
+    seen.push({ method: String(req.headers['x-ferry-method']), text });
+    const body = JSON.parse(text) as unknown;
+    const first = Array.isArray(body) ? body[0] : body;
+    let out: string | undefined;
+    if (req.url === '/echo') out = JSON.stringify(first);
+    else if (req.url === '/seen') out = JSON.stringify(JSON.stringify(first));
+    else if (req.url === '/decimal' || req.url === '/date') out = ANSWERS[`${req.url.slice(1)}:${String(first)}`] ?? 'null';
+    if (out === undefined) res.writeHead(404).end();
+    else answer(res, out);
+  });
+  return Object.assign(upstream, { seen });
+}
+
+function ferryYaml(): string {
+  const services: Record<string, unknown> = {};
+  for (const p of peers) {
+    for (const invocation of ['generic', 'typed']) {
+      services[`${p.label}-${invocation}`] = { protocol: 'dubbo', endpoints: [`127.0.0.1:${p.provider.port}`], interface: MATRIX, version: '1.0.0', retries: 0, timeoutMs: 5000, invocation, methods: METHODS, classes: CLASSES };
+    }
+  }
+  return `
+application: ferry-fidelity-test
+services: ${JSON.stringify(services)}
+inbound:
+  app: { url: "${app.url}", timeoutMs: 5000 }
+  dubbo:
+    host: 127.0.0.1
+    port: 0
+    classes:
+      ${STAMP}: { name: java.lang.String, at: java.time.Instant, when: java.util.Date, amount: java.math.BigDecimal }
+    services:
+      - interface: ${FIDELITY}
+        methods:
+          echoDate:    { http: "POST /echo", parameterTypes: [java.util.Date], returns: java.util.Date }
+          echoInstant: { http: "POST /echo", parameterTypes: [java.time.Instant], returns: java.time.Instant }
+          echoStamp:   { http: "POST /echo", parameterTypes: [${STAMP}], returns: ${STAMP} }
+          seen:        { http: "POST /seen", parameterTypes: [${STAMP}], returns: java.lang.String }
+          decimal:     { http: "POST /decimal", parameterTypes: [java.lang.String], returns: java.math.BigDecimal }
+          date:        { http: "POST /date", parameterTypes: [java.lang.String], returns: java.util.Date }
+`;
+}
+
+before(async () => {
+  jars = await ensureJavaPeers();
+  app = await startApp();
+  peers = await Promise.all(
+    [
+      ['dubbo-3.3', jars.jar33],
+      ['dubbo-3.2', jars.jar32],
+    ].map(async ([label, jar]) => ({ label: label!, jar: jar!, provider: await startProvider({ jar: jar!, zkAddress: 'N/A', name: `fidelity-${label}` }) })),
+  );
+  ferry = await startSidecar(ferryYaml());
+});
+
+after(async () => {
+  await ferry?.close();
+  await Promise.all(peers.map((p) => p.provider.stop()));
+  await app?.close();
+});
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+/** POSTs the body text as it is (JSON numbers keep the digits the test wrote). */
+async function invokeText(service: string, method: string, text: string): Promise<Answer> {
+  const res = await request(`${ferry.url}/v1/invoke/${service}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  const raw = await res.body.text();
+  return { status: res.statusCode, body: raw ? JSON.parse(raw) : undefined };
+}
+
+/** Every (time zone × Java provider × invocation) combination answers the same way. */
+async function everywhere(method: string, text: string, check: (a: Answer, where: string) => void): Promise<void> {
+  for (const zone of ZONES) {
+    await inZone(zone, async () => {
+      for (const p of peers) {
+        for (const invocation of ['generic', 'typed']) {
+          const where = `TZ=${zone} ${p.label} ${invocation} ${method}(${text})`;
+          check(await invokeText(`${p.label}-${invocation}`, method, text), where);
+        }
+      }
+    });
+  }
+}
+
+function expectValue(method: string, text: string, expected: unknown): Promise<void> {
+  return everywhere(method, text, (a, where) => {
+    assert.equal(a.status, 200, `${where} → ${a.status} ${JSON.stringify(a.body)}`);
+    assert.deepEqual(a.body, expected, where);
+  });
+}
+
+function expectRefused(method: string, text: string, pattern: RegExp): Promise<void> {
+  return everywhere(method, text, (a, where) => {
+    assert.equal(a.status, 400, `${where} → ${a.status} ${JSON.stringify(a.body)}`);
+    assert.equal(a.body.code, 'FERRY_ERR_BAD_ARGUMENTS', where);
+    assert.match(a.body.message, pattern, where);
+  });
+}
+
+interface InboundRun {
+  where: string;
+  lines: Map<string, any>;
+}
+
+/** One run of `consumer fidelity` per (time zone × Java version), shared by the inbound tests. */
+let inboundRuns: Promise<InboundRun[]> | undefined;
+function inbound(): Promise<InboundRun[]> {
+  inboundRuns ??= (async () => {
+    const out: InboundRun[] = [];
+    for (const zone of ZONES) {
+      for (const p of peers) {
+        const r: ConsumerResult = await inZone(zone, () => runConsumer({ jar: p.jar, mode: 'fidelity', url: `dubbo://127.0.0.1:${ferry.sidecar.dubboProvider!.port}` }));
+        assert.equal(r.code, 0, r.stdout.slice(-2000) + r.stderr.slice(-3000));
+        out.push({ where: `TZ=${zone} Java ${p.label}`, lines: new Map(r.lines.map((l) => [l.call as string, l])) });
+      }
+    }
+    return out;
+  })();
+  return inboundRuns;
+}
+
+function line(run: InboundRun, call: string): any {
+  const l = run.lines.get(call);
+  assert.ok(l, `${run.where}: no line for ${call}`);
+  return l;
+}
+
+test('java.util.Date without an offset is refused (400 naming the path), whatever the host time zone; with an offset it is the same instant everywhere', async () => {
+  await expectRefused('echoDate', '["2024-03-10T06:30:00.123"]', /args\[0\].*offset/);
+  await expectRefused('echoDate', '["2024-03-10 06:30:00"]', /args\[0\].*offset/);
+  await expectRefused('echoUser', JSON.stringify([{ ...sampleUser(1, 'A'), birthday: '1990-05-17T00:00:00' }]), /args\[0\]\.birthday.*offset/);
+  await expectRefused('typeOf', '[{"$class":"java.util.Date","$":"2024-03-10T06:30:00"}]', /args\[0\].*offset/);
+  await expectValue('echoDate', '["2024-03-10T06:30:00.123+08:00"]', '2024-03-09T22:30:00.123Z');
+  await expectValue('echoDate', '["2024-03-10T06:30:00.123Z"]', '2024-03-10T06:30:00.123Z');
+});
+
+test('inbound: an app answering a java.util.Date without an offset fails the Java call (never a host-dependent instant)', async () => {
+  for (const run of await inbound()) {
+    const bad = line(run, 'date#noOffset');
+    assert.equal(bad.ok, false, `${run.where}: ${JSON.stringify(bad)}`);
+    assert.match(bad.message, /offset/, run.where);
+    const good = line(run, 'date#offset');
+    assert.equal(good.ok, true, `${run.where}: ${JSON.stringify(good)}`);
+    assert.equal(good.value, '2024-03-09T22:30:00.123Z', run.where);
+    assert.equal(line(run, 'echoDate#plain').value, '2024-03-10T06:30:00.123Z', run.where);
+  }
+});
