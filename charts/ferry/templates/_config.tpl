@@ -22,6 +22,7 @@ sidecar:
   memoryRequest: {{ .Values.sidecar.memoryRequest | quote }}
   memoryLimit: {{ .Values.sidecar.memoryLimit | quote }}
   gracefulShutdownSeconds: {{ .Values.sidecar.gracefulShutdownSeconds }}
+  console: {{ .Values.sidecar.console }}
   runAsUser: {{ .Values.sidecar.runAsUser }}
   env: {{ .Values.sidecar.env | toJson }}
 {{- end -}}

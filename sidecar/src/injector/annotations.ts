@@ -1,5 +1,5 @@
 /**
- * The pod annotations the injector reads (Dapr-style, `ferry.io/*`), each with its default. Unknown
+ * The pod annotations the injector reads (Dapr-style, `ferry.io/*`). Unknown
  * `ferry.io/*` keys and bad values are refused as a whole, every problem named, so that no pod starts
  * half-configured.
  */
@@ -30,17 +30,13 @@ export interface PodSettings {
 
 type Parsed<T> = { value: T } | { problem: string };
 
-interface AnnotationSpec {
-  /** The default, as documented (README's table). */
-  readonly default: (d: SidecarDefaults) => string;
-  readonly meaning: string;
-  apply(value: string, into: PodSettings): string | undefined;
-}
+/** Applies one annotation's value to the settings; answers the problem with it, if any. */
+type Apply = (value: string, into: PodSettings) => string | undefined;
 
 const port = (v: string): Parsed<number> => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? { value: Number(v) } : { problem: `"${v}" is not a port (1-65535)` });
 
 function set<T>(parse: (v: string) => Parsed<T>, assign: (s: PodSettings, v: T) => void) {
-  return (value: string, into: PodSettings): string | undefined => {
+  return (value: string, into: PodSettings) => {
     const r = parse(value);
     if ('problem' in r) return r.problem;
     assign(into, r.value);
@@ -64,66 +60,23 @@ function envList(v: string): Parsed<Array<[string, string]>> {
   return { value: out };
 }
 
-export const ANNOTATIONS: Record<string, AnnotationSpec> = {
-  'ferry.io/inject': {
-    default: () => '`true` in a namespace labelled `ferry.io/inject=enabled`, else `false`',
-    meaning: '`"true"` injects this pod in any namespace; `"false"` keeps it out of a labelled namespace',
-    apply: (v) => (v === 'true' || v === 'false' ? undefined : `"${v}" is neither "true" nor "false"`),
-  },
-  'ferry.io/config': {
-    default: () => 'none: defaults + `sidecar.env` + the annotations',
-    meaning: 'a ConfigMap in the pod\'s namespace whose key `ferry.yaml` is the service\'s config, mounted at `/etc/ferry` (edits reload live)',
-    apply: set(name('ConfigMap'), (s, v) => (s.config = v)),
-  },
-  'ferry.io/app-port': {
-    default: () => 'none: the config\'s `inbound.app.url` (`http://127.0.0.1:8080`)',
-    meaning: 'where the app listens, for calls coming in (sets `inbound.app.url` to `http://127.0.0.1:PORT`)',
-    apply: set(port, (s, v) => (s.appPort = v)),
-  },
-  'ferry.io/port': {
-    default: (d) => String(d.port),
-    meaning: 'the local API port the app calls (`listen.port`; the app gets `FERRY_URL=http://127.0.0.1:PORT`)',
-    apply: set(port, (s, v) => (s.port = v)),
-  },
-  'ferry.io/admin-port': {
-    default: (d) => String(d.adminPort),
-    meaning: 'health and metrics (`admin.port`, bound to all pod addresses for the kubelet\'s probes and Prometheus)',
-    apply: set(port, (s, v) => (s.adminPort = v)),
-  },
-  'ferry.io/log-level': {
-    default: (d) => d.logLevel,
-    meaning: `\`log.level\`: ${LOG_LEVELS.join(', ')}`,
-    apply: set<string>((v) => ((LOG_LEVELS as readonly string[]).includes(v) ? { value: v } : { problem: `"${v}" is not one of ${LOG_LEVELS.join(', ')}` }), (s, v) => (s.logLevel = v)),
-  },
-  'ferry.io/sidecar-image': {
-    default: (d) => `\`${d.image}\` (chart: \`image.repository:image.tag\`)`,
-    meaning: 'the sidecar\'s image',
-    apply: set<string>((v) => (/^\S+$/.test(v) ? { value: v } : { problem: `"${v}" is not an image reference` }), (s, v) => (s.image = v)),
-  },
-  'ferry.io/sidecar-cpu-request': { default: (d) => d.cpuRequest, meaning: 'CPU request', apply: set(quantity, (s, v) => (s.cpuRequest = v)) },
-  'ferry.io/sidecar-cpu-limit': { default: (d) => d.cpuLimit || 'none', meaning: 'CPU limit', apply: set(quantity, (s, v) => (s.cpuLimit = v)) },
-  'ferry.io/sidecar-memory-request': { default: (d) => d.memoryRequest, meaning: 'memory request', apply: set(quantity, (s, v) => (s.memoryRequest = v)) },
-  'ferry.io/sidecar-memory-limit': { default: (d) => d.memoryLimit || 'none', meaning: 'memory limit', apply: set(quantity, (s, v) => (s.memoryLimit = v)) },
-  'ferry.io/api-token-secret': {
-    default: () => 'none',
-    meaning: 'a Secret in the pod\'s namespace whose key `token` is passed as `FERRY_API_TOKEN` to the sidecar and every app container',
-    apply: set(name('Secret'), (s, v) => (s.apiTokenSecret = v)),
-  },
-  'ferry.io/graceful-shutdown-seconds': {
-    default: (d) => String(d.gracefulShutdownSeconds),
-    meaning: 'Ferry\'s drain on SIGTERM (`shutdown.drainTimeoutMs`); the pod\'s `terminationGracePeriodSeconds` is raised to cover it',
-    apply: set<number>((v) => (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3600 ? { value: Number(v) } : { problem: `"${v}" is not a number of seconds (1-3600)` }), (s, v) => (s.gracefulShutdownSeconds = v)),
-  },
-  'ferry.io/env': {
-    default: () => 'none',
-    meaning: 'extra sidecar environment, `NAME=value,NAME2=value2` (e.g. `FERRY_SERVICES__ORDERS__TIMEOUT_MS=800`)',
-    apply: set(envList, (s, v) => (s.env = v)),
-  },
-  [STATUS]: {
-    default: () => 'set by the injector',
-    meaning: '`injected` on a pod the injector patched; such a pod is never injected twice',
-    apply: () => undefined,
-  },
+/** Every annotation; their defaults and meanings are README's table ("Kubernetes"; a test checks it lists every key). */
+export const ANNOTATIONS: Record<string, Apply> = {
+  'ferry.io/inject': (v) => (v === 'true' || v === 'false' ? undefined : `"${v}" is neither "true" nor "false"`),
+  'ferry.io/config': set(name('ConfigMap'), (s, v) => (s.config = v)),
+  'ferry.io/app-port': set(port, (s, v) => (s.appPort = v)),
+  'ferry.io/port': set(port, (s, v) => (s.port = v)),
+  'ferry.io/admin-port': set(port, (s, v) => (s.adminPort = v)),
+  'ferry.io/log-level': set<string>((v) => ((LOG_LEVELS as readonly string[]).includes(v) ? { value: v } : { problem: `"${v}" is not one of ${LOG_LEVELS.join(', ')}` }), (s, v) => (s.logLevel = v)),
+  'ferry.io/sidecar-image': set<string>((v) => (/^\S+$/.test(v) ? { value: v } : { problem: `"${v}" is not an image reference` }), (s, v) => (s.image = v)),
+  'ferry.io/sidecar-cpu-request': set(quantity, (s, v) => (s.cpuRequest = v)),
+  'ferry.io/sidecar-cpu-limit': set(quantity, (s, v) => (s.cpuLimit = v)),
+  'ferry.io/sidecar-memory-request': set(quantity, (s, v) => (s.memoryRequest = v)),
+  'ferry.io/sidecar-memory-limit': set(quantity, (s, v) => (s.memoryLimit = v)),
+  'ferry.io/api-token-secret': set(name('Secret'), (s, v) => (s.apiTokenSecret = v)),
+  'ferry.io/graceful-shutdown-seconds': set<number>((v) => (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3600 ? { value: Number(v) } : { problem: `"${v}" is not a number of seconds (1-3600)` }), (s, v) => (s.gracefulShutdownSeconds = v)),
+  'ferry.io/env': set(envList, (s, v) => (s.env = v)),
+  [STATUS]: () => undefined,
 };
 
 /** The pod's settings, or every problem with its annotations (`ferry.io/port: "abc" is not a port (1-65535)`). */
@@ -143,12 +96,12 @@ export function podSettings(annotations: Record<string, string>, defaults: Sidec
   const problems: string[] = [];
   for (const [key, value] of Object.entries(annotations)) {
     if (!key.startsWith(PREFIX)) continue;
-    const spec = ANNOTATIONS[key];
-    if (!spec) {
+    const apply = ANNOTATIONS[key];
+    if (!apply) {
       problems.push(`${key}: unknown annotation (known: ${Object.keys(ANNOTATIONS).join(', ')})`);
       continue;
     }
-    const problem = spec.apply(String(value).trim(), settings);
+    const problem = apply(String(value).trim(), settings);
     if (problem) problems.push(`${key}: ${problem}`);
   }
   if (settings.port === settings.adminPort) problems.push(`ferry.io/admin-port: ${settings.adminPort} is also the local API port (ferry.io/port)`);

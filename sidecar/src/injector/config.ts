@@ -33,6 +33,11 @@ export const sidecarSchema = obj({
   memoryLimit: dflt(quantity(), '256Mi'),
   /** Ferry's drain on SIGTERM (`shutdown.drainTimeoutMs`); the pod's grace period is raised to cover it. */
   gracefulShutdownSeconds: dflt(num({ int: true, min: 1, max: 3600 }), 15),
+  /**
+   * Ferry's console on the admin port. Off in pods by default: the admin port listens on the pod's addresses
+   * (for the probes), so the console would be open to the pod network; with it on, set an admin token.
+   */
+  console: dflt(bool(), false),
   /** The sidecar runs as this non-root user (the image's user). */
   runAsUser: dflt(num({ int: true, min: 1 }), 65532),
   /** Extra environment for every sidecar, e.g. mesh-wide Ferry config: `FERRY_REGISTRIES__ZK__ADDRESS: zk.infra:2181`. */

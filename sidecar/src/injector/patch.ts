@@ -68,6 +68,7 @@ function sidecarEnv(s: PodSettings, defaults: SidecarDefaults): EnvVar[] {
     // the kubelet probes and Prometheus reach the admin port at the pod's address
     { name: 'FERRY_ADMIN__HOST', value: '0.0.0.0' },
     { name: 'FERRY_ADMIN__PORT', value: String(s.adminPort) },
+    { name: 'FERRY_ADMIN__CONSOLE__ENABLED', value: String(defaults.console) },
     { name: 'FERRY_LOG__LEVEL', value: s.logLevel },
     { name: 'FERRY_SHUTDOWN__DRAIN_TIMEOUT_MS', value: String(s.gracefulShutdownSeconds * 1000) },
   ];

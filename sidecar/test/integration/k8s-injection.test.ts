@@ -149,6 +149,7 @@ test('helm install + labelled namespace + kubectl apply of a plain pod: a stored
   assert.deepEqual(env.NODE_NAME, { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } });
   assert.equal(env.FERRY_LISTEN__PORT, '4140');
   assert.equal(env.FERRY_ADMIN__HOST, '0.0.0.0');
+  assert.equal(env.FERRY_ADMIN__CONSOLE__ENABLED, 'false', 'no console open to the pod network by default');
   assert.equal(env.FERRY_SHUTDOWN__DRAIN_TIMEOUT_MS, '15000');
   assert.equal(env.FERRY_REGISTRIES__ZK__ADDRESS, 'zookeeper.infra:2181', 'the chart\'s mesh-wide sidecar.env');
   assert.equal(envOf(pod.spec.containers[0]).FERRY_URL, 'http://127.0.0.1:4140');

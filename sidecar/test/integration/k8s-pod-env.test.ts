@@ -99,6 +99,7 @@ test('injected env: Ferry registers POD_IP in ZooKeeper, probes reach the admin 
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(await probe('/healthz'), 200);
+    assert.equal(await probe('/console/'), 404, 'the console is off in an injected pod (sidecar.console)');
 
     const [url] = await waitForDubboUrls(zk.address, IFACE);
     const registered = new URL(url!);
