@@ -307,8 +307,23 @@ test('every rendered chart object (several value sets) and every patched pod pas
     assert.ok(kinds.includes('MutatingWebhookConfiguration') && kinds.includes('Deployment'), kinds.join());
     ok(await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: rendered.stdout }), `dry-run of the chart with ${values.join(' ') || 'defaults'}`);
   }
-  const lint = await k8s.helm(['lint', '--strict', CHART]);
-  ok(lint, 'helm lint --strict');
+  for (const values of valueSets) ok(await k8s.helm(['lint', '--strict', CHART, ...values]), `helm lint --strict ${values.join(' ')}`);
+  // sidecar.mode=auto follows the server version: native from 1.29 (this server: 1.32), classic before
+  const modeFor = async (kubeVersion: string) => /mode: (\w+)/.exec((await k8s.helm(['template', 'check', CHART, '--kube-version', kubeVersion, '--show-only', 'templates/configmap.yaml'])).stdout)?.[1];
+  assert.equal(await modeFor('1.28.9'), 'classic');
+  assert.equal(await modeFor('1.29.0'), 'native');
+  // values.schema.json refuses bad values, naming them
+  for (const [set, message] of [
+    ['webhook.failurePolicy=Maybe', /webhook\.failurePolicy must be one of the following: "Fail", "Ignore"/],
+    ['sidecar.memoryLimit=lots', /sidecar\.memoryLimit: Does not match pattern/],
+    ['injector.replicaz=2', /injector: Additional property replicaz is not allowed/],
+    ['webhook.timeoutSeconds=60', /webhook\.timeoutSeconds: Must be less than or equal to 30/],
+    ['sidecar.port=0', /sidecar\.port: Must be greater than or equal to 1/],
+  ] as const) {
+    const r = await k8s.helm(['template', 'check', CHART, '--set', set]);
+    assert.notEqual(r.code, 0, set);
+    assert.match(r.stderr, message);
+  }
   // the check catches what it should: an unknown field is refused
   const typo = await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: JSON.stringify({ ...podYaml('typo', 'plain'), spec: { containers: [{ name: 'a', image: 'b', imagePullPolcy: 'Always' }] } }) });
   assert.match(typo.stderr, /unknown field "spec\.containers\[0\]\.imagePullPolcy"/);
