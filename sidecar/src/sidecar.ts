@@ -57,7 +57,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     metrics.trackHttpConnections();
   }
   // the console's observers see every call; its pages and API live on the admin port
-  const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole({ config, runtime: () => current, app: () => app }) : undefined;
+  const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole({ config, logger, runtime: () => current, app: () => app }) : undefined;
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   let current = buildRuntime(config, logger, hooks);
