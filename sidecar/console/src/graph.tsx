@@ -58,15 +58,25 @@ function width(rps: number): number {
   return rps <= 0 ? 1.5 : Math.min(10, 2 + Math.log2(1 + rps) * 1.2);
 }
 
+/** Calls per second over the last minute, oldest first, as a small line (scaled to its own peak). */
+function Sparkline({ series, x, y }: { series: number[]; x: number; y: number }) {
+  const peak = Math.max(1, ...series);
+  const step = 80 / Math.max(1, series.length - 1);
+  const points = series.map((v, i) => `${(x + i * step).toFixed(1)},${(y + 12 - (v / peak) * 12).toFixed(1)}`).join(' ');
+  return <polyline class="spark" points={points} />;
+}
+
 function EdgeView({ edge, from, to }: { edge: GraphEdge; from: { x: number; y: number }; to: { x: number; y: number } }) {
   const mx = (from.x + to.x) / 2;
   const path = `M${from.x + HALF},${from.y} C${mx},${from.y} ${mx},${to.y} ${to.x - HALF},${to.y}`;
   const rate = edge.calls ? `${fmt.rps(edge.rps)}/s · ${fmt.pct(edge.errorRate)} err` : 'idle';
   const latency = edge.calls ? `p50 ${fmt.ms(edge.p50Ms)} · p99 ${fmt.ms(edge.p99Ms)}` : '';
+  const my = (from.y + to.y) / 2;
   return (
     <g class={`edge h-${edge.health}`} data-id={edge.id} data-source={edge.source} data-target={edge.target} data-rps={edge.rps} data-health={edge.health} data-error-rate={edge.errorRate}>
       <path d={path} stroke-width={width(edge.rps)} class={edge.rps > 0 ? 'flow' : ''} />
-      <text x={mx} y={(from.y + to.y) / 2 - 22} text-anchor="middle">
+      {edge.calls ? <Sparkline series={edge.series} x={mx - 40} y={my - 46} /> : null}
+      <text x={mx} y={my - 22} text-anchor="middle">
         <tspan class="rate">{rate}</tspan>
         <tspan x={mx} dy={13}>
           {latency}

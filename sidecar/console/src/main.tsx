@@ -114,7 +114,7 @@ function App() {
           <section>
             <p class="legend">
               <span class="dot h-ok" /> healthy <span class="dot h-degraded" /> some errors <span class="dot h-failing" /> failing / down <span class="dot h-idle" /> idle
-              <span class="muted"> · figures over the last 10 s · {failing ? `${failing} node(s) need attention` : 'all well'}</span>
+              <span class="muted"> · figures over the last 10 s, line: req/s over the last minute · {failing ? `${failing} node(s) need attention` : 'all well'}</span>
             </p>
             {graph ? <GraphView graph={graph} onPick={pick} /> : <p class="muted">Waiting for the first figures…</p>}
           </section>

@@ -140,6 +140,11 @@ test('recent errors: the last N, newest first, with code, upstream detail and tr
   assert.equal(errors[0]!.traceId, 't4');
   assert.deepEqual(errors[0]!.upstream, { exception: 'java.lang.IllegalStateException' });
   assert.equal(m.errorCount, 5);
+  m.inboundCall('java-shop', 'com.example.Api', 'dubbo', 'hello', T0 + 9, 2, { code: 'FERRY_ERR_UPSTREAM_HTTP_STATUS', message: 'app answered 500' }, 't9');
+  assert.deepEqual(
+    (({ direction, caller, service, code, traceId }) => ({ direction, caller, service, code, traceId }))(m.recentErrors()[0]!),
+    { direction: 'inbound', caller: 'java-shop', service: 'com.example.Api', code: 'FERRY_ERR_UPSTREAM_HTTP_STATUS', traceId: 't9' },
+  );
 });
 
 test('config view: secrets masked wherever they are', () => {
