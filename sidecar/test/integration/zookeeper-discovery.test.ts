@@ -122,3 +122,34 @@ test('ephemeral registrations come back after session expiry', async () => {
     await session.close();
   }
 });
+
+test('a providers folder created between the read that missed it and the watch is still seen (a consumer starting with its first provider)', async () => {
+  const iface = 'com.example.ferry.RaceService';
+  const node = `${categoryPath('/dubbo', iface, 'providers')}/${toZkNodeName(parseDubboUrl(`dubbo://127.0.0.1:20890/${iface}?interface=${iface}&side=provider`))}`;
+  const session = new ZooKeeperSession(zk.address, { sessionTimeoutMs: 3000 });
+  const writer = await zkClient(zk.address);
+  // the provider registers just after the consumer's first read found no folder, before its exists() watch
+  const getChildren = session.getChildren.bind(session);
+  let raced = false;
+  session.getChildren = async (path, watcher) => {
+    try {
+      return await getChildren(path, watcher);
+    } catch (err) {
+      if (!raced && path.includes(iface)) {
+        raced = true;
+        await create(writer, node);
+      }
+      throw err;
+    }
+  };
+  const source = createZooKeeperSource(registry, { interface: iface, session });
+  try {
+    await source.ready();
+    assert.ok(raced, 'the race was staged');
+    await until('the provider registered in the window', () => ids(source.current()) === '127.0.0.1:20890', 3000);
+  } finally {
+    writer.close();
+    await source.close();
+    await session.close();
+  }
+});

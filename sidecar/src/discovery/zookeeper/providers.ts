@@ -123,8 +123,12 @@ class ChildrenWatch {
           if (arm && this.#fired === fired) this.#armed = generation;
         } catch (err) {
           if (err instanceof ZkError && err.code === ZK_NO_NODE) {
-            // no providers dir yet: empty, and watch for its creation
-            await this.session.exists(this.path, this.#onWatch).catch(() => undefined);
+            // no providers dir yet: empty, and watch for its creation; created since the read (the watch then
+            // waits for its deletion, never fires for the creation): read again
+            if (await this.session.exists(this.path, this.#onWatch).catch(() => false)) {
+              this.#again = true;
+              continue;
+            }
             this.#emit([]);
             continue;
           }
