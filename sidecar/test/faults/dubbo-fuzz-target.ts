@@ -3,13 +3,15 @@
  * provider in front of an echo app, and a raw TCP client that sends one fuzz case per connection and holds
  * the provider to what it owes (expectedAnswers). Not a test file.
  */
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import { HEADERS, invokePath } from '@ferry/sdk/contract';
 import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
-import { FrameDecoder, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
+import { FrameDecoder, encodeHeartbeatResponse, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
 import { CLASSES, RETURNS, declaredTypes, fixtureManifest } from '../unit/dubbo-fixtures.js';
-import { FIXTURES_DIR, expectedAnswers, suspiciousAnswer, type FuzzCase } from './dubbo-fuzz.js';
+import { FIXTURES_DIR, expectedAnswers, fuzzCase, loadCorpus, suspiciousAnswer, type FuzzCase } from './dubbo-fuzz.js';
 
 export interface FuzzTarget {
   port: number;
@@ -176,4 +178,115 @@ export async function controlCheck(target: FuzzTarget, timeoutMs: number): Promi
       resolve(answer.status === 20 ? undefined : `the control request got status ${answer.status}: ${decodeErrorBody(answer.body)}`);
     });
   });
+}
+
+/**
+ * The consumer side: a fake Dubbo provider on loopback that answers each of Ferry's requests with a fuzz case
+ * made from a captured response (the request's id written in), behind a real sidecar the app calls over HTTP.
+ */
+export interface ConsumerResult {
+  status: number;
+  code?: string;
+  message?: string;
+  /** Carries `x-ferry-error`. */
+  marked: boolean;
+  ms: number;
+}
+
+/** What the app must get whatever the provider answers: a 200, or one of Ferry's marked errors, never a 500. */
+export function consumerFailure(r: ConsumerResult, boundMs: number): string | undefined {
+  if (r.ms > boundMs) return `answered after ${r.ms.toFixed(0)} ms (bound ${boundMs} ms)`;
+  if (r.status === 200) return undefined;
+  if (!r.marked || !r.code) return `HTTP ${r.status} without Ferry's error marker`;
+  if (r.status >= 500 && r.status < 502) return `HTTP ${r.status} ${r.code}: ${r.message ?? ''}`;
+  return undefined;
+}
+
+export interface ConsumerTarget {
+  /** Calls the service through the sidecar; resolves with the HTTP status and Ferry's error code, if any. */
+  call(): Promise<ConsumerResult>;
+  /** Whether an honest answer still gets through (some connections may hold a half-read lying frame). */
+  stillServes(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function startConsumerTarget(seed: number, timeoutMs: number): Promise<ConsumerTarget> {
+  const responses = loadCorpus().filter((f) => (f[2]! & 0x80) === 0 && (f[2]! & 0x20) === 0);
+  const honestAnswer = readFileSync(`${FIXTURES_DIR}typed-echoString.response.bin`);
+  let index = 0;
+  const state = { honest: false };
+  const onConnection = (socket: Socket) => {
+    const decoder = new FrameDecoder();
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: DubboFrame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        return void socket.destroy();
+      }
+      for (const f of frames) {
+        if (!f.request) continue;
+        if (f.event) {
+          if (f.twoWay) socket.write(encodeHeartbeatResponse(f.id));
+          continue;
+        }
+        const answer = state.honest ? Buffer.from(honestAnswer) : fuzzCase(responses, seed, index++).bytes;
+        if (answer.length >= 12) answer.writeBigInt64BE(f.id, 4);
+        socket.write(answer);
+      }
+    });
+  };
+  // 16 listeners of the one fake provider: a run of resets on one endpoint opens only its breaker
+  const providers = await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      const server = createServer(onConnection);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    }),
+  );
+  const endpoints = providers.map((p) => `127.0.0.1:${(p.address() as AddressInfo).port}`);
+  const service = {
+    protocol: 'dubbo',
+    interface: 'com.example.ferry.api.TypeMatrixService',
+    version: '1.0.0',
+    endpoints,
+    retries: 0,
+    timeoutMs,
+    invocation: 'typed',
+    loadBalancer: 'roundrobin',
+    methods: { echoString: { parameterTypes: ['java.lang.String'], returns: 'java.lang.Object' } },
+  };
+  const sidecar = await startSidecar(`application: fuzz-consumer\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\nservices: ${JSON.stringify({ matrix: service })}\n`);
+  const agent = new Agent({ connections: 4 });
+  const call = async (): Promise<ConsumerResult> => {
+    const start = performance.now();
+    const res = await request(`${sidecar.url}${invokePath('matrix', 'echoString')}`, { method: 'POST', body: '["fuzz"]', headers: { 'content-type': 'application/json' }, dispatcher: agent });
+    const text = await res.body.text();
+    let error: { code?: string; message?: string } = {};
+    try {
+      error = JSON.parse(text) as typeof error;
+    } catch {
+      // not JSON: consumerFailure says so
+    }
+    const { code, message } = res.statusCode === 200 ? {} : error;
+    return { status: res.statusCode, ...(code ? { code } : {}), ...(message ? { message } : {}), marked: res.headers[HEADERS.error] !== undefined, ms: performance.now() - start };
+  };
+  return {
+    call,
+    async stillServes() {
+      state.honest = true;
+      try {
+        for (let i = 0; i < endpoints.length; i++) if ((await call()).status === 200) return true;
+        return false;
+      } finally {
+        state.honest = false;
+      }
+    },
+    async close() {
+      await agent.close();
+      await sidecar.close();
+      await Promise.all(providers.map((p) => new Promise<void>((resolve) => p.close(() => resolve()))));
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { FrameDecoder, encodeFrame, type DubboFrame } from '../../src/protocols/
 import { GENERIC_PARAMETER_DESC, decodeErrorBody, encodeRequestBody } from '../../src/protocols/dubbo/body.js';
 import { HANDLE, HessianError, JavaObject, encodeHessian, fromJava } from '../../src/protocols/hessian/index.js';
 import { decodeCase, fuzzCase, loadCorpus, UnexpectedError } from './dubbo-fuzz.js';
-import { controlCheck, sendCase, startFuzzTarget } from './dubbo-fuzz-target.js';
+import { consumerFailure, controlCheck, sendCase, startConsumerTarget, startFuzzTarget } from './dubbo-fuzz-target.js';
 
 const SEED = 20261202;
 const DIRECT_CASES = 4_000;
@@ -20,6 +20,9 @@ const SOCKET_CASES = 200;
 const CASE_BOUND_MS = 2_000;
 const SOCKET_BOUND_MS = 5_000;
 const HEAP_BOUND = 512 * 1024 * 1024;
+const CONSUMER_CASES = 80;
+/** The service's timeout: answers that never complete (a lying length) cost this much each. */
+const CONSUMER_TIMEOUT_MS = 200;
 
 /**
  * A known conversion bug, not a decoder one: fromJava's LocalDateTime handle String()s a `date`/`time` field
@@ -91,6 +94,26 @@ test(`inbound Dubbo server: ${SOCKET_CASES} mutated frames over loopback, every 
     assert.ok(answers > SOCKET_CASES / 3, `${answers} answers`);
     assert.ok(closes > 0, 'some cases broke the framing and were closed');
     assert.equal(await controlCheck(target, SOCKET_BOUND_MS), undefined);
+  } finally {
+    await target.close();
+  }
+});
+
+test(`Dubbo consumer: ${CONSUMER_CASES} mutated answers from a fake provider, the app gets a 200 or a marked Ferry error, never a 500`, async () => {
+  const target = await startConsumerTarget(SEED + 2, CONSUMER_TIMEOUT_MS);
+  try {
+    const failures: string[] = [];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < CONSUMER_CASES; i++) {
+      const result = await target.call();
+      const key = `${result.status} ${result.code ?? ''}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      const failure = consumerFailure(result, CONSUMER_TIMEOUT_MS + SOCKET_BOUND_MS);
+      if (failure && !KNOWN_CONVERSION_BUGS.some((re) => re.test(`response body threw TypeError: ${result.message ?? ''}`))) failures.push(`case ${i}: ${failure}`);
+    }
+    assert.deepEqual(failures, []);
+    assert.ok((seen.get('502 FERRY_ERR_UPSTREAM_PROTOCOL') ?? 0) > CONSUMER_CASES / 4, JSON.stringify([...seen]));
+    assert.equal(await target.stillServes(), true);
   } finally {
     await target.close();
   }

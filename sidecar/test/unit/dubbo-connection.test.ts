@@ -222,3 +222,37 @@ test('a provider leaving discovery: its calls in flight still get their answers,
     await p.close();
   }
 });
+
+test('a frame that never completes (a wrong length) closes the connection once a later call times out behind it; the pool reconnects', async () => {
+  let n = 0;
+  const p = await fakeProvider((f, socket) => {
+    if (f.event) return;
+    // the first answer claims 1000 bytes and sends 20: everything after it is swallowed as its body
+    if (n++ === 0) socket.write(encodeFrame({ request: false, id: f.id, body: Buffer.alloc(1000) }).subarray(0, 36));
+    else socket.write(okAnswer(f.id, `answer ${n}`));
+  });
+  let decodeErrors = 0;
+  const pool = new ConnectionPool({ size: 1, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger, onDecodeError: () => decodeErrors++ });
+  const timedCall = async (conn: DubboConnection) => {
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT')), 100);
+    return conn.request(Buffer.from([0x4e]), true, deadline.signal);
+  };
+  try {
+    const conn = await pool.get(p.endpoint);
+    // the half frame may be this call's own answer, still arriving: no verdict yet
+    await assert.rejects(timedCall(conn), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_TIMEOUT');
+    assert.equal(conn.closed, false);
+    // a call sent after it began, timed out behind it: the stream is out of sync
+    await assert.rejects(timedCall(conn), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_TIMEOUT');
+    assert.equal(conn.closed, true);
+    assert.equal(decodeErrors, 1);
+    const fresh = await pool.get(p.endpoint);
+    assert.notEqual(fresh, conn);
+    const answer = await timedCall(fresh);
+    assert.match(String((decodeResponseBody(answer!.body) as { value: unknown }).value), /^answer \d$/);
+  } finally {
+    pool.close();
+    await p.close();
+  }
+});

@@ -53,6 +53,8 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
   #draining = false;
   #drainTimer: NodeJS.Timeout | undefined;
   #corked = false;
+  /** Since when the decoder holds the start of a frame whose rest has not arrived (undefined: none). */
+  #partialSince: number | undefined;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -104,6 +106,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     if (this.#closed || this.#draining || !socket) throw this.#resetError('connection closed before the call was sent', true);
     const id = this.#ids.next();
     const frame = encodeFrame({ request: true, twoWay, id, body });
+    const sentAt = Date.now();
     if (!twoWay) {
       this.#write(socket, frame);
       return undefined;
@@ -112,6 +115,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
       const onAbort = () => {
         this.#pending.delete(id);
         queueMicrotask(() => this.#closeIfDrained());
+        if (signal.reason instanceof FerryError && signal.reason.code === 'FERRY_ERR_UPSTREAM_TIMEOUT') this.#closeIfStuck(sentAt);
         // Ferry's own deadline aborts with its FerryError; any other reason is the app going away, which says
         // nothing about the provider: "client closed request" (499, as gRPC's cancel), never an upstream
         // timeout — that one opens circuit breakers (an HTTP load generator stopping 50 calls did exactly that).
@@ -171,6 +175,20 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     if (this.#draining && this.#pending.size === 0) this.#shutdown('closed by Ferry (provider left)');
   }
 
+  /**
+   * A call timed out while a frame that began arriving before it was sent is still incomplete: every answer
+   * after that frame is swallowed by it (a provider that wrote a wrong length), so no call on this connection
+   * can succeed any more, and the heartbeats it still answers would keep it open forever. Close it; the pool
+   * reconnects. (A legit frame still arriving after a whole call timeout is as good as lost too.)
+   */
+  #closeIfStuck(sentAt: number): void {
+    if (this.#closed || this.#partialSince === undefined || this.#partialSince > sentAt) return;
+    const reason = `a frame from the provider has stayed incomplete for ${Date.now() - this.#partialSince} ms (${this.#decoder.buffered} bytes): the stream is out of sync`;
+    this.#options.logger.warn({ endpoint: this.#options.id }, reason);
+    this.#options.onDecodeError?.();
+    this.#shutdown(reason);
+  }
+
   #onData(chunk: Buffer): void {
     this.#lastRead = Date.now();
     let frames: DubboFrame[];
@@ -182,6 +200,8 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
       this.#shutdown(`malformed frame: ${(err as Error).message}`);
       return;
     }
+    if (this.#decoder.buffered === 0) this.#partialSince = undefined;
+    else if (frames.length > 0 || this.#partialSince === undefined) this.#partialSince = this.#lastRead;
     for (const frame of frames) this.#onFrame(frame);
   }
 
