@@ -6,7 +6,8 @@
  *
  * The decoders run in a worker thread (heap capped) watched by the main thread: a case that does not return
  * within --hang-ms is reported as a hang, with its (seed, case) to replay. The main thread meanwhile runs a
- * real sidecar and sends other cases to its inbound Dubbo port over loopback. Prints frames/s and totals;
+ * real sidecar and sends other cases to its inbound Dubbo port over loopback, and another sidecar calls a
+ * fake provider that answers with mutated captured responses (the consumer side). Prints frames/s and totals;
  * exits 1 on any failure. Under the test runner (which runs every file of dist/test) it does nothing.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -25,7 +26,7 @@ interface WorkerInput {
 }
 
 interface Failure {
-  lane: 'decoders' | 'socket';
+  lane: 'decoders' | 'socket' | 'consumer';
   index: number;
   mutation: string;
   message: string;
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     const key = `${f.lane}:${f.message.slice(0, 100)}`;
     if (seen.has(key)) return;
     seen.add(key);
+    if (f.lane === 'consumer') return void console.log(`FAIL consumer call ${f.index}: ${f.message}`);
     const file = keep(f.lane === 'socket' ? seed + 1 : seed, f, fuzzCase(corpus, f.lane === 'socket' ? seed + 1 : seed, f.index).bytes);
     console.log(`FAIL ${f.lane} case ${f.index} [${f.mutation}]: ${f.message}\n  bytes: ${file}`);
   };
@@ -159,8 +161,9 @@ async function main(): Promise<void> {
   }, 500);
 
   // the inbound server, over loopback, from the main thread (dynamic import: the worker never loads a sidecar)
-  const { controlCheck, sendCase, startFuzzTarget } = await import('./dubbo-fuzz-target.js');
+  const { consumerFailure, controlCheck, sendCase, startConsumerTarget, startFuzzTarget } = await import('./dubbo-fuzz-target.js');
   const target = await startFuzzTarget();
+  const consumerTarget = await startConsumerTarget(seed + 2, 200);
   const socket = { cases: 0, answers: 0, closes: 0, slowestMs: 0, controls: 0 };
   let next = 0;
   const lane = async () => {
@@ -180,6 +183,18 @@ async function main(): Promise<void> {
       }
     }
   };
+  const consumer = { calls: 0, ok: 0, slowestMs: 0, codes: new Map<string, number>() };
+  const consumerLane = async () => {
+    while (Date.now() < until) {
+      const result = await consumerTarget.call();
+      const index = consumer.calls++;
+      if (result.status === 200) consumer.ok++;
+      else consumer.codes.set(result.code ?? String(result.status), (consumer.codes.get(result.code ?? String(result.status)) ?? 0) + 1);
+      consumer.slowestMs = Math.max(consumer.slowestMs, result.ms);
+      const failure = consumerFailure(result, 10_000);
+      if (failure) report({ lane: 'consumer', index, mutation: '', message: failure });
+    }
+  };
   const started = Date.now();
   let rssPeak = 0;
   const ticker = setInterval(() => {
@@ -188,7 +203,10 @@ async function main(): Promise<void> {
     const done = Atomics.load(watched, 1);
     console.log(`${s.toFixed(0)} s: decoders ${done} cases (${(done / s).toFixed(0)}/s), socket ${socket.cases} cases (${(socket.cases / s).toFixed(0)}/s), ${failures.length} failure(s), rss ${(rssPeak / MiB).toFixed(0)} MiB`);
   }, 10_000);
-  await Promise.all([...Array.from({ length: lanes }, lane), decoders]);
+  await Promise.all([...Array.from({ length: lanes }, lane), consumerLane(), decoders]);
+  const stillServes = await consumerTarget.stillServes();
+  if (!stillServes) report({ lane: 'consumer', index: consumer.calls, mutation: '', message: 'no endpoint answers an honest call any more' });
+  await consumerTarget.close();
   clearInterval(ticker);
   clearInterval(watchdog);
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
@@ -206,6 +224,10 @@ async function main(): Promise<void> {
   console.log(
     `socket: ${socket.cases} cases (${(socket.cases / elapsed).toFixed(0)}/s), ${socket.answers} answers, ${socket.closes} connections closed, ` +
       `slowest ${socket.slowestMs.toFixed(0)} ms, ${socket.controls} control checks; process rss peak ${(rssPeak / MiB).toFixed(0)} MiB`,
+  );
+  console.log(
+    `consumer: ${consumer.calls} calls (${(consumer.calls / elapsed).toFixed(0)}/s), ${consumer.ok} × 200, ` +
+      `${[...consumer.codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} × ${c}`).join(', ')}; slowest ${consumer.slowestMs.toFixed(0)} ms; still serves: ${stillServes}`,
   );
   console.log(`failures: ${failures.length} (${seen.size} distinct)`);
   process.exitCode = failures.length ? 1 : 0;
