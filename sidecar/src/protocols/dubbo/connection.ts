@@ -182,7 +182,7 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
    * reconnects. (A legit frame still arriving after a whole call timeout is as good as lost too.)
    */
   #closeIfStuck(sentAt: number): void {
-    if (this.#closed || this.#partialSince === undefined || this.#partialSince > sentAt) return;
+    if (this.#closed || this.#partialSince === undefined || this.#partialSince >= sentAt) return;
     const reason = `a frame from the provider has stayed incomplete for ${Date.now() - this.#partialSince} ms (${this.#decoder.buffered} bytes): the stream is out of sync`;
     this.#options.logger.warn({ endpoint: this.#options.id }, reason);
     this.#options.onDecodeError?.();
