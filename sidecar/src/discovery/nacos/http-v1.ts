@@ -88,7 +88,7 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
   };
 
   /** Tries each server in turn from the last good one; a 403 with credentials logs in once more. */
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: Params): Promise<string> => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: Params, notFoundIsEmpty = false): Promise<string | undefined> => {
     let lastErr: unknown;
     for (let i = 0; i < bases.length; i++) {
       const index = (preferred + i) % bases.length;
@@ -100,6 +100,7 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
         }
         if (r.status >= 500) throw new NacosHttpError(`nacos ${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`, r.status);
         preferred = index;
+        if (r.status === 404 && notFoundIsEmpty) return undefined;
         if (r.status !== 200) throw Object.assign(new NacosHttpError(`nacos ${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`, r.status), { final: true });
         return r.text;
       } catch (err) {
@@ -126,7 +127,7 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
   return {
     async listInstances(key) {
       const text = await call('GET', '/v1/ns/instance/list', { ...keyParams(key), healthyOnly: false });
-      return parseInstanceList(text);
+      return parseInstanceList(text!);
     },
     async register(i) {
       await call('POST', '/v1/ns/instance', {
@@ -140,10 +141,14 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
     async beat(i) {
       const beat = { ip: i.ip, port: i.port, cluster: i.clusterName ?? 'DEFAULT', serviceName: `${i.groupName}@@${i.serviceName}`, weight: i.weight ?? 1, metadata: i.metadata, scheduled: false };
       const text = await call('PUT', '/v1/ns/instance/beat', { ...instanceParams(i), beat: JSON.stringify(beat) });
-      return parseBeat(text);
+      return parseBeat(text!);
     },
     async deregister(i) {
       await call('DELETE', '/v1/ns/instance', instanceParams(i));
+    },
+    getConfig: (namespaceId, group, dataId) => call('GET', '/v1/cs/configs', { dataId, group, tenant: namespaceId || undefined }, true),
+    async publishConfig(namespaceId, group, dataId, content) {
+      await call('POST', '/v1/cs/configs', { dataId, group, tenant: namespaceId || undefined, content });
     },
     close: () => agent.close(),
   };

@@ -45,6 +45,9 @@ export interface NacosTransport {
   register(instance: NacosInstanceSpec): Promise<void>;
   beat(instance: NacosInstanceSpec): Promise<NacosBeatResult>;
   deregister(instance: NacosInstanceSpec): Promise<void>;
+  /** A config item's content (Dubbo keeps its interface → app mapping there), undefined when absent. */
+  getConfig(namespaceId: string, group: string, dataId: string): Promise<string | undefined>;
+  publishConfig(namespaceId: string, group: string, dataId: string, content: string): Promise<void>;
   close(): Promise<void>;
 }
 
