@@ -99,7 +99,7 @@ before(async () => {
         apiVersion: 'v1',
         kind: 'List',
         items: [
-          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo', labels: { 'ferry.io/inject': 'enabled' } } },
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } },
           { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'plain' } },
           { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'off', labels: { 'ferry.io/inject': 'disabled' } } },
         ],
@@ -107,6 +107,7 @@ before(async () => {
     }),
     'namespaces',
   );
+  ok(await k8s.kubectl(['label', 'namespace', 'demo', 'ferry.io/inject=enabled']), 'kubectl label namespace');
   await k8s.waitForWebhook('demo', (pod) => pod.spec.initContainers?.[0]?.name === 'ferry');
 });
 
