@@ -158,10 +158,13 @@ async function main(): Promise<void> {
   console.log(`wrote ${manifest.length} frames + manifest.json to ${outDir}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+// `node --test sidecar/dist/test` runs every file under test/ as a test: not this one (it is run by hand only, and would rewrite the tracked fixtures)
+if (!process.env.NODE_TEST_CONTEXT) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -104,10 +104,13 @@ async function main(): Promise<void> {
   say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(`[provision] FAILED: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-  },
-);
+// `node --test sidecar/dist/test` runs every file under test/ as a test: not this one (the pretest runs it)
+if (!process.env.NODE_TEST_CONTEXT) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(`[provision] FAILED: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
+  );
+}
