@@ -142,10 +142,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+// `node --test sidecar/dist/test` runs every file under test/ as a test: not this one (run by hand only; it rewrites the tracked fixtures)
+if (!process.env.NODE_TEST_CONTEXT) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
