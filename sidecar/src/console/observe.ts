@@ -50,7 +50,9 @@ export function consoleInterceptor(model: ConsoleModel): RouteInterceptor {
     const record = (call: Call, start: number, failure: Failure | undefined) => {
       try {
         const end = performance.now();
-        const detail = failure ? { ...(call.endpoint ? { endpoint: call.endpoint.id } : {}), ...withTrace(call) } : undefined;
+        // the balance stage stamps a failure with the endpoint of its last attempt
+        const endpoint = call.endpoint?.id ?? (failure?.upstream as { endpoint?: string } | undefined)?.endpoint;
+        const detail = failure ? { ...(endpoint ? { endpoint } : {}), ...withTrace(call) } : undefined;
         model.outbound(service, protocol, methodOf(call), timeOrigin + end, end - start, failure, detail);
       } catch {
         // the console never fails a request

@@ -203,3 +203,16 @@ test('the last reload shows on the config page; admin.console.enabled: false lea
     await off.sidecar.close();
   }
 });
+
+test('with tracing to Zipkin: a failed call is listed with its trace id and a link into Zipkin', async () => {
+  const s = await sidecar(`admin: { port: 0 }\ntracing: { enabled: true, exporter: zipkin, endpoint: "http://127.0.0.1:${closedPort}/api/v2/spans" }`);
+  try {
+    assert.equal((await post(`${s.url}/v1/invoke/gone/echo`, {}, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).status, 502);
+    const view = (await get(`${s.admin}/admin/v1/errors`)).body;
+    assert.equal(view.zipkin, `http://127.0.0.1:${closedPort}/zipkin/traces/`);
+    assert.equal(view.errors[0].traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(view.errors[0].endpoint, `http://127.0.0.1:${closedPort}`);
+  } finally {
+    await s.sidecar.close();
+  }
+});
