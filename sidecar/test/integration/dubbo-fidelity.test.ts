@@ -114,6 +114,18 @@ inbound:
 `;
 }
 
+/** A free port can be taken by another process before the JVM binds it (a busy shared machine): try another. */
+async function startProviderRetrying(jar: string, name: string): Promise<JavaProvider> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startProvider({ jar, zkAddress: 'N/A', name });
+    } catch (err) {
+      // the JVM's BindException is often cut from the message (its last 4 KB are stack frames)
+      if (attempt >= 3 || !/before READY/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 before(async () => {
   jars = await ensureJavaPeers();
   app = await startApp();
@@ -121,7 +133,7 @@ before(async () => {
     [
       ['dubbo-3.3', jars.jar33],
       ['dubbo-3.2', jars.jar32],
-    ].map(async ([label, jar]) => ({ label: label!, jar: jar!, provider: await startProvider({ jar: jar!, zkAddress: 'N/A', name: `fidelity-${label}` }) })),
+    ].map(async ([label, jar]) => ({ label: label!, jar: jar!, provider: await startProviderRetrying(jar!, `fidelity-${label}`) })),
   );
   ferry = await startSidecar(ferryYaml());
 });
@@ -219,5 +231,23 @@ test('inbound: an app answering a java.util.Date without an offset fails the Jav
     assert.equal(good.ok, true, `${run.where}: ${JSON.stringify(good)}`);
     assert.equal(good.value, '2024-03-09T22:30:00.123Z', run.where);
     assert.equal(line(run, 'echoDate#plain').value, '2024-03-10T06:30:00.123Z', run.where);
+  }
+});
+
+test('impossible calendar dates are refused, not rolled over (java.util.Date and Instant, both directions)', async () => {
+  await expectRefused('echoDate', '["2024-02-30T06:30:00Z"]', /args\[0\].*2024-02-30/);
+  await expectRefused('echoDate', '["2023-02-29T00:00:00.000Z"]', /args\[0\]/);
+  await expectRefused('echoDate', '["2024-04-31T00:00:00+08:00"]', /args\[0\]/);
+  await expectRefused('echoDate', '["2024-03-10T24:00:00Z"]', /args\[0\]/);
+  await expectRefused('echoUser', JSON.stringify([{ ...sampleUser(1, 'A'), birthday: '1990-02-30T00:00:00Z' }]), /args\[0\]\.birthday/);
+  await expectRefused('echoInstant', '["2024-02-30T06:30:00Z"]', /args\[0\]/);
+  // real dates in every offset form still work, and 2024 is a leap year
+  await expectValue('echoDate', '["2024-02-29T23:59:59.999Z"]', '2024-02-29T23:59:59.999Z');
+  await expectValue('echoDate', '["2024-03-10T06:30:00-0530"]', '2024-03-10T12:00:00.000Z');
+  await expectValue('echoDate', '["2024-03-10T06:30:00+08"]', '2024-03-09T22:30:00.000Z');
+  for (const run of await inbound()) {
+    const l = line(run, 'date#feb30');
+    assert.equal(l.ok, false, `${run.where}: ${JSON.stringify(l)}`);
+    assert.match(l.message, /2024-02-30/, run.where);
   }
 });

@@ -221,19 +221,15 @@ class ToJava {
       case 'java.util.Date':
         return this.date(v, path);
       case 'java.time.LocalDate':
-        if (typeof v !== 'string') this.fail(path, 'an ISO date string', v);
-        return localDateHandle(parseLocalDate(v));
+        return localDateHandle(this.time(v, path, 'an ISO date string', parseLocalDate));
       case 'java.time.LocalTime':
-        if (typeof v !== 'string') this.fail(path, 'an ISO time string', v);
-        return localTimeHandle(parseLocalTime(v));
+        return localTimeHandle(this.time(v, path, 'an ISO time string', parseLocalTime));
       case 'java.time.LocalDateTime': {
-        if (typeof v !== 'string') this.fail(path, 'an ISO date-time string', v);
-        const { date, time } = parseLocalDateTime(v);
+        const { date, time } = this.time(v, path, 'an ISO date-time string', parseLocalDateTime);
         return { $class: HANDLE.localDateTime, $: { time: localTimeHandle(time), date: localDateHandle(date) } };
       }
       case 'java.time.Instant': {
-        if (typeof v !== 'string') this.fail(path, 'an ISO instant string', v);
-        const { seconds, nanos } = parseInstant(v);
+        const { seconds, nanos } = this.time(v, path, 'an ISO instant string', parseInstant);
         return { $class: HANDLE.instant, $: { seconds: { $class: 'long', $: seconds.toString() }, nanos: { $class: 'int', $: nanos } } };
       }
     }
@@ -255,6 +251,16 @@ class ToJava {
     if (typeof v === 'string') return this.o.generic ? v : { $class: name, $: { name: v } };
     if (isPlainObject(v)) return this.pojo(v, name, path, depth);
     return this.fail(path, `an object (or enum name) for ${name}`, v);
+  }
+
+  /** Parses a java.time text; a refusal names the path. */
+  time<T>(v: unknown, path: string, what: string, parse: (text: string) => T): T {
+    if (typeof v !== 'string') this.fail(path, what, v);
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new HessianError(`${path}: ${(err as Error).message}`, 'type');
+    }
   }
 
   integer(v: unknown, [min, max]: [number, number], path: string, name: string): number {
@@ -307,7 +313,9 @@ class ToJava {
     else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) {
       // without Z or an offset the text names no instant (JS would read it in the host's time zone)
       if (!INSTANT_OFFSET.test(v.trim())) this.fail(path, 'an ISO date-time with "Z" or an offset (2024-03-10T06:30:00Z, …+08:00) for java.util.Date', v);
-      d = new Date(v);
+      // parsed exactly (JS Date would roll 2024-02-30 over to March 1); java.util.Date keeps milliseconds, like Date.from(Instant)
+      const instant = this.time(v.trim(), path, 'an ISO date-time string', parseInstant);
+      d = new Date(Number(instant.seconds * 1000n + BigInt(Math.floor(instant.nanos / 1_000_000))));
     }
     if (!d || Number.isNaN(d.getTime())) return this.fail(path, 'an ISO date-time string or epoch milliseconds for java.util.Date', v);
     return d;

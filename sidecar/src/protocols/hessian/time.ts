@@ -95,7 +95,7 @@ export function parseLocalDate(text: string): LocalDateParts {
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) bad('date', text);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw new HessianError(`no such calendar date: "${text}"`, 'type');
   return { year, month, day };
 }
 
@@ -106,7 +106,7 @@ export function parseLocalTime(text: string): LocalTimeParts {
   const minute = Number(m[2]);
   const second = m[3] ? Number(m[3]) : 0;
   const nano = m[4] ? Number(m[4].padEnd(9, '0')) : 0;
-  if (hour > 23 || minute > 59 || second > 59) bad('time', text);
+  if (hour > 23 || minute > 59 || second > 59) throw new HessianError(`no such time of day: "${text}"`, 'type');
   return { hour, minute, second, nano };
 }
 
@@ -118,13 +118,17 @@ export function parseLocalDateTime(text: string): { date: LocalDateParts; time: 
 
 /** An ISO instant with `Z` or an offset (`2024-01-02T03:04:05.123456789Z`, `…+08:00`) → epoch seconds and nanos. */
 export function parseInstant(text: string): { seconds: bigint; nanos: number } {
-  const m = /^(.*?)(Z|[+-]\d{2}:?\d{2})$/i.exec(text);
+  const m = /^(.*?)(Z|[+-]\d{2}(?::?\d{2})?)$/i.exec(text);
   if (!m) bad('instant (…Z or …±hh:mm)', text);
   const { date, time } = parseLocalDateTime(m[1]!);
   let offset = 0;
   if (m[2]!.toUpperCase() !== 'Z') {
     const o = m[2]!.replace(':', '');
-    offset = (o.startsWith('-') ? -1 : 1) * (Number(o.slice(1, 3)) * 3600 + Number(o.slice(3, 5)) * 60);
+    const hours = Number(o.slice(1, 3));
+    const minutes = o.length > 3 ? Number(o.slice(3, 5)) : 0;
+    // java.time.ZoneOffset's range
+    if (hours > 18 || minutes > 59 || (hours === 18 && minutes > 0)) bad('offset', text);
+    offset = (o.startsWith('-') ? -1 : 1) * (hours * 3600 + minutes * 60);
   }
   const days = daysFromCivil(date.year, date.month, date.day);
   const seconds = BigInt(days) * 86400n + BigInt(time.hour * 3600 + time.minute * 60 + time.second - offset);
