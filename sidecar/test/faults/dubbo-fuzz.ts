@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FrameDecoder, FrameError, HEADER_LENGTH, decodeEvent, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeRequestBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
-import { HessianError, decodeAll, decodeException, fromJava, splitDescriptor, typeFromDescriptor } from '../../src/protocols/hessian/index.js';
+import { HANDLE, HessianDecoder, HessianError, decodeAll, decodeException, encodeHessian, fromJava, splitDescriptor, typeFromDescriptor } from '../../src/protocols/hessian/index.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { CLASSES } from '../unit/dubbo-fixtures.js';
 
@@ -67,6 +67,43 @@ const HUGE = [
 ];
 /** Prefixes that open one level of nesting each (some never close, some recurse through type or int positions). */
 const NESTERS = ['57', '48', '79', '71 01 41', '70', '55', '56', '4d', '43', '4f', '51', '43 01 41 91 01 61 60', '48 48', '4d 90'];
+
+/** Well-formed values of every kind, to put where another value stood (type confusion rather than garbage). */
+const VALUES: Buffer[] = [
+  0, 1, -1, 2147483647, -2147483648, 1.5, -0.001, '', 'x', 'héllo 😀', '2.0.2', 'com.example.ferry.api.TypeMatrixService', '$invoke', '$echo',
+  'Ljava/lang/String;', '[Ljava/lang/Object;', 'x'.repeat(5_000), true, false, null, [], [1, 'a', null], new Map(), new Date(0), Buffer.from([1, 2, 3]),
+  { $class: 'long', $: '9223372036854775807' },
+  { $class: 'java.util.HashMap', $: new Map<string, unknown>([['generic', 'true'], ['timeout', '-1'], ['a', [1]]]) },
+  { $class: 'java.util.HashMap', $: new Map<unknown, unknown>([[1, 'x']]) },
+  { $class: '[int', $: [1, 2] },
+  { $class: '[string', $: ['java.lang.String', 'int'] },
+  { $class: '[object', $: [{ $class: 'java.util.HashMap', $: new Map<string, unknown>([['class', 'com.example.ferry.api.User'], ['id', 1]]) }] },
+  { $class: 'com.example.ferry.api.User', $: { id: 1, name: 'x', birthday: null } },
+  { $class: 'com.example.ferry.api.Color', $: { name: 'NOT_A_COLOR' } },
+  { $class: 'java.math.BigDecimal', $: { value: 'not a number' } },
+  { $class: 'java.math.BigInteger', $: { signum: 1, mag: { $class: '[int', $: [1] } } },
+  { $class: HANDLE.localDate, $: { year: 99999, month: 13, day: 0 } },
+  { $class: HANDLE.localTime, $: { hour: 'x', minute: null } },
+  { $class: HANDLE.localDateTime, $: { date: 'x', time: 1 } },
+  { $class: HANDLE.instant, $: { seconds: { $class: 'long', $: '9223372036854775807' }, nanos: -1 } },
+  { $class: 'java.lang.RuntimeException', $: { detailMessage: ['not', 'a', 'string'], cause: null } },
+].map((v) => encodeHessian([v as never]));
+
+/** Where each top-level value of a body starts and ends (as far as it decodes). */
+function topLevelSpans(body: Buffer): Array<[number, number]> {
+  const d = new HessianDecoder(body);
+  const spans: Array<[number, number]> = [];
+  while (!d.done) {
+    const start = d.position;
+    try {
+      d.read();
+    } catch {
+      break;
+    }
+    spans.push([start, d.position]);
+  }
+  return spans;
+}
 
 function bodyOf(frame: Buffer): Buffer {
   return frame.length >= HEADER_LENGTH ? frame.subarray(HEADER_LENGTH) : Buffer.alloc(0);
@@ -127,6 +164,18 @@ const MUTATORS: Record<string, Mutator> = {
     parts.push(0x7a, 0x90, 0x90);
     for (let i = levels - 1; i >= 0; i--) parts.push(0x51, ...(i + 1 < 48 ? [0x90 + i + 1] : [0xc8, i + 1]));
     return insert(body, int(rng, body.length + 1), Buffer.from(parts));
+  },
+  'value-swap': (body, rng, corpus) => {
+    const spans = topLevelSpans(body);
+    if (spans.length === 0) return body;
+    const [start, end] = pick(rng, spans);
+    let value = pick(rng, VALUES);
+    if (rng() < 0.3) {
+      const donor = bodyOf(pick(rng, corpus));
+      const other = topLevelSpans(donor);
+      if (other.length) value = donor.subarray(...pick(rng, other));
+    }
+    return Buffer.concat([body.subarray(0, start), value, body.subarray(end)]);
   },
   splice: (body, rng, corpus) => {
     const donor = bodyOf(pick(rng, corpus));
