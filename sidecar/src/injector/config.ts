@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { bool, dflt, dict, num, obj, oneOf, opt, str, validate, type Infer, type Issue } from '../config/dsl.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT } from '@ferry/sdk/contract';
 import { ConfigError } from '../config/load.js';
+import { version } from '../cli.js';
 import { isQuantity, isEnvName, LOG_LEVELS, MANAGED_ENV } from './values.js';
 
 const port = () => num({ int: true, min: 1, max: 65535 });
@@ -15,7 +16,7 @@ const listenPort = () => num({ int: true, min: 0, max: 65535 });
 const quantity = () => str((v) => (v === '' || isQuantity(v) ? undefined : 'not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi)'));
 
 export const sidecarSchema = obj({
-  image: dflt(str((v) => (/^\S+$/.test(v) ? undefined : 'not an image reference')), 'ferry:0.1.0'),
+  image: dflt(str((v) => (/^\S+$/.test(v) ? undefined : 'not an image reference')), `ferry:${version()}`),
   imagePullPolicy: dflt(oneOf(['IfNotPresent', 'Always', 'Never'] as const), 'IfNotPresent'),
   /**
    * `native`: an init container with `restartPolicy: Always` (Kubernetes >= 1.29): started and ready before
