@@ -4,7 +4,7 @@
  * medians and same-repeat ratios printed as Markdown (and all samples as JSON with --json).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,9 @@ const USAGE = `Usage: npm run bench -- [options] [scenario ...]
   --rate R          open-loop rate, requests/s (1000)
   --connections N   closed-loop connections (50)
   --target TEXT     only targets whose name contains TEXT (repeatable; baselines are always kept)
-  --profile DIR     Ferry runs with --cpu-prof and --heap-prof, profiles written into DIR
+  --ferry-base FILE also run every Ferry target from this other build's main.js (labelled "@base"),
+                    interleaved with the current one: before/after in the same run
+  --profile DIR     profile Ferry's closed-loop runs (CPU, allocations with garbage): files and summaries in DIR
   --json FILE       also write every sample as JSON
   --smoke           a few seconds per scenario, to check the bench works (figures mean nothing)
 Scenarios:${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '50' },
       target: { type: 'string', multiple: true, default: [] },
       profile: { type: 'string' },
+      'ferry-base': { type: 'string' },
       json: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
   const workDir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
   const profileDir = values.profile ? resolve(values.profile) : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
   const smoke = values.smoke;
   const options: BenchOptions = {
     repeats: smoke ? 1 : Number(values.repeats),
@@ -79,7 +83,7 @@ async function main(): Promise<void> {
     rate: smoke ? 200 : Number(values.rate),
     connections: smoke ? 10 : Number(values.connections),
     targets: values.target,
-    ferryNodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--heap-prof', `--heap-prof-dir=${profileDir}`] : [],
+    ...(profileDir ? { profileDir } : {}),
     workDir,
     tools: ensureTools(),
   };
@@ -92,7 +96,8 @@ async function main(): Promise<void> {
       try {
         const throughputBaseline = setup.throughputBaseline ?? setup.targets[0]!.name;
         const latencyBaseline = setup.latencyBaseline ?? setup.targets[0]!.name;
-        const targets = setup.targets.filter(
+        const base = values['ferry-base'] && resolve(values['ferry-base']);
+        const targets = setup.targets.flatMap((t) => (base && t.withFerryBin ? [t.withFerryBin(base, '@base'), t] : [t])).filter(
           (t) => !options.targets.length || t.name === throughputBaseline || t.name === latencyBaseline || options.targets.some((f) => t.name.includes(f)),
         );
         const samples: Sample[][] = [];

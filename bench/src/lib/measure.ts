@@ -3,6 +3,10 @@
  * (latency, CPU per request, allocation and promotion per request) and a closed-loop run (max throughput, full
  * GCs, peak memory). Repeats are interleaved (A B C, A B C, …) by the runner and summarised by medians.
  */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { summarizeProfile } from '../profile/summary.js';
 import type { GcCounters } from './gc.js';
 import { closedLoop, openLoop, type LoadResult } from './load.js';
 import { cpuUs, peakRssMiB, rssMiB } from './procfs.js';
@@ -28,6 +32,16 @@ export interface Sample {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Stops the target's profile (preload.ts), waits for its files and writes `<dir>/<target>.md` next to them. */
+async function writeProfileSummary(pid: number, target: string, requests: number, dir: string): Promise<void> {
+  const base = join(dir, `${pid}-1`);
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 600 && !existsSync(`${base}.done`); i++) await sleep(100);
+  const file = join(dir, `${target.replace(/[^a-z0-9]+/gi, '-')}-${pid}.md`);
+  await writeFile(file, `# ${target} (pid ${pid}), closed loop\n\n${await summarizeProfile(base, requests)}\n`);
+  console.error(`[bench]   profile of ${target}: ${file}`);
+}
+
 export async function sample(target: Target, options: BenchOptions): Promise<Sample> {
   const running = await target.start();
   try {
@@ -50,9 +64,11 @@ export async function sample(target: Target, options: BenchOptions): Promise<Sam
 
     gcMark = running.gc?.mark();
     cpu = cpuUs(running.pids);
+    if (running.profiled) process.kill(running.pid, 'SIGUSR2');
     const closedResult = await closed(running.url, options);
     const cpuClosed = cpuUs(running.pids) - cpu;
     const gcClosed = gcMark && running.gc!.since(gcMark);
+    if (running.profiled) await writeProfileSummary(running.pid, target.name, closedResult.requests, options.profileDir!);
 
     return {
       target: target.name,

@@ -10,6 +10,7 @@ export const FERRY_BIN = fileURLToPath(new URL('../../../../sidecar/dist/src/mai
 export const SERVERS_DIR = fileURLToPath(new URL('../servers/', import.meta.url));
 
 export interface Running {
+  pid: number;
   /** From spawn to the first good answer on the readiness check. */
   startupMs: number;
   /** Garbage collections, for Node processes started with `node: true`. */
@@ -97,6 +98,7 @@ export async function launch(command: string, args: string[], options: LaunchOpt
   }
   const startupMs = performance.now() - t0;
   return {
+    pid: child.pid!,
     startupMs,
     ...(gc ? { gc } : {}),
     pids: processTree(child.pid!),

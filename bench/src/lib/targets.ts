@@ -8,6 +8,8 @@ import type { BenchOptions, Target } from '../scenarios/types.js';
 
 type Started = Running & { url: string };
 
+const PROFILE_PRELOAD = new URL('../profile/preload.js', import.meta.url).href;
+
 /** The upstream itself, called without a hop (already running: start and stop are the scenario's). */
 export function directTarget(name: string, upstream: Started, request?: (url: string) => Request): Target {
   return { name, measured: false, ...(request ? { request } : {}), start: async () => ({ ...upstream, startupMs: NaN, stop: async () => {} }) };
@@ -19,21 +21,23 @@ export interface FerryTarget extends Target {
 }
 
 /** Ferry on `yaml`, as `ferry --config FILE`, everything else at its defaults. */
-export function ferryTarget(name: string, yaml: string, options: BenchOptions, request?: (url: string) => Request): FerryTarget {
+export function ferryTarget(name: string, yaml: string, options: BenchOptions, request?: (url: string) => Request, bin = FERRY_BIN): FerryTarget {
   return {
     name,
+    withFerryBin: (other, label) => ferryTarget(`${name} ${label}`, yaml, options, request, other),
     ...(request ? { request } : {}),
     async start() {
       const file = join(options.workDir, `ferry-${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
       await writeFile(file, yaml);
       const [port, adminPort] = (await freePorts(2)) as [number, number];
       const url = `http://127.0.0.1:${port}`;
-      const running = await launch(process.execPath, [FERRY_BIN, '--config', file, '--port', String(port), '--admin-port', String(adminPort)], {
+      const running = await launch(process.execPath, [bin, '--config', file, '--port', String(port), '--admin-port', String(adminPort)], {
         cpu: SERVICE_CORE,
         ready: { url: `${url}/readyz` },
-        node: { flags: options.ferryNodeFlags },
+        node: { flags: options.profileDir ? ['--import', PROFILE_PRELOAD] : [] },
+        ...(options.profileDir ? { env: { FERRY_BENCH_PROFILE_DIR: options.profileDir } } : {}),
       });
-      return { ...running, url, adminUrl: `http://127.0.0.1:${adminPort}` };
+      return { ...running, url, adminUrl: `http://127.0.0.1:${adminPort}`, profiled: Boolean(options.profileDir) };
     },
   };
 }

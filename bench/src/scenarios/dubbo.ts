@@ -74,7 +74,7 @@ function javaConsumer(name: string, port: number, method: string): Target {
   return {
     name,
     measured: false,
-    start: async () => ({ startupMs: NaN, pids: [], url: `dubbo://127.0.0.1:${port}`, stop: async () => {} }),
+    start: async () => ({ pid: NaN, startupMs: NaN, pids: [], url: `dubbo://127.0.0.1:${port}`, stop: async () => {} }),
     // The consumer has no fixed-rate mode: its figure is throughput only.
     open: async () => NO_FIXED_RATE,
     async closed(url: string, options: BenchOptions) {

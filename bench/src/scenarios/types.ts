@@ -15,8 +15,8 @@ export interface BenchOptions {
   repeats: number;
   /** Only targets whose name contains one of these (all when empty). */
   targets: string[];
-  /** Extra Node flags for Ferry processes (profiling). */
-  ferryNodeFlags: string[];
+  /** Ferry targets are profiled during their closed-loop run, the profiles and their summaries written here. */
+  profileDir?: string;
   /** Scratch folder for configs and load-generator files. */
   workDir: string;
   tools: Tools;
@@ -25,12 +25,14 @@ export interface BenchOptions {
 /** A target under load. `request` is what the standard generators send; `open`/`closed` replace them. */
 export interface Target {
   name: string;
-  start(): Promise<Running & { url: string }>;
+  start(): Promise<Running & { url: string; profiled?: boolean }>;
   request?(url: string): Request;
   open?(url: string, options: BenchOptions): Promise<LoadResult>;
   closed?(url: string, options: BenchOptions): Promise<LoadResult>;
   /** The target is a process of its own worth start-up, memory, CPU and GC figures (not a Java client). */
   measured?: boolean;
+  /** A Ferry target: the same target run from another build of Ferry (`--ferry-base`). */
+  withFerryBin?(bin: string, label: string): Target;
 }
 
 export interface ScenarioSetup {
