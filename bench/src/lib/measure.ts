@@ -42,8 +42,19 @@ async function writeProfileSummary(pid: number, target: string, requests: number
   console.error(`[bench]   profile of ${target}: ${file}`);
 }
 
+/** Starts the target; a port taken between picking it and binding it (other programs on the machine) gets new ports. */
+async function start(target: Target): ReturnType<Target['start']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await target.start();
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 export async function sample(target: Target, options: BenchOptions): Promise<Sample> {
-  const running = await target.start();
+  const running = await start(target);
   try {
     const measured = target.measured !== false;
     await sleep(options.settleMs);

@@ -30,10 +30,13 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const ITEMS_PER_BYTE = 64;
 const MIN_ITEMS = 4096;
 const FORBIDDEN_KEY = '__proto__';
+const NO_LIMITS: DecodeLimits = {};
 
 interface ClassDef {
   name: string;
   fields: string[];
+  /** Per field: kept in the object (inner-class back pointers `this$0` are Java plumbing), decided once per definition. */
+  kept: boolean[];
 }
 
 /**
@@ -51,12 +54,12 @@ export class HessianDecoder {
   private readonly classes: ClassDef[] = [];
   private readonly limits: Required<DecodeLimits>;
   private readonly maxItems: number;
+  private readonly buf: Buffer;
 
-  constructor(
-    private readonly buf: Uint8Array,
-    limits: DecodeLimits = {},
-  ) {
-    this.limits = { ...DEFAULTS, ...limits };
+  constructor(buf: Uint8Array, limits: DecodeLimits = NO_LIMITS) {
+    // A Buffer view reads strings and 8-byte numbers without a view object per value.
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.limits = limits === NO_LIMITS ? DEFAULTS : { ...DEFAULTS, ...limits };
     this.maxItems = Math.min(this.limits.maxItems, Math.max(MIN_ITEMS, ITEMS_PER_BYTE * buf.length));
   }
 
@@ -116,16 +119,16 @@ export class HessianDecoder {
 
   private i64(): bigint {
     this.need(8);
-    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
+    const v = this.buf.readBigInt64BE(this.pos);
     this.pos += 8;
-    return dv.getBigInt64(0);
+    return v;
   }
 
   private f64(): number {
     this.need(8);
-    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
+    const v = this.buf.readDoubleBE(this.pos);
     this.pos += 8;
-    return dv.getFloat64(0);
+    return v;
   }
 
   private count(n: number): void {
@@ -284,7 +287,7 @@ export class HessianDecoder {
     }
     if (ascii) {
       this.pos += len;
-      return Buffer.from(b.buffer, b.byteOffset + p, len).toString('latin1');
+      return b.toString('latin1', p, p + len);
     }
     const units: number[] = [];
     let n = 0;
@@ -442,7 +445,7 @@ export class HessianDecoder {
       if (f === FORBIDDEN_KEY) throw new HessianError('field name "__proto__" refused', 'forbidden');
       fields.push(f);
     }
-    this.classes.push({ name, fields });
+    this.classes.push({ name, fields, kept: fields.map((f) => !/^this\$\d+$/.test(f)) });
   }
 
   private instance(classRef: number): JavaObject {
@@ -453,10 +456,10 @@ export class HessianDecoder {
     const ref = this.addRef(obj);
     const start = this.items;
     this.count(def.fields.length + 1);
-    for (const f of def.fields) {
+    const { fields, kept } = def;
+    for (let i = 0; i < fields.length; i++) {
       const v = this.read();
-      // inner-class back pointers (`this$0`) are Java plumbing
-      if (!/^this\$\d+$/.test(f)) obj.fields[f] = v;
+      if (kept[i]) obj.fields[fields[i]!] = v;
     }
     this.settle(ref, start);
     this.depth--;

@@ -10,6 +10,8 @@ declare module 'hessian.js' {
     /** The bytes written since the last reset. */
     get(): Buffer;
     reset(): this;
+    /** The growing output buffer (the `byte` package's ByteBuffer). */
+    readonly byteBuffer: { capacity(): number };
   }
 
   export class DecoderV2 {

@@ -31,14 +31,23 @@ const SCALAR_CLASSES = new Set([
  */
 export function encodeHessian(values: readonly HessianInput[]): Buffer {
   normalizeClassFields(values);
-  const encoder = new hessian.EncoderV2({ size: 1024, mapTypes: ENCODER_MAP_TYPES });
+  // One encoder serves every call (encoding is synchronous): a new one allocated and zero-filled its buffer
+  // on each call. reset() forgets the previous stream's class definitions and refs.
+  const encoder = (shared ??= new hessian.EncoderV2({ size: ENCODER_BYTES, mapTypes: ENCODER_MAP_TYPES })).reset();
   try {
     for (const v of values) encoder.write(v);
+    // get() copies the bytes out; the buffer stays for the next call unless one huge value grew it.
+    return encoder.get();
   } catch (err) {
+    shared = undefined;
     throw new HessianError(`cannot encode: ${(err as Error).message}`, 'type');
+  } finally {
+    if (shared && shared.byteBuffer.capacity() > ENCODER_BYTES * 16) shared = undefined;
   }
-  return Buffer.from(encoder.get());
 }
+
+const ENCODER_BYTES = 4096;
+let shared: InstanceType<typeof hessian.EncoderV2> | undefined;
 
 function isClassObject(v: unknown): v is { $class: string; $: Record<string, unknown> } {
   if (v === null || typeof v !== 'object') return false;
@@ -59,10 +68,14 @@ function normalizeClassFields(values: readonly HessianInput[]): void {
   const fieldsOf = new Map<string, string[]>();
   const instances: { $class: string; $: Record<string, unknown> }[] = [];
   const seen = new Set<object>();
-  const walk = (v: unknown) => {
+  // for…in / for…of loops: this walk runs on every encoded body, and Object.values()/forEach allocated per node
+  const walk = (v: unknown): void => {
     if (v === null || typeof v !== 'object' || seen.has(v) || Buffer.isBuffer(v) || v instanceof Date) return;
     seen.add(v);
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
     if (v instanceof Map) {
       for (const [k, x] of v) {
         walk(k);
@@ -74,15 +87,17 @@ function normalizeClassFields(values: readonly HessianInput[]): void {
       instances.push(v);
       const known = fieldsOf.get(v.$class);
       if (!known) fieldsOf.set(v.$class, Object.keys(v.$));
-      else for (const k of Object.keys(v.$)) if (!known.includes(k)) known.push(k);
-      Object.values(v.$).forEach(walk);
+      else for (const k in v.$) if (!known.includes(k)) known.push(k);
+      for (const k in v.$) walk(v.$[k]);
       return;
     }
     const o = v as Record<string, unknown>;
     if ('$' in o && typeof o.$class === 'string') walk(o.$);
-    else Object.values(o).forEach(walk);
+    else for (const k in o) walk(o[k]);
   };
-  values.forEach(walk);
+  for (const v of values) walk(v);
+  // one instance per class (the common case) has nothing to unify
+  if (instances.length <= 1) return;
   for (const inst of instances) {
     const fields = fieldsOf.get(inst.$class)!;
     const keys = Object.keys(inst.$);
