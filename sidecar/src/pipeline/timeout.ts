@@ -1,4 +1,5 @@
 import { FerryError } from '../errors.js';
+import { cancel, isCancellable } from './cancel.js';
 import type { Interceptor } from './types.js';
 
 export interface TimeoutOptions {
@@ -7,34 +8,50 @@ export interface TimeoutOptions {
 }
 
 /**
- * Bounds one attempt by the call's deadline: the attempt gets a signal that aborts at the deadline (or
- * when the caller goes away), and a late answer becomes FERRY_ERR_UPSTREAM_TIMEOUT. Protocol clients read
+ * Bounds one attempt by the call's deadline: at the deadline the call's own signal is aborted (see
+ * `cancel.ts`; a signal made elsewhere gets a controller of its own for the attempt), and the attempt ends
+ * with FERRY_ERR_UPSTREAM_TIMEOUT even if the client has not given up yet. Protocol clients read
  * `call.deadline` to tell the upstream its budget (Dubbo's `timeout` attachment, gRPC deadlines).
  */
 export function timeoutInterceptor(options: TimeoutOptions): Interceptor {
   const { timeoutMs } = options;
   return (next) =>
-    async function timeout(call) {
+    function timeout(call) {
       const remaining = call.deadline - Date.now();
-      if (remaining <= 0) throw new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `no time left for "${call.service}.${call.method}"`);
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(call.signal.reason);
-      call.signal.addEventListener('abort', onAbort, { once: true });
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+      if (remaining <= 0) return Promise.reject(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `no time left for "${call.service}.${call.method}"`));
+      let own: AbortController | undefined;
+      let onAbort: (() => void) | undefined;
+      let attempt = call;
+      if (!isCancellable(call.signal)) {
+        // not a signal of ours (a call made outside the server): this attempt gets its own, following the caller's
+        const controller = (own = new AbortController());
+        onAbort = () => controller.abort(call.signal.reason);
+        call.signal.addEventListener('abort', onAbort, { once: true });
+        attempt = { ...call, signal: controller.signal };
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
           const error = new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `"${call.service}.${call.method}" took longer than ${timeoutMs} ms`, {
             upstream: call.endpoint ? { endpoint: call.endpoint.id } : undefined,
           });
-          controller.abort(error);
+          if (own) own.abort(error);
+          else cancel(call.signal, error);
           reject(error);
         }, remaining);
+        const settle = () => {
+          clearTimeout(timer);
+          if (onAbort) call.signal.removeEventListener('abort', onAbort);
+        };
+        next(attempt).then(
+          (reply) => {
+            settle();
+            resolve(reply);
+          },
+          (err: unknown) => {
+            settle();
+            reject(err);
+          },
+        );
       });
-      try {
-        return await Promise.race([next({ ...call, signal: controller.signal }), expired]);
-      } finally {
-        clearTimeout(timer);
-        call.signal.removeEventListener('abort', onAbort);
-      }
     };
 }

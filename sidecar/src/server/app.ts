@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Runtime } from '../runtime.js';
 import { FerryError, type ErrorCode } from '../errors.js';
 import { installErrorHandling } from './errors.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { invokeRoute } from './invoke.js';
 import { proxyRoute } from './proxy.js';
@@ -46,6 +47,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: config.limits.bodyBytes,
     requestIdHeader: HEADERS.requestId,
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyRequestLogger,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     http: { maxHeaderSize: config.limits.headerBytes },
@@ -56,8 +58,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       else rawError(socket, 'FERRY_ERR_BAD_REQUEST', `malformed HTTP request: ${err.code ?? err.message}`);
     },
   });
-  app.addHook('onSend', async (request, reply) => {
+  // A plain onRequest hook (not an async onSend): every answer, errors and 404s included, carries the id.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(HEADERS.requestId, request.id);
+    done();
   });
   installErrorHandling(app);
   app.register(healthRoutes(deps.state));

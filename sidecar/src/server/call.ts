@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@ferry/sdk/contract';
+import { cancel, cancellableSignal } from '../pipeline/cancel.js';
 import type { Call } from '../pipeline/types.js';
 import type { Route } from '../routing/route.js';
 import { serverSpanContext } from './tracing-hooks.js';
@@ -13,13 +14,13 @@ export function deadlineFor(route: Route, request: FastifyRequest, methodTimeout
   return Date.now() + timeout;
 }
 
-/** Aborts when the app disconnects before its answer is complete. */
+/** The call's one signal (pipeline/cancel.ts): aborted when the app disconnects before its answer is complete, or at the deadline. */
 export function appGoneSignal(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
+  const signal = cancellableSignal();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('the app closed the connection'));
+    if (!reply.raw.writableFinished) cancel(signal, new Error('the app closed the connection'));
   });
-  return controller.signal;
+  return signal;
 }
 
 export function buildCall(request: FastifyRequest, reply: FastifyReply, route: Route, method: string, args: unknown): Call {
