@@ -98,3 +98,27 @@ test('revision cache: one fetch per revision, single-flight, failures not retrie
   await failing.resolve([i]);
   assert.equal(fails, 3);
 });
+
+test('Ferry as a provider: MetadataInfo, revision, instance record, and its MetadataService answer read back', async () => {
+  const { buildMetadataInfo, instanceMetadata, curatorInstanceJson } = await import('../../src/discovery/app-level/publish.js');
+  const { metadataServiceAnswer } = await import('../../src/protocols/dubbo/server/metadata-service.js');
+  const { encodeResponseBody, decodeResponseBody } = await import('../../src/protocols/dubbo/body.js');
+  const { fromJava } = await import('../../src/protocols/hessian/index.js');
+  const url = { protocol: 'dubbo', host: '10.0.0.5', port: 20880, path: 'com.example.NodeApp', params: { interface: 'com.example.NodeApp', version: '1.0.0', methods: 'a,b', pid: '1', timestamp: '2' } };
+  const info = buildMetadataInfo('node-app', [url]);
+  assert.match(info.revision, /^[0-9a-f]{32}$/);
+  assert.equal(buildMetadataInfo('node-app', [{ ...url, params: { ...url.params, pid: '9', timestamp: '9' } }]).revision, info.revision, 'pid/timestamp do not change the revision');
+  assert.notEqual(buildMetadataInfo('node-app', [{ ...url, params: { ...url.params, methods: 'a' } }]).revision, info.revision);
+  const instance = parseCuratorInstance(curatorInstanceJson('node-app', '10.0.0.5', 20880, instanceMetadata(info, 20880)), 'node-app');
+  assert.equal(revisionOf(instance), info.revision);
+  assert.deepEqual([metadataServiceOf(instance)!.protocol, metadataServiceOf(instance)!.port, metadataServiceOf(instance)!.version], ['dubbo', 20880, '1.0.0']);
+
+  const answer = metadataServiceAnswer('getMetadataInfo', [info.revision], info)!;
+  const decoded = decodeResponseBody(encodeResponseBody({ kind: 'value', value: answer.value }, true));
+  assert.equal(decoded.kind, 'value');
+  const back = parseMetadataInfo(fromJava((decoded as { value: unknown }).value, undefined, { generic: true }));
+  assert.equal(back.revision, info.revision);
+  assert.deepEqual(back.services.map((s) => [s.name, s.version, s.protocol, s.port, s.params.methods]), [['com.example.NodeApp', '1.0.0', 'dubbo', 20880, 'a,b']]);
+  assert.equal(metadataServiceAnswer('getMetadataInfo', ['other'], info)!.value, null);
+  assert.equal(metadataServiceAnswer('getMetadataURL', [], info), undefined);
+});

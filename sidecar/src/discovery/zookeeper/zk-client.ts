@@ -176,6 +176,21 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
     }
   }
 
+  /** Data and its version (for `setData`'s compare-and-set); `undefined` when the node does not exist. */
+  async getDataWithVersion(path: string): Promise<{ data: Buffer; version: number } | undefined> {
+    try {
+      return await this.op<{ data: Buffer; version: number }>('getData', (c, done) => c.getData(path, (err, data, stat) => done(err, { data: data ?? Buffer.alloc(0), version: stat?.version ?? -1 })));
+    } catch (err) {
+      if (err instanceof ZkError && err.code === ZK_NO_NODE) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replaces a node's data if its version is still `version` (-1: any); BAD_VERSION (−103) otherwise. */
+  setData(path: string, data: Buffer, version = -1): Promise<void> {
+    return this.op('setData', (c, done) => c.setData(path, data, version, (err) => done(err)));
+  }
+
   /** Whether `path` exists; `watcher` fires on creation/deletion. */
   exists(path: string, watcher?: (event: ZkEvent) => void): Promise<boolean> {
     return this.op('exists', (c, done) =>

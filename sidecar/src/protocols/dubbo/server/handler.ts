@@ -38,6 +38,8 @@ import {
 import { DubboStatus } from '../status.js';
 import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
 import { parseJavaType } from '../../hessian/java-types.js';
+import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
+import { METADATA_SERVICE, metadataServiceAnswer } from './metadata-service.js';
 import { buildServiceTable, findGeneric, findTyped, serviceKey, singleBody, type MethodEntry, type ServiceEntry } from './methods.js';
 
 /** The exception class of app errors (4xx, 5xx, unreachable) unless the app names one. */
@@ -83,6 +85,8 @@ export interface HandlerOptions {
   tracing: Tracing;
   metrics?: Pick<FerryMetrics, 'recordInbound'>;
   observer?: InboundObserver;
+  /** Ferry's application-level MetadataInfo, served by its own MetadataService (register-mode instance/all). */
+  metadata?: () => MetadataInfo | undefined;
 }
 
 export interface Peer {
@@ -122,6 +126,7 @@ export class InboundDubboHandler {
   readonly #classes: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
   readonly #maxPayload: number;
   readonly #exceptionClasses: ReadonlySet<string>;
+  readonly #metadata: HandlerOptions['metadata'];
 
   constructor(options: HandlerOptions) {
     this.#config = options.config;
@@ -129,6 +134,7 @@ export class InboundDubboHandler {
     this.#tracing = options.tracing;
     this.#metrics = options.metrics;
     this.#observer = options.observer;
+    this.#metadata = options.metadata;
     const dubbo = options.config.inbound.dubbo!;
     this.#services = buildServiceTable(dubbo.services);
     this.#classes = dubbo.classes;
@@ -148,6 +154,12 @@ export class InboundDubboHandler {
     }
     const withAttachments = supportsResponseAttachments(req.dubboVersion);
     try {
+      const metadata = req.path === METADATA_SERVICE ? this.#metadata?.() : undefined;
+      if (metadata) {
+        const answer = metadataServiceAnswer(req.method, req.args.map((a) => fromJava(a)), metadata);
+        if (!answer) throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: No such method ${req.method} in Ferry's ${METADATA_SERVICE}`);
+        return this.#encode(answer.value === null ? { kind: 'null' } : { kind: 'value', value: answer.value }, withAttachments);
+      }
       const service = this.#findService(req);
       if (req.method === ECHO_METHOD && req.parameterDesc === ECHO_PARAMETER_DESC) {
         // EchoService: Java's EchoFilter answers with the argument itself
