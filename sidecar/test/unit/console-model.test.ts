@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallWindow, LATENCY_SECONDS, SERIES_SECONDS } from '../../src/console/window.js';
 import { ConsoleModel, OTHER } from '../../src/console/model.js';
-import { buildGraph, type Topology, type TopologyService } from '../../src/console/graph.js';
+import { buildGraph, ENDPOINTS_DRAWN, type Topology, type TopologyService } from '../../src/console/graph.js';
 import { maskSecrets, MASK } from '../../src/console/config-view.js';
 
 const T0 = 1_700_000_000_000; // a whole second
@@ -119,6 +119,18 @@ test('bounded cardinality: floods of ad-hoc targets, callers, methods and endpoi
   const g = buildGraph(m, { application: 'x', services: [] }, T0 + 60_000);
   assert.ok(g.nodes.some((n) => n.id === `service:${OTHER}` && n.label === '(other services)'));
   assert.ok(g.nodes.length <= 1 + 50 + 20);
+});
+
+test('graph: a service with many endpoints draws the busiest ones and one "+N more" node', () => {
+  const m = new ConsoleModel();
+  const eps = Array.from({ length: 20 }, (_, i) => ep(`10.0.0.${i}:20880`));
+  for (let i = 0; i < 20; i++) for (let n = 0; n <= i; n++) m.attemptEnd(m.attemptStart('big', 'dubbo', `10.0.0.${i}:20880`, T0), T0 + n, 1);
+  const g = buildGraph(m, { application: 'x', services: [service('big', eps)] }, T0 + 900);
+  const drawn = g.nodes.filter((n) => n.kind === 'endpoint');
+  assert.equal(drawn.length, ENDPOINTS_DRAWN + 1);
+  assert.ok(drawn.some((n) => n.id === 'endpoint:big/10.0.0.19:20880'));
+  assert.equal(drawn.some((n) => n.id === 'endpoint:big/10.0.0.0:20880'), false);
+  assert.equal(drawn.at(-1)!.label, `+${20 - ENDPOINTS_DRAWN} more`);
 });
 
 test('idle entries are swept; configured services are kept', () => {
