@@ -257,3 +257,25 @@ test('a frame that never completes (a wrong length) closes the connection once a
     await p.close();
   }
 });
+
+test('answers that arrived whole before garbage in the same chunk still answer their calls; the rest fail, the connection closes', async () => {
+  const held: DubboFrame[] = [];
+  const p = await fakeProvider((f, socket) => {
+    if (f.event) return;
+    held.push(f);
+    if (held.length < 2) return;
+    // one write: the first call's answer, then bytes that are no Dubbo frame
+    socket.write(Buffer.concat([okAnswer(held[0]!.id, 'first'), Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')]));
+  });
+  const conn = new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  try {
+    const first = conn.request(Buffer.from([0x4e]), true, signal());
+    const second = conn.request(Buffer.from([0x4e]), true, signal());
+    assert.equal((decodeResponseBody((await first)!.body) as { value: unknown }).value, 'first');
+    await assert.rejects(second, (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_RESET' && /bad magic/.test(e.message));
+    assert.equal(conn.closed, true);
+  } finally {
+    conn.close();
+    await p.close();
+  }
+});

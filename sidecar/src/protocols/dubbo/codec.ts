@@ -54,6 +54,12 @@ export type FrameErrorCode = 'BAD_MAGIC' | 'PAYLOAD_TOO_LARGE' | 'BAD_LENGTH' | 
  * oversized event bodies) concern one whole frame (`frame`); the connection can go on.
  */
 export class FrameError extends Error {
+  /**
+   * Thrown by `FrameDecoder.push`: the frames that were complete before the bad bytes in the same chunk. They
+   * are sound (answers a provider gave before its stream broke): handle them, then close the connection.
+   */
+  complete: DubboFrame[] = [];
+
   constructor(
     readonly code: FrameErrorCode,
     message: string,
@@ -101,8 +107,8 @@ export interface FrameDecoderOptions {
 /**
  * Turns a byte stream into frames: handles partial frames and many frames per chunk. `push` returns the
  * complete frames and keeps the rest; it throws `FrameError` on bad magic, negative or oversized lengths
- * (checked from the header alone, before buffering the body). After a throw the decoder is reset; the
- * owner closes the connection.
+ * (checked from the header alone, before buffering the body), with the frames complete before them in
+ * `complete`. After a throw the decoder is reset; the owner closes the connection.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -129,18 +135,13 @@ export class FrameDecoder {
     while (this.size >= 2) {
       const head = this.peek(Math.min(HEADER_LENGTH, this.size));
       if (head[0] !== 0xda || head[1] !== 0xbb) {
-        this.reset();
-        throw new FrameError('BAD_MAGIC', `bad magic 0x${head.subarray(0, 2).toString('hex')} (not a Dubbo frame)`);
+        throw this.fail(new FrameError('BAD_MAGIC', `bad magic 0x${head.subarray(0, 2).toString('hex')} (not a Dubbo frame)`), frames);
       }
       if (head.length < HEADER_LENGTH) break;
       const length = head.readInt32BE(12);
-      if (length < 0) {
-        this.reset();
-        throw new FrameError('BAD_LENGTH', `negative body length ${length}`);
-      }
+      if (length < 0) throw this.fail(new FrameError('BAD_LENGTH', `negative body length ${length}`), frames);
       if (length > this.maxPayload) {
-        this.reset();
-        throw new FrameError('PAYLOAD_TOO_LARGE', `Dubbo frame body of ${length} bytes exceeds the limit of ${this.maxPayload}`);
+        throw this.fail(new FrameError('PAYLOAD_TOO_LARGE', `Dubbo frame body of ${length} bytes exceeds the limit of ${this.maxPayload}`), frames);
       }
       if (this.size < HEADER_LENGTH + length) break;
       const whole = this.take(HEADER_LENGTH + length);
@@ -160,6 +161,12 @@ export class FrameDecoder {
       frames.push(frame);
     }
     return frames;
+  }
+
+  private fail(error: FrameError, complete: DubboFrame[]): FrameError {
+    this.reset();
+    error.complete = complete;
+    return error;
   }
 
   /** Drops everything buffered. */

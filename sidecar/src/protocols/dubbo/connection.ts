@@ -197,6 +197,8 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     } catch (err) {
       this.#options.logger.warn({ endpoint: this.#options.id, err: (err as Error).message }, 'malformed Dubbo frame from provider; closing the connection');
       this.#options.onDecodeError?.();
+      // answers that arrived whole before the bad bytes still answer their calls
+      if (err instanceof FrameError) for (const frame of err.complete) this.#onFrame(frame);
       this.#shutdown(`malformed frame: ${(err as Error).message}`);
       return;
     }
