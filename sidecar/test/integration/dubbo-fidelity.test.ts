@@ -251,3 +251,29 @@ test('impossible calendar dates are refused, not rolled over (java.util.Date and
     assert.match(l.message, /2024-02-30/, run.where);
   }
 });
+
+test('dates beyond JavaScript\'s range (new Date(Long.MAX_VALUE), "never expires") are carried exactly, both directions', async () => {
+  const max = '+292278994-08-17T07:12:55.807Z';
+  const min = '-292275055-05-16T16:47:04.192Z';
+  await expectValue('echoDate', JSON.stringify([max]), max);
+  await expectValue('echoDate', JSON.stringify([min]), min);
+  await expectValue('echoDate', '["+10000-01-01T00:00:00Z"]', '+10000-01-01T00:00:00.000Z');
+  await expectValue('echoUser', JSON.stringify([{ ...sampleUser(1, 'A'), birthday: max }]), { ...sampleUser(1, 'A'), birthday: max });
+  await expectRefused('echoDate', '["+292278994-08-17T07:12:55.808Z"]', /args\[0\].*range/);
+  for (const run of await inbound()) {
+    for (const [call, text, millis] of [
+      ['echoDate#max', max, '9223372036854775807'],
+      ['echoDate#min', min, '-9223372036854775808'],
+      ['date#max', max, '9223372036854775807'],
+      ['date#min', min, '-9223372036854775808'],
+      ['generic:echoDate#max', max, '9223372036854775807'],
+    ] as const) {
+      const l = line(run, call);
+      assert.equal(l.ok, true, `${run.where} ${call}: ${JSON.stringify(l)}`);
+      assert.deepEqual([l.value, l.epochMillis], [text, millis], `${run.where} ${call}`);
+    }
+  }
+  // what the app received from the Java consumers
+  assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([max])), JSON.stringify(app.seen.filter((s) => s.method === 'echoDate')));
+  assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([min])));
+});

@@ -20,11 +20,12 @@
  * - Java exceptions decode to `{ exceptionClass, message, fields }` (see `exception.ts`).
  * - Doubles that JSON cannot hold (NaN, ±Infinity) come out as the strings "NaN", "Infinity", "-Infinity".
  */
-import { HessianError, JavaObject, javaTypeOf, type JavaValue } from './model.js';
+import { HessianError, JavaObject, WideDate, javaTypeOf, type JavaValue } from './model.js';
 import { parseJavaType, type JavaType } from './java-types.js';
 import {
   civilFromDays,
   daysFromCivil,
+  formatDateMillis,
   formatInstant,
   formatLocalDate,
   formatLocalTime,
@@ -112,6 +113,10 @@ const MAP_TYPES: Record<string, string> = {
 export const ENCODER_MAP_TYPES: Record<string, boolean> = Object.fromEntries(
   ['java.util.HashMap', 'java.util.Map', ...Object.values(MAP_TYPES).filter(Boolean)].map((n) => [n, true]),
 );
+const MAX_LONG = 2n ** 63n - 1n;
+const MIN_LONG = -(2n ** 63n);
+/** JS Date's range: ±8.64e15 ms. */
+const MAX_JS_DATE = 8_640_000_000_000_000n;
 /** The end of an ISO date-time that names an instant: `Z` or a UTC offset. */
 const INSTANT_OFFSET = /[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const UNTYPED = new Set(['java.lang.Object', 'java.io.Serializable', 'java.lang.Comparable', 'java.lang.Number']);
@@ -307,18 +312,20 @@ class ToJava {
     return this.fail(path, 'an integer (string, or number within 2^53) for java.math.BigInteger', v);
   }
 
-  date(v: unknown, path: string): Date {
-    let d: Date | undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) d = new Date(v);
-    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) {
+  date(v: unknown, path: string): HessianInput {
+    let ms: bigint | undefined;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) ms = BigInt(v);
+    else if (typeof v === 'string' && /^[+-]?\d{4,9}-\d{2}-\d{2}/.test(v.trim())) {
       // without Z or an offset the text names no instant (JS would read it in the host's time zone)
       if (!INSTANT_OFFSET.test(v.trim())) this.fail(path, 'an ISO date-time with "Z" or an offset (2024-03-10T06:30:00Z, …+08:00) for java.util.Date', v);
       // parsed exactly (JS Date would roll 2024-02-30 over to March 1); java.util.Date keeps milliseconds, like Date.from(Instant)
       const instant = this.time(v.trim(), path, 'an ISO date-time string', parseInstant);
-      d = new Date(Number(instant.seconds * 1000n + BigInt(Math.floor(instant.nanos / 1_000_000))));
+      ms = instant.seconds * 1000n + BigInt(Math.floor(instant.nanos / 1_000_000));
     }
-    if (!d || Number.isNaN(d.getTime())) return this.fail(path, 'an ISO date-time string or epoch milliseconds for java.util.Date', v);
-    return d;
+    if (ms === undefined) return this.fail(path, 'an ISO date-time string or epoch milliseconds for java.util.Date', v);
+    if (ms > MAX_LONG || ms < MIN_LONG) return this.fail(path, 'a date within java.util.Date\'s range (±292 million years)', v);
+    // beyond JS Date's range (new Date(Long.MAX_VALUE), "never expires"): the exact milliseconds, written by encodeHessian
+    return ms > MAX_JS_DATE || ms < -MAX_JS_DATE ? { $class: 'java.util.Date', $: ms } : new Date(Number(ms));
   }
 
   array(v: unknown, t: JavaType, path: string, depth: number): HessianInput {
@@ -466,7 +473,11 @@ class FromJava {
         if (t && (t.name === 'char' || t.name === 'java.lang.Character')) return String.fromCharCode(v);
         return v;
     }
-    if (v instanceof Date) return v.toISOString();
+    if (v instanceof Date) {
+      const ms = v.getTime();
+      return ms >= YEAR_0 && ms < YEAR_10000 ? v.toISOString() : formatDateMillis(BigInt(ms));
+    }
+    if (v instanceof WideDate) return formatDateMillis(v.epochMillis);
     if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString('base64');
     if (this.stack.has(v as object)) throw new HessianError('cyclic value cannot become JSON', 'limit');
     this.stack.add(v as object);
@@ -569,6 +580,10 @@ class FromJava {
     return out;
   }
 }
+
+/** toISOString() prints years 0–9999 as Java does; outside them it uses six-digit years, Java does not. */
+const YEAR_0 = -62167219200000;
+const YEAR_10000 = 253402300800000;
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;

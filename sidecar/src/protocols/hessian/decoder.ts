@@ -7,7 +7,7 @@
  * into Error objects. This decoder produces the plain model of `model.ts` and enforces `DecodeLimits`;
  * every failure is a `HessianError`. hessian.js is still used for encoding.
  */
-import { HessianError, JavaObject, withJavaType, type JavaList, type JavaMap, type JavaValue } from './model.js';
+import { HessianError, JavaObject, WideDate, withJavaType, type JavaList, type JavaMap, type JavaValue } from './model.js';
 
 export interface DecodeLimits {
   /** Nesting of lists/maps/objects (default 128). */
@@ -209,12 +209,10 @@ export class HessianDecoder {
         return this.map(undefined);
       case 0x49:
         return this.i32();
-      case 0x4a: {
-        const ms = this.i64();
-        return this.date(Number(ms));
-      }
+      case 0x4a:
+        return dateOf(this.i64());
       case 0x4b:
-        return this.date(this.i32() * 60000);
+        return new Date(this.i32() * 60000);
       case 0x4c:
         return this.long(this.i64());
       case 0x4d:
@@ -264,12 +262,6 @@ export class HessianDecoder {
   }
 
   // ---------------------------------------------------------------- strings / binary
-
-  private date(ms: number): Date {
-    const d = new Date(ms);
-    if (Number.isNaN(d.getTime())) throw new HessianError('date out of range', 'malformed');
-    return d;
-  }
 
   /** Reads `len` UTF-16 units of Hessian's UTF-8 (surrogates as 3-byte sequences, like Java). */
   private utf8(len: number, _final: boolean): string {
@@ -465,6 +457,13 @@ export class HessianDecoder {
     this.depth--;
     return obj;
   }
+}
+
+/** JS Date's range: ±8.64e15 ms. */
+const MAX_JS_DATE = 8_640_000_000_000_000n;
+
+function dateOf(ms: bigint): Date | WideDate {
+  return ms > MAX_JS_DATE || ms < -MAX_JS_DATE ? new WideDate(ms) : new Date(Number(ms));
 }
 
 /** Decodes every value in `buf` (e.g. a whole Hessian stream) into an array. */

@@ -7,11 +7,13 @@ declare module 'hessian.js' {
     constructor(options?: { size?: number; mapTypes?: Record<string, boolean> });
     /** Appends one value; class definitions, type names and references are shared until `reset()`. */
     write(value: HessianInput): this;
+    /** Writes a Hessian date from epoch milliseconds. */
+    writeDate(ms: Date | number): this;
     /** The bytes written since the last reset. */
     get(): Buffer;
     reset(): this;
     /** The growing output buffer (the `byte` package's ByteBuffer). */
-    readonly byteBuffer: { capacity(): number };
+    readonly byteBuffer: { capacity(): number; put(byte: number): { putLong(value: string | number): unknown } };
   }
 
   export class DecoderV2 {

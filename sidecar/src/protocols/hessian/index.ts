@@ -12,7 +12,7 @@ export * from './decoder.js';
 export * from './java-types.js';
 export { toJava, fromJava, hessianArrayType, HANDLE, type ToJavaOptions, type FromJavaOptions, type HessianInput } from './convert.js';
 export { decodeException, encodeException, isThrowableObject, type JavaException } from './exception.js';
-export { formatInstant, formatLocalDate, formatLocalTime, parseInstant, parseLocalDate, parseLocalDateTime, parseLocalTime } from './time.js';
+export { formatDateMillis, formatInstant, formatLocalDate, formatLocalTime, parseInstant, parseLocalDate, parseLocalDateTime, parseLocalTime } from './time.js';
 
 /** Names hessian.js writes with dedicated serializers (not class-def objects). */
 const SCALAR_CLASSES = new Set([
@@ -33,7 +33,7 @@ export function encodeHessian(values: readonly HessianInput[]): Buffer {
   normalizeClassFields(values);
   // One encoder serves every call (encoding is synchronous): a new one allocated and zero-filled its buffer
   // on each call. reset() forgets the previous stream's class definitions and refs.
-  const encoder = (shared ??= new hessian.EncoderV2({ size: ENCODER_BYTES, mapTypes: ENCODER_MAP_TYPES })).reset();
+  const encoder = (shared ??= new Encoder({ size: ENCODER_BYTES, mapTypes: ENCODER_MAP_TYPES })).reset();
   try {
     for (const v of values) encoder.write(v);
     // get() copies the bytes out; the buffer stays for the next call unless one huge value grew it.
@@ -46,8 +46,20 @@ export function encodeHessian(values: readonly HessianInput[]): Buffer {
   }
 }
 
+/**
+ * hessian.js writes dates from JS numbers only; a java.util.Date beyond JS Date's range comes from `toJava` as
+ * `{ $class: 'java.util.Date', $: <bigint epoch ms> }` and is written here as Hessian's 64-bit date (`J`).
+ */
+class Encoder extends hessian.EncoderV2 {
+  override writeDate(ms: Date | number | bigint): this {
+    if (typeof ms !== 'bigint') return super.writeDate(ms);
+    this.byteBuffer.put(0x4a).putLong(ms.toString());
+    return this;
+  }
+}
+
 const ENCODER_BYTES = 4096;
-let shared: InstanceType<typeof hessian.EncoderV2> | undefined;
+let shared: Encoder | undefined;
 
 function isClassObject(v: unknown): v is { $class: string; $: Record<string, unknown> } {
   if (v === null || typeof v !== 'object') return false;

@@ -2,7 +2,7 @@
  * The in-memory model of decoded Hessian 2 values (what `HessianDecoder` produces and `fromJava` consumes).
  *
  *   null → null, boolean → boolean, int/double → number, long → number when |v| ≤ 2^53−1 else bigint,
- *   date → Date, string → string, binary → Buffer, list → Array (typed lists carry their Hessian type
+ *   date → Date (WideDate beyond JS Date's range), string → string, binary → Buffer, list → Array (typed lists carry their Hessian type
  *   under `JAVA_TYPE`), map → Map (typed maps carry `JAVA_TYPE`), object (class-def instance) → JavaObject.
  *
  * Nothing here has a prototype that data can reach: object fields live in null-prototype records and
@@ -29,8 +29,16 @@ export class JavaObject {
   }
 }
 
+/**
+ * A `java.util.Date` beyond JavaScript's Date range (±8.64e15 ms, about ±275 760 years), such as
+ * `new Date(Long.MAX_VALUE)`, the usual "never expires": kept as exact epoch milliseconds.
+ */
+export class WideDate {
+  constructor(readonly epochMillis: bigint) {}
+}
+
 /** Every value the decoder can produce. */
-export type JavaValue = null | boolean | number | bigint | string | Date | Buffer | JavaList | JavaMap | JavaObject;
+export type JavaValue = null | boolean | number | bigint | string | Date | WideDate | Buffer | JavaList | JavaMap | JavaObject;
 
 /** Sets the Hessian type of a list/map (non-enumerable, invisible to JSON). */
 export function withJavaType<T extends object>(value: T, type: string | undefined): T {

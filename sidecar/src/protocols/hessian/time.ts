@@ -54,16 +54,28 @@ function fraction(nano: number): string {
 
 /** Java `Instant.toString()` (ISO_INSTANT: seconds always, fraction in groups of three). */
 export function formatInstant(epochSeconds: bigint | number, nanos: number): string {
-  const secs = BigInt(epochSeconds);
+  let out = isoSeconds(BigInt(epochSeconds));
+  if (nanos > 0) out += '.' + fraction(nanos);
+  return out + 'Z';
+}
+
+/**
+ * A `java.util.Date` (epoch milliseconds, any int64) as ISO-8601 UTC with milliseconds: `toISOString()` for years
+ * 0–9999, Java's year form beyond (`+292278994-08-17T07:12:55.807Z` for `new Date(Long.MAX_VALUE)`).
+ */
+export function formatDateMillis(ms: bigint): string {
+  const secs = ms >= 0n ? ms / 1000n : -((-ms + 999n) / 1000n);
+  return `${isoSeconds(secs)}.${pad(Number(ms - secs * 1000n), 3)}Z`;
+}
+
+function isoSeconds(secs: bigint): string {
   const days = secs >= 0n ? secs / 86400n : -((-secs + 86399n) / 86400n);
   const sod = Number(secs - days * 86400n);
   const { year, month, day } = civilFromDays(Number(days));
   const h = Math.floor(sod / 3600);
   const m = Math.floor((sod % 3600) / 60);
   const s = sod % 60;
-  let out = `${formatLocalDate(year, month, day)}T${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}`;
-  if (nanos > 0) out += '.' + fraction(nanos);
-  return out + 'Z';
+  return `${formatLocalDate(year, month, day)}T${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}`;
 }
 
 export interface LocalDateParts {
