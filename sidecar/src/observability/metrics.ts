@@ -11,7 +11,8 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { AccumulatedHistogram, AccumulatedNumber } from './accumulated.js';
 
 /** Seconds; from sub-millisecond loopback hops to the longest sensible RPC. */
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -30,39 +31,43 @@ export type ZookeeperState = (typeof ZOOKEEPER_STATES)[number];
 function build(registry: Registry) {
   return {
     registry,
-    requests: new Counter({
+    requests: new AccumulatedNumber({
+      type: 'counter',
       name: 'ferry_requests_total',
       help: 'Outbound calls answered, by protocol, service, method and outcome code (OK, a FERRY_ERR_* code, or HTTP_<status> for pass-through answers of 400 and above).',
       labelNames: ['protocol', 'service', 'method', 'code'] as const,
       registers: [registry],
     }),
-    requestDuration: new Histogram({
+    requestDuration: new AccumulatedHistogram({
       name: 'ferry_request_duration_seconds',
       help: 'Time from the call entering the pipeline to the answer (headers for streamed answers), all attempts included.',
       labelNames: ['protocol', 'service', 'method', 'code'] as const,
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
-    inboundRequests: new Counter({
+    inboundRequests: new AccumulatedNumber({
+      type: 'counter',
       name: 'ferry_inbound_requests_total',
       help: 'Calls that came in to the app through Ferry (Ferry as a Dubbo provider), by protocol, configured service and method, and outcome code (OK or a FERRY_ERR_* code; the upstream is the app).',
       labelNames: ['protocol', 'service', 'method', 'code'] as const,
       registers: [registry],
     }),
-    inboundDuration: new Histogram({
+    inboundDuration: new AccumulatedHistogram({
       name: 'ferry_inbound_request_duration_seconds',
       help: 'Time from an inbound call being decoded to its answer being encoded.',
       labelNames: ['protocol', 'service', 'method', 'code'] as const,
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
-    upstreamAttempts: new Counter({
+    upstreamAttempts: new AccumulatedNumber({
+      type: 'counter',
       name: 'ferry_upstream_attempts_total',
       help: 'Attempts sent to an upstream endpoint (one call makes several when retried), by outcome code.',
       labelNames: ['protocol', 'service', 'code'] as const,
       registers: [registry],
     }),
-    upstreamInFlight: new Gauge({
+    upstreamInFlight: new AccumulatedNumber({
+      type: 'gauge',
       name: 'ferry_upstream_in_flight',
       help: 'Attempts currently waiting for an upstream answer.',
       labelNames: ['protocol', 'service'] as const,
@@ -155,38 +160,24 @@ export function createMetrics(registry = new Registry()): FerryMetrics {
   const instruments = build(registry);
   let defaults = false;
   let trackingHttp = false;
-  const calls = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
-  const attempts = new Map<string, { inFlight: { inc(): void; dec(): void }; done: Map<string, { inc(): void }> }>();
+  // The request path's metrics are plain numbers (accumulated.ts): recording is an addition.
+  const { requests, requestDuration, upstreamAttempts, upstreamInFlight, inboundRequests, inboundDuration } = instruments;
   return {
     ...instruments,
     recordCall(protocol, service, method, code, seconds) {
-      const key = `${protocol}\u0000${service}\u0000${method}\u0000${code}`;
-      let bound = calls.get(key);
-      if (!bound) {
-        const labels = { protocol, service, method, code };
-        calls.set(key, (bound = { count: instruments.requests.labels(labels), time: instruments.requestDuration.labels(labels) }));
-      }
-      bound.count.inc();
-      bound.time.observe(seconds);
+      requests.series(protocol, service, method, code).value++;
+      requestDuration.observe(requestDuration.series(protocol, service, method, code), seconds);
     },
     recordInbound(protocol, service, method, code, seconds) {
-      safely(() => {
-        const labels = { protocol, service, method, code };
-        instruments.inboundRequests.inc(labels);
-        instruments.inboundDuration.observe(labels, seconds);
-      });
+      inboundRequests.series(protocol, service, method, code).value++;
+      inboundDuration.observe(inboundDuration.series(protocol, service, method, code), seconds);
     },
     startAttempt(protocol, service) {
-      const key = `${protocol}\u0000${service}`;
-      let bound = attempts.get(key);
-      if (!bound) attempts.set(key, (bound = { inFlight: instruments.upstreamInFlight.labels({ protocol, service }), done: new Map() }));
-      const b = bound;
-      b.inFlight.inc();
+      const inFlight = upstreamInFlight.series(protocol, service);
+      inFlight.value++;
       return (code) => {
-        b.inFlight.dec();
-        let counter = b.done.get(code);
-        if (!counter) b.done.set(code, (counter = instruments.upstreamAttempts.labels({ protocol, service, code })));
-        counter.inc();
+        inFlight.value--;
+        upstreamAttempts.series(protocol, service, code).value++;
       };
     },
     setZookeeperState(name, state) {
