@@ -277,3 +277,23 @@ test('dates beyond JavaScript\'s range (new Date(Long.MAX_VALUE), "never expires
   assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([max])), JSON.stringify(app.seen.filter((s) => s.method === 'echoDate')));
   assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([min])));
 });
+
+test('inbound: generic Java consumers passing java.time.Instant (also inside a POJO, as an object or as PojoUtils.generalize maps) deliver the same JSON as typed ones', async () => {
+  const at = '2024-03-10T06:30:00.123456789Z';
+  const typed = JSON.stringify({ name: 's1', at, when: '2024-03-10T06:30:00.123Z', amount: '19.90' });
+  for (const run of await inbound()) {
+    for (const call of ['echoInstant', 'generic:echoInstant', 'generic:echoInstant#map']) {
+      const l = line(run, call);
+      assert.deepEqual([l.ok, l.value], [true, at], `${run.where} ${call}: ${JSON.stringify(l)}`);
+    }
+    for (const call of ['seen', 'generic:seen', 'generic:seen#map', 'generic:seen#handmade']) {
+      const l = line(run, call);
+      assert.deepEqual([l.ok, l.value], [true, typed], `${run.where} ${call}: ${JSON.stringify(l)}`);
+    }
+    assert.deepEqual(line(run, 'echoStamp').value, JSON.parse(typed), run.where);
+  }
+  // the app saw ISO strings only
+  const instants = app.seen.filter((s) => s.method === 'echoInstant');
+  assert.ok(instants.length >= 12, `${instants.length} echoInstant calls`);
+  for (const s of instants) assert.equal(s.text, JSON.stringify([at]));
+});

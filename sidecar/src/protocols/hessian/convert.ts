@@ -491,6 +491,13 @@ class FromJava {
           const cls = v.get('class');
           if (typeof cls === 'string' && JAVA_CLASS_NAME.test(cls)) return this.generalized(v, cls, t);
         }
+        // a map where the declared type is a class: what generic callers send (PojoUtils.generalize turns an
+        // Instant into {epochSecond, nano}, a POJO into a map): the declared type says what it is
+        if (t && !t.component && t.name === 'java.time.Instant' && v.has('epochSecond')) return this.generalized(v, t.name, t);
+        if (t && !t.component && MAP_TYPES[t.name] === undefined && this.o.classes?.[t.name]) {
+          const cls = v.get('class');
+          return this.generalized(v, typeof cls === 'string' && JAVA_CLASS_NAME.test(cls) ? cls : t.name, t);
+        }
         const vt = t?.args[1];
         const out: Record<string, unknown> = Object.create(null);
         for (const [k, val] of v) {
