@@ -260,7 +260,7 @@ const liveRegistrations = new WeakMap<ZooKeeperSession, Map<string, { refs: numb
  * Asking for a path that is already registered on this session (two services with the same consumer URL)
  * shares the node: it is removed when the last holder closes. A failed first creation releases everything.
  */
-export async function registerEphemeral(session: ZooKeeperSession, path: string, logger?: Logger): Promise<Registration> {
+export async function registerEphemeral(session: ZooKeeperSession, path: string, logger?: Logger, data?: Buffer): Promise<Registration> {
   let byPath = liveRegistrations.get(session);
   if (!byPath) liveRegistrations.set(session, (byPath = new Map()));
   const shared = byPath.get(path);
@@ -274,7 +274,7 @@ export async function registerEphemeral(session: ZooKeeperSession, path: string,
     }
     return sharedHandle(path, shared, () => byPath!.delete(path));
   }
-  const entry = { refs: 1, done: createEphemeral(session, path, logger) };
+  const entry = { refs: 1, done: createEphemeral(session, path, logger, data) };
   byPath.set(path, entry);
   try {
     await entry.done;
@@ -299,7 +299,7 @@ function sharedHandle(path: string, entry: { refs: number; done: Promise<Registr
   };
 }
 
-async function createEphemeral(session: ZooKeeperSession, path: string, logger?: Logger): Promise<Registration> {
+async function createEphemeral(session: ZooKeeperSession, path: string, logger?: Logger, data?: Buffer): Promise<Registration> {
   session.retain();
   let closed = false;
   const ensure = async (replace: boolean): Promise<void> => {
@@ -307,12 +307,12 @@ async function createEphemeral(session: ZooKeeperSession, path: string, logger?:
     const parent = path.slice(0, path.lastIndexOf('/'));
     await session.mkdirp(parent);
     try {
-      await session.create(path, true);
+      await session.create(path, true, data);
     } catch (err) {
       if (!(err instanceof ZkError && err.code === ZK_NODE_EXISTS)) throw err;
       if (!replace) return;
       await session.remove(path);
-      await session.create(path, true);
+      await session.create(path, true, data);
     }
   };
   const onSession = (generation: number) => {
