@@ -14,6 +14,8 @@ import { RevisionCache, storageAwareFetcher } from '../../src/discovery/app-leve
 import { metadataServiceFetcher } from '../../src/discovery/app-level/metadata-service.js';
 import { mergeEndpoints } from '../../src/discovery/app-level/endpoints.js';
 import { revisionOf } from '../../src/discovery/app-level/instance.js';
+import { createAppLevelSource, mergedSource } from '../../src/discovery/app-level/source.js';
+import { eventually } from '../helpers.js';
 import type { RegistryConfig } from '../../src/config/schema.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 
@@ -25,13 +27,14 @@ let session: ZooKeeperSession;
 let instanceOnly: JavaProvider;
 let both: JavaProvider;
 let triple: JavaProvider;
+let start: (name: string, extraArgs: string[]) => Promise<JavaProvider>;
 
 before(async () => {
   const { jar33 } = await ensureJavaPeers();
   zk = await startZooKeeper();
   registry = { type: 'zookeeper', address: zk.address, root: '/dubbo', sessionTimeoutMs: 10000, connectTimeoutMs: 5000 };
   // one JVM at a time: three starting together on a loaded 2-core machine took over a minute
-  const start = async (name: string, extraArgs: string[]): Promise<JavaProvider> => {
+  start = async (name: string, extraArgs: string[]): Promise<JavaProvider> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await startProvider({ jar: jar33, zkAddress: zk.address, name, extraArgs: [...extraArgs, '--no-greeting'], timeoutMs: 120_000 });
@@ -122,4 +125,31 @@ test('an instance whose MetadataService cannot be reached yields no endpoint, an
   assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']), []);
   assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']), []);
   assert.equal(calls, 1);
+});
+
+test('the application-level source follows instances: a stopped provider leaves the list within the poll bound; auto merges both ways into one endpoint each', async () => {
+  const filter = { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] };
+  const c = cache();
+  const read = async () => (await Promise.all((await readMapping(session, '/dubbo', MATRIX)).map((a) => readAppInstances(session, a)))).flat();
+  const app = createAppLevelSource({ read, cache: c, filter, intervalMs: 300 });
+  const iface = createZooKeeperSource(registry, { interface: MATRIX, version: '1.0.0', protocol: 'dubbo', session });
+  const auto = mergedSource(app, iface);
+  let extra: JavaProvider | undefined;
+  try {
+    await auto.ready();
+    const base = [`127.0.0.1:${both.port}`, `127.0.0.1:${instanceOnly.port}`].sort();
+    await eventually(() => auto.current().map((e) => e.id).join() === base.join(), 10_000);
+    extra = await start('inst2', ['--register-mode', 'instance', '--app', 'inst2-app']);
+    await eventually(() => auto.current().some((e) => e.port === extra!.port), 15_000);
+    const t0 = Date.now();
+    await extra.stop();
+    await eventually(() => !auto.current().some((e) => e.port === extra!.port), 5_000, 20);
+    const seenAfter = Date.now() - t0;
+    assert.ok(seenAfter < 5_000, `removal seen after ${seenAfter} ms`);
+    assert.equal(auto.current().map((e) => e.id).join(), base.join());
+    extra = undefined;
+  } finally {
+    await auto.close();
+    await extra?.stop();
+  }
 });
