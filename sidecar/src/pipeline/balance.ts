@@ -28,6 +28,10 @@ export interface BalanceOptions {
  */
 export function balanceInterceptor(options: BalanceOptions): Interceptor {
   const { source, balancer, breakers, available } = options;
+  // Made once: the usual attempt (every endpoint available, every breaker closed) filters nothing and allocates no list.
+  const unavailable = available && ((e: Endpoint) => !available(e));
+  const blocked = (e: Endpoint) => !breakers.allows(e.id);
+  const allowed = (e: Endpoint) => breakers.allows(e.id);
   return (next) =>
     async function balance(call) {
       const all = source.current();
@@ -35,11 +39,11 @@ export function balanceInterceptor(options: BalanceOptions): Interceptor {
       const avoid = endpointsToAvoid(call);
       let candidates = avoid.size ? all.filter((e) => !avoid.has(e.id)) : all;
       if (candidates.length === 0) candidates = all;
-      if (available) {
+      if (available && unavailable && candidates.some(unavailable)) {
         const open = candidates.filter((e) => available(e));
         if (open.length > 0) candidates = open;
       }
-      const closed = candidates.filter((e) => breakers.allows(e.id));
+      const closed = candidates.some(blocked) ? candidates.filter(allowed) : candidates;
       if (closed.length === 0) throw new FerryError('FERRY_ERR_CIRCUIT_OPEN', `circuit open for every endpoint of "${call.service}"`);
       const endpoint = balancer.pick(closed, call);
       balancer.onStart?.(endpoint);

@@ -30,17 +30,18 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
   return (next) =>
     async function retry(call) {
       const replayable = !call.http?.body && !call.oneWay;
-      const failed = new Set<string>();
+      // Made on the first failure: most calls never need it.
+      let failed: Set<string> | undefined;
       for (let attempt = 1; ; attempt++) {
         const current: Call = { ...call, attempt };
-        failedEndpoints.set(current, failed);
+        if (failed) failedEndpoints.set(current, failed);
         try {
           return await next(current);
         } catch (err) {
           const error = toFerryError(err);
           const last = attempt > retries || !replayable || !error.retryable || Date.now() >= call.deadline || call.signal.aborted;
           if (last) throw error;
-          if (error.upstream?.endpoint) failed.add(error.upstream.endpoint);
+          if (error.upstream?.endpoint) (failed ??= new Set()).add(error.upstream.endpoint);
           onRetry?.(error, call);
         }
       }

@@ -6,7 +6,8 @@ import type { Carrier } from './types.js';
  * refuses (Dubbo's reserved keys, JSON-RPC framing headers, gRPC reserved metadata).
  */
 export function applyOutgoing<C>(carrier: Carrier<C>, target: C, outgoing: Readonly<Record<string, string>>): C {
-  for (const [key, value] of Object.entries(outgoing)) {
+  for (const key in outgoing) {
+    const value = outgoing[key];
     if (value === undefined) continue;
     try {
       carrier.set(target, key, value);

@@ -43,7 +43,8 @@ export function buildCall(request: FastifyRequest, reply: FastifyReply, route: R
 /** `x-ferry-attach-foo: bar` sends `foo: bar` upstream explicitly, whatever the allow-list says. */
 function attachmentsAsked(headers: FastifyRequest['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined && name.startsWith(HEADERS.attachmentPrefix)) {
       out[name.slice(HEADERS.attachmentPrefix.length)] = Array.isArray(value) ? value.join(', ') : value;
     }

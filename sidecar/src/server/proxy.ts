@@ -17,10 +17,20 @@ interface ProxyParams {
  * Dot segments (also percent-encoded) and backslashes are refused, so a call never leaves the service's base path.
  */
 export function upstreamPath(rawUrl: string, service: string): string {
-  const prefix = `/v1/proxy/${rawUrl.slice('/v1/proxy/'.length).split(/[/?]/)[0]}`;
-  let rest = rawUrl.slice(prefix.length);
+  let end = PROXY_PREFIX.length;
+  while (end < rawUrl.length && rawUrl[end] !== '/' && rawUrl[end] !== '?') end++;
+  let rest = rawUrl.slice(end);
   if (rest === '' || rest.startsWith('?')) rest = `/${rest}`;
   const [pathname = '/', query] = splitOnce(rest, '?');
+  // Without '%', '.' or a backslash no segment can decode to a dot segment or hold one: most paths skip the checks.
+  if (/[%.\\]/.test(pathname)) checkSegments(pathname, service);
+  if (pathname.startsWith('//')) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'path may not start with //');
+  return query === undefined ? pathname : `${pathname}?${query}`;
+}
+
+const PROXY_PREFIX = '/v1/proxy/';
+
+function checkSegments(pathname: string, service: string): void {
   for (const segment of pathname.split('/')) {
     let decoded: string;
     try {
@@ -32,8 +42,6 @@ export function upstreamPath(rawUrl: string, service: string): string {
       throw new FerryError('FERRY_ERR_BAD_REQUEST', `path for service "${service}" may not contain dot segments`);
     }
   }
-  if (pathname.startsWith('//')) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'path may not start with //');
-  return query === undefined ? pathname : `${pathname}?${query}`;
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {

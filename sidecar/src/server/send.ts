@@ -11,7 +11,7 @@ export function sendReply(reply: FastifyReply, result: Reply): FastifyReply {
       return reply.code(202).send();
     case 'http':
       reply.code(result.statusCode);
-      for (const [k, v] of Object.entries(result.headers)) reply.header(k, v);
+      for (const k in result.headers) reply.header(k, result.headers[k]);
       return reply.send(result.body);
     case 'stream':
       for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);

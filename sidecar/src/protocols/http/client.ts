@@ -21,17 +21,28 @@ function agent(): Agent {
  * (status, end-to-end headers, streamed body) goes back to the app as it is.
  */
 export function createHttpClient(): ProtocolClient {
+  // An endpoint's origin and base path, parsed once (an URL per call cost a parse and its garbage).
+  const targets = new Map<string, { origin: string; basePath: string }>();
+  const targetOf = (address: string) => {
+    let target = targets.get(address);
+    if (!target) {
+      const url = new URL(address);
+      target = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+      if (targets.size >= 1024) targets.clear();
+      targets.set(address, target);
+    }
+    return target;
+  };
   return {
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
-      const url = new URL(endpoint.address);
-      const basePath = url.pathname.replace(/\/+$/, '');
+      const { origin, basePath } = targetOf(endpoint.address);
       const exchange = call.http;
       const headers: HttpHeaders = exchange ? { ...exchange.headers } : { 'content-type': 'application/json' };
-      for (const [key, value] of Object.entries(call.outgoing)) httpCarrier.set(headers, key, value);
+      for (const key in call.outgoing) httpCarrier.set(headers, key, call.outgoing[key]!);
       headers['x-request-id'] ??= call.requestId;
       try {
         const res = await agent().request({
-          origin: url.origin,
+          origin,
           path: basePath + (exchange ? exchange.path : `/${encodeURIComponent(call.method)}`),
           method: (exchange?.method ?? 'POST') as 'POST',
           headers,

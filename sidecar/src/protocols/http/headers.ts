@@ -16,16 +16,18 @@ type HeaderMap = Record<string, string | string[] | undefined>;
 
 /** Copies end-to-end headers: drops hop-by-hop ones, those named in `Connection`, and `x-ferry-*` controls. */
 export function endToEnd(headers: HeaderMap, keepHost = false): Record<string, string | string[]> {
-  const named = new Set<string>();
+  // Runs twice per pass-through call (request and answer): no set unless `Connection` names headers, no entries array.
+  let named: Set<string> | undefined;
   const connection = headers.connection;
   for (const value of Array.isArray(connection) ? connection : connection ? [connection] : []) {
-    for (const token of value.split(',')) named.add(token.trim().toLowerCase());
+    for (const token of value.split(',')) (named ??= new Set()).add(token.trim().toLowerCase());
   }
   const out: Record<string, string | string[]> = {};
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const rawName in headers) {
+    const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if ((HOP_BY_HOP.has(name) && !(keepHost && name === 'host')) || named.has(name) || name.startsWith('x-ferry-')) continue;
+    if ((HOP_BY_HOP.has(name) && !(keepHost && name === 'host')) || named?.has(name) || name.startsWith('x-ferry-')) continue;
     out[name] = value;
   }
   return out;
