@@ -1,0 +1,269 @@
+/**
+ * Every example in README.md works as written. Each fenced block carries a marker on the line before it,
+ * invisible on GitHub: `<!-- example: KIND … -->`. KIND is one of
+ *   config             the block is a Ferry config: loaded by the real loader (`loadConfig`) and must be valid
+ *   config fragment    the same, for a block that uses a registry its section declared elsewhere: the test adds
+ *                      each registry the block names but does not declare (`registries.NAME.address`)
+ *   shell demo         each command runs in bash against `npm start`'s process (the sidecar on its embedded demo
+ *                      config, on free ports: only `:4140`/`:4141` are rewritten); `# …` lines right after a
+ *                      command are its expected output (`…` stands for anything)
+ *   transcript         `$ ferry …` lines run the real `ferry` binary in a folder holding the files it names (given
+ *                      by this test); the lines after it are its expected output
+ *   ts                 TypeScript compiled (strict) against the SDK; `ts parts` splits it at `// heading` lines, each
+ *                      part compiled alone with the prelude of its heading (the app object the snippet assumes)
+ *   output             what the block before it answers (shown to the reader; checked with that block if it runs)
+ *   diagram            a picture, a tree or a wire shape: nothing to run
+ *   not-run: REASON    cannot run here; REASON says why. Counted and printed.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import yaml from 'js-yaml';
+import { loadConfig } from '../../src/config/load.js';
+import { FERRY_BIN, spawnFerry, type FerryProcess } from '../process.js';
+import { freePort } from '../harness/ports.js';
+
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const KINDS = ['config', 'shell', 'transcript', 'ts', 'output', 'diagram', 'not-run'] as const;
+type Kind = (typeof KINDS)[number];
+
+interface Block {
+  line: number;
+  info: string;
+  kind: Kind;
+  args: string;
+  text: string;
+}
+
+function extractBlocks(markdown: string): { blocks: Block[]; unmarked: string[] } {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  const unmarked: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(`{3,})(.*)$/.exec(lines[i]!);
+    if (!open) continue;
+    const fence = open[2]!;
+    let end = i + 1;
+    while (end < lines.length && !lines[end]!.trimStart().startsWith(fence)) end++;
+    let prev = i - 1;
+    while (prev >= 0 && lines[prev]!.trim() === '') prev--;
+    const marker = prev >= 0 ? /^<!--\s*example:\s*([a-z-]+)(.*?)\s*-->$/.exec(lines[prev]!.trim()) : null;
+    const info = open[3]!.trim();
+    if (!marker || !KINDS.includes(marker[1] as Kind)) {
+      unmarked.push(
+        `README.md:${i + 1}: a \`\`\`${info} block without a valid marker. Put one of ` +
+          `<!-- example: config | shell demo | transcript | ts | ts parts | output | diagram | not-run: <why it cannot run here> --> ` +
+          `on the line before it (see the header of sidecar/test/integration/readme.test.ts).`,
+      );
+    } else {
+      blocks.push({ line: i + 1, info, kind: marker[1] as Kind, args: marker[2]!.replace(/^:/, '').trim(), text: lines.slice(i + 1, end).join('\n') });
+    }
+    i = end;
+  }
+  return { blocks, unmarked };
+}
+
+const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+const { blocks, unmarked } = extractBlocks(readme);
+const ofKind = (kind: Kind) => blocks.filter((b) => b.kind === kind);
+
+test('every fenced block of README.md is marked', () => {
+  assert.deepEqual(unmarked, []);
+  for (const b of ofKind('not-run')) assert.ok(b.args.length > 10, `README.md:${b.line}: not-run needs a reason`);
+  const runs = blocks.filter((b) => ['config', 'shell', 'transcript', 'ts'].includes(b.kind)).length;
+  const notRun = ofKind('not-run');
+  console.log(`README examples: ${runs} run, ${notRun.length} not runnable here:`);
+  for (const b of notRun) console.log(`  README.md:${b.line} (${b.info}): ${b.args}`);
+});
+
+// ---------------------------------------------------------------------------------------------------- config
+
+for (const b of ofKind('config')) {
+  test(`README.md:${b.line}: the config loads`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-readme-'));
+    try {
+      const file = join(dir, 'ferry.yaml');
+      await writeFile(file, b.args === 'fragment' ? withRegistries(b.text) : b.text);
+      const { config } = await loadConfig({ file, env: {} });
+      // The loader takes values literally: a `${VAR}` in an example would reach the wire as those characters.
+      const literal = JSON.stringify(config).match(/\$\{[A-Z_]+\}/);
+      assert.equal(literal, null, `README.md:${b.line}: Ferry does not expand ${literal?.[0]} in config files`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** The block, plus a ZooKeeper registry for every name it refers to without declaring it. */
+function withRegistries(text: string): string {
+  const doc = (yaml.load(text) ?? {}) as { registries?: Record<string, unknown>; services?: Record<string, { registry?: string }>; inbound?: { dubbo?: { registry?: string } } };
+  const named = [...Object.values(doc.services ?? {}).map((s) => s.registry), doc.inbound?.dubbo?.registry];
+  for (const name of named) if (name && !doc.registries?.[name]) (doc.registries ??= {})[name] = { address: '127.0.0.1:2181' };
+  return yaml.dump(doc);
+}
+
+// ----------------------------------------------------------------------------------------------- transcript
+
+/** The files a transcript names, shaped to give exactly the answer it shows. */
+const TRANSCRIPT_FILES: Record<string, string> = {
+  'bad.yaml': `services:
+  orders: { protocol: http, endpoints: ["not a url"] }
+  users: { protocol: http, endpoints: ["http://users:8080"], timeoutMs: fast }
+`,
+};
+
+for (const b of ofKind('transcript')) {
+  test(`README.md:${b.line}: the transcript answers as shown`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-readme-'));
+    try {
+      const steps = splitTranscript(b.text);
+      assert.ok(steps.length > 0, 'no `$ ` command in the transcript');
+      for (const { command, expected } of steps) {
+        const argv = command.split(/\s+/);
+        assert.equal(argv[0], 'ferry', `README.md:${b.line}: transcripts run ferry only`);
+        for (const arg of argv.slice(1)) {
+          const content = TRANSCRIPT_FILES[arg];
+          if (content !== undefined) await writeFile(join(dir, arg), content);
+        }
+        const out = await run(process.execPath, [FERRY_BIN, ...argv.slice(1)], dir);
+        assertOutput(out.stdout + out.stderr, expected, `README.md:${b.line}: $ ${command}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function splitTranscript(text: string): { command: string; expected: string[] }[] {
+  const steps: { command: string; expected: string[] }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2).trim(), expected: [] });
+    else steps.at(-1)?.expected.push(line);
+  }
+  return steps;
+}
+
+// ---------------------------------------------------------------------------------------------- shell demo
+
+let demo: FerryProcess | undefined;
+const shellDemo = ofKind('shell').filter((b) => b.args === 'demo');
+before(async () => {
+  if (shellDemo.length === 0) return;
+  const [port, adminPort] = [await freePort(), await freePort()];
+  // `npm start` is the pretest's build followed by this: the sidecar with no config, i.e. the embedded demo.
+  demo = await spawnFerry(['--port', String(port), '--admin-port', String(adminPort)], { FERRY_CONFIG: '' });
+});
+after(async () => {
+  demo?.child.kill('SIGTERM');
+  await demo?.exited;
+});
+
+for (const b of shellDemo) {
+  test(`README.md:${b.line}: the commands answer as shown (npm start's demo sidecar)`, async () => {
+    for (const { command, expected } of splitShell(b.text)) {
+      const rewritten = command.replaceAll(':4140', `:${demo!.port}`).replaceAll(':4141', `:${demo!.adminPort}`);
+      const out = await run('bash', ['-c', rewritten], REPO, { FERRY_ADMIN__TOKEN: '' });
+      assert.equal(out.code, 0, `README.md:${b.line}: ${command} exited with ${out.code}: ${out.stderr}`);
+      if (expected.length > 0) assertOutput(out.stdout, expected, `README.md:${b.line}: ${command}`);
+    }
+  });
+}
+
+/** Commands (a command goes on while a quote is open) and the `# ` lines right after each. */
+function splitShell(text: string): { command: string; expected: string[] }[] {
+  const steps: { command: string; expected: string[] }[] = [];
+  let open = false;
+  for (const line of text.split('\n')) {
+    if (open) {
+      steps.at(-1)!.command += `\n${line}`;
+    } else if (line.startsWith('#')) {
+      const step = steps.at(-1);
+      if (step && step.command) step.expected.push(line.replace(/^# ?/, ''));
+      continue;
+    } else if (line.trim() === '') {
+      continue;
+    } else {
+      steps.push({ command: line, expected: [] });
+    }
+    open = (steps.at(-1)!.command.split("'").length - 1) % 2 === 1;
+  }
+  return steps;
+}
+
+// ------------------------------------------------------------------------------------------------------- ts
+
+/** What a `ts parts` snippet assumes around it, by its heading's first word. */
+const PRELUDES: Record<string, string> = {
+  express: `import express from 'express';\nconst app = express();\n`,
+  koa: `import Koa from 'koa';\nconst app = new Koa();\n`,
+  fastify: `import Fastify from 'fastify';\nconst app = Fastify();\n`,
+  // @nestjs/common is not a dependency here: its two interfaces, as Nest declares them.
+  nestjs: `interface MiddlewareConsumer { apply(...middleware: unknown[]): { forRoutes(...routes: string[]): MiddlewareConsumer } }\ninterface NestModule { configure(consumer: MiddlewareConsumer): void }\n`,
+  then: `import { FerryClient } from '@ferry/sdk';\nconst ferry = new FerryClient();\n`,
+};
+
+test('README TypeScript examples compile (strict) against the SDK', { skip: ofKind('ts').length === 0 }, () => {
+  const files = new Map<string, string>();
+  for (const b of ofKind('ts')) {
+    if (b.args !== 'parts') {
+      files.set(join(REPO, 'sidecar', `readme-${b.line}.mts`), `${b.text}\nexport {};\n`);
+      continue;
+    }
+    let part: { line: number; text: string } | undefined;
+    const flush = () => {
+      if (!part) return;
+      const heading = /^\/\/ ?(\w+)/.exec(part.text)?.[1]?.toLowerCase() ?? '';
+      files.set(join(REPO, 'sidecar', `readme-${part.line}.mts`), `${PRELUDES[heading] ?? ''}${part.text}\nexport {};\n`);
+    };
+    b.text.split('\n').forEach((line, i) => {
+      if (/^\/\/ /.test(line) && (i === 0 || b.text.split('\n')[i - 1]!.trim() === '')) {
+        flush();
+        part = { line: b.line + 1 + i, text: '' };
+      }
+      if (part) part.text += `${line}\n`;
+    });
+    flush();
+  }
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    types: ['node'],
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile: read } = host;
+  host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
+  host.readFile = (f) => files.get(f) ?? read.call(host, f);
+  host.getSourceFile = (f, lang, ...rest) => (files.has(f) ? ts.createSourceFile(f, files.get(f)!, lang) : getSourceFile.call(host, f, lang, ...rest));
+  const program = ts.createProgram([...files.keys()], options, host);
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file ? `${d.file.fileName.replace(join(REPO, 'sidecar', 'readme-'), 'README.md example at line ')}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+    return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
+  assert.deepEqual(problems, []);
+});
+
+// -------------------------------------------------------------------------------------------------- helpers
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 20000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** `…` in an expected line stands for anything. */
+function assertOutput(actual: string, expected: string[], what: string): void {
+  const want = expected.join('\n').trim();
+  const pattern = new RegExp(`^${want.split('…').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*')}$`);
+  assert.match(actual.trim(), pattern, `${what}\nexpected:\n${want}\nactual:\n${actual.trim()}`);
+}
