@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
 import { FerryError } from '../errors.js';
+import { parseJson } from '../protocols/hessian/index.js';
 import type { Runtime } from '../runtime.js';
 import { serviceSchema, type ServiceConfig } from '../config/schema.js';
 import { validate } from '../config/dsl.js';
@@ -33,6 +34,15 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
  */
 export function dubboAdhocRoute(runtime: () => Runtime) {
   return async function dubboAdhoc(app: FastifyInstance): Promise<void> {
+    // BigDecimal arguments keep the digits of their JSON text (JSON.parse would round them)
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+      try {
+        done(null, (text as string).trim() === '' ? undefined : parseJson(text as string));
+      } catch (err) {
+        done(new FerryError('FERRY_ERR_BAD_REQUEST', `body is not JSON: ${(err as Error).message}`), undefined);
+      }
+    });
     app.post<{ Body: AdhocBody }>(ROUTES.dubbo, async (request, reply) => {
       const body = (request.body ?? {}) as AdhocBody;
       if (!isStr(body.interface) || !isStr(body.method)) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'body needs "interface" and "method" strings');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
 import { FerryError } from '../errors.js';
+import { parseJson } from '../protocols/hessian/index.js';
 import type { Runtime } from '../runtime.js';
 import { buildCall } from './call.js';
 import { sendReply } from './send.js';
@@ -17,7 +18,7 @@ export function invokeRoute(runtime: () => Runtime) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
       try {
-        done(null, (text as string).trim() === '' ? undefined : JSON.parse(text as string));
+        done(null, (text as string).trim() === '' ? undefined : parseJson(text as string));
       } catch (err) {
         done(new FerryError('FERRY_ERR_BAD_REQUEST', `body is not JSON: ${(err as Error).message}`), undefined);
       }

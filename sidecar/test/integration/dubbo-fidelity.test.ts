@@ -297,3 +297,40 @@ test('inbound: generic Java consumers passing java.time.Instant (also inside a P
   assert.ok(instants.length >= 12, `${instants.length} echoInstant calls`);
   for (const s of instants) assert.equal(s.text, JSON.stringify([at]));
 });
+
+test('BigDecimal sent as a JSON number keeps every digit and its scale, both directions (or is refused where the text is gone)', async () => {
+  await expectValue('echoBigDecimal', '[12345678901234567890.1234567890]', '12345678901234567890.1234567890');
+  await expectValue('echoBigDecimal', '[19.90]', '19.90');
+  await expectValue('echoBigDecimal', '[1.50E+3]', '1.50E+3');
+  await expectValue('echoBigDecimal', '[-0.000000000000000000000000000001]', '-1E-30');
+  await expectValue('echoUser', JSON.stringify([sampleUser(1, 'A')]).replace('"1234.56"', '1234.5600'), { ...sampleUser(1, 'A'), balance: '1234.5600' });
+  await expectValue('echoObject', '[{"$class":"java.math.BigDecimal","$":19.90}]', '19.90');
+  // an Object parameter still gets a Double from a JSON fraction
+  await expectValue('typeOf', '[19.90]', 'java.lang.Double');
+  // a bare number as the whole body: its text is gone before Ferry sees the declared type
+  await expectRefused('echoBigDecimal', '19.90', /args\[0\].*\["19\.90"\]/);
+  // the ad-hoc route too
+  for (const p of peers) {
+    const res = await request(`${ferry.url}/v1/dubbo/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"interface":"${MATRIX}","version":"1.0.0","method":"echoBigDecimal","parameterTypes":["java.math.BigDecimal"],"args":[19.90],"endpoint":"127.0.0.1:${p.provider.port}"}`,
+    });
+    assert.equal(res.statusCode, 200, p.label);
+    assert.equal(await res.body.json(), '19.90', p.label);
+  }
+  for (const run of await inbound()) {
+    for (const [call, value, scale] of [
+      ['decimal#big', '12345678901234567890.1234567890', 10],
+      ['decimal#scaled', '19.90', 2],
+      ['decimal#exponent', '1.50E+3', -1],
+      ['decimal#string', '19.90', 2],
+      ['generic:decimal#big', '12345678901234567890.1234567890', 10],
+    ] as const) {
+      const l = line(run, call);
+      assert.equal(l.ok, true, `${run.where} ${call}: ${JSON.stringify(l)}`);
+      assert.equal(l.value, value, `${run.where} ${call}`);
+      if (call !== 'generic:decimal#big') assert.equal(l.scale, scale, `${run.where} ${call}`);
+    }
+  }
+});

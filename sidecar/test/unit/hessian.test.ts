@@ -205,3 +205,31 @@ test('Java type names and descriptors', () => {
   assert.equal(formatJavaType(parseJavaType('[Ljava.lang.String;')), 'java.lang.String[]');
   assert.throws(() => parseJavaType('java.util.List<'), HessianError);
 });
+
+test('parseJson: JSON.parse values, plus the text of every number JavaScript would not print back', async () => {
+  const { parseJson, jsonNumberText, argumentOf } = await import('../../src/protocols/hessian/index.js');
+  const texts = [
+    '[12345678901234567890.1234567890, 19.90, 1, -0, 1e3, 3.5, "19.90 \\" 1.0", {"a": 1.50e2, "b": [0.10]}]',
+    '{"k": 1, "k": 2.0}',
+    '{"__proto__": 1.0, "x": {"y": 7}}',
+    '"just a string with 1.0 in it"',
+    '[1, 2, 3, 123456789012345]',
+  ];
+  for (const text of texts) assert.deepEqual(parseJson(text), JSON.parse(text), text);
+  const v = parseJson(texts[0]!) as any[];
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => jsonNumberText(v, i)), ['12345678901234567890.1234567890', '19.90', undefined, '-0', '1e3', undefined]);
+  assert.equal(jsonNumberText(v[7], 'a'), '1.50e2');
+  assert.equal(jsonNumberText(v[7].b, 0), '0.10');
+  const dup = parseJson(texts[1]!) as Record<string, unknown>;
+  assert.equal(jsonNumberText(dup, 'k'), '2.0');
+  const proto = parseJson(texts[2]!) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value, 1);
+  assert.throws(() => parseJson('[1.0,'));
+  // a bare number wrapped as the argument list: its text is known to be gone
+  assert.equal(jsonNumberText(argumentOf(19.9), 0), null);
+  assert.equal(jsonNumberText(argumentOf('19.90'), 0), undefined);
+  // BigDecimal by the text; a lost text is refused
+  assert.deepEqual(toJava(v[1], 'java.math.BigDecimal', {}, 'args[1]', jsonNumberText(v, 1)), { $class: 'java.math.BigDecimal', $: { value: '19.90' } });
+  assert.throws(() => toJava(19.9, 'java.math.BigDecimal', {}, 'args[0]', null), /args\[0\]/);
+});

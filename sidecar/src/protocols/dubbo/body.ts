@@ -18,6 +18,7 @@ import {
   type HessianInput,
   type JavaValue,
   type ToJavaOptions,
+  jsonNumberText,
 } from '../hessian/index.js';
 import { parseJavaType, type JavaType } from '../hessian/java-types.js';
 
@@ -119,7 +120,7 @@ export function genericInvokeArgs(method: string, parameterTypes: readonly strin
   return [
     method,
     { $class: '[string', $: erased },
-    { $class: '[object', $: args.map((a, i) => toJava(a, parameterTypes[i], { generic: true, classes }, `args[${i}]`)) },
+    { $class: '[object', $: args.map((a, i) => toJava(a, parameterTypes[i], { generic: true, classes }, `args[${i}]`, jsonNumberText(args, i))) },
   ];
 }
 

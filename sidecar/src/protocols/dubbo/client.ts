@@ -5,7 +5,7 @@ import { HEADERS } from '@ferry/sdk/contract';
 import { FerryError } from '../../errors.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { applyOutgoing } from '../carrier-util.js';
-import { HessianError, decodeException, fromJava, parameterDescriptor, toJava, type ToJavaOptions } from '../hessian/index.js';
+import { HessianError, argumentOf, decodeException, fromJava, jsonNumberText, parameterDescriptor, toJava, type ToJavaOptions } from '../hessian/index.js';
 import { DUBBO_PROTOCOL_VERSION, GENERIC_METHOD, GENERIC_PARAMETER_DESC, decodeErrorBody, decodeResponseBody, encodeRequestBody, genericInvokeArgs, genericTypeName } from './body.js';
 import { createMetadataReader, type ServiceDefinition } from '../../discovery/zookeeper/metadata.js';
 import { dubboAttachmentCarrier } from './carrier.js';
@@ -89,7 +89,7 @@ export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
 export function argumentList(args: unknown, parameterTypes: readonly string[]): unknown[] {
   if (args === undefined || args === null) return [];
   if (Array.isArray(args)) return args;
-  if (parameterTypes.length === 1) return [args];
+  if (parameterTypes.length === 1) return argumentOf(args);
   throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `expected a JSON array of ${parameterTypes.length} argument(s)`);
 }
 
@@ -235,7 +235,7 @@ function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args
       version: version ?? '0.0.0',
       method: target.method,
       parameterDesc: parameterDescriptor(target.parameterTypes),
-      args: args.map((a, i) => toJava(a, target.parameterTypes[i], options, `args[${i}]`)),
+      args: args.map((a, i) => toJava(a, target.parameterTypes[i], options, `args[${i}]`, jsonNumberText(args, i))),
       attachments,
     });
   } catch (err) {

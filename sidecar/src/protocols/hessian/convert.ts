@@ -35,6 +35,7 @@ import {
   parseLocalTime,
 } from './time.js';
 import { decodeException, isThrowableObject } from './exception.js';
+import { jsonNumberText } from './json-text.js';
 
 /** What hessian.js's encoder takes: JS values and `{ $class, $ }` wrappers. */
 export type HessianInput = unknown;
@@ -165,10 +166,11 @@ export function hessianArrayType(component: JavaType): string {
 /**
  * Converts a JSON value into what hessian.js writes as the declared Java type `javaType`
  * (a name like `java.util.List<com.example.User>` or a parsed JavaType; default `java.lang.Object`).
- * Throws `HessianError` (kind `type`) with the JSON path when the value does not fit.
+ * Throws `HessianError` (kind `type`) with the JSON path when the value does not fit. `numberText` is the JSON
+ * text of `json` when it is a number (`jsonNumberText(holder, key)`); numbers inside it are looked up the same way.
  */
-export function toJava(json: unknown, javaType?: string | JavaType, options: ToJavaOptions = {}, path = '$'): HessianInput {
-  return new ToJava(options).convert(json, typeOf(javaType), path, 0);
+export function toJava(json: unknown, javaType?: string | JavaType, options: ToJavaOptions = {}, path = '$', numberText?: string | null): HessianInput {
+  return new ToJava(options).convert(json, typeOf(javaType), path, 0, numberText);
 }
 
 const MAX_DEPTH = 128;
@@ -181,13 +183,13 @@ class ToJava {
     throw new HessianError(`${path}: expected ${what}, got ${shown}`, 'type');
   }
 
-  convert(v: unknown, t: JavaType, path: string, depth: number): HessianInput {
+  convert(v: unknown, t: JavaType, path: string, depth: number, text?: string | null): HessianInput {
     if (depth > MAX_DEPTH) throw new HessianError(`${path}: nested deeper than ${MAX_DEPTH}`, 'type');
     if (v === undefined) v = null;
     // explicit override: {"$class": "...", "$": value}
     if (isPlainObject(v) && typeof v.$class === 'string' && '$' in v && Object.keys(v).length === 2) {
       if (this.o.allowClass && !this.o.allowClass(v.$class) && v.$class !== t.name) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
-      return this.convert(v.$, typeOf(v.$class), path, depth + 1);
+      return this.convert(v.$, typeOf(v.$class), path, depth + 1, jsonNumberText(v, '$'));
     }
     if (v === null) {
       if (!t.component && PRIMITIVE_NAMES.has(t.name)) this.fail(path, `a ${t.name} (primitives cannot be null)`, v);
@@ -220,7 +222,7 @@ class ToJava {
         if (typeof v === 'string') return v;
         return this.fail(path, 'a string', v);
       case 'java.math.BigDecimal':
-        return { $class: 'java.math.BigDecimal', $: { value: this.decimal(v, path) } };
+        return { $class: 'java.math.BigDecimal', $: { value: this.decimal(v, path, text) } };
       case 'java.math.BigInteger':
         return bigIntegerObject(this.bigint(v, path));
       case 'java.util.Date':
@@ -242,13 +244,13 @@ class ToJava {
     if (LIST_TYPES.has(name)) {
       if (!Array.isArray(v)) this.fail(path, `a JSON array for ${name}`, v);
       const et = t.args[0] ?? OBJECT_TYPE;
-      return v.map((e, i) => this.convert(e, et, `${path}[${i}]`, depth + 1));
+      return v.map((e, i) => this.convert(e, et, `${path}[${i}]`, depth + 1, jsonNumberText(v, i)));
     }
     const setType = SET_TYPES[name];
     if (setType) {
       if (!Array.isArray(v)) this.fail(path, `a JSON array for ${name}`, v);
       const et = t.args[0] ?? OBJECT_TYPE;
-      return { $class: setType, $: v.map((e, i) => this.convert(e, et, `${path}[${i}]`, depth + 1)) };
+      return { $class: setType, $: v.map((e, i) => this.convert(e, et, `${path}[${i}]`, depth + 1, jsonNumberText(v, i))) };
     }
     const mapType = MAP_TYPES[name];
     if (mapType !== undefined) return this.map(v, t.args[0] ?? STRING_TYPE, t.args[1] ?? OBJECT_TYPE, mapType, path, depth);
@@ -299,8 +301,12 @@ class ToJava {
     return this.fail(path, `a number for ${name}`, v);
   }
 
-  decimal(v: unknown, path: string): string {
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  /** A BigDecimal keeps every digit of its JSON text: a number's own text when JSON.parse would have lost digits or scale. */
+  decimal(v: unknown, path: string, text?: string | null): string {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      if (text === null) this.fail(path, 'a decimal string for java.math.BigDecimal (a bare JSON number as the whole body loses its digits: send ["19.90"], [19.90] or "19.90")', v);
+      return text ?? String(v);
+    }
     if (typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim())) return v.trim();
     return this.fail(path, 'a decimal (string or number) for java.math.BigDecimal', v);
   }
@@ -343,7 +349,7 @@ class ToJava {
       return this.fail(path, 'a string for char[]', v);
     }
     if (!Array.isArray(v)) return this.fail(path, `a JSON array for ${c.name}[]`, v);
-    return { $class: hessianArrayType(c), $: v.map((e, i) => this.convert(e, c, `${path}[${i}]`, depth + 1)) };
+    return { $class: hessianArrayType(c), $: v.map((e, i) => this.convert(e, c, `${path}[${i}]`, depth + 1, jsonNumberText(v, i))) };
   }
 
   map(v: unknown, kt: JavaType, vt: JavaType, wireType: string, path: string, depth: number): HessianInput {
@@ -351,7 +357,7 @@ class ToJava {
     const m = new Map<unknown, unknown>();
     for (const [k, val] of Object.entries(v)) {
       const key = kt.name === 'java.lang.String' || UNTYPED.has(kt.name) ? k : this.convert(k, kt, `${path}.<key ${k}>`, depth + 1);
-      m.set(key, this.convert(val, vt, `${path}.${k}`, depth + 1));
+      m.set(key, this.convert(val, vt, `${path}.${k}`, depth + 1, jsonNumberText(v, k)));
     }
     return { $class: wireType || 'java.util.HashMap', $: m };
   }
@@ -367,7 +373,7 @@ class ToJava {
       const m = new Map<unknown, unknown>();
       for (const [k, val] of Object.entries(v)) {
         if (k === '$class') continue;
-        m.set(k, this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1));
+        m.set(k, this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1, jsonNumberText(v, k)));
       }
       if (typeof v.$class === 'string' || this.o.classKey) m.set('class', cls);
       return { $class: 'java.util.HashMap', $: m };
@@ -377,7 +383,7 @@ class ToJava {
     for (const [k, val] of Object.entries(v)) {
       if (k === '$class') continue;
       if (k === '__proto__') throw new HessianError(`${path}: key "__proto__" refused`, 'type');
-      fields[k] = this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1);
+      fields[k] = this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1, jsonNumberText(v, k));
     }
     return { $class: cls, $: fields };
   }
@@ -397,7 +403,7 @@ class ToJava {
         }
         return { $class: 'double', $: v };
     }
-    if (Array.isArray(v)) return v.map((e, i) => this.convert(e, OBJECT_TYPE, `${path}[${i}]`, depth + 1));
+    if (Array.isArray(v)) return v.map((e, i) => this.convert(e, OBJECT_TYPE, `${path}[${i}]`, depth + 1, jsonNumberText(v, i)));
     if (isPlainObject(v)) {
       if (typeof v.$class === 'string') {
         if (this.o.allowClass && !this.o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');

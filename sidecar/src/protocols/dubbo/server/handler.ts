@@ -36,7 +36,7 @@ import {
   type DubboResponseBodyIn,
 } from '../body.js';
 import { DubboStatus } from '../status.js';
-import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
+import { encodeException, fromJava, HessianError, parseJson, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
 import { parseJavaType } from '../../hessian/java-types.js';
 import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
 import { METADATA_SERVICE, metadataServiceAnswer } from './metadata-service.js';
@@ -313,7 +313,7 @@ export class InboundDubboHandler {
       let json: unknown;
       const type = String(res.headers['content-type'] ?? '');
       try {
-        json = JSON.parse(text);
+        json = parseJson(text);
       } catch {
         // a plain-text answer is fine for a String method
         if (!/json/i.test(type) && (r.method.returns.name === 'java.lang.String' || r.method.returns.name === 'java.lang.Object')) json = text;
@@ -328,7 +328,7 @@ export class InboundDubboHandler {
       }
       let value: unknown;
       try {
-        value = toJava(json, r.method.returns, { ...(this.#classes ? { classes: this.#classes } : {}), ...(r.generic ? { generic: true, classKey: true } : {}) });
+        value = toJava(json, r.method.returns, { ...(this.#classes ? { classes: this.#classes } : {}), ...(r.generic ? { generic: true, classKey: true } : {}) }, '$', typeof json === 'number' ? text.trim() : undefined);
       } catch (err) {
         inbound.end(new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `the app's answer does not fit ${r.method.config.returns}`));
         return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} does not fit ${r.method.config.returns}: ${(err as Error).message}`);
