@@ -5,25 +5,35 @@
  *   config fragment    the same, for a block that uses a registry its section declared elsewhere: the test adds
  *                      each registry the block names but does not declare (`registries.NAME.address`)
  *   shell demo         each command runs in bash against `npm start`'s process (the sidecar on its embedded demo
- *                      config, on free ports: only `:4140`/`:4141` are rewritten); `# …` lines right after a
- *                      command are its expected output (`…` stands for anything)
+ *                      config, on free ports: only `:4140`/`:4141` are rewritten). Expected output: the `# ` lines
+ *                      right after a command that look like an answer (start with `{ [ " HTTP/` or a digit), or
+ *                      `# → X` at the end of the command's line; `…` stands for anything. curl runs with
+ *                      `--fail-with-body`, so an HTTP error answer fails the example.
+ *   shell peers        the same against a second `ferry` whose config (PEERS_CONFIG below) names the services the
+ *                      protocol sections call — calc (a jayson JSON-RPC server), greeter and ticker (@grpc/grpc-js
+ *                      servers) — started by this test on free ports
  *   transcript         `$ ferry …` lines run the real `ferry` binary in a folder holding the files it names (given
  *                      by this test); the lines after it are its expected output
  *   ts                 TypeScript compiled (strict) against the SDK; `ts parts` splits it at `// heading` lines, each
  *                      part compiled alone with the prelude of its heading (the app object the snippet assumes)
- *   output             what the block before it answers (shown to the reader; checked with that block if it runs)
+ *   output             what the block before it answers; after a `shell` block of one command without expected
+ *                      output, that command's answer must equal it as JSON (peer addresses shown as the README's)
  *   diagram            a picture, a tree or a wire shape: nothing to run
  *   not-run: REASON    cannot run here; REASON says why. Counted and printed.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import yaml from 'js-yaml';
+import jayson from 'jayson';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { loadConfig } from '../../src/config/load.js';
 import { FERRY_BIN, spawnFerry, type FerryProcess } from '../process.js';
 import { freePort } from '../harness/ports.js';
@@ -148,33 +158,119 @@ function splitTranscript(text: string): { command: string; expected: string[] }[
   return steps;
 }
 
-// ---------------------------------------------------------------------------------------------- shell demo
+// ---------------------------------------------------------------------------------------------------- shell
 
-let demo: FerryProcess | undefined;
-const shellDemo = ofKind('shell').filter((b) => b.args === 'demo');
+type Callback = (error: unknown, result?: unknown) => void;
+
+/** The services the protocol sections' curl examples call, each backed by a real server this test starts. */
+const PEERS_CONFIG = (calc: string, greeter: string, ticker: string) => `services:
+  calc: { protocol: jsonrpc, endpoints: ["${calc}"] }
+  greeter: { protocol: grpc, endpoints: ["${greeter}"], proto: [protos/greeter.proto], service: helloworld.Greeter }
+  ticker: { protocol: grpc, endpoints: ["${ticker}"], proto: [protos/ticker.proto], service: ticker.Ticker }
+`;
+/** How the README's configs name those peers (the batch answer shows the endpoint). */
+const README_ADDRESSES = { calc: 'http://10.0.0.5:8080/rpc' };
+const PROTOS = {
+  'greeter.proto': `syntax = "proto3";
+package helloworld;
+service Greeter { rpc SayHello (HelloRequest) returns (HelloReply); }
+message HelloRequest { string name = 1; }
+message HelloReply { string message = 1; }
+`,
+  'ticker.proto': `syntax = "proto3";
+package ticker;
+import "google/protobuf/timestamp.proto";
+service Ticker { rpc Ticks (TicksRequest) returns (stream Tick); }
+message TicksRequest { int32 n = 1; }
+message Tick { int32 seq = 1; google.protobuf.Timestamp at = 2; }
+`,
+};
+
+interface Target {
+  port: number;
+  adminPort?: number;
+  peers: Record<string, string>;
+}
+const targets: Record<string, Target> = {};
+const cleanups: (() => Promise<unknown>)[] = [];
+const shellBlocks = ofKind('shell');
+let shimDir = '';
+
 before(async () => {
-  if (shellDemo.length === 0) return;
-  const [port, adminPort] = [await freePort(), await freePort()];
-  // `npm start` is the pretest's build followed by this: the sidecar with no config, i.e. the embedded demo.
-  demo = await spawnFerry(['--port', String(port), '--admin-port', String(adminPort)], { FERRY_CONFIG: '' });
+  if (shellBlocks.length === 0) return;
+  shimDir = await mkdtemp(join(tmpdir(), 'ferry-readme-bin-'));
+  cleanups.push(() => rm(shimDir, { recursive: true, force: true }));
+  await writeFile(join(shimDir, 'curl'), `#!/bin/sh\nexec ${await which('curl')} --fail-with-body "$@"\n`, { mode: 0o755 });
+  if (shellBlocks.some((b) => b.args === 'demo')) {
+    // `npm start` is the pretest's build followed by this: the sidecar with no config, i.e. the embedded demo.
+    const demo = await spawnFerry(['--port', String(await freePort()), '--admin-port', String(await freePort())], { FERRY_CONFIG: '' });
+    cleanups.push(() => stop(demo));
+    targets.demo = { port: demo.port, ...(demo.adminPort ? { adminPort: demo.adminPort } : {}), peers: {} };
+  }
+  if (shellBlocks.some((b) => b.args === 'peers')) targets.peers = await startPeers();
 });
 after(async () => {
-  demo?.child.kill('SIGTERM');
-  await demo?.exited;
+  for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-for (const b of shellDemo) {
-  test(`README.md:${b.line}: the commands answer as shown (npm start's demo sidecar)`, async () => {
-    for (const { command, expected } of splitShell(b.text)) {
-      const rewritten = command.replaceAll(':4140', `:${demo!.port}`).replaceAll(':4141', `:${demo!.adminPort}`);
-      const out = await run('bash', ['-c', rewritten], REPO, { FERRY_ADMIN__TOKEN: '' });
-      assert.equal(out.code, 0, `README.md:${b.line}: ${command} exited with ${out.code}: ${out.stderr}`);
-      if (expected.length > 0) assertOutput(out.stdout, expected, `README.md:${b.line}: ${command}`);
+async function startPeers(): Promise<Target> {
+  const rpc = new jayson.Server({
+    add: (args: unknown, cb: Callback) =>
+      cb(null, Array.isArray(args) ? (args as number[]).reduce((a, b) => a + b, 0) : (args as { a: number }).a + (args as { b: number }).b),
+    record: (_args: unknown, cb: Callback) => cb(null, true),
+  }).http();
+  await new Promise<void>((resolve) => rpc.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => rpc.close(resolve)));
+
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-readme-peers-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'protos'));
+  for (const [name, text] of Object.entries(PROTOS)) await writeFile(join(dir, 'protos', name), text);
+  const grpcServer = new grpc.Server();
+  const load = (name: string) => grpc.loadPackageDefinition(protoLoader.loadSync(join(dir, 'protos', name))) as Record<string, Record<string, { service: grpc.ServiceDefinition }>>;
+  grpcServer.addService(load('greeter.proto').helloworld!.Greeter!.service, {
+    SayHello: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, { message: `Hello ${call.request.name}` }),
+  });
+  grpcServer.addService(load('ticker.proto').ticker!.Ticker!.service, {
+    Ticks(call: grpc.ServerWritableStream<{ n: number }, unknown>) {
+      for (let seq = 0; seq < call.request.n; seq++) call.write({ seq, at: { seconds: 1700000000 + seq, nanos: 0 } });
+      call.end();
+    },
+  });
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  cleanups.push(() => new Promise((resolve) => grpcServer.tryShutdown(resolve)));
+
+  const calc = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}/rpc`;
+  await writeFile(join(dir, 'ferry.yaml'), PEERS_CONFIG(calc, `127.0.0.1:${grpcPort}`, `127.0.0.1:${grpcPort}`));
+  const ferry = await spawnFerry(['--config', join(dir, 'ferry.yaml'), '--port', String(await freePort()), '--admin-port', String(await freePort())]);
+  cleanups.push(() => stop(ferry));
+  return { port: ferry.port, ...(ferry.adminPort ? { adminPort: ferry.adminPort } : {}), peers: { [calc]: README_ADDRESSES.calc } };
+}
+
+for (const b of shellBlocks) {
+  test(`README.md:${b.line}: the commands answer as shown (${b.args === 'demo' ? "npm start's demo sidecar" : 'the protocol peers'})`, async () => {
+    const target = targets[b.args];
+    assert.ok(target, `README.md:${b.line}: \`shell ${b.args}\`: no such target (demo or peers)`);
+    const steps = splitShell(b.text);
+    for (const { command, expected } of steps) {
+      let rewritten = command.replaceAll(':4140', `:${target.port}`);
+      if (target.adminPort) rewritten = rewritten.replaceAll(':4141', `:${target.adminPort}`);
+      const out = await run('bash', ['-c', rewritten], REPO, { FERRY_ADMIN__TOKEN: '', PATH: `${shimDir}:${process.env.PATH}` });
+      assert.equal(out.code, 0, `README.md:${b.line}: ${command} exited with ${out.code}: ${out.stdout}${out.stderr}`);
+      let answer = out.stdout;
+      for (const [actual, shown] of Object.entries(target.peers)) answer = answer.replaceAll(actual, shown);
+      if (expected.length > 0) assertOutput(answer, expected, `README.md:${b.line}: ${command}`);
+      const next = blocks[blocks.indexOf(b) + 1];
+      if (steps.length === 1 && expected.length === 0 && next?.kind === 'output') {
+        assert.deepEqual(JSON.parse(answer), JSON.parse(next.text), `README.md:${next.line}: the answer of README.md:${b.line} differs`);
+      }
     }
   });
 }
 
-/** Commands (a command goes on while a quote is open) and the `# ` lines right after each. */
+/** Commands (a command goes on while a quote is open) and their expected output. */
 function splitShell(text: string): { command: string; expected: string[] }[] {
   const steps: { command: string; expected: string[] }[] = [];
   let open = false;
@@ -182,17 +278,30 @@ function splitShell(text: string): { command: string; expected: string[] }[] {
     if (open) {
       steps.at(-1)!.command += `\n${line}`;
     } else if (line.startsWith('#')) {
+      const answer = line.replace(/^# ?/, '');
       const step = steps.at(-1);
-      if (step && step.command) step.expected.push(line.replace(/^# ?/, ''));
+      if (step && /^([{["\d]|HTTP\/)/.test(answer)) step.expected.push(answer);
       continue;
     } else if (line.trim() === '') {
       continue;
     } else {
-      steps.push({ command: line, expected: [] });
+      const arrow = /#\s*→\s*(.+)$/.exec(line);
+      steps.push({ command: line, expected: arrow ? [arrow[1]!.trim()] : [] });
     }
     open = (steps.at(-1)!.command.split("'").length - 1) % 2 === 1;
   }
   return steps;
+}
+
+async function stop(ferry: FerryProcess): Promise<void> {
+  ferry.child.kill('SIGTERM');
+  await ferry.exited;
+}
+
+async function which(cmd: string): Promise<string> {
+  const out = await run('sh', ['-c', `command -v ${cmd}`], REPO);
+  assert.equal(out.code, 0, `${cmd} is not installed`);
+  return out.stdout.trim();
 }
 
 // ------------------------------------------------------------------------------------------------------- ts
