@@ -24,7 +24,8 @@ export function appGoneSignal(reply: FastifyReply): AbortSignal {
 }
 
 export function buildCall(request: FastifyRequest, reply: FastifyReply, route: Route, method: string, args: unknown): Call {
-  const trace = serverSpanContext(request);
+  // Every field present from the start (undefined when unused): the routes set `http`/`signature`, each attempt
+  // copies the call with its endpoint, and one object shape throughout keeps those copies on V8's fast path.
   return {
     service: route.name,
     method,
@@ -36,7 +37,10 @@ export function buildCall(request: FastifyRequest, reply: FastifyReply, route: R
     oneWay: request.headers[HEADERS.oneWay] === 'true',
     requestId: String(request.id ?? randomUUID()),
     attempt: 0,
-    ...(trace ? { trace } : {}),
+    endpoint: undefined,
+    http: undefined,
+    trace: serverSpanContext(request),
+    signature: undefined,
   };
 }
 
