@@ -34,9 +34,10 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
  */
 export function dubboAdhocRoute(runtime: () => Runtime) {
   return async function dubboAdhoc(app: FastifyInstance): Promise<void> {
-    // BigDecimal arguments keep the digits of their JSON text (JSON.parse would round them)
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    // BigDecimal arguments keep the digits of their JSON text (JSON.parse would round them). The body is JSON whatever
+    // the content type says, as for /v1/invoke (curl -d sends form encoding, fetch text/plain).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
       try {
         done(null, (text as string).trim() === '' ? undefined : parseJson(text as string));
       } catch (err) {

@@ -11,7 +11,9 @@
  *                      `--fail-with-body`, so an HTTP error answer fails the example.
  *   shell peers        the same against a second `ferry` whose config (PEERS_CONFIG below) names the services the
  *                      protocol sections call — calc (a jayson JSON-RPC server), greeter and ticker (@grpc/grpc-js
- *                      servers) — started by this test on free ports
+ *                      servers), users (com.example.UserService over Dubbo, found in a real ZooKeeper; no Java peer
+ *                      exports that interface, so the provider is this ferry's own inbound Dubbo port in front of
+ *                      a small HTTP app) — started by this test on free ports
  *   transcript         `$ ferry …` lines run the real `ferry` binary in a folder holding the files it names (given
  *                      by this test); the lines after it are its expected output
  *   ts                 TypeScript compiled (strict) against the SDK; `ts parts` splits it at `// heading` lines, each
@@ -37,6 +39,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { loadConfig } from '../../src/config/load.js';
 import { FERRY_BIN, spawnFerry, type FerryProcess } from '../process.js';
 import { freePort } from '../harness/ports.js';
+import { startZooKeeper, waitForDubboUrls } from '../harness/zookeeper.js';
+import { eventually, json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const KINDS = ['config', 'shell', 'transcript', 'ts', 'output', 'diagram', 'not-run'] as const;
@@ -163,11 +167,66 @@ function splitTranscript(text: string): { command: string; expected: string[] }[
 type Callback = (error: unknown, result?: unknown) => void;
 
 /** The services the protocol sections' curl examples call, each backed by a real server this test starts. */
-const PEERS_CONFIG = (calc: string, greeter: string, ticker: string) => `services:
-  calc: { protocol: jsonrpc, endpoints: ["${calc}"] }
-  greeter: { protocol: grpc, endpoints: ["${greeter}"], proto: [protos/greeter.proto], service: helloworld.Greeter }
-  ticker: { protocol: grpc, endpoints: ["${ticker}"], proto: [protos/ticker.proto], service: ticker.Ticker }
+const USER_CLASSES = `
+      com.example.User:
+        id: long
+        name: java.lang.String
+        birthday: java.util.Date
+        balance: java.math.BigDecimal
+        tags: java.util.List<java.lang.String>
+        color: com.example.Color`;
+const PEERS_CONFIG = (p: { calc: string; greeter: string; ticker: string; zk: string; app: string; dubboPort: number }) => `application: readme-peers
+advertiseHost: 127.0.0.1
+registries:
+  zk: { address: "${p.zk}" }
+services:
+  calc: { protocol: jsonrpc, endpoints: ["${p.calc}"] }
+  greeter: { protocol: grpc, endpoints: ["${p.greeter}"], proto: [protos/greeter.proto], service: helloworld.Greeter }
+  ticker: { protocol: grpc, endpoints: ["${p.ticker}"], proto: [protos/ticker.proto], service: ticker.Ticker }
+  users:
+    protocol: dubbo
+    registry: zk
+    interface: com.example.UserService
+    version: 1.0.0
+    group: blue
+    methods:
+      getUser: { parameterTypes: [long], returns: com.example.User }
+      saveUser: { parameterTypes: [com.example.User] }
+      audit: { parameterTypes: [java.lang.String], oneWay: true }
+    classes:${USER_CLASSES}
+inbound:
+  app: { url: "${p.app}" }
+  dubbo:
+    port: ${p.dubboPort}
+    host: 127.0.0.1
+    registry: zk
+    services:
+      - interface: com.example.UserService
+        version: 1.0.0
+        group: blue
+        methods:
+          getUser: { http: "GET /users/{0}", parameterTypes: [long], returns: com.example.User }
+          saveUser: { http: "POST /users", parameterTypes: [com.example.User], returns: com.example.User }
+          audit: { http: "POST /audit", parameterTypes: [java.lang.String], returns: void }
+          makeUser: { http: "POST /make", parameterTypes: [long, java.lang.String], returns: com.example.User }
+    classes:${USER_CLASSES}
 `;
+/** The app behind the Dubbo port: the users of the README's answers. */
+async function startUsersApp(): Promise<TestUpstream> {
+  return startUpstream(async (req, res) => {
+    const body = (await readBody(req)).toString('utf8');
+    const send = (value: unknown) => json(res, 200, value);
+    const id = /^\/users\/(\d+)$/.exec(req.url ?? '')?.[1];
+    if (id) return send({ id: Number(id), name: `user-${id}`, birthday: '1990-05-17T00:00:00.000Z', balance: '1234.56', tags: ['a', 'b'], color: 'GREEN' });
+    if (req.url === '/users') return send(JSON.parse(body));
+    if (req.url === '/audit') return send(null);
+    if (req.url === '/make') {
+      const [makeId, name] = JSON.parse(body) as [string, string];
+      return send({ id: makeId, name, tags: [], color: 'BLUE' });
+    }
+    return json(res, 404, { message: `no ${req.url}` });
+  });
+}
 /** How the README's configs name those peers (the batch answer shows the endpoint). */
 const README_ADDRESSES = { calc: 'http://10.0.0.5:8080/rpc' };
 const PROTOS = {
@@ -191,7 +250,8 @@ interface Target {
   adminPort?: number;
   peers: Record<string, string>;
 }
-const targets: Record<string, Target> = {};
+/** Started on first use and shared by every block of that kind; a failing start fails only those blocks. */
+const targets: Record<string, () => Promise<Target>> = { demo: once(startDemo), peers: once(startPeers) };
 const cleanups: (() => Promise<unknown>)[] = [];
 const shellBlocks = ofKind('shell');
 let shimDir = '';
@@ -201,17 +261,22 @@ before(async () => {
   shimDir = await mkdtemp(join(tmpdir(), 'ferry-readme-bin-'));
   cleanups.push(() => rm(shimDir, { recursive: true, force: true }));
   await writeFile(join(shimDir, 'curl'), `#!/bin/sh\nexec ${await which('curl')} --fail-with-body "$@"\n`, { mode: 0o755 });
-  if (shellBlocks.some((b) => b.args === 'demo')) {
-    // `npm start` is the pretest's build followed by this: the sidecar with no config, i.e. the embedded demo.
-    const demo = await spawnFerry(['--port', String(await freePort()), '--admin-port', String(await freePort())], { FERRY_CONFIG: '' });
-    cleanups.push(() => stop(demo));
-    targets.demo = { port: demo.port, ...(demo.adminPort ? { adminPort: demo.adminPort } : {}), peers: {} };
-  }
-  if (shellBlocks.some((b) => b.args === 'peers')) targets.peers = await startPeers();
 });
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
+
+async function startDemo(): Promise<Target> {
+  // `npm start` is the pretest's build followed by this: the sidecar with no config, i.e. the embedded demo.
+  const demo = await spawnFerry(['--port', String(await freePort()), '--admin-port', String(await freePort())], { FERRY_CONFIG: '' });
+  cleanups.push(() => stop(demo));
+  return { port: demo.port, ...(demo.adminPort ? { adminPort: demo.adminPort } : {}), peers: {} };
+}
+
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => (started ??= start());
+}
 
 async function startPeers(): Promise<Target> {
   const rpc = new jayson.Server({
@@ -242,17 +307,31 @@ async function startPeers(): Promise<Target> {
   );
   cleanups.push(() => new Promise((resolve) => grpcServer.tryShutdown(resolve)));
 
+  const zk = await startZooKeeper();
+  cleanups.push(() => zk.stop());
+  const app = await startUsersApp();
+  cleanups.push(() => app.close());
+
   const calc = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}/rpc`;
-  await writeFile(join(dir, 'ferry.yaml'), PEERS_CONFIG(calc, `127.0.0.1:${grpcPort}`, `127.0.0.1:${grpcPort}`));
+  const grpcAddress = `127.0.0.1:${grpcPort}`;
+  await writeFile(join(dir, 'ferry.yaml'), PEERS_CONFIG({ calc, greeter: grpcAddress, ticker: grpcAddress, zk: zk.address, app: app.url, dubboPort: await freePort() }));
   const ferry = await spawnFerry(['--config', join(dir, 'ferry.yaml'), '--port', String(await freePort()), '--admin-port', String(await freePort())]);
   cleanups.push(() => stop(ferry));
+  // The provider is this ferry itself: wait until its consumer side has seen its own registration.
+  await waitForDubboUrls(zk.address, 'com.example.UserService');
+  let last = '';
+  await eventually(async () => {
+    const res = await fetch(`http://127.0.0.1:${ferry.port}/v1/invoke/users/getUser`, { method: 'POST', body: '[1]' });
+    last = `${res.status} ${await res.text()}`;
+    return res.status === 200;
+  }, 10000).catch(() => assert.fail(`users.getUser through ZooKeeper never answered: ${last}\n${ferry.output()}`));
   return { port: ferry.port, ...(ferry.adminPort ? { adminPort: ferry.adminPort } : {}), peers: { [calc]: README_ADDRESSES.calc } };
 }
 
 for (const b of shellBlocks) {
   test(`README.md:${b.line}: the commands answer as shown (${b.args === 'demo' ? "npm start's demo sidecar" : 'the protocol peers'})`, async () => {
-    const target = targets[b.args];
-    assert.ok(target, `README.md:${b.line}: \`shell ${b.args}\`: no such target (demo or peers)`);
+    assert.ok(targets[b.args], `README.md:${b.line}: \`shell ${b.args}\`: no such target (demo or peers)`);
+    const target = await targets[b.args]!();
     const steps = splitShell(b.text);
     for (const { command, expected } of steps) {
       let rewritten = command.replaceAll(':4140', `:${target.port}`);
