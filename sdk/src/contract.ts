@@ -104,6 +104,8 @@ export const ERRORS = {
   FERRY_ERR_HEADERS_TOO_LARGE: { statusCode: 431, retryable: false, message: 'Request headers too large' },
   /** A token is required (the admin token on the admin API) and the request had none or a wrong one. */
   FERRY_ERR_UNAUTHORIZED: { statusCode: 401, retryable: false, message: 'Missing or wrong token' },
+  /** The app's request body did not arrive within the call's timeout; the upstream is not to blame (HTTP's 408). */
+  FERRY_ERR_REQUEST_TIMEOUT: { statusCode: 408, retryable: false, message: 'The request body did not arrive in time' },
   /** The app went away before the answer came; the upstream is not to blame (nginx's 499). */
   FERRY_ERR_CANCELLED: { statusCode: 499, retryable: false, message: 'The app cancelled the call' },
   FERRY_ERR_SHUTTING_DOWN: { statusCode: 503, retryable: true, message: 'Ferry is shutting down' },

@@ -1,6 +1,7 @@
+import type { Readable, Writable } from 'node:stream';
 import { FerryError } from '../errors.js';
 import { cancel, isCancellable } from './cancel.js';
-import type { Interceptor } from './types.js';
+import type { Call, Interceptor } from './types.js';
 
 export interface TimeoutOptions {
   /** The service's timeout, for the message (the deadline itself travels on the call). */
@@ -31,9 +32,11 @@ export function timeoutInterceptor(options: TimeoutOptions): Interceptor {
       }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          const error = new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `"${call.service}.${call.method}" took longer than ${timeoutMs} ms`, {
-            upstream: call.endpoint ? { endpoint: call.endpoint.id } : undefined,
-          });
+          const error = awaitingApp(call)
+            ? new FerryError('FERRY_ERR_REQUEST_TIMEOUT', `the request body for "${call.service}" was still arriving after ${timeoutMs} ms`)
+            : new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `"${call.service}.${call.method}" took longer than ${timeoutMs} ms`, {
+                upstream: call.endpoint ? { endpoint: call.endpoint.id } : undefined,
+              });
           if (own) own.abort(error);
           else cancel(call.signal, error);
           reject(error);
@@ -54,4 +57,14 @@ export function timeoutInterceptor(options: TimeoutOptions): Interceptor {
         );
       });
     };
+}
+
+/**
+ * Whether a streamed request body is still waiting for the app: not all of it has come, and the upstream has read
+ * everything that did (nothing buffered). Then the app is slow, not the upstream — a stalled upload must not count
+ * against the upstream's breaker.
+ */
+function awaitingApp(call: Call): boolean {
+  const body = call.http?.body as (Readable & Writable) | undefined;
+  return !!body && !body.writableEnded && body.writableLength === 0 && body.readableLength === 0;
 }

@@ -10,6 +10,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'transfer-encoding',
   'upgrade',
   'host',
+  // Ferry answers `Expect: 100-continue` itself (node:http sends the 100) and forwards the body it then gets
+  'expect',
 ]);
 
 type HeaderMap = Record<string, string | string[] | undefined>;
