@@ -17,7 +17,8 @@
  *   transcript         `$ ferry …` lines run the real `ferry` binary in a folder holding the files it names (given
  *                      by this test); the lines after it are its expected output
  *   ts                 TypeScript compiled (strict) against the SDK; `ts parts` splits it at `// heading` lines, each
- *                      part compiled alone with the prelude of its heading (the app object the snippet assumes)
+ *                      part compiled alone with the prelude of its heading (the app object the snippet assumes);
+ *                      `ts peers` also runs it (transpiled, `FERRY_URL` set) against the `shell peers` ferry
  *   output             what the block before it answers; after a `shell` block of one command without expected
  *                      output, that command's answer must equal it as JSON (peer addresses shown as the README's)
  *   diagram            a picture, a tree or a wire shape: nothing to run
@@ -181,6 +182,7 @@ registries:
   zk: { address: "${p.zk}" }
 services:
   calc: { protocol: jsonrpc, endpoints: ["${p.calc}"] }
+  orders: { protocol: http, endpoints: ["${p.app}"] }
   greeter: { protocol: grpc, endpoints: ["${p.greeter}"], proto: [protos/greeter.proto], service: helloworld.Greeter }
   ticker: { protocol: grpc, endpoints: ["${p.ticker}"], proto: [protos/ticker.proto], service: ticker.Ticker }
   users:
@@ -209,6 +211,9 @@ inbound:
           saveUser: { http: "POST /users", parameterTypes: [com.example.User], returns: com.example.User }
           audit: { http: "POST /audit", parameterTypes: [java.lang.String], returns: void }
           makeUser: { http: "POST /make", parameterTypes: [long, java.lang.String], returns: com.example.User }
+      - interface: com.example.Echo
+        methods:
+          echo: { http: "POST /echo", parameterTypes: [java.lang.String], returns: java.lang.String }
     classes:${USER_CLASSES}
 `;
 /** The app behind the Dubbo port: the users of the README's answers. */
@@ -220,6 +225,8 @@ async function startUsersApp(): Promise<TestUpstream> {
     if (id) return send({ id: Number(id), name: `user-${id}`, birthday: '1990-05-17T00:00:00.000Z', balance: '1234.56', tags: ['a', 'b'], color: 'GREEN' });
     if (req.url === '/users') return send(JSON.parse(body));
     if (req.url === '/audit') return send(null);
+    if (req.url === '/echo') return send((JSON.parse(body) as [string])[0]);
+    if (req.url === '/orders/7') return send({ id: 7, items: 2 });
     if (req.url === '/make') {
       const [makeId, name] = JSON.parse(body) as [string, string];
       return send({ id: makeId, name, tags: [], color: 'BLUE' });
@@ -232,9 +239,13 @@ const README_ADDRESSES = { calc: 'http://10.0.0.5:8080/rpc' };
 const PROTOS = {
   'greeter.proto': `syntax = "proto3";
 package helloworld;
-service Greeter { rpc SayHello (HelloRequest) returns (HelloReply); }
+service Greeter {
+  rpc SayHello (HelloRequest) returns (HelloReply);
+  rpc ListGreetings (ListRequest) returns (stream HelloReply);
+}
 message HelloRequest { string name = 1; }
 message HelloReply { string message = 1; }
+message ListRequest { int32 n = 1; }
 `,
   'ticker.proto': `syntax = "proto3";
 package ticker;
@@ -283,6 +294,7 @@ async function startPeers(): Promise<Target> {
     add: (args: unknown, cb: Callback) =>
       cb(null, Array.isArray(args) ? (args as number[]).reduce((a, b) => a + b, 0) : (args as { a: number }).a + (args as { b: number }).b),
     record: (_args: unknown, cb: Callback) => cb(null, true),
+    log: (_args: unknown, cb: Callback) => cb(null, true),
   }).http();
   await new Promise<void>((resolve) => rpc.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => rpc.close(resolve)));
@@ -295,6 +307,10 @@ async function startPeers(): Promise<Target> {
   const load = (name: string) => grpc.loadPackageDefinition(protoLoader.loadSync(join(dir, 'protos', name))) as Record<string, Record<string, { service: grpc.ServiceDefinition }>>;
   grpcServer.addService(load('greeter.proto').helloworld!.Greeter!.service, {
     SayHello: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, { message: `Hello ${call.request.name}` }),
+    ListGreetings(call: grpc.ServerWritableStream<{ n: number }, unknown>) {
+      for (let i = 0; i < call.request.n; i++) call.write({ message: `Hello #${i}` });
+      call.end();
+    },
   });
   grpcServer.addService(load('ticker.proto').ticker!.Ticker!.service, {
     Ticks(call: grpc.ServerWritableStream<{ n: number }, unknown>) {
@@ -384,6 +400,22 @@ async function which(cmd: string): Promise<string> {
 }
 
 // ------------------------------------------------------------------------------------------------------- ts
+
+for (const b of ofKind('ts').filter((t) => t.args === 'peers')) {
+  test(`README.md:${b.line}: the SDK example runs against the protocol peers`, async (t) => {
+    const target = await targets.peers!();
+    // Next to the repo's node_modules, so that `@ferry/sdk` resolves as it does for an app that installed it.
+    const file = join(REPO, 'sidecar', 'dist', `readme-${b.line}-${process.pid}.mjs`);
+    await writeFile(file, ts.transpileModule(b.text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    try {
+      const out = await run(process.execPath, [file], REPO, { FERRY_URL: `http://127.0.0.1:${target.port}` });
+      assert.equal(out.code, 0, `README.md:${b.line}: the example failed:\n${out.stdout}${out.stderr}`);
+      t.diagnostic(`it printed: ${out.stdout.trim().replaceAll('\n', ' | ')}`);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+}
 
 /** What a `ts parts` snippet assumes around it, by its heading's first word. */
 const PRELUDES: Record<string, string> = {
