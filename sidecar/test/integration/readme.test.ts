@@ -19,6 +19,9 @@
  *   ts                 TypeScript compiled (strict) against the SDK; `ts parts` splits it at `// heading` lines, each
  *                      part compiled alone with the prelude of its heading (the app object the snippet assumes);
  *                      `ts peers` also runs it (transpiled, `FERRY_URL` set) against the `shell peers` ferry
+ *   java               a fragment of a Java program: compiled with javac against the Dubbo 3.3 peers' jar
+ *                      (examples/dubbo-java) inside a method, next to stubs of the com.example types it names
+ *                      (STUBS below) and the `log`/`bad` it assumes
  *   output             what the block before it answers; after a `shell` block of one command without expected
  *                      output, that command's answer must equal it as JSON (peer addresses shown as the README's)
  *   diagram            a picture, a tree or a wire shape: nothing to run
@@ -30,7 +33,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import yaml from 'js-yaml';
@@ -41,10 +44,11 @@ import { loadConfig } from '../../src/config/load.js';
 import { FERRY_BIN, spawnFerry, type FerryProcess } from '../process.js';
 import { freePort } from '../harness/ports.js';
 import { startZooKeeper, waitForDubboUrls } from '../harness/zookeeper.js';
+import { ensureJavaPeers } from '../harness/java.js';
 import { eventually, json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const KINDS = ['config', 'shell', 'transcript', 'ts', 'output', 'diagram', 'not-run'] as const;
+const KINDS = ['config', 'shell', 'transcript', 'ts', 'java', 'output', 'diagram', 'not-run'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Block {
@@ -90,7 +94,7 @@ const ofKind = (kind: Kind) => blocks.filter((b) => b.kind === kind);
 test('every fenced block of README.md is marked', () => {
   assert.deepEqual(unmarked, []);
   for (const b of ofKind('not-run')) assert.ok(b.args.length > 10, `README.md:${b.line}: not-run needs a reason`);
-  const runs = blocks.filter((b) => ['config', 'shell', 'transcript', 'ts'].includes(b.kind)).length;
+  const runs = blocks.filter((b) => ['config', 'shell', 'transcript', 'ts', 'java'].includes(b.kind)).length;
   const notRun = ofKind('not-run');
   console.log(`README examples: ${runs} run, ${notRun.length} not runnable here:`);
   for (const b of notRun) console.log(`  README.md:${b.line} (${b.info}): ${b.args}`);
@@ -470,6 +474,37 @@ test('README TypeScript examples compile (strict) against the SDK', { skip: ofKi
   });
   assert.deepEqual(problems, []);
 });
+
+// ----------------------------------------------------------------------------------------------------- java
+
+/** The application types the Java fragments name (what the service's interface jar would hold). */
+const JAVA_STUBS: Record<string, string> = {
+  'com/example/User.java': 'package com.example;\npublic class User implements java.io.Serializable { public long id; public String name; }\n',
+  'com/example/UserService.java': 'package com.example;\npublic interface UserService { User getUser(long id); User saveUser(User user); }\n',
+};
+
+for (const b of ofKind('java')) {
+  test(`README.md:${b.line}: the Java example compiles against Apache Dubbo 3.3`, async () => {
+    const { jar33 } = await ensureJavaPeers();
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-readme-java-'));
+    try {
+      for (const [path, text] of Object.entries(JAVA_STUBS)) {
+        await mkdir(join(dir, dirname(path)), { recursive: true });
+        await writeFile(join(dir, path), text);
+      }
+      const imports = ['org.apache.dubbo.config.*', 'org.apache.dubbo.config.bootstrap.DubboBootstrap', 'org.apache.dubbo.rpc.service.GenericService', 'com.example.*'];
+      await writeFile(
+        join(dir, 'Example.java'),
+        `${imports.map((i) => `import ${i};`).join('\n')}\ninterface Log { void warn(String message); }\n` +
+          `class Example {\n  static void run(Log log, User bad) throws Exception {\n${b.text}\n  }\n}\n`,
+      );
+      const out = await run('javac', ['-proc:none', '-cp', jar33, '-d', join(dir, 'classes'), '-sourcepath', dir, join(dir, 'Example.java')], dir);
+      assert.equal(out.code, 0, `README.md:${b.line}: javac (line numbers in Example.java = README line - ${b.line - 4}):\n${out.stderr}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
 
 // -------------------------------------------------------------------------------------------------- helpers
 
