@@ -554,13 +554,12 @@ class FromJava {
       case 'java.math.BigInteger':
         return bigIntegerFromFields(f);
       case HANDLE.localDate:
-        return formatLocalDate(num(f.year), num(f.month), num(f.day));
+        return localDateText(o);
       case HANDLE.localTime:
-        return formatLocalTime(num(f.hour), num(f.minute), num(f.second), num(f.nano));
+        return localTimeText(o);
       case HANDLE.localDateTime: {
-        const d = this.convert(f.date, undefined);
-        const tm = this.convert(f.time, undefined);
-        return d === null || tm === null ? null : `${String(d)}T${String(tm)}`;
+        if (f.date === null && f.time === null) return null;
+        return `${localDateText(handlePart(f.date, HANDLE.localDate, o))}T${localTimeText(handlePart(f.time, HANDLE.localTime, o))}`;
       }
       case HANDLE.instant:
         return formatInstant(typeof f.seconds === 'bigint' ? f.seconds : BigInt(num(f.seconds)), num(f.nanos));
@@ -597,6 +596,28 @@ class FromJava {
 /** toISOString() prints years 0–9999 as Java does; outside them it uses six-digit years, Java does not. */
 const YEAR_0 = -62167219200000;
 const YEAR_10000 = 253402300800000;
+
+function localDateText(o: JavaObject): string {
+  return formatLocalDate(handleInt(o, 'year'), handleInt(o, 'month'), handleInt(o, 'day'));
+}
+
+function localTimeText(o: JavaObject): string {
+  return formatLocalTime(handleInt(o, 'hour'), handleInt(o, 'minute'), handleInt(o, 'second'), handleInt(o, 'nano'));
+}
+
+/** The date or time half of a LocalDateTimeHandle: hessian-lite always writes it as its own handle object. */
+function handlePart(v: unknown, cls: string, owner: JavaObject): JavaObject {
+  if (v instanceof JavaObject && v.className === cls) return v;
+  throw new HessianError(`${owner.className}: expected a ${cls}, got ${v instanceof JavaObject ? v.className : v instanceof Map ? 'a map' : v === null ? 'null' : typeof v}`, 'malformed');
+}
+
+/** A java.time handle's int field; a missing or non-integer one is a malformed value, never a silent 0. */
+function handleInt(o: JavaObject, field: string): number {
+  const v = o.fields[field];
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  if (typeof n === 'number' && Number.isInteger(n)) return n;
+  throw new HessianError(`${o.className}.${field}: expected an int`, 'malformed');
+}
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;

@@ -31,7 +31,7 @@ export function isThrowableObject(v: unknown): boolean {
 export function decodeException(value: JavaValue | unknown, toJson: (v: unknown) => unknown): JavaException {
   if (!(value instanceof JavaObject)) {
     // not an object: some providers (e.g. dubbo-js) write a bare string
-    return { exceptionClass: 'java.lang.RuntimeException', message: value === null || value === undefined ? null : String(typeof value === 'string' ? value : toJson(value)), fields: {} };
+    return { exceptionClass: 'java.lang.RuntimeException', message: value === null || value === undefined ? null : bareMessage(value, toJson), fields: {} };
   }
   const f = value.fields;
   let exceptionClass = value.className;
@@ -52,6 +52,13 @@ export function decodeException(value: JavaValue | unknown, toJson: (v: unknown)
     message = `${f.cause.className}: ${f.cause.fields.detailMessage}`;
   }
   return { exceptionClass, message, fields };
+}
+
+/** A bare non-object "exception" as text: converted values may be null-prototype objects, which `String()` refuses. */
+function bareMessage(value: unknown, toJson: (v: unknown) => unknown): string {
+  if (typeof value === 'string') return value;
+  const json = toJson(value);
+  return typeof json === 'string' ? json : (JSON.stringify(json) ?? String(json));
 }
 
 /**
