@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
 import { FerryError } from '../errors.js';
-import { parseJson } from '../protocols/hessian/index.js';
 import type { Runtime } from '../runtime.js';
 import { serviceSchema, type ServiceConfig } from '../config/schema.js';
 import { validate } from '../config/dsl.js';
 import { buildCall } from './call.js';
 import { sendReply } from './send.js';
+import { acceptJsonBodies } from './json-body.js';
 
 interface AdhocBody {
   interface?: unknown;
@@ -34,16 +34,7 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
  */
 export function dubboAdhocRoute(runtime: () => Runtime) {
   return async function dubboAdhoc(app: FastifyInstance): Promise<void> {
-    // BigDecimal arguments keep the digits of their JSON text (JSON.parse would round them). The body is JSON whatever
-    // the content type says, as for /v1/invoke (curl -d sends form encoding, fetch text/plain).
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
-      try {
-        done(null, (text as string).trim() === '' ? undefined : parseJson(text as string));
-      } catch (err) {
-        done(new FerryError('FERRY_ERR_BAD_REQUEST', `body is not JSON: ${(err as Error).message}`), undefined);
-      }
-    });
+    acceptJsonBodies(app);
     app.post<{ Body: AdhocBody }>(ROUTES.dubbo, async (request, reply) => {
       const body = (request.body ?? {}) as AdhocBody;
       if (!isStr(body.interface) || !isStr(body.method)) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'body needs "interface" and "method" strings');
