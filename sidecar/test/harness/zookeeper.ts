@@ -55,6 +55,10 @@ export interface ZooKeeperServer {
   resume(opts?: { wipe?: boolean }): Promise<void>;
   /** pause() + resume(). */
   restart(): Promise<void>;
+  /** SIGSTOP: the process and its sockets stay, nothing answers (a GC pause, a hung host). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   /** Server log (stdout+stderr of the JVM; nearly empty: the Debian jar logs through a NOP slf4j binding). */
   log(): Promise<string>;
 }
@@ -172,6 +176,8 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
       await server.pause();
       await server.resume();
     },
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     log: () => readFile(join(dir, 'zk.log'), 'utf8').catch(() => ''),
   };
   return server;

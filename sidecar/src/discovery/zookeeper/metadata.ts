@@ -12,7 +12,7 @@
  */
 import type { RegistryConfig } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
-import { sharedSession, type ZooKeeperSession } from './zk-client.js';
+import { sharedSession, ZkError, type ZooKeeperSession } from './zk-client.js';
 
 export interface MethodDefinition {
   name: string;
@@ -71,45 +71,119 @@ export function parseServiceDefinition(text: string): ServiceDefinition {
 }
 
 export interface MetadataReader {
-  /** The provider's ServiceDefinition, or undefined (no metadata published, ZooKeeper away, unreadable data). */
+  /**
+   * The provider's ServiceDefinition, or undefined (none published, unreadable data, or not read yet). Answers from
+   * memory; only the first ask for a provider waits for ZooKeeper, and that at most `FIRST_READ_WAIT_MS`.
+   */
   get(key: MetadataKey): Promise<ServiceDefinition | undefined>;
   close(): Promise<void>;
 }
 
-const HIT_TTL_MS = 60_000;
-const MISS_TTL_MS = 10_000;
+/** How long the first call to a provider waits for its metadata (afterwards it is answered from memory). */
+const FIRST_READ_WAIT_MS = 1000;
+/** After a failed read (ZooKeeper away or slow) the last known answer keeps serving; the read is tried again. */
+const RETRY_MS = 5000;
+const MAX_ENTRIES = 1000;
 
-/** Reads ServiceDefinitions through the registry's shared session; answers cached (a minute; misses 10 s). */
+interface Entry {
+  /** The last known answer, resolved (one promise per change, not per call). */
+  answer: Promise<ServiceDefinition | undefined>;
+  /** The first read's answer, until it settles (or `FIRST_READ_WAIT_MS` passes). */
+  first?: Promise<ServiceDefinition | undefined>;
+  reading: boolean;
+  retry?: NodeJS.Timeout;
+}
+
+/**
+ * Reads ServiceDefinitions through the registry's shared session and keeps them: a ZooKeeper watch re-reads a
+ * definition when it changes (or appears), a new session re-reads them all, a failed read is retried in the
+ * background — and meanwhile the last known answer keeps serving. Nothing on the request path waits on
+ * ZooKeeper being away: the providers' own list is served the same way.
+ */
 export function createMetadataReader(registry: RegistryConfig, logger?: Logger, session?: ZooKeeperSession): MetadataReader {
   let owned: ZooKeeperSession | undefined;
-  const zk = () => session ?? (owned ??= sharedSession(registry, logger));
-  const cache = new Map<string, { until: number; value: Promise<ServiceDefinition | undefined> }>();
+  let listening: ZooKeeperSession | undefined;
+  const cache = new Map<string, Entry>();
+  const onSession = () => {
+    for (const path of cache.keys()) read(path);
+  };
+  const zk = () => {
+    const s = session ?? (owned ??= sharedSession(registry, logger));
+    if (listening !== s) {
+      listening = s;
+      s.on('session', onSession);
+    }
+    return s;
+  };
+
+  const settle = (path: string, def: ServiceDefinition | undefined) => {
+    const entry = cache.get(path);
+    if (entry) entry.answer = Promise.resolve(def);
+  };
+
+  const read = (path: string): Promise<void> | undefined => {
+    const entry = cache.get(path);
+    if (!entry || entry.reading) return undefined;
+    entry.reading = true;
+    clearTimeout(entry.retry);
+    const again = () => {
+      if (cache.get(path) === entry) read(path);
+    };
+    const s = zk();
+    return (async () => {
+      try {
+        const data = await s.getData(path, again);
+        if (data === undefined) {
+          // not published (yet): watch for its creation; created meanwhile → read it now
+          settle(path, undefined);
+          if (await s.exists(path, again)) setImmediate(again);
+        } else settle(path, data.length === 0 ? undefined : parseServiceDefinition(data.toString('utf8')));
+      } catch (err) {
+        if (err instanceof ZkError) {
+          logger?.debug({ err: err.message, path }, 'Dubbo metadata not read; the last known answer keeps serving');
+          entry.retry = setTimeout(again, RETRY_MS);
+          entry.retry.unref();
+        } else {
+          logger?.debug({ err: (err as Error).message, path }, 'unreadable Dubbo metadata');
+          settle(path, undefined);
+        }
+      } finally {
+        entry.reading = false;
+      }
+    })();
+  };
+
   return {
     get(key) {
       const path = metadataPath(registry.root, key);
-      const now = Date.now();
       const hit = cache.get(path);
-      if (hit && hit.until > now) return hit.value;
-      const value = (async () => {
-        try {
-          const data = await zk().getData(path);
-          if (!data || data.length === 0) return undefined;
-          return parseServiceDefinition(data.toString('utf8'));
-        } catch (err) {
-          logger?.debug({ err: (err as Error).message, path }, 'no Dubbo metadata');
-          return undefined;
-        }
-      })();
-      const entry = { until: now + MISS_TTL_MS, value };
+      if (hit) return hit.first ?? hit.answer;
+      const entry: Entry = { answer: Promise.resolve(undefined), reading: false };
       cache.set(path, entry);
-      void value.then((def) => {
-        if (def && cache.get(path) === entry) entry.until = Date.now() + HIT_TTL_MS;
-      });
-      if (cache.size > 1000) cache.delete(cache.keys().next().value!);
-      return value;
+      if (cache.size > MAX_ENTRIES) {
+        const [oldest, old] = cache.entries().next().value!;
+        clearTimeout(old.retry);
+        cache.delete(oldest);
+      }
+      const connected = zk().state === 'connected';
+      const reading = read(path);
+      if (!connected || !reading) return entry.answer;
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((r) => (timer = setTimeout(r, FIRST_READ_WAIT_MS)));
+      const first = Promise.race([reading, waited])
+        .then(() => entry.answer)
+        .finally(() => {
+          clearTimeout(timer);
+          entry.first = undefined;
+        });
+      entry.first = first;
+      return first;
     },
     async close() {
+      for (const entry of cache.values()) clearTimeout(entry.retry);
       cache.clear();
+      listening?.off('session', onSession);
+      listening = undefined;
       await owned?.release();
       owned = undefined;
     },

@@ -166,10 +166,12 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
     );
   }
 
-  /** Data of `path` (an empty buffer for a node without data); `undefined` when the node does not exist. */
-  async getData(path: string): Promise<Buffer | undefined> {
+  /** Data of `path` (an empty buffer for a node without data); `undefined` when the node does not exist. `watcher` fires once on its next change. */
+  async getData(path: string, watcher?: (event: ZkEvent) => void): Promise<Buffer | undefined> {
     try {
-      return await this.op<Buffer>('getData', (c, done) => c.getData(path, (err, data) => done(err, data ?? Buffer.alloc(0))));
+      return await this.op<Buffer>('getData', (c, done) =>
+        watcher ? c.getData(path, watcher, (err, data) => done(err, data ?? Buffer.alloc(0))) : c.getData(path, (err, data) => done(err, data ?? Buffer.alloc(0))),
+      );
     } catch (err) {
       if (err instanceof ZkError && err.code === ZK_NO_NODE) return undefined;
       throw err;
