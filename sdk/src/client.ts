@@ -44,7 +44,8 @@ export class FerryClient {
 
   constructor(options: FerryClientOptions = {}) {
     this.#base = (options.baseUrl ?? process.env.FERRY_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`).replace(/\/+$/, '');
-    this.#headers = options.headers ?? {};
+    const token = process.env.FERRY_API_TOKEN;
+    this.#headers = { ...(token ? { [HEADERS.apiToken]: token } : {}), ...options.headers };
     this.#timeoutMs = options.timeoutMs;
     this.#fetch = options.fetch ?? fetch;
   }

@@ -53,6 +53,8 @@ export const HEADERS = {
   /** On inbound calls to the app: which Ferry service / interface and method the call came in for. */
   inboundService: 'x-ferry-service',
   inboundMethod: 'x-ferry-method',
+  /** The local API token (`FERRY_API_TOKEN`), when the sidecar is started with one. */
+  apiToken: 'ferry-api-token',
   /** Prefix for upstream attachments/metadata the app asks to send explicitly (beyond the propagated ones). */
   attachmentPrefix: 'x-ferry-attach-',
 } as const;

@@ -59,7 +59,8 @@ async function run(args: CliArgs): Promise<number> {
     demo?.server.close();
     return 1;
   }
-  const sidecar = await createSidecar({ config: loaded.config });
+  const apiToken = process.env.FERRY_API_TOKEN;
+  const sidecar = await createSidecar({ config: loaded.config, ...(apiToken ? { apiToken } : {}) });
   const { logger } = sidecar;
   if (demo) logger.info({ url: demo.url }, 'demo upstream started (embedded demo config)');
   await sidecar.start();

@@ -24,6 +24,8 @@ export interface SidecarOptions {
   tracing?: TracingOptions;
   /** Defaults to the process-wide registry. */
   metrics?: FerryMetrics;
+  /** The local API token (`FERRY_API_TOKEN`). */
+  apiToken?: string;
 }
 
 export interface Sidecar {
@@ -66,7 +68,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   adminConsole?.state.watch();
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
-  const app = buildApp({ config, logger, runtime: () => current, state });
+  const app = buildApp({ config, logger, runtime: () => current, state, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   installServerTracing(app, tracing);
   // Ferry as a Dubbo provider in front of the app (inbound.dubbo); not reloadable: a restart applies changes.
   const inboundDubbo =

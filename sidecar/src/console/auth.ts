@@ -9,10 +9,10 @@ import { FerryError } from '../errors.js';
 
 export const SESSION_COOKIE = 'ferry_console';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+export const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** Equal-length digests compared in constant time, so neither the length nor a prefix of the secret leaks. */
-function same(given: string, expected: Buffer): boolean {
+export function same(given: string, expected: Buffer): boolean {
   return timingSafeEqual(digest(given), expected);
 }
 

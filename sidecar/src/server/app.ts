@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Runtime } from '../runtime.js';
 import { FerryError, type ErrorCode } from '../errors.js';
 import { installErrorHandling } from './errors.js';
+import { requireApiToken } from './api-token.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { invokeRoute } from './invoke.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   /** The current routes and chain (swapped on config reload). */
   runtime: () => Runtime;
   state: Readiness;
+  /** `FERRY_API_TOKEN`: when set, the local API asks for it. */
+  apiToken?: string;
   /** Further route plugins (protocol-specific routes such as the JSON-RPC batch or ad-hoc Dubbo calls). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -64,6 +67,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     done();
   });
   installErrorHandling(app);
+  if (deps.apiToken) requireApiToken(app, deps.apiToken);
   app.register(healthRoutes(deps.state));
   app.register(invokeRoute(deps.runtime));
   app.register(proxyRoute(deps.runtime, config.limits.proxyBodyBytes));

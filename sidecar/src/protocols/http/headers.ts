@@ -12,6 +12,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'host',
   // Ferry answers `Expect: 100-continue` itself (node:http sends the 100) and forwards the body it then gets
   'expect',
+  // the local API's token is Ferry's alone
+  'ferry-api-token',
 ]);
 
 type HeaderMap = Record<string, string | string[] | undefined>;
