@@ -5,7 +5,7 @@
  *
  * An instance missing from a later full fetch without having been deleted by a delta (the server restarted
  * and lost its registry, or our deltas were away longer than its retention) is kept until its lease would
- * have expired: instances re-register within one renewal interval, and calls go on meanwhile.
+ * have expired (at least 30 s): instances re-register within a renewal interval or so, and calls go on meanwhile.
  */
 import type { Logger } from '../../observability/logger.js';
 import type { Endpoint, EndpointListener, EndpointSource } from '../types.js';
@@ -27,6 +27,12 @@ interface Entry {
 }
 
 const DEFAULT_LEASE_MS = 90_000;
+/**
+ * The least time a vanished instance is kept: a client whose heartbeats failed while its server was away
+ * backs off (up to 10 intervals by default) and a restarted server answers slowly at first, so a short lease
+ * alone can run out before the instance is back.
+ */
+const MIN_KEEP_MS = 30_000;
 
 export class EurekaRegistry {
   readonly http: EurekaHttp;
@@ -157,7 +163,7 @@ export class EurekaRegistry {
       for (const [app, entries] of this.#apps) {
         for (const [id, entry] of entries) {
           if (next.get(app)?.has(id)) continue;
-          const leaseMs = (entry.instance.leaseInfo?.durationInSecs ?? 0) * 1000 || DEFAULT_LEASE_MS;
+          const leaseMs = Math.max((entry.instance.leaseInfo?.durationInSecs ?? 0) * 1000 || DEFAULT_LEASE_MS, MIN_KEEP_MS);
           let kept = next.get(app);
           if (!kept) next.set(app, (kept = new Map()));
           kept.set(id, { instance: entry.instance, expiresAt: entry.expiresAt ?? now + leaseMs });
