@@ -19,7 +19,12 @@ function driven(target: Target, spec: (url: string) => { kind: 'grpc' | 'http'; 
     const { stdout } = await run('taskset', ['-c', LOAD_CORE, process.execPath, LOOP, args]);
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadResult;
   };
-  return { ...target, open: (url, options) => loop(url, options, options.rate), closed: (url, options) => loop(url, options) };
+  return {
+    ...target,
+    open: (url, options) => loop(url, options, options.rate),
+    closed: (url, options) => loop(url, options),
+    ...(target.withFerryBin ? { withFerryBin: (bin: string, label: string) => driven(target.withFerryBin!(bin, label), spec) } : {}),
+  };
 }
 
 export const grpcScenario: Scenario = {
