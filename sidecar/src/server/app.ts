@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { HEADERS } from '@ferry/sdk/contract';
+import { HEADERS, ROUTES } from '@ferry/sdk/contract';
 import type { FerryConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Runtime } from '../runtime.js';
@@ -51,7 +51,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: HEADERS.requestId,
     genReqId: () => randomUUID(),
     childLoggerFactory: lazyRequestLogger,
-    return503OnClosing: true,
+    // draining is answered by Ferry itself (marked FERRY_ERR_SHUTTING_DOWN, Connection: close), not fastify's bare 503
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     http: { maxHeaderSize: config.limits.headerBytes },
     routerOptions: { maxParamLength: 1024 },
@@ -64,7 +65,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // A plain onRequest hook (not an async onSend): every answer, errors and 404s included, carries the id.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(HEADERS.requestId, request.id);
-    done();
+    if (!deps.state.shuttingDown) return done();
+    reply.header('connection', 'close');
+    if (request.url === ROUTES.healthz || request.url === ROUTES.readyz) return done();
+    done(new FerryError('FERRY_ERR_SHUTTING_DOWN', 'Ferry is draining: call again on a new connection'));
+  });
+  // an answer to a call that came in before the drain began closes its connection too
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (deps.state.shuttingDown) reply.header('connection', 'close');
+    done(null, payload);
   });
   installErrorHandling(app);
   if (deps.apiToken) requireApiToken(app, deps.apiToken);
