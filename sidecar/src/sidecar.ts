@@ -6,14 +6,16 @@ import { buildApp } from './server/app.js';
 import { buildAdminApp } from './server/admin.js';
 import type { Readiness } from './server/health.js';
 import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
-import { closeHttpAgent } from './protocols/http/client.js';
 import { metrics as processMetrics, type FerryMetrics } from './observability/metrics.js';
 import { createTracing, type Tracing, type TracingOptions } from './observability/tracing.js';
 import { metricsAttemptInterceptor, metricsInterceptor, retryCounter, tracingAttemptInterceptor, tracingInterceptor } from './pipeline/observe.js';
 import { metricsRoute } from './observability/admin-metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
-import { watchDiscovery } from './observability/discovery-metrics.js';
-import { DubboInboundServer } from './protocols/dubbo/server/server.js';
+import { watchDiscovery } from './discovery/metrics.js';
+import { createRegistry } from './discovery/index.js';
+import { advertisedHost } from './discovery/address.js';
+import { loadProtocols } from './protocols/index.js';
+import type { ProtocolServer } from './protocols/types.js';
 import { createConsole, type ConsoleState } from './console/index.js';
 
 export interface SidecarOptions {
@@ -36,8 +38,8 @@ export interface Sidecar {
   readonly tracing: Tracing;
   /** The admin console (`admin.console`), when on. */
   readonly console?: ConsoleState;
-  /** Ferry as a Dubbo provider (`inbound.dubbo`), when configured. */
-  readonly dubboProvider?: DubboInboundServer;
+  /** Ferry serving a protocol in front of the app (`inbound.<protocol>`), by protocol name. */
+  readonly servers: ReadonlyMap<string, ProtocolServer>;
   runtime(): Runtime;
   /** Listens on the configured ports (0 = any); resolves with the bound ports. Readiness follows discovery. */
   start(): Promise<{ port: number; adminPort?: number; dubboPort?: number }>;
@@ -62,25 +64,36 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole({ config, logger, runtime: () => current, app: () => app }) : undefined;
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
-  let current = buildRuntime(config, logger, hooks);
-  const watch = (runtime: Runtime) => (config.metrics.enabled ? watchDiscovery(runtime.config, runtime, metrics, logger) : () => {});
+  // Every protocol of the build is loaded: their local routes are part of the API (see protocols/index.ts).
+  const protocols = await loadProtocols();
+  let current = buildRuntime(config, logger, protocols, hooks);
+  const watch = (runtime: Runtime) => {
+    if (!config.metrics.enabled) return () => {};
+    const used = [...Object.values(runtime.config.services).flatMap((s) => (s.registry ? [s.registry] : [])), ...inboundRegistries(runtime.config)];
+    return watchDiscovery(runtime.router.discovery, runtime.router.routes(), used, metrics, logger);
+  };
   let unwatch = watch(current);
   adminConsole?.state.watch();
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
-  const app = buildApp({ config, logger, runtime: () => current, state, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
+  const app = buildApp({ config, logger, runtime: () => current, state, protocols, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   installServerTracing(app, tracing);
-  // Ferry as a Dubbo provider in front of the app (inbound.dubbo); not reloadable: a restart applies changes.
-  const inboundDubbo =
-    config.inbound.dubbo?.enabled && config.inbound.dubbo.services.length
-      ? new DubboInboundServer({
-          config,
-          logger,
-          tracing,
-          ...(config.metrics.enabled ? { metrics, onDecodeError: () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) } : {}),
-          ...(adminConsole ? { observer: adminConsole.state.hooks.inbound } : {}),
-        })
-      : undefined;
+  // Ferry serving protocols in front of the app (inbound.*); not reloadable: a restart applies changes.
+  const servers = new Map<string, ProtocolServer>();
+  const host = advertisedHost(config);
+  for (const protocol of protocols.values()) {
+    const server = protocol.createServer?.({
+      config,
+      logger,
+      tracing,
+      host,
+      registry: (name) => createRegistry(config, name, { logger }),
+      ...(config.metrics.enabled ? { metrics } : {}),
+      ...(adminConsole ? { inboundObserver: adminConsole.state.hooks.inbound } : {}),
+    });
+    if (server) servers.set(protocol.name, server);
+  }
+  const inboundDubbo = servers.get('dubbo');
   const adminPlugins = [...(config.metrics.enabled ? [metricsRoute(metrics)] : []), ...(adminConsole ? [adminConsole.plugin] : [])];
   const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: adminPlugins }) : undefined;
 
@@ -99,7 +112,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger,
     state,
     tracing,
-    ...(inboundDubbo ? { dubboProvider: inboundDubbo } : {}),
+    servers,
     ...(adminConsole ? { console: adminConsole.state } : {}),
     runtime: () => current,
     async start() {
@@ -110,14 +123,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
         await admin.listen({ host: config.admin.host, port: config.admin.port });
         adminPort = (admin.server.address() as AddressInfo).port;
       }
-      const dubboPort = await inboundDubbo?.start();
+      for (const server of servers.values()) await server.start();
+      const dubboPort = inboundDubbo?.port;
       logger.info({ port, adminPort, dubboPort, services: Object.keys(config.services) }, 'ferry listening');
       void waitReady(current);
       return { port, ...(adminPort === undefined ? {} : { adminPort }), ...(dubboPort === undefined ? {} : { dubboPort }) };
     },
     async reload(next) {
       const previous = current;
-      current = buildRuntime(runtimeConfig(next), logger, hooks);
+      current = buildRuntime(runtimeConfig(next), logger, protocols, hooks);
       unwatch();
       unwatch = watch(current);
       state.ready = false;
@@ -128,8 +142,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
     async close() {
       state.shuttingDown = true;
-      // ZooKeeper nodes first, then the read-only event, the drain, the port (see DubboInboundServer.close)
-      const inboundDrain = inboundDubbo?.close(config.shutdown.drainTimeoutMs);
+      // registry records first, then the read-only event, the drain, the port (see DubboInboundServer.close)
+      const inboundDrain = Promise.all([...servers.values()].map((s) => s.close(config.shutdown.drainTimeoutMs)));
       const drain = app.close();
       const timer = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.drainTimeoutMs).unref());
       await Promise.race([drain, timer]);
@@ -140,7 +154,6 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       await admin?.close();
       unwatch();
       await current.router.close();
-      await closeHttpAgent();
       await tracing.shutdown();
     },
   };
@@ -171,4 +184,9 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
     onRetry: [...(on ? [retryCounter(metrics)] : []), ...(extra.onRetry ?? [])],
     ...(events ? { events } : {}),
   };
+}
+
+/** Registries the inbound servers register in (their gauges follow them too). */
+function inboundRegistries(config: FerryConfig): string[] {
+  return config.inbound.dubbo?.registry ? [config.inbound.dubbo.registry] : [];
 }

@@ -1,3 +1,4 @@
+import type { DubboInboundServer } from '../src/protocols/dubbo/server/server.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -46,6 +47,13 @@ export interface TestSidecar {
   url: string;
   adminUrl?: string;
   close(): Promise<void>;
+}
+
+/** The sidecar's Dubbo provider (`inbound.dubbo`). */
+export function dubboServer(sidecar: Sidecar): DubboInboundServer {
+  const server = sidecar.servers.get('dubbo');
+  if (!server) throw new Error('inbound.dubbo is not configured');
+  return server as DubboInboundServer;
 }
 
 /** A real sidecar from YAML, on free ports, logging nowhere unless FERRY_TEST_LOG is set. */

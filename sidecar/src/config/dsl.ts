@@ -191,3 +191,23 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A map whose `key` field picks its schema among `variants` (a service's `protocol`, a registry's `type`);
+ * each variant is an `obj` that declares `key` itself. Without the key, `fallback` is used when given.
+ */
+export function union<T extends Record<string, unknown>>(key: string, variants: Readonly<Record<string, Node<T>>>, fallback?: string): Node<T> {
+  const names = Object.keys(variants);
+  return {
+    kind: `map (${key}: ${names.join(' | ')})`,
+    parse(value, path, issues) {
+      const input = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+      const tag = input?.[key] ?? fallback;
+      const variant = typeof tag === 'string' && Object.prototype.hasOwnProperty.call(variants, tag) ? variants[tag] : undefined;
+      if (variant) return variant.parse(input && input[key] === undefined ? { ...input, [key]: tag } : value, path, issues);
+      if (!input) issues.push({ path, message: `expected a map, got ${typeName(value)}` });
+      else issues.push({ path: join(path, key), message: `expected one of ${names.join(', ')}, got ${typeName(tag)}` });
+      return variants[names[0]!]!.parse({ [key]: names[0] }, path, []);
+    },
+  };
+}

@@ -1,9 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
-import { configSchema, checkReferences, type FerryConfig } from './schema.js';
+import { configSchemaWith, checkReferences, type FerryConfig } from './schema.js';
+import { PROTOCOLS, serviceSchema } from '../protocols/index.js';
+import { registrySchema } from '../discovery/index.js';
 import { deepFreeze, validate, type Issue } from './dsl.js';
 import { envOverrides, merge } from './env.js';
+
+/** The whole schema: the core options, services as the protocols define them, registries as their types do. */
+export const configSchema = configSchemaWith({ service: serviceSchema, registry: registrySchema });
 
 export class ConfigError extends Error {
   constructor(
@@ -54,8 +59,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   if (issues.length === 0) {
     for (const [name, svc] of Object.entries(config.services)) {
       svc.name = name;
-      if (svc.proto) svc.proto = svc.proto.map((p) => resolve(baseDir, p));
-      if (svc.includeDirs) svc.includeDirs = svc.includeDirs.map((p) => resolve(baseDir, p));
+      PROTOCOLS.find((p) => p.name === svc.protocol)?.resolvePaths?.(svc as never, (path) => resolve(baseDir, path));
     }
     const podIp = env.FERRY_POD_IP ?? env.POD_IP;
     if (!config.advertiseHost && podIp) config.advertiseHost = podIp;

@@ -3,6 +3,7 @@
  * provider paths Ferry watches there with their last change, and the paths it registers itself under. Kept from
  * the outside (session events, endpoint-source subscriptions), as the discovery metrics are.
  */
+import type { ZooKeeperConfig } from '../discovery/zookeeper/schema.js';
 import type { FerryConfig } from '../config/schema.js';
 import type { Runtime } from '../runtime.js';
 import { sharedSession, type ZooKeeperSession } from '../discovery/zookeeper/zk-client.js';
@@ -27,10 +28,10 @@ export class RegistryWatch {
     const used = new Set<string>();
     for (const route of runtime.router.routes()) {
       const name = route.config.registry;
-      const registry = name ? config.registries[name] : undefined;
+      const registry = name ? zookeeperConfig(config, name) : undefined;
       if (!name || !registry) continue;
       used.add(name);
-      const path = categoryPath(registry.root, route.config.interface ?? route.config.service ?? route.name, 'providers');
+      const path = categoryPath(registry.root, route.protocol.serviceKey(route.config as never).interface, 'providers');
       const paths = this.#paths.get(name) ?? new Map<string, PathState>();
       this.#paths.set(name, paths);
       const state = paths.get(path) ?? { path, services: [], endpoints: route.source.current().length };
@@ -45,8 +46,8 @@ export class RegistryWatch {
     }
     if (config.inbound.dubbo?.registry) used.add(config.inbound.dubbo.registry);
     for (const name of used) {
-      const registry = config.registries[name];
-      if (!registry || registry.type !== 'zookeeper') continue;
+      const registry = zookeeperConfig(config, name);
+      if (!registry) continue;
       const session = sharedSession(registry);
       const entry: SessionState = { session, since: Date.now(), events: 0 };
       const changed = () => {
@@ -64,12 +65,14 @@ export class RegistryWatch {
 
   view(): RegistryView[] {
     const inbound = this.#config.inbound.dubbo;
-    return Object.entries(this.#config.registries).map(([name, registry]) => {
+    return Object.keys(this.#config.registries).map((name) => {
+      const registry = { address: '', root: '/', ...this.#config.registries[name], ...zookeeperConfig(this.#config, name) };
       const s = this.#sessions.get(name);
       const registered =
         inbound?.enabled && inbound.registry === name ? inbound.services.map((svc) => categoryPath(registry.root, svc.interface, 'providers')) : [];
       for (const svc of Object.values(this.#config.services)) {
-        if (svc.registry === name && svc.protocol === 'dubbo' && svc.interface) registered.push(categoryPath(registry.root, svc.interface, 'consumers'));
+        const iface = svc.protocol === 'dubbo' ? (svc as { interface?: string }).interface : undefined;
+        if (svc.registry === name && iface) registered.push(categoryPath(registry.root, iface, 'consumers'));
       }
       const sessionId = s?.session.sessionId();
       return {
@@ -96,4 +99,10 @@ export class RegistryWatch {
       }
     }
   }
+}
+
+/** The registry's config when it is a ZooKeeper one (the console reads its sessions and paths). */
+function zookeeperConfig(config: FerryConfig, name: string): ZooKeeperConfig | undefined {
+  const registry = config.registries[name];
+  return registry?.type === 'zookeeper' ? (registry as unknown as ZooKeeperConfig) : undefined;
 }

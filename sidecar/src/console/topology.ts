@@ -18,9 +18,9 @@ function figures(series: Series | undefined, now: number): Figures {
 
 function label(route: Route, adhoc: boolean): string {
   if (!adhoc) return route.name;
-  const c = route.config;
+  const c = route.protocol.serviceKey(route.config as never);
   // the interface's simple name: the package is the same for most services of a team
-  const iface = (c.interface ?? route.name).split('.').pop()!;
+  const iface = c.interface.split('.').pop()!;
   return `${iface}${c.version ? `:${c.version}` : ''}${c.group ? ` (${c.group})` : ''}`;
 }
 
@@ -85,9 +85,7 @@ function serviceView(route: Route, config: FerryConfig, model: ConsoleModel, now
     protocol: route.protocol.name,
     adhoc,
     discovery: discoveryOf(route, config),
-    ...(c.interface ?? c.service ? { interface: (c.interface ?? c.service)! } : {}),
-    ...(c.version ? { version: c.version } : {}),
-    ...(c.group ? { group: c.group } : {}),
+    ...serviceKeyView(route),
     loadBalancer: c.loadBalancer ?? config.defaults.loadBalancer,
     timeoutMs: route.timeoutMs,
     retries: c.retries ?? config.defaults.retries,
@@ -116,4 +114,11 @@ export function servicesView(runtime: Runtime, model: ConsoleModel, now: number)
   });
   const callers = [...model.callers.entries()].map(([name, series]) => ({ name, ...figures(series, now) }));
   return { services, inbound, callers };
+}
+
+/** How registries name the service (nothing for services that are only a name, e.g. HTTP). */
+function serviceKeyView(route: Route): { interface?: string; version?: string; group?: string } {
+  const key = route.protocol.serviceKey(route.config as never);
+  if (key.interface === route.name) return {};
+  return { interface: key.interface, ...(key.version ? { version: key.version } : {}), ...(key.group ? { group: key.group } : {}) };
 }

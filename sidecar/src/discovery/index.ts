@@ -1,52 +1,66 @@
-import type { ServiceConfig, FerryConfig } from '../config/schema.js';
-import type { Logger } from '../observability/logger.js';
-import type { EndpointSource } from './types.js';
+/**
+ * The registry of registries: `type` → plug-in. Adding a registry type is one folder under `discovery/` and one
+ * line here. `Discovery` holds one handle per configured registry, for one config version.
+ */
+import type { FerryConfig } from '../config/schema.js';
+import { union, type Node } from '../config/dsl.js';
+import type { EndpointSource, Registry, RegistryContext, RegistryEntry, ServiceQuery } from './types.js';
 import { createStaticSource } from './static.js';
-import { createZooKeeperSource } from './zookeeper/providers.js';
-import { consumerUrl, registerConsumer, type Registration } from './zookeeper/providers.js';
-import { advertisedHost } from './address.js';
+import { zookeeper } from './zookeeper/index.js';
 
-export interface DiscoveryContext {
-  config: FerryConfig;
-  logger: Logger;
+/** Registry type → plug-in; one line per type. The first is the default `type`. */
+const REGISTRIES: readonly RegistryEntry[] = [zookeeper];
+
+const byType = new Map<string, RegistryEntry>(REGISTRIES.map((r) => [r.type, r]));
+
+/** `registries.<name>`: a union keyed on `type` of every registry type's schema. */
+export const registrySchema: Node<{ type: string }> = union(
+  'type',
+  Object.fromEntries(REGISTRIES.map((r) => [r.type, r.schema])),
+  REGISTRIES[0]!.type,
+);
+
+/** A handle on one configured registry; the caller owns it (closes it). */
+export function createRegistry(config: FerryConfig, name: string, ctx: RegistryContext): Registry {
+  const registry = config.registries[name];
+  if (!registry) throw new Error(`no registry named "${name}"`);
+  const plugin = byType.get(registry.type);
+  if (!plugin) throw new Error(`registry type "${registry.type}" is not available in this build`);
+  // the config was parsed by this plug-in's own schema (the union is keyed on `type`)
+  return plugin.create(name, registry as never, ctx);
 }
 
-/** Which provider URL scheme in the registry serves each protocol. */
-const REGISTRY_SCHEMES = { dubbo: 'dubbo', jsonrpc: 'jsonrpc', grpc: 'tri', triple: 'tri' } as const;
+/** Where one config version's services find their endpoints: static lists, or a registry's watch. */
+export class Discovery {
+  readonly #config: FerryConfig;
+  readonly #ctx: RegistryContext;
+  readonly #registries = new Map<string, Registry>();
 
-/** Static endpoints from config, or a registry watch. */
-export function createEndpointSource(service: ServiceConfig, ctx: DiscoveryContext): EndpointSource {
-  if (service.endpoints) return createStaticSource(service.endpoints);
-  const registry = ctx.config.registries[service.registry!]!;
-  if (service.protocol === 'http') throw new Error(`services.${service.name}: protocol http takes static endpoints only`);
-  const iface = service.interface ?? service.service!;
-  const source = createZooKeeperSource(registry, {
-    interface: iface,
-    ...(service.version ? { version: service.version } : {}),
-    ...(service.group ? { group: service.group } : {}),
-    protocol: REGISTRY_SCHEMES[service.protocol],
-    logger: ctx.logger,
-  });
-  if (service.protocol !== 'dubbo') return source;
-  // Java consumers announce themselves under /consumers; dubbo-admin and ops tooling expect it.
-  const url = consumerUrl({
-    ip: advertisedHost(ctx.config),
-    interface: iface,
-    application: ctx.config.application,
-    ...(service.version ? { version: service.version } : {}),
-    ...(service.group ? { group: service.group } : {}),
-    ...(service.methods ? { methods: Object.keys(service.methods) } : {}),
-  });
-  const registration: Promise<Registration | undefined> = registerConsumer(registry, url, { logger: ctx.logger }).catch((err: unknown) => {
-    ctx.logger.warn({ err: (err as Error).message, service: service.name }, 'could not register as a consumer in ZooKeeper');
-    return undefined;
-  });
-  return {
-    ...source,
-    current: () => source.current(),
-    async close() {
-      await (await registration)?.close();
-      await source.close();
-    },
-  };
+  constructor(config: FerryConfig, ctx: RegistryContext) {
+    this.#config = config;
+    this.#ctx = ctx;
+  }
+
+  /** The handle of a configured registry (one per name, closed with this Discovery). */
+  registry(name: string): Registry {
+    let registry = this.#registries.get(name);
+    if (!registry) this.#registries.set(name, (registry = createRegistry(this.#config, name, this.#ctx)));
+    return registry;
+  }
+
+  registries(): Registry[] {
+    return [...this.#registries.values()];
+  }
+
+  /** Static endpoints when given, else the providers the service's registry knows. */
+  source(service: { endpoints?: readonly string[] | undefined; registry?: string | undefined; name: string }, query: () => ServiceQuery): EndpointSource {
+    if (service.endpoints) return createStaticSource(service.endpoints);
+    if (!service.registry) throw new Error(`services.${service.name}: needs endpoints or a registry`);
+    return this.registry(service.registry).watch(query());
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#registries.values()].map((r) => r.close()));
+    this.#registries.clear();
+  }
 }

@@ -1,3 +1,6 @@
+import type { Node } from '../config/dsl.js';
+import type { Logger } from '../observability/logger.js';
+
 /** One address that serves a service. Discovery never looks inside payloads. */
 export interface Endpoint {
   /** Stable identity, e.g. `127.0.0.1:20880` or an URL origin: used by balancers, breakers and pools. */
@@ -21,4 +24,97 @@ export interface EndpointSource {
   ready(): Promise<void>;
   subscribe(listener: EndpointListener): () => void;
   close(): Promise<void>;
+}
+
+/** How registries name a service (Dubbo's interface / version / group). */
+export interface ServiceKey {
+  interface: string;
+  /** Consumer side: exact, `*`, or absent (only providers without a version). */
+  version?: string;
+  /** Consumer side: exact, `*`, a comma list, or absent (only providers without a group). */
+  group?: string;
+}
+
+/** What a consumer watches: a service's providers that speak `scheme` (`dubbo`, `tri`, `jsonrpc`). */
+export interface ServiceQuery extends ServiceKey {
+  scheme: string;
+}
+
+/** One provider or consumer record as Dubbo registries hold it: `scheme://host:port/interface?params`. */
+export interface ServiceInstance {
+  scheme: string;
+  host: string;
+  port: number;
+  interface: string;
+  /** `version`, `group`, `application`, `methods`, `side`… (what Java peers read). */
+  params: Readonly<Record<string, string>>;
+}
+
+/** A record Ferry keeps in a registry for as long as it lives (re-created after a session loss). */
+export interface Registration {
+  /** Where it lives, for logs (a ZooKeeper path, a Nacos service name). */
+  readonly id: string;
+  close(): Promise<void>;
+}
+
+export interface MethodDefinition {
+  name: string;
+  parameterTypes: string[];
+  returnType: string;
+}
+
+/** A provider's published service definition (Dubbo 3 metadata): method signatures and POJO field types. */
+export interface ServiceDefinition {
+  canonicalName: string;
+  methods: MethodDefinition[];
+  /** POJO field types by class name (JDK classes left out: Ferry knows those itself). */
+  classes: Record<string, Record<string, string>>;
+}
+
+export interface MetadataKey {
+  interface: string;
+  version?: string;
+  group?: string;
+  /** The provider's `application` (from its registry record). */
+  application: string;
+}
+
+/** A registry's connection, for the `ferry_zookeeper_*` gauges (other types report the same states). */
+export type RegistryState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+
+/** One configured registry (`registries.<name>`): a ZooKeeper ensemble, a Nacos server… */
+export interface Registry {
+  readonly name: string;
+  readonly type: string;
+  /** The providers of a service, pushed as they change; the last good list stays while the registry is away. */
+  watch(query: ServiceQuery): EndpointSource;
+  /** Publishes a provider (Ferry as a Dubbo provider) or a consumer record until the registration is closed. */
+  register(instance: ServiceInstance, role: 'provider' | 'consumer'): Promise<Registration>;
+  /** The provider's service definition, when the registry carries metadata (cached; never throws). */
+  metadata?(key: MetadataKey): Promise<ServiceDefinition | undefined>;
+  /** Follows the registry's connection state; returns the unsubscribe. */
+  onState?(listener: (state: RegistryState) => void): () => void;
+  /** Releases what this handle holds (sessions are shared between handles of the same registry). */
+  close(): Promise<void>;
+}
+
+export interface RegistryContext {
+  logger: Logger;
+}
+
+/**
+ * A registry type: a folder under `discovery/` exporting one of these (its `type`, its config schema and a
+ * factory) and one line in `discovery/index.ts`.
+ */
+export interface RegistryPlugin<C extends { type: string } = { type: string }> {
+  readonly type: string;
+  readonly schema: Node<C>;
+  create(name: string, config: C, ctx: RegistryContext): Registry;
+}
+
+/** A plug-in as the registry of registries holds it: its config type erased. */
+export interface RegistryEntry {
+  readonly type: string;
+  readonly schema: Node<{ type: string }>;
+  create(name: string, config: never, ctx: RegistryContext): Registry;
 }

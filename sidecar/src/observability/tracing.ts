@@ -52,8 +52,6 @@ export const DEFAULT_ENDPOINTS = {
   otlp: 'http://127.0.0.1:4318/v1/traces',
 } as const;
 
-/** `rpc.system` per Ferry protocol (OTel RPC semantic conventions; `http` is not an RPC system). */
-export const RPC_SYSTEM: Record<string, string> = { dubbo: 'apache_dubbo', jsonrpc: 'jsonrpc', grpc: 'grpc', http: 'http', triple: 'apache_dubbo' };
 
 /** Semantic-convention attribute names still in the incubating set (copied, as OTel recommends). */
 export const ATTR = {

@@ -6,18 +6,16 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import type { Call, Interceptor, Invoke, Reply, RouteInfo } from './types.js';
 import type { Endpoint } from '../discovery/types.js';
 import { toFerryError, type FerryError } from '../errors.js';
 import { isTraceHeader } from './propagation.js';
 import { CODE_OK, MAX_METHODS_PER_SERVICE, METHOD_OTHER, metrics as defaultMetrics, type FerryMetrics } from '../observability/metrics.js';
-import { ATTR, RPC_SYSTEM, type Tracing } from '../observability/tracing.js';
+import { ATTR, type Tracing } from '../observability/tracing.js';
 
 /** An observe stage: built for each route when it composes its chain. */
 export type RouteInterceptor = (route: RouteInfo) => Interceptor;
@@ -66,7 +64,7 @@ export function metricsInterceptor(m: FerryMetrics = defaultMetrics): RouteInter
         const start = performance.now();
         return withOutcome(
           () => next(call),
-          (code) => m.recordCall(route.protocol, route.service, label(call, methodAccepted(route.protocol, code)), code, (performance.now() - start) / 1000),
+          (code) => m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (performance.now() - start) / 1000),
         );
       };
   };
@@ -79,45 +77,19 @@ export function retryCounter(m: FerryMetrics = defaultMetrics): (route: RouteInf
 
 // ---- tracing -------------------------------------------------------------------------------------------
 
-function rpcService(route: RouteInfo): string {
-  const c = route.config;
-  return c.interface ?? c.service ?? route.service;
-}
-
-function clientSpanName(route: RouteInfo, call: Call): string {
-  if (route.protocol === 'http') return call.http ? call.http.method : `POST ${call.method}`;
-  return `${rpcService(route)}/${call.method}`;
-}
-
 /** Attributes of a recorded client span (not computed for the unsampled majority). */
 function clientSpanAttributes(route: RouteInfo, call: Call, endpoint: Endpoint): Attributes {
-  const protocol = route.protocol;
-  const system = RPC_SYSTEM[protocol] ?? protocol;
-  const attributes: Attributes = {
+  return {
     [ATTR_SERVER_ADDRESS]: endpoint.host,
     [ATTR_SERVER_PORT]: endpoint.port,
     [ATTR.ferryService]: call.service,
     [ATTR.ferryAttempt]: call.attempt,
     [ATTR.ferryEndpoint]: endpoint.id,
+    ...route.telemetry.spanAttributes(call, endpoint),
   };
-  if (protocol === 'http') {
-    const method = call.http?.method ?? 'POST';
-    attributes[ATTR_HTTP_REQUEST_METHOD] = method;
-    guard(() => {
-      const base = new URL(endpoint.address);
-      const path = call.http ? call.http.path.split('?')[0] : `/${encodeURIComponent(call.method)}`;
-      attributes[ATTR_URL_FULL] = `${base.origin}${base.pathname.replace(/\/+$/, '')}${path}`;
-    });
-    return attributes;
-  }
-  attributes[ATTR.rpcSystem] = system;
-  attributes[ATTR.rpcService] = rpcService(route);
-  attributes[ATTR.rpcMethod] = call.method;
-  if (protocol === 'jsonrpc') attributes[ATTR.rpcJsonrpcVersion] = '2.0';
-  return attributes;
 }
 
-function endClientSpan(span: Span, protocol: string, reply: Reply | undefined, err: unknown): void {
+function endClientSpan(span: Span, route: RouteInfo, reply: Reply | undefined, err: unknown): void {
   if (!span.isRecording()) return span.end();
   if (reply) {
     if (reply.kind === 'http') {
@@ -128,18 +100,14 @@ function endClientSpan(span: Span, protocol: string, reply: Reply | undefined, e
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
     }
-    if (protocol === 'grpc') span.setAttribute(ATTR.rpcGrpcStatusCode, 0);
+    const outcome = route.telemetry.outcomeAttributes(reply, undefined);
+    if (outcome) span.setAttributes(outcome);
   } else {
     const error = toFerryError(err);
     span.setAttribute(ATTR_ERROR_TYPE, error.code);
     span.setAttribute(ATTR.ferryErrorCode, error.code);
     const upstreamStatus = error.upstream?.status;
-    if (upstreamStatus !== undefined) {
-      if (protocol === 'grpc' && typeof upstreamStatus === 'number') span.setAttribute(ATTR.rpcGrpcStatusCode, upstreamStatus);
-      else if (protocol === 'jsonrpc' && typeof upstreamStatus === 'number') span.setAttribute(ATTR.rpcJsonrpcErrorCode, upstreamStatus);
-      else if (protocol === 'http' && typeof upstreamStatus === 'number') span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, upstreamStatus);
-      else span.setAttribute('ferry.upstream.status', String(upstreamStatus));
-    }
+    if (upstreamStatus !== undefined) span.setAttributes(route.telemetry.outcomeAttributes(undefined, upstreamStatus) ?? { 'ferry.upstream.status': String(upstreamStatus) });
     span.recordException(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
   }
@@ -168,7 +136,7 @@ export function tracingAttemptInterceptor(tracing: Tracing): RouteInterceptor {
       let traced = call;
       try {
         const parent = call.trace ?? context.active();
-        span = tracing.tracer.startSpan(clientSpanName(route, call), { kind: SpanKind.CLIENT }, parent);
+        span = tracing.tracer.startSpan(route.telemetry.spanName(call), { kind: SpanKind.CLIENT }, parent);
         if (span.isRecording()) span.setAttributes(clientSpanAttributes(route, call, endpoint));
         ctx = trace.setSpan(parent, span);
         const outgoing: Record<string, string> = {};
@@ -183,11 +151,11 @@ export function tracingAttemptInterceptor(tracing: Tracing): RouteInterceptor {
       const sent = tracing.asyncContext ? context.with(ctx, () => send(traced)) : send(traced);
       return sent.then(
         (reply) => {
-          guard(() => endClientSpan(s, route.protocol, reply, undefined));
+          guard(() => endClientSpan(s, route, reply, undefined));
           return reply;
         },
         (err: unknown) => {
-          guard(() => endClientSpan(s, route.protocol, undefined, err));
+          guard(() => endClientSpan(s, route, undefined, err));
           throw err;
         },
       );
@@ -229,7 +197,7 @@ export function methodLabeller(route: RouteInfo): (call: Call, accepted: boolean
   return (call, accepted) => {
     if (call.http) return HTTP_METHODS.has(call.http.method) ? call.http.method : '_OTHER';
     if (methods && Object.prototype.hasOwnProperty.call(methods, call.method)) return call.method;
-    if (!accepted || route.protocol === 'http') return METHOD_OTHER;
+    if (!accepted || route.telemetry.declaredMethodsOnly) return METHOD_OTHER;
     if (seen.has(call.method)) return call.method;
     if (seen.size >= MAX_METHODS_PER_SERVICE || call.method.length > 128) return METHOD_OTHER;
     seen.add(call.method);
@@ -242,13 +210,15 @@ export function replyCode(reply: Reply): string {
   return reply.kind === 'http' && reply.statusCode >= 400 ? `HTTP_${reply.statusCode}` : CODE_OK;
 }
 
-/**
- * Whether the outcome shows the method is a real one: the upstream answered it (or raised an application
- * exception from it). For gRPC the method was checked against the declared proto before sending, so only
- * "not found" outcomes say otherwise.
- */
-export function methodAccepted(protocol: string, code: string): boolean {
-  if (code === 'FERRY_ERR_METHOD_NOT_FOUND' || code === 'FERRY_ERR_GRPC_UNIMPLEMENTED' || code === 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND') return false;
-  if (protocol === 'grpc') return true;
+/** Outcomes that say the method does not exist, whatever the protocol. */
+const NOT_FOUND = new Set(['FERRY_ERR_METHOD_NOT_FOUND', 'FERRY_ERR_GRPC_UNIMPLEMENTED', 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND']);
+
+/** Whether the outcome shows the method is a real one (its name may then be a label value). */
+export function methodAccepted(route: Pick<RouteInfo, 'telemetry'>, code: string): boolean {
+  return !NOT_FOUND.has(code) && route.telemetry.methodAccepted(code);
+}
+
+/** The usual RPC rule: the upstream answered the method, or raised an application error from it. */
+export function answeredByUpstream(code: string): boolean {
   return code === CODE_OK || code.startsWith('HTTP_') || code === 'FERRY_ERR_UPSTREAM_EXCEPTION' || code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR';
 }

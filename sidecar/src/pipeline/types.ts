@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Context } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import type { Endpoint } from '../discovery/types.js';
 import type { ServiceConfig } from '../config/schema.js';
 
@@ -85,4 +85,20 @@ export interface RouteInfo {
   readonly config: ServiceConfig;
   /** The service's timeout (method timeouts shorten the call's deadline). */
   readonly timeoutMs: number;
+  /** How the protocol's calls look in traces and metrics. */
+  readonly telemetry: CallTelemetry;
+}
+
+/** How a protocol's calls to one service look in traces and metrics (the protocol builds it once per route). */
+export interface CallTelemetry {
+  /** The CLIENT span's name. */
+  spanName(call: Call): string;
+  /** Protocol attributes of a recorded CLIENT span (computed for sampled calls only). */
+  spanAttributes(call: Call, endpoint: Endpoint): Attributes;
+  /** Attributes of an outcome: the answer, or a failure's upstream status (`rpc.grpc.status_code`…). */
+  outcomeAttributes(reply: Reply | undefined, upstreamStatus: unknown): Attributes | undefined;
+  /** Whether an outcome code shows the method is real (answered, or raised from), so its name may be a label value. */
+  methodAccepted(code: string): boolean;
+  /** True when an undeclared method name never becomes a label value (an HTTP invoke's method is a path). */
+  readonly declaredMethodsOnly?: boolean;
 }

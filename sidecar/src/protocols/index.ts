@@ -1,22 +1,33 @@
-import type { ServiceConfig } from '../config/schema.js';
-import type { Protocol } from './types.js';
-import { httpProtocol } from './http/index.js';
-import { jsonrpcProtocol } from './jsonrpc/index.js';
-import { grpcProtocol } from './grpc/index.js';
-import { dubboProtocol } from './dubbo/index.js';
-import { tripleProtocol } from './triple/index.js';
+/**
+ * The registry of protocols: adding a protocol is one folder under `protocols/` exporting a `ProtocolPlugin`
+ * and one line here. A plug-in holds only its name and service schema; `load()` imports the rest, so only the
+ * protocols a build loads cost start-up time and memory.
+ */
+import { union, type Node } from '../config/dsl.js';
+import type { ServiceConfig } from '../config/service.js';
+import type { Protocol, ProtocolEntry } from './types.js';
+import { http } from './http/index.js';
+import { dubbo } from './dubbo/index.js';
+import { jsonrpc } from './jsonrpc/index.js';
+import { grpc } from './grpc/index.js';
+import { triple } from './triple/index.js';
 
-/** Protocol name → implementation. Adding a protocol is one folder and one line here. */
-const PROTOCOLS: Partial<Record<ServiceConfig['protocol'], Protocol>> = {
-  http: httpProtocol,
-  jsonrpc: jsonrpcProtocol,
-  grpc: grpcProtocol,
-  dubbo: dubboProtocol,
-  triple: tripleProtocol,
-};
+/** Every protocol of this build, one line each. */
+export const PROTOCOLS: readonly ProtocolEntry[] = [http, dubbo, jsonrpc, grpc, triple];
 
-export function getProtocol(name: ServiceConfig['protocol']): Protocol {
-  const protocol = PROTOCOLS[name];
-  if (!protocol) throw new Error(`protocol "${name}" is not available in this build`);
-  return protocol;
+/** `services.<name>`: a union keyed on `protocol` of every protocol's service schema. */
+export const serviceSchema: Node<ServiceConfig> = union(
+  'protocol',
+  Object.fromEntries(PROTOCOLS.map((p) => [p.name, p.schema as unknown as Node<ServiceConfig>])),
+);
+
+/** The loaded protocols, by name (config types erased: each is called with services of its own protocol). */
+export type Protocols = ReadonlyMap<string, Protocol<never>>;
+
+/** Loads protocols (all of them by default): their clients, servers and local routes. */
+export async function loadProtocols(names: Iterable<string> = PROTOCOLS.map((p) => p.name)): Promise<Protocols> {
+  const wanted = new Set(names);
+  const loaded: Protocol<never>[] = await Promise.all(PROTOCOLS.filter((p) => wanted.has(p.name)).map((p) => p.load()));
+  for (const name of wanted) if (!loaded.some((p) => p.name === name)) throw new Error(`protocol "${name}" is not available in this build`);
+  return new Map(loaded.map((p) => [p.name, p]));
 }

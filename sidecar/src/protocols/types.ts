@@ -1,8 +1,21 @@
-import type { Call, Reply } from '../pipeline/types.js';
-import type { Endpoint } from '../discovery/types.js';
-import type { ServiceConfig } from '../config/schema.js';
-import type { FerryConfig } from '../config/schema.js';
+/**
+ * What a protocol is (Envoy generic_proxy's codec factory): a folder under `protocols/` exporting a
+ * `ProtocolPlugin` — its name, its service schema and a loader — plus one line in `protocols/index.ts`.
+ * The loaded `Protocol` makes clients (outbound), optionally a server (inbound), adds its local routes,
+ * and says how its calls look in traces and metrics. Routing, retries, propagation, tracing and metrics
+ * are shared.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Call, CallTelemetry, Invoke, Reply } from '../pipeline/types.js';
+
+export type { CallTelemetry };
+import type { Endpoint, Registry, ServiceKey } from '../discovery/types.js';
+import type { FerryConfig, ServiceConfig } from '../config/schema.js';
+import type { Node } from '../config/dsl.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { FerryMetrics } from '../observability/metrics.js';
+import type { InboundObserver } from '../observability/inbound.js';
 
 /**
  * Get/set of propagated keys on one protocol's carrier (HTTP headers, Dubbo attachments, gRPC metadata).
@@ -34,12 +47,92 @@ export interface ProtocolContext {
   config: FerryConfig;
   logger: Logger;
   events?: UpstreamEvents;
+  /** The service's registry, when it has one: watch, registration, provider metadata. */
+  registry?: Registry;
+  /** The address this pod is reached at (what registry records carry). */
+  host: string;
 }
 
-/** A protocol: a name, a client factory per service, and how it maps a registry URL scheme. */
-export interface Protocol {
-  readonly name: ServiceConfig['protocol'];
-  /** `rpc.system` for tracing. */
-  readonly rpcSystem: string;
-  createClient(service: ServiceConfig, ctx: ProtocolContext): ProtocolClient;
+/** A service's route as protocol code sees it (the router's routes are these). */
+export interface RouteHandle {
+  readonly name: string;
+  readonly config: ServiceConfig;
+  readonly timeoutMs: number;
+  readonly invoke: Invoke;
+  readonly source: { ready(): Promise<void> };
+}
+
+/** What a protocol's local routes (`/v1/batch`, `/v1/dubbo/invoke`, `/v1/proxy`) get from the server. */
+export interface LocalRouteKit {
+  /** The current config (swapped on reload). */
+  config(): FerryConfig;
+  route(name: string): RouteHandle | undefined;
+  /** A route for a service that is not in config (ad-hoc calls), built once per distinct name, at most `max` of them. */
+  adhoc(service: ServiceConfig, max: number): Promise<RouteHandle>;
+  /** The Call of an app request (deadline, signal, explicit attachments, trace context). */
+  call(request: FastifyRequest, reply: FastifyReply, route: RouteHandle, method: string, args: unknown): Call;
+  /** Writes a Reply to the app. */
+  send(reply: FastifyReply, result: Reply): FastifyReply;
+  /** Bodies parsed as JSON whatever the content type says (as `/v1/invoke` does). */
+  jsonBodies(app: FastifyInstance): void;
+}
+
+export type LocalRoute = (kit: LocalRouteKit) => (app: FastifyInstance) => Promise<void>;
+
+/** Ferry serving a protocol in front of the app (inbound). */
+export interface ProtocolServer {
+  /** The bound port (after `start`). */
+  readonly port: number;
+  /** Calls being answered right now. */
+  readonly inFlight: number;
+  /** Listens (and registers); resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops taking calls, answers those in flight (at most `drainTimeoutMs`), closes. */
+  close(drainTimeoutMs: number): Promise<void>;
+}
+
+export interface ServerContext {
+  config: FerryConfig;
+  logger: Logger;
+  tracing: Tracing;
+  metrics?: FerryMetrics;
+  /** Told about each inbound call with its calling application (the console). */
+  inboundObserver?: InboundObserver;
+  /** A new handle on a configured registry: the server owns it (closes it when it closes). */
+  registry(name: string): Registry;
+  /** The address this pod is reached at (what registry records carry). */
+  host: string;
+}
+
+/** A loaded protocol. `C` is its own service config type (what its schema yields). */
+export interface Protocol<C extends ServiceConfig = ServiceConfig> {
+  readonly name: string;
+  /** Provider URL schemes it takes from registries (`dubbo`, `tri`, `jsonrpc`); empty: static endpoints only. */
+  readonly schemes: readonly string[];
+  /** How registries name the service (interface, version, group). */
+  serviceKey(service: C): ServiceKey;
+  createClient(service: C, ctx: ProtocolContext): ProtocolClient;
+  /** The inbound server, when the config asks for one. */
+  createServer?(ctx: ServerContext): ProtocolServer | undefined;
+  /** Routes this protocol adds to the local API. */
+  readonly routes?: readonly LocalRoute[];
+  telemetry(service: C): CallTelemetry;
+}
+
+/** The eager part of a protocol: enough to validate config; `load()` brings in the rest (dynamic import). */
+export interface ProtocolPlugin<C extends ServiceConfig = ServiceConfig> {
+  readonly name: string;
+  /** Its `services.<name>` schema (`config/service.ts` `serviceSchema`): what `C` is, checked. */
+  readonly schema: Node<unknown>;
+  /** Makes the service's file paths absolute (`resolve` is relative to the config file's folder). */
+  resolvePaths?(service: C, resolve: (path: string) => string): void;
+  load(): Promise<Protocol<C>>;
+}
+
+/** A plug-in as the registry of protocols holds it: its service config type erased. */
+export interface ProtocolEntry {
+  readonly name: string;
+  readonly schema: Node<unknown>;
+  resolvePaths?(service: never, resolve: (path: string) => string): void;
+  load(): Promise<Protocol<never>>;
 }

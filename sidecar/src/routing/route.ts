@@ -24,7 +24,7 @@ export interface RouteStages {
 export interface RouteOptions {
   config: FerryConfig;
   service: ServiceConfig;
-  protocol: Protocol;
+  protocol: Protocol<never>;
   client: ProtocolClient;
   source: EndpointSource;
   propagation: PropagationPolicy;
@@ -35,7 +35,7 @@ export interface RouteOptions {
 export interface Route {
   readonly name: string;
   readonly config: ServiceConfig;
-  readonly protocol: Protocol;
+  readonly protocol: Protocol<never>;
   readonly source: EndpointSource;
   readonly timeoutMs: number;
   /** The route's chain, composed once. */
@@ -60,6 +60,7 @@ export function createRoute(options: RouteOptions): Route {
     protocol: protocol.name,
     config: service,
     timeoutMs: service.timeoutMs ?? config.defaults.timeoutMs,
+    telemetry: protocol.telemetry(service as never),
   };
   const retryListeners = (stages.onRetry ?? []).map((make) => make(info));
   const breakers = new Breakers();

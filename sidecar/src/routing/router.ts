@@ -1,8 +1,9 @@
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { createEndpointSource } from '../discovery/index.js';
+import { Discovery } from '../discovery/index.js';
+import { advertisedHost } from '../discovery/address.js';
 import type { UpstreamEvents } from '../protocols/types.js';
-import { getProtocol } from '../protocols/index.js';
+import type { Protocols } from '../protocols/index.js';
 import { propagationPolicy, type PropagationPolicy } from '../pipeline/propagation.js';
 import { createRoute, type Route, type RouteStages } from './route.js';
 
@@ -11,22 +12,31 @@ export type { Route, RouteStages };
 export interface RouterContext {
   config: FerryConfig;
   logger: Logger;
+  /** The loaded protocols (every configured service's protocol among them). */
+  protocols: Protocols;
   /** Transport events of the protocol clients (metrics). */
   events?: UpstreamEvents;
   /** Observe stages every route composes (metrics, tracing). */
   stages?: RouteStages;
 }
 
-/** Service name → route. Only configured services (and ad-hoc Dubbo targets) are reachable. */
+/** Service name → route, for one config version. Only configured services (and ad-hoc targets) are reachable. */
 export class Router {
   readonly #routes = new Map<string, Route>();
   readonly #ctx: RouterContext;
   readonly #propagation: PropagationPolicy;
+  readonly #host: string;
+  readonly #configured: number;
+  /** The registries this config's services use: the router owns them. */
+  readonly discovery: Discovery;
 
   constructor(ctx: RouterContext) {
     this.#ctx = ctx;
     this.#propagation = propagationPolicy(ctx.config);
+    this.#host = advertisedHost(ctx.config);
+    this.discovery = new Discovery(ctx.config, { logger: ctx.logger });
     for (const service of Object.values(ctx.config.services)) this.#routes.set(service.name, this.#build(service));
+    this.#configured = this.#routes.size;
   }
 
   get(name: string): Route | undefined {
@@ -37,10 +47,11 @@ export class Router {
     return [...this.#routes.values()];
   }
 
-  /** A route for a service that is not in config (ad-hoc Dubbo calls), built once per distinct target. */
-  adhoc(service: ServiceConfig): Route {
+  /** A route for a service that is not in config (ad-hoc calls), built once per distinct name, at most `max` of them. */
+  adhoc(service: ServiceConfig, max = Infinity): Route {
     let route = this.#routes.get(service.name);
     if (!route) {
+      if (this.#routes.size - this.#configured >= max) throw new RangeError(`more than ${max} ad-hoc targets`);
       route = this.#build(service);
       this.#routes.set(service.name, route);
     }
@@ -54,13 +65,18 @@ export class Router {
 
   async close(): Promise<void> {
     await Promise.allSettled(this.routes().map((r) => r.close()));
+    await this.discovery.close();
   }
 
   #build(service: ServiceConfig): Route {
-    const { config, logger, events, stages } = this.#ctx;
-    const protocol = getProtocol(service.protocol);
-    const source = createEndpointSource(service, { config, logger });
-    const client = protocol.createClient(service, { config, logger, ...(events ? { events } : {}) });
+    const { config, logger, events, stages, protocols } = this.#ctx;
+    const protocol = protocols.get(service.protocol);
+    if (!protocol) throw new Error(`protocol "${service.protocol}" is not loaded`);
+    // each protocol is handed services of its own protocol, parsed by its own schema
+    const own = service as never;
+    const source = this.discovery.source(service, () => ({ ...protocol.serviceKey(own), scheme: protocol.schemes[0] ?? service.protocol }));
+    const registry = service.registry ? this.discovery.registry(service.registry) : undefined;
+    const client = protocol.createClient(own, { config, logger, host: this.#host, ...(events ? { events } : {}), ...(registry ? { registry } : {}) });
     if (client.forget) {
       let known = new Map(source.current().map((e) => [e.id, e]));
       source.subscribe((next) => {

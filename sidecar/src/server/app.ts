@@ -12,9 +12,11 @@ import { requireApiToken } from './api-token.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { invokeRoute } from './invoke.js';
-import { proxyRoute } from './proxy.js';
-import { batchRoute } from './batch.js';
-import { dubboAdhocRoute } from './dubbo-adhoc.js';
+import { buildCall } from './call.js';
+import { sendReply } from './send.js';
+import { acceptJsonBodies } from './json-body.js';
+import type { Protocols } from '../protocols/index.js';
+import type { LocalRouteKit } from '../protocols/types.js';
 
 export interface AppDeps {
   config: FerryConfig;
@@ -24,8 +26,8 @@ export interface AppDeps {
   state: Readiness;
   /** `FERRY_API_TOKEN`: when set, the local API asks for it. */
   apiToken?: string;
-  /** Further route plugins (protocol-specific routes such as the JSON-RPC batch or ad-hoc Dubbo calls). */
-  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** The loaded protocols: their local routes (batch, ad-hoc Dubbo, pass-through) join the API. */
+  protocols: Protocols;
 }
 
 /** A malformed request that never reached fastify still gets a Ferry error body (431, 400). */
@@ -79,9 +81,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.apiToken) requireApiToken(app, deps.apiToken);
   app.register(healthRoutes(deps.state));
   app.register(invokeRoute(deps.runtime));
-  app.register(proxyRoute(deps.runtime, config.limits.proxyBodyBytes));
-  app.register(batchRoute(deps.runtime, config.limits.batchItems));
-  app.register(dubboAdhocRoute(deps.runtime));
-  for (const plugin of deps.plugins ?? []) app.register(plugin);
+  const kit = routeKit(deps.runtime);
+  for (const protocol of deps.protocols.values()) for (const route of protocol.routes ?? []) app.register(route(kit));
   return app;
+}
+
+/** What protocol routes reach of the server: the current routes, calls built and replies sent as invoke does. */
+function routeKit(runtime: AppDeps['runtime']): LocalRouteKit {
+  return {
+    config: () => runtime().config,
+    route: (name) => runtime().router.get(name),
+    async adhoc(service, max) {
+      try {
+        return runtime().router.adhoc(service, max);
+      } catch (err) {
+        if (err instanceof RangeError) throw new FerryError('FERRY_ERR_BAD_REQUEST', `too many distinct ad-hoc ${service.protocol} targets (max ${max}); configure the service instead`);
+        throw err;
+      }
+    },
+    call: buildCall,
+    send: sendReply,
+    jsonBodies: acceptJsonBodies,
+  };
 }

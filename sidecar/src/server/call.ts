@@ -3,7 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@ferry/sdk/contract';
 import { cancel, cancellableSignal } from '../pipeline/cancel.js';
 import type { Call } from '../pipeline/types.js';
-import type { Route } from '../routing/route.js';
+import type { RouteHandle } from '../protocols/types.js';
+
+type Route = Pick<RouteHandle, 'name' | 'timeoutMs' | 'config'>;
 import { serverSpanContext } from './tracing-hooks.js';
 
 /** The call's deadline: the service's timeout, shortened (never lengthened) by the app's header. */

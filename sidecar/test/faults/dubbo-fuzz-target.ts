@@ -7,7 +7,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { HEADERS, invokePath } from '@ferry/sdk/contract';
-import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../helpers.js';
 import { FrameDecoder, encodeHeartbeatResponse, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
 import { CLASSES, RETURNS, declaredTypes, fixtureManifest } from '../unit/dubbo-fixtures.js';
@@ -64,7 +64,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     throw err;
   }
   return {
-    port: sidecar.sidecar.dubboProvider!.port,
+    port: dubboServer(sidecar.sidecar).port,
     control: readFileSync(`${FIXTURES_DIR}typed-echoInt.request.bin`),
     close: async () => {
       await sidecar.close();

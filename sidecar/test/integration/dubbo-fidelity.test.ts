@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { ensureJavaPeers, runConsumer, startProvider, type ConsumerResult, type JavaPeerJars, type JavaProvider } from '../harness/java.js';
-import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../helpers.js';
 import { CLASSES, USER } from '../unit/dubbo-fixtures.js';
 import { sampleUser } from './dubbo-provider-fixture.js';
 
@@ -197,7 +197,7 @@ function inbound(): Promise<InboundRun[]> {
     const out: InboundRun[] = [];
     for (const zone of ZONES) {
       for (const p of peers) {
-        const r: ConsumerResult = await inZone(zone, () => runConsumer({ jar: p.jar, mode: 'fidelity', url: `dubbo://127.0.0.1:${ferry.sidecar.dubboProvider!.port}` }));
+        const r: ConsumerResult = await inZone(zone, () => runConsumer({ jar: p.jar, mode: 'fidelity', url: `dubbo://127.0.0.1:${dubboServer(ferry.sidecar).port}` }));
         assert.equal(r.code, 0, r.stdout.slice(-2000) + r.stderr.slice(-3000));
         out.push({ where: `TZ=${zone} Java ${p.label}`, lines: new Map(r.lines.map((l) => [l.call as string, l])) });
       }

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { eventually, startSidecar, startUpstream, type TestSidecar } from '../helpers.js';
+import { eventually, startSidecar, startUpstream, type TestSidecar, dubboServer } from '../helpers.js';
 import { FrameDecoder, encodeFrame, encodeHeartbeatRequest, encodeHeartbeatResponse, decodeEvent, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeResponseBody, encodeRequestBody, GENERIC_PARAMETER_DESC, type DubboRequestBody } from '../../src/protocols/dubbo/body.js';
 import { JavaObject, fromJava } from '../../src/protocols/hessian/index.js';
@@ -115,7 +115,7 @@ before(async () => {
           saveText:                      { http: "PATCH /echo/text", parameterTypes: [java.lang.String], returns: java.lang.Object, body: single }
           badInt:                        { http: "GET /echo/bad", parameterTypes: [], returns: int }`;
   ferry = await startSidecar(inboundYaml({ appUrl: app.url, services }));
-  port = ferry.sidecar.dubboProvider!.port;
+  port = dubboServer(ferry.sidecar).port;
 });
 after(async () => {
   await ferry?.close();
@@ -261,7 +261,7 @@ test('heartbeats: answered with the same id; one-way calls run without an answer
 test('Ferry sends heartbeats to a quiet consumer and closes a dead one', async () => {
   const small = await startSidecar(inboundYaml({ appUrl: app.url, heartbeatMs: 200 }));
   try {
-    const c = await RawClient.open(small.sidecar.dubboProvider!.port);
+    const c = await RawClient.open(dubboServer(small.sidecar).port);
     const opened = Date.now();
     await eventually(() => c.fromServer.some((f) => f.event && f.twoWay && decodeEvent(f).kind === 'heartbeat'), 1500);
     // answering keeps the connection alive
@@ -322,7 +322,7 @@ test('the app unreachable → a RuntimeException naming it; the app answering ga
   await dead.close();
   const lonely = await startSidecar(inboundYaml({ appUrl: deadUrl }));
   try {
-    const c = await RawClient.open(lonely.sidecar.dubboProvider!.port);
+    const c = await RawClient.open(dubboServer(lonely.sidecar).port);
     const f = await c.call({ method: 'hello', parameterDesc: 'Ljava/lang/String;', args: ['x'] });
     assert.equal(f.status, 20);
     const b = decodeResponseBody(f.body);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startZooKeeper, zkClient, zkChildren, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, runConsumer, type ConsumerResult, type JavaPeerJars } from '../harness/java.js';
-import { eventually, startSidecar, type TestSidecar } from '../helpers.js';
+import { eventually, startSidecar, type TestSidecar, dubboServer } from '../helpers.js';
 import { parseDubboUrl } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { COUNTS, NODE_IFACE, NOW, USER_CLASS, inboundYaml, sampleUser, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
 
@@ -21,7 +21,7 @@ let dubboPort: number;
 before(async () => {
   [jars, zk, app] = await Promise.all([ensureJavaPeers(), startZooKeeper(), startNodeApp()]);
   ferry = await startSidecar(inboundYaml({ appUrl: app.url, zkAddress: zk.address }));
-  dubboPort = ferry.sidecar.dubboProvider!.port;
+  dubboPort = dubboServer(ferry.sidecar).port;
 });
 after(async () => {
   await ferry?.close();
@@ -190,7 +190,7 @@ test('app timeout: the consumer gets its own timeout (Ferry waits a little longe
     assert.match(l.causeMessage, /timeout: 1000 ms/);
     assert.ok(l.ms >= 950 && l.ms < 2500, `consumer gave up after ${l.ms} ms`);
     // Ferry stops waiting for the app shortly after the consumer's timeout (the app itself is still sleeping)
-    await eventually(() => ferry.sidecar.dubboProvider!.inFlight === 0, 3000);
+    await eventually(() => dubboServer(ferry.sidecar).inFlight === 0, 3000);
     assert.ok(app.active() >= 1);
   } finally {
     app.slowExtraMs = 0;
@@ -199,7 +199,7 @@ test('app timeout: the consumer gets its own timeout (Ferry waits a little longe
 
 test('200 concurrent calls on one connection, answered out of order by the app, all correct; a malformed frame on another connection harms nobody', async () => {
   app.addJitterMs = 50;
-  const provider = ferry.sidecar.dubboProvider!;
+  const provider = dubboServer(ferry.sidecar);
   const acceptedBefore = provider.acceptedConnections;
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, app.active())), 2);
@@ -243,11 +243,11 @@ test('heartbeats both ways with a Java consumer: idle connections stay up, nobod
   // (much shorter, and a JVM busy starting up can miss the deadline)
   const small = await startSidecar(inboundYaml({ appUrl: app.url, heartbeatMs: 500 }));
   // Java → Ferry: the consumer beats every 500 ms and would reconnect after 1.5 s without answers
-  const main = ferry.sidecar.dubboProvider!;
+  const main = dubboServer(ferry.sidecar);
   const mainAccepted = main.acceptedConnections;
   const mainAnswered = main.heartbeats.answered;
   try {
-    const provider = small.sidecar.dubboProvider!;
+    const provider = dubboServer(small.sidecar);
     const idle = (port: number, extra: string[]) =>
       runConsumer({ jar: jars.jar33, mode: 'typed', url: `dubbo://127.0.0.1:${port}`, args: ['--methods', 'zero', '--linger', '4000', ...extra] });
     const [a, b] = await Promise.all([idle(provider.port, []), idle(dubboPort, ['--heartbeat', '500'])]);

@@ -17,7 +17,7 @@ import { invokePath, type ErrorBody } from '@ferry/sdk/contract';
 import { startZooKeeper, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { registerProvider, type Registration } from '../../src/discovery/zookeeper/providers.js';
 import { parseDubboUrl } from '../../src/discovery/zookeeper/dubbo-url.js';
-import type { RegistryConfig } from '../../src/config/schema.js';
+import type { ZooKeeperConfig } from '../../src/discovery/zookeeper/schema.js';
 import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/grpc/', import.meta.url));
@@ -30,7 +30,7 @@ let grpcServer: grpc.Server;
 let grpcPort = 0;
 let ferry: TestSidecar;
 const registrations: Registration[] = [];
-let registry: RegistryConfig;
+let registry: ZooKeeperConfig;
 
 before(async () => {
   zk = await startZooKeeper();

@@ -16,13 +16,13 @@ import { mergeEndpoints } from '../../src/discovery/app-level/endpoints.js';
 import { revisionOf } from '../../src/discovery/app-level/instance.js';
 import { createAppLevelSource, mergedSource } from '../../src/discovery/app-level/source.js';
 import { eventually } from '../helpers.js';
-import type { RegistryConfig } from '../../src/config/schema.js';
+import type { ZooKeeperConfig } from '../../src/discovery/zookeeper/schema.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const IDL = 'com.example.ferry.api.IdlGreeter';
 let zk: ZooKeeperServer;
-let registry: RegistryConfig;
+let registry: ZooKeeperConfig;
 let session: ZooKeeperSession;
 let instanceOnly: JavaProvider;
 let both: JavaProvider;

@@ -6,12 +6,12 @@ import { startZooKeeper, zkClient, zkChildren, type ZooKeeperServer } from '../h
 import { ZooKeeperSession } from '../../src/discovery/zookeeper/zk-client.js';
 import { createZooKeeperSource, registerProvider, registerConsumer, consumerUrl } from '../../src/discovery/zookeeper/providers.js';
 import { categoryPath, parseDubboUrl, toZkNodeName } from '../../src/discovery/zookeeper/dubbo-url.js';
-import type { RegistryConfig } from '../../src/config/schema.js';
+import type { ZooKeeperConfig } from '../../src/discovery/zookeeper/schema.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 
 const IFACE = 'com.example.ferry.DiscoveryService';
 let zk: ZooKeeperServer;
-let registry: RegistryConfig;
+let registry: ZooKeeperConfig;
 
 before(async () => {
   zk = await startZooKeeper({ tickTime: 500 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { metadataPath, parseServiceDefinition } from '../../src/discovery/zookeeper/metadata.js';
 import { completeTarget, parseSignature, targetOf, type DubboTarget } from '../../src/protocols/dubbo/client.js';
 import type { Call } from '../../src/pipeline/types.js';
-import type { ServiceConfig } from '../../src/config/schema.js';
+import type { DubboServiceConfig } from '../../src/protocols/dubbo/schema.js';
 import { FerryError } from '../../src/errors.js';
 
 /** Trimmed from what a Dubbo 3.3.6 provider published for TypeMatrixService (see dubbo-types.test.ts). */
@@ -99,7 +99,7 @@ test('methods called by signature pick an overload: echo(java.lang.String, int)'
       echo: { parameterTypes: ['java.lang.String'], returns: 'java.lang.String', oneWay: false },
       'find(java.lang.String,int)': { parameterTypes: [], returns: 'a.User', oneWay: false },
     },
-  } as unknown as ServiceConfig;
+  } as unknown as DubboServiceConfig;
   const call = (method: string) => ({ method, extra: undefined }) as unknown as Call;
   assert.deepEqual(targetOf(call('echo'), service).parameterTypes, ['java.lang.String']);
   const bySig = targetOf(call('echo(java.lang.String,int)'), service);

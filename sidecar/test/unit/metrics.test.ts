@@ -7,11 +7,16 @@ import { compose } from '../../src/pipeline/compose.js';
 import { FerryError } from '../../src/errors.js';
 import type { Call, Reply, RouteInfo } from '../../src/pipeline/types.js';
 import type { ServiceConfig } from '../../src/config/schema.js';
+import { loadProtocols } from '../../src/protocols/index.js';
 
 let probe: (() => Promise<void>) | undefined;
 
-const route = (protocol: string, methods?: Record<string, unknown>): RouteInfo =>
-  ({ service: 'svc', protocol, timeoutMs: 1000, config: { name: 'svc', protocol, ...(methods ? { methods } : {}) } as unknown as ServiceConfig });
+const protocols = await loadProtocols();
+
+function route(protocol: string, methods?: Record<string, unknown>): RouteInfo {
+  const config = { name: 'svc', protocol, interface: 'a.Svc', service: 'a.Svc', ...(methods ? { methods } : {}) } as unknown as ServiceConfig;
+  return { service: 'svc', protocol, timeoutMs: 1000, config, telemetry: protocols.get(protocol)!.telemetry(config as never) };
+}
 
 function call(method: string, extra: Partial<Call> = {}): Call {
   return { service: 'svc', method, args: [], incomingHeaders: {}, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 1, ...extra };
@@ -34,10 +39,10 @@ test('method labels are bounded: HTTP method for pass-through, declared names, a
   for (let i = 0; i < MAX_METHODS_PER_SERVICE; i++) assert.equal(label(call(`m${i}`), true), `m${i}`);
   assert.equal(label(call('one-too-many'), true), METHOD_OTHER);
   assert.equal(label(call('m1'), true), 'm1');
-  assert.equal(methodAccepted('dubbo', 'FERRY_ERR_UPSTREAM_CONNECT'), false);
-  assert.equal(methodAccepted('dubbo', 'FERRY_ERR_UPSTREAM_EXCEPTION'), true);
-  assert.equal(methodAccepted('grpc', 'FERRY_ERR_GRPC_UNIMPLEMENTED'), false);
-  assert.equal(methodAccepted('grpc', 'FERRY_ERR_GRPC_NOT_FOUND'), true);
+  assert.equal(methodAccepted(route('dubbo'), 'FERRY_ERR_UPSTREAM_CONNECT'), false);
+  assert.equal(methodAccepted(route('dubbo'), 'FERRY_ERR_UPSTREAM_EXCEPTION'), true);
+  assert.equal(methodAccepted(route('grpc'), 'FERRY_ERR_GRPC_UNIMPLEMENTED'), false);
+  assert.equal(methodAccepted(route('grpc'), 'FERRY_ERR_GRPC_NOT_FOUND'), true);
 });
 
 test('metrics interceptor counts calls, attempts and in-flight with bounded labels, and never fails a call', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { upstreamPath } from '../../src/server/proxy.js';
+import { upstreamPath } from '../../src/protocols/http/route.js';
 import { FerryError } from '../../src/errors.js';
 import { endToEnd } from '../../src/protocols/http/headers.js';
 

@@ -10,30 +10,12 @@
  * Ferry reads it to fill in what the config does not say: parameter types of methods (generic calls need no
  * config at all), return types, and POJO field types (so a Date nested in a POJO travels as a Date).
  */
-import type { RegistryConfig } from '../../config/schema.js';
+import type { ZooKeeperConfig as RegistryConfig } from './schema.js';
 import type { Logger } from '../../observability/logger.js';
 import { sharedSession, ZkError, type ZooKeeperSession } from './zk-client.js';
+import type { MetadataKey, MethodDefinition, ServiceDefinition } from '../types.js';
 
-export interface MethodDefinition {
-  name: string;
-  parameterTypes: string[];
-  returnType: string;
-}
-
-export interface ServiceDefinition {
-  canonicalName: string;
-  methods: MethodDefinition[];
-  /** POJO field types by class name (JDK classes left out: Ferry knows those itself). */
-  classes: Record<string, Record<string, string>>;
-}
-
-export interface MetadataKey {
-  interface: string;
-  version?: string;
-  group?: string;
-  /** The provider's `application` (from its registry URL). */
-  application: string;
-}
+export type { MethodDefinition, ServiceDefinition, MetadataKey } from '../types.js';
 
 /** `/dubbo/metadata/com.example.UserService/1.0.0/blue/provider/user-app` (empty version/group segments left out). */
 export function metadataPath(root: string, key: MetadataKey): string {

@@ -2,7 +2,7 @@
  * Interface-level Dubbo discovery on ZooKeeper: an EndpointSource watching `/{root}/{interface}/providers`,
  * and ephemeral registrations (consumer and provider nodes) that survive session expiry.
  */
-import type { RegistryConfig } from '../../config/schema.js';
+import type { ZooKeeperConfig as RegistryConfig } from './schema.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Endpoint, EndpointListener, EndpointSource } from '../types.js';
 import { categoryPath, matchesProvider, parseDubboUrl, urlNodePath, formatDubboUrl, type Category, type DubboUrl } from './dubbo-url.js';

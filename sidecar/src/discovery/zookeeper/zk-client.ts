@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event as ZkEvent } from 'node-zookeeper-client';
-import type { RegistryConfig } from '../../config/schema.js';
+import type { ZooKeeperConfig as RegistryConfig } from './schema.js';
 import type { Logger } from '../../observability/logger.js';
 
 export type ZkState = 'connecting' | 'connected' | 'disconnected' | 'closed';

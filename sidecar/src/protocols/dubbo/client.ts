@@ -1,13 +1,12 @@
 import type { Call, Reply } from '../../pipeline/types.js';
-import type { Endpoint } from '../../discovery/types.js';
-import type { ServiceConfig, DubboMethodConfig } from '../../config/schema.js';
+import type { Endpoint, Registration, ServiceDefinition } from '../../discovery/types.js';
+import type { DubboServiceConfig as ServiceConfig, DubboMethodConfig } from './schema.js';
 import { HEADERS } from '@ferry/sdk/contract';
 import { FerryError } from '../../errors.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { applyOutgoing } from '../carrier-util.js';
 import { HessianError, argumentOf, decodeException, fromJava, jsonNumberText, parameterDescriptor, toJava, type ToJavaOptions } from '../hessian/index.js';
 import { DUBBO_PROTOCOL_VERSION, GENERIC_METHOD, GENERIC_PARAMETER_DESC, decodeErrorBody, decodeResponseBody, encodeRequestBody, genericInvokeArgs, genericTypeName } from './body.js';
-import { createMetadataReader, type ServiceDefinition } from '../../discovery/zookeeper/metadata.js';
 import { dubboAttachmentCarrier } from './carrier.js';
 import { statusError } from './status.js';
 import { ConnectionPool } from './pool.js';
@@ -57,7 +56,7 @@ export function parseSignature(method: string): { name: string; parameterTypes: 
 export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
   if (call.signature) {
     return {
-      interface: service.interface!,
+      interface: service.interface,
       ...(service.version ? { version: service.version } : {}),
       ...(service.group ? { group: service.group } : {}),
       method: call.method,
@@ -75,7 +74,7 @@ export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
   const declaredTypes = declared?.parameterTypes.length ? declared.parameterTypes : undefined;
   const exact = declared !== undefined && service.methods?.[call.method] === declared;
   return {
-    interface: service.interface!,
+    interface: service.interface,
     ...(service.version ? { version: service.version } : {}),
     ...(service.group ? { group: service.group } : {}),
     method: signature?.name ?? call.method,
@@ -115,8 +114,9 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
   });
   // Dubbo 3 providers publish their ServiceDefinition in the registry (metadata center): parameter, return and
   // POJO field types the config does not give are taken from there.
-  const registry = service.registry ? ctx.config.registries[service.registry] : undefined;
-  const metadata = registry ? createMetadataReader(registry, ctx.logger) : undefined;
+  const { registry } = ctx;
+  const metadata = registry?.metadata?.bind(registry);
+  const registration = registry ? announceConsumer(service, ctx) : undefined;
 
   return {
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
@@ -127,7 +127,7 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
       }
       let classes = service.classes;
       const application = endpoint.params.application;
-      const definition = metadata && application ? await metadata.get({ interface: target.interface, version: endpoint.params.version || undefined, group: endpoint.params.group || undefined, application }) : undefined;
+      const definition = metadata && application ? await metadata({ interface: target.interface, version: endpoint.params.version || undefined, group: endpoint.params.group || undefined, application }) : undefined;
       if (definition) {
         classes = mergedClasses(definition, service.classes);
         target = completeTarget(target, definition, call.args);
@@ -150,9 +150,24 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
     forget: (endpoint) => pool.forget(endpoint),
     close: async () => {
       pool.close();
-      await metadata?.close();
+      await (await registration)?.close();
     },
   };
+}
+
+/** Java consumers announce themselves under the registry's consumers; dubbo-admin and ops tooling expect it. */
+function announceConsumer(service: ServiceConfig, ctx: ProtocolContext): Promise<Registration | undefined> {
+  const params: Record<string, string> = {
+    application: ctx.config.application,
+    ...(service.version ? { version: service.version } : {}),
+    ...(service.group ? { group: service.group } : {}),
+    ...(service.methods ? { methods: Object.keys(service.methods).join(',') } : {}),
+  };
+  const instance = { scheme: 'consumer', host: ctx.host, port: 0, interface: service.interface, params };
+  return ctx.registry!.register(instance, 'consumer').catch((err: unknown) => {
+    ctx.logger.warn({ err: (err as Error).message, service: service.name }, 'could not register as a consumer in the registry');
+    return undefined;
+  });
 }
 
 const merged = new WeakMap<ServiceDefinition, WeakMap<object, ToJavaOptions['classes']>>();

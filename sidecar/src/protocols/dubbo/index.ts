@@ -1,8 +1,9 @@
-import type { Protocol } from '../types.js';
-import { createDubboClient } from './client.js';
+import type { ProtocolPlugin } from '../types.js';
+import { dubboServiceSchema, type DubboServiceConfig } from './schema.js';
 
-export const dubboProtocol: Protocol = {
+/** `protocol: dubbo`: Apache Dubbo 2 protocol with Hessian 2, both directions (consumer and provider). */
+export const dubbo: ProtocolPlugin<DubboServiceConfig> = {
   name: 'dubbo',
-  rpcSystem: 'apache_dubbo',
-  createClient: (service, ctx) => createDubboClient(service, ctx),
+  schema: dubboServiceSchema,
+  load: async () => (await import('./protocol.js')).dubboProtocol,
 };

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
-import type { ServiceConfig } from '../../config/schema.js';
+import type { GrpcServiceConfig as ServiceConfig } from './schema.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { FerryError } from '../../errors.js';
 import { grpcCarrier, metadataToHeaders } from './carrier.js';

@@ -1,11 +1,13 @@
-import type { Protocol } from '../types.js';
-import { createGrpcClient } from './client.js';
+import type { ProtocolPlugin } from '../types.js';
+import { grpcServiceSchema, type GrpcServiceConfig } from './schema.js';
 
-/** `protocol: grpc`: gRPC over HTTP/2 with @grpc/grpc-js (static `host:port` or `tri://` providers from ZooKeeper). */
-export const grpcProtocol: Protocol = {
+/** `protocol: grpc`: gRPC over HTTP/2 with @grpc/grpc-js (static `host:port` or `tri://` providers from a registry). */
+export const grpc: ProtocolPlugin<GrpcServiceConfig> = {
   name: 'grpc',
-  rpcSystem: 'grpc',
-  createClient: (service, ctx) => createGrpcClient(service, ctx),
+  schema: grpcServiceSchema,
+  resolvePaths(service, resolve) {
+    if (service.proto) service.proto = service.proto.map(resolve);
+    if (service.includeDirs) service.includeDirs = service.includeDirs.map(resolve);
+  },
+  load: async () => (await import('./protocol.js')).grpcProtocol,
 };
-
-export { grpcCarrier } from './carrier.js';

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
-import type { ServiceConfig } from '../../config/schema.js';
+import type { GrpcServiceConfig as ServiceConfig } from './schema.js';
 import type { TypeResolver } from './json.js';
 import { rpcTypes } from './status.js';
 

@@ -8,12 +8,6 @@ import { httpFailure } from './errors.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;
 
-/** One keep-alive connection pool per origin, shared by every HTTP service. */
-let sharedAgent: Agent | undefined;
-function agent(): Agent {
-  sharedAgent ??= new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
-  return sharedAgent;
-}
 
 /**
  * `protocol: http`. A pass-through call forwards method, path, headers and the body stream as they came;
@@ -33,6 +27,8 @@ export function createHttpClient(): ProtocolClient {
     }
     return target;
   };
+  // One keep-alive pool per origin for this service, closed with it (a config reload builds a new one).
+  const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
   return {
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
       const { origin, basePath } = targetOf(endpoint.address);
@@ -41,7 +37,7 @@ export function createHttpClient(): ProtocolClient {
       for (const key in call.outgoing) httpCarrier.set(headers, key, call.outgoing[key]!);
       headers['x-request-id'] ??= call.requestId;
       try {
-        const res = await agent().request({
+        const res = await agent.request({
           origin,
           path: basePath + (exchange ? exchange.path : `/${encodeURIComponent(call.method)}`),
           method: (exchange?.method ?? 'POST') as 'POST',
@@ -58,12 +54,6 @@ export function createHttpClient(): ProtocolClient {
         throw httpFailure(err, call.signal, endpoint.id);
       }
     },
-    close: () => Promise.resolve(),
+    close: () => agent.close(),
   };
-}
-
-export async function closeHttpAgent(): Promise<void> {
-  const current = sharedAgent;
-  sharedAgent = undefined;
-  await current?.close();
 }

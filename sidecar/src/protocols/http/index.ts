@@ -1,8 +1,9 @@
-import type { Protocol } from '../types.js';
-import { createHttpClient } from './client.js';
+import type { ProtocolPlugin } from '../types.js';
+import { httpServiceSchema, type HttpServiceConfig } from './schema.js';
 
-export const httpProtocol: Protocol = {
+/** `protocol: http`: calls and pass-through to plain HTTP services. */
+export const http: ProtocolPlugin<HttpServiceConfig> = {
   name: 'http',
-  rpcSystem: 'http',
-  createClient: () => createHttpClient(),
+  schema: httpServiceSchema,
+  load: async () => (await import('./protocol.js')).httpProtocol,
 };

@@ -1,11 +1,9 @@
-import type { Protocol } from '../types.js';
-import { createJsonRpcClient } from './client.js';
+import type { ProtocolPlugin } from '../types.js';
+import { jsonrpcServiceSchema, type JsonRpcServiceConfig } from './schema.js';
 
-/** `protocol: jsonrpc`: JSON-RPC 2.0 over HTTP (static URLs or `jsonrpc://` providers from ZooKeeper). */
-export const jsonrpcProtocol: Protocol = {
+/** `protocol: jsonrpc`: JSON-RPC 2.0 over HTTP (static URLs or `jsonrpc://` providers from a registry). */
+export const jsonrpc: ProtocolPlugin<JsonRpcServiceConfig> = {
   name: 'jsonrpc',
-  rpcSystem: 'jsonrpc',
-  createClient: (service, ctx) => createJsonRpcClient(service, ctx),
+  schema: jsonrpcServiceSchema,
+  load: async () => (await import('./protocol.js')).jsonrpcProtocol,
 };
-
-export { jsonrpcCarrier } from './carrier.js';

@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
-import type { ServiceConfig } from '../../config/schema.js';
+import type { TripleServiceConfig as ServiceConfig } from './schema.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { FerryError } from '../../errors.js';
 import { httpFailure } from '../http/errors.js';
@@ -94,5 +94,6 @@ export function createTripleClient(service: ServiceConfig, ctx: ProtocolContext)
   if (!service.proto) return createTripleJsonClient(service, ctx);
   const triVersion = service.triVersion ?? service.version;
   const triGroup = service.triGroup ?? service.group;
-  return createGrpcClient({ ...service, ...(triVersion ? { triVersion } : {}), ...(triGroup ? { triGroup } : {}) }, ctx);
+  // an IDL service is a gRPC one: the same fields (the triple schema takes the gRPC ones)
+  return createGrpcClient({ ...service, protocol: 'grpc', ...(triVersion ? { triVersion } : {}), ...(triGroup ? { triGroup } : {}) }, ctx);
 }

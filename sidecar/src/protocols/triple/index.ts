@@ -1,9 +1,13 @@
-import type { Protocol } from '../types.js';
-import { createTripleClient } from './client.js';
+import type { ProtocolPlugin } from '../types.js';
+import { tripleServiceSchema, type TripleServiceConfig } from './schema.js';
 
 /** `protocol: triple`: Dubbo 3's Triple — IDL services as gRPC, plain-Java-interface services as HTTP/JSON; `tri://` providers. */
-export const tripleProtocol: Protocol = {
+export const triple: ProtocolPlugin<TripleServiceConfig> = {
   name: 'triple',
-  rpcSystem: 'apache_dubbo',
-  createClient: (service, ctx) => createTripleClient(service, ctx),
+  schema: tripleServiceSchema,
+  resolvePaths(service, resolve) {
+    if (service.proto) service.proto = service.proto.map(resolve);
+    if (service.includeDirs) service.includeDirs = service.includeDirs.map(resolve);
+  },
+  load: async () => (await import('./protocol.js')).tripleProtocol,
 };

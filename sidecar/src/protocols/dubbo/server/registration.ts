@@ -3,9 +3,8 @@
  * `/{root}/{interface}/providers/{URL-encoded url}`, ephemeral), shaped like a Java Dubbo 3 provider's so
  * that Dubbo 3.3 and 3.2 Java consumers select and call it.
  */
-import type { FerryConfig, InboundServiceConfig, RegistryConfig } from '../../../config/schema.js';
-import type { DubboUrl } from '../../../discovery/zookeeper/dubbo-url.js';
-import { registerProvider, type Registration } from '../../../discovery/zookeeper/providers.js';
+import type { FerryConfig, InboundServiceConfig } from '../../../config/schema.js';
+import type { Registration, Registry, ServiceInstance } from '../../../discovery/types.js';
 import type { Logger } from '../../../observability/logger.js';
 import { DUBBO_PROTOCOL_VERSION } from '../body.js';
 import { methodName } from './methods.js';
@@ -33,7 +32,7 @@ export interface ProviderUrlOptions {
  * advertised one, not a wildcard bind), `generic=false` (consumers call typed methods; generic `$invoke`
  * works as well).
  */
-export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOptions): DubboUrl {
+export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOptions): ServiceInstance {
   const methods = [...new Set(Object.keys(service.methods).map(methodName))].sort();
   const params: Record<string, string> = {
     anyhost: 'false',
@@ -56,20 +55,20 @@ export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOpti
   for (const [key, m] of Object.entries(service.methods)) if (m.timeoutMs) params[`${methodName(key)}.timeout`] = String(m.timeoutMs);
   if (service.version) params.version = service.version;
   if (service.group) params.group = service.group;
-  return { protocol: 'dubbo', host: opts.host, port: opts.port, path: service.interface, params };
+  return { scheme: 'dubbo', host: opts.host, port: opts.port, interface: service.interface, params };
 }
 
 /**
  * Registers every inbound service; resolves once all nodes exist (or, with ZooKeeper away, once it is
- * retrying in the background: `registerProvider` re-creates nodes on every new session).
+ * retrying in the background: registries re-create their records after a session loss).
  */
-export async function registerServices(config: FerryConfig, registry: RegistryConfig, host: string, port: number, logger: Logger): Promise<Registration[]> {
+export async function registerServices(config: FerryConfig, registry: Registry, host: string, port: number, logger: Logger): Promise<Registration[]> {
   const dubbo = config.inbound.dubbo!;
   const registrations: Registration[] = [];
   try {
     for (const service of dubbo.services) {
       const url = providerUrl(service, { application: config.application, host, port, timeoutMs: config.inbound.app.timeoutMs });
-      registrations.push(await registerProvider(registry, url, { logger }));
+      registrations.push(await registry.register(url, 'provider'));
       logger.info({ interface: service.interface, version: service.version, group: service.group, address: `${host}:${port}` }, 'dubbo provider registered');
     }
   } catch (err) {

@@ -14,8 +14,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { FerryConfig } from '../../../config/schema.js';
-import { advertisedHost } from '../../../discovery/address.js';
-import type { Registration } from '../../../discovery/zookeeper/providers.js';
+import type { Registration, Registry } from '../../../discovery/types.js';
+import type { ServerContext } from '../../types.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { Tracing } from '../../../observability/tracing.js';
 import type { FerryMetrics } from '../../../observability/metrics.js';
@@ -37,17 +37,6 @@ import { DubboStatus } from '../status.js';
 import { InboundDubboHandler } from './handler.js';
 import { registerServices } from './registration.js';
 
-export interface DubboInboundOptions {
-  config: FerryConfig;
-  logger: Logger;
-  tracing: Tracing;
-  /** Called on frames that could not be decoded (metrics). */
-  onDecodeError?(): void;
-  /** Records each call (metrics). */
-  metrics?: Pick<FerryMetrics, 'recordInbound'>;
-  /** Told about each call with its calling application (the console). */
-  observer?: InboundObserver;
-}
 
 /** A quiet period after the read-only event: calls the consumer wrote before it saw the event still arrive. */
 const DRAIN_QUIET_MS = 100;
@@ -59,6 +48,9 @@ export class DubboInboundServer {
   readonly #server: Server;
   readonly #connections = new Set<InboundConnection>();
   readonly #onDecodeError: (() => void) | undefined;
+  readonly #host: string;
+  /** The registry handle this server registers in: its own, closed with it. */
+  readonly #registry: Registry | undefined;
   #registrations: Registration[] = [];
   #inFlight = 0;
   #lastRequest = 0;
@@ -70,11 +62,21 @@ export class DubboInboundServer {
   /** Heartbeats answered (consumer → Ferry) and sent (Ferry → consumer). */
   readonly heartbeats = { answered: 0, sent: 0 };
 
-  constructor(options: DubboInboundOptions) {
-    this.#config = options.config;
-    this.#logger = options.logger.child({ component: 'dubbo-provider' });
-    this.#onDecodeError = options.onDecodeError;
-    this.#handler = new InboundDubboHandler({ config: options.config, logger: this.#logger, tracing: options.tracing, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.observer ? { observer: options.observer } : {}) });
+  constructor(ctx: ServerContext) {
+    this.#config = ctx.config;
+    this.#logger = ctx.logger.child({ component: 'dubbo-provider' });
+    this.#host = ctx.host;
+    const { metrics } = ctx;
+    this.#onDecodeError = metrics ? () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) : undefined;
+    const registry = ctx.config.inbound.dubbo?.registry;
+    this.#registry = registry ? ctx.registry(registry) : undefined;
+    this.#handler = new InboundDubboHandler({
+      config: ctx.config,
+      logger: this.#logger,
+      tracing: ctx.tracing,
+      ...(metrics ? { metrics } : {}),
+      ...(ctx.inboundObserver ? { observer: ctx.inboundObserver as InboundObserver } : {}),
+    });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
@@ -110,10 +112,9 @@ export class DubboInboundServer {
     });
     this.#port = (this.#server.address() as AddressInfo).port;
     this.#logger.info({ host: dubbo.host, port: this.#port, services: dubbo.services.map((s) => s.interface) }, 'dubbo provider listening');
-    if (dubbo.registry) {
-      const registry = this.#config.registries[dubbo.registry]!;
+    if (this.#registry) {
       try {
-        this.#registrations = await registerServices(this.#config, registry, advertisedHost(this.#config), this.#port, this.#logger);
+        this.#registrations = await registerServices(this.#config, this.#registry, this.#host, this.#port, this.#logger);
       } catch (err) {
         this.#logger.error({ err: (err as Error).message, registry: dubbo.registry }, 'dubbo provider: registration failed');
       }
@@ -130,7 +131,7 @@ export class DubboInboundServer {
   async #shutdown(drainTimeoutMs: number): Promise<void> {
     const deadline = Date.now() + drainTimeoutMs;
     // 1. no new consumer finds us
-    await Promise.all(this.#registrations.map((r) => r.close().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message, path: r.path }, 'dubbo provider: unregister failed'))));
+    await Promise.all(this.#registrations.map((r) => r.close().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message, node: r.id }, 'dubbo provider: unregister failed'))));
     if (this.#registrations.length) this.#logger.info({ nodes: this.#registrations.length }, 'dubbo provider unregistered');
     this.#registrations = [];
     // 2. connected consumers stop sending here
@@ -146,6 +147,7 @@ export class DubboInboundServer {
     await closed;
     this.#logger.info({ port: this.#port }, 'dubbo provider port closed');
     await this.#handler.close();
+    await this.#registry?.close();
   }
 
   async #drained(deadline: number): Promise<void> {

@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
-import { FerryError } from '../errors.js';
-import { parseJson } from '../protocols/hessian/index.js';
-import type { Runtime } from '../runtime.js';
-import { checkBatchItem } from '../protocols/jsonrpc/codec.js';
-import { JsonRpcBatch } from '../protocols/jsonrpc/client.js';
-import { buildCall } from './call.js';
-import { sendReply } from './send.js';
+import { FerryError } from '../../errors.js';
+import type { LocalRoute } from '../types.js';
+import { checkBatchItem } from './codec.js';
+import { JsonRpcBatch } from './client.js';
+import { parseJson } from '../hessian/index.js';
 
 /** The method name batch calls carry through the chain (logs, metrics, timeouts). */
 export const BATCH_METHOD = '$batch';
@@ -17,8 +15,8 @@ export const BATCH_METHOD = '$batch';
  * error body with the upstream's code, message and data), `{notified: true}` for notifications. With
  * `x-ferry-oneway: true` every item goes as a notification and the app gets 202 at once.
  */
-export function batchRoute(runtime: () => Runtime, maxItems: number) {
-  return async function batchPlugin(app: FastifyInstance): Promise<void> {
+export const batchRoute: LocalRoute = (kit) =>
+  async function batchPlugin(app: FastifyInstance): Promise<void> {
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
       try {
         done(null, (text as string).trim() === '' ? undefined : parseJson(text as string));
@@ -28,19 +26,18 @@ export function batchRoute(runtime: () => Runtime, maxItems: number) {
     });
     app.post<{ Params: { service: string }; Body: unknown }>(ROUTES.batch, async (request, reply) => {
       const { service } = request.params;
-      const { router } = runtime();
-      const route = router.get(service);
+      const route = kit.route(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
       if (route.config.protocol !== 'jsonrpc') {
         throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" speaks ${route.config.protocol}; batches are for protocol jsonrpc`);
       }
+      const maxItems = kit.config().limits.batchItems;
       const body = request.body;
       if (!Array.isArray(body)) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'a batch is a JSON array of {method, params?, notification?}');
       if (body.length === 0) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'a batch needs at least one call');
       if (body.length > maxItems) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `a batch holds at most ${maxItems} calls (limits.batchItems); got ${body.length}`);
       const items = body.map((item, i) => checkBatchItem(item, i));
-      const call = buildCall(request, reply, route, BATCH_METHOD, new JsonRpcBatch(items));
-      return sendReply(reply, await route.invoke(call));
+      const call = kit.call(request, reply, route, BATCH_METHOD, new JsonRpcBatch(items));
+      return kit.send(reply, await route.invoke(call));
     });
   };
-}

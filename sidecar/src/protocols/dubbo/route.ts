@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
-import { FerryError } from '../errors.js';
-import type { Runtime } from '../runtime.js';
-import { serviceSchema, type ServiceConfig } from '../config/schema.js';
-import { validate } from '../config/dsl.js';
-import { buildCall } from './call.js';
-import { sendReply } from './send.js';
-import { acceptJsonBodies } from './json-body.js';
+import { FerryError } from '../../errors.js';
+import type { LocalRoute } from '../types.js';
+import { validate } from '../../config/dsl.js';
+import { dubboServiceSchema, type DubboServiceConfig } from './schema.js';
 
 interface AdhocBody {
   interface?: unknown;
@@ -32,9 +29,9 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
  * `POST /v1/dubbo/invoke`: a generic Dubbo call to a service that is not in Ferry's config, in the shape of
  * dubbo-admin's test call. The target is resolved through the registry like a configured service.
  */
-export function dubboAdhocRoute(runtime: () => Runtime) {
-  return async function dubboAdhoc(app: FastifyInstance): Promise<void> {
-    acceptJsonBodies(app);
+export const adhocRoute: LocalRoute = (kit) =>
+  async function dubboAdhoc(app: FastifyInstance): Promise<void> {
+    kit.jsonBodies(app);
     app.post<{ Body: AdhocBody }>(ROUTES.dubbo, async (request, reply) => {
       const body = (request.body ?? {}) as AdhocBody;
       if (!isStr(body.interface) || !isStr(body.method)) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'body needs "interface" and "method" strings');
@@ -42,7 +39,7 @@ export function dubboAdhocRoute(runtime: () => Runtime) {
       if (!Array.isArray(parameterTypes) || !parameterTypes.every(isStr)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"parameterTypes" must be a list of Java type names');
       const args = body.args ?? [];
       if (!Array.isArray(args)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"args" must be a list');
-      const { router, config } = runtime();
+      const config = kit.config();
       const registries = Object.keys(config.registries);
       let registry: string | undefined;
       let endpoints: string[] | undefined;
@@ -55,12 +52,9 @@ export function dubboAdhocRoute(runtime: () => Runtime) {
       const version = isStr(body.version) ? body.version : undefined;
       const group = isStr(body.group) ? body.group : undefined;
       const name = `dubbo:${body.interface}:${version ?? ''}:${group ?? ''}@${registry ?? endpoints![0]}`;
-      let route = router.get(name);
+      let route = kit.route(name);
       if (!route) {
-        if (router.routes().length >= Object.keys(config.services).length + MAX_ADHOC_TARGETS) {
-          throw new FerryError('FERRY_ERR_BAD_REQUEST', `too many distinct ad-hoc Dubbo targets (max ${MAX_ADHOC_TARGETS}); configure the service instead`);
-        }
-        const { value, issues } = validate(serviceSchema, {
+        const { value, issues } = validate(dubboServiceSchema, {
           protocol: 'dubbo',
           interface: body.interface,
           ...(version ? { version } : {}),
@@ -68,15 +62,14 @@ export function dubboAdhocRoute(runtime: () => Runtime) {
           ...(registry ? { registry } : { endpoints }),
         });
         if (issues.length) throw new FerryError('FERRY_ERR_BAD_REQUEST', issues.map((i) => `${i.path || 'body'}: ${i.message}`).join('; '));
-        route = router.adhoc({ ...value, name } as ServiceConfig);
+        route = await kit.adhoc({ ...value, name } as DubboServiceConfig, MAX_ADHOC_TARGETS);
         await route.source.ready();
       }
-      const call = buildCall(request, reply, route, body.method, args);
+      const call = kit.call(request, reply, route, body.method, args);
       if (body.attachments && typeof body.attachments === 'object') {
         for (const [k, v] of Object.entries(body.attachments)) if (typeof v === 'string') call.outgoing[k.toLowerCase()] = v;
       }
       call.signature = { parameterTypes, ...(isStr(body.returns) ? { returns: body.returns } : {}) };
-      return sendReply(reply, await route.invoke(call));
+      return kit.send(reply, await route.invoke(call));
     });
   };
-}

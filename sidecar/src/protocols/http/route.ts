@@ -1,11 +1,9 @@
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
-import { FerryError } from '../errors.js';
-import type { Runtime } from '../runtime.js';
-import { endToEnd } from '../protocols/http/headers.js';
-import { buildCall } from './call.js';
-import { sendReply } from './send.js';
+import { FerryError } from '../../errors.js';
+import type { LocalRoute } from '../types.js';
+import { endToEnd } from './headers.js';
 
 interface ProxyParams {
   service: string;
@@ -64,29 +62,28 @@ function limitBody(body: Readable, limit: number): Readable {
 }
 
 /** `ANY /v1/proxy/{service}/{path}`: HTTP pass-through to a `protocol: http` service, bodies streamed both ways. */
-export function proxyRoute(runtime: () => Runtime, limitBytes: number) {
-  return async function proxyPlugin(app: FastifyInstance): Promise<void> {
+export const proxyRoute: LocalRoute = (kit) =>
+  async function proxyPlugin(app: FastifyInstance): Promise<void> {
     // The body is not parsed here: it streams to the upstream as it arrives.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, payload, done) => done(null, payload));
     app.all<{ Params: ProxyParams }>(ROUTES.proxy, async (request, reply) => {
       const { service } = request.params;
-      const { router } = runtime();
-      const route = router.get(service);
+      const route = kit.route(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
-      if (route.protocol.name !== 'http') throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.protocol.name}; use ${ROUTES.invoke}`);
+      if (route.config.protocol !== 'http') throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.config.protocol}; use ${ROUTES.invoke}`);
+      const limitBytes = kit.config().limits.proxyBodyBytes;
       const path = upstreamPath(request.raw.url ?? '/', service);
       const length = Number(request.headers['content-length']);
       if (Number.isFinite(length) && length > limitBytes) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
       const raw = request.body as Readable | undefined;
-      const call = buildCall(request, reply, route, request.method, undefined);
+      const call = kit.call(request, reply, route, request.method, undefined);
       call.http = {
         method: request.method,
         path,
         headers: endToEnd(request.headers),
         ...(raw ? { body: limitBody(raw, limitBytes) } : {}),
       };
-      return sendReply(reply, await route.invoke(call));
+      return kit.send(reply, await route.invoke(call));
     });
   };
-}

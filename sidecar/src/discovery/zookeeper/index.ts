@@ -1,0 +1,67 @@
+/**
+ * `type: zookeeper`: Dubbo's interface-level layout on ZooKeeper (`/{root}/{interface}/{providers,consumers}`
+ * of URL-encoded Dubbo URLs, ephemeral nodes) and Dubbo 3 metadata under `/{root}/metadata`. Handles of the same
+ * registry config share one session (reference-counted).
+ */
+import type { Registry, RegistryContext, RegistryPlugin, RegistryState } from '../types.js';
+import { consumerUrl, createZooKeeperSource, registerConsumer, registerProvider } from './providers.js';
+import { createMetadataReader, type MetadataReader } from './metadata.js';
+import { sharedSession, type ZooKeeperSession } from './zk-client.js';
+import { zookeeperSchema, type ZooKeeperConfig } from './schema.js';
+
+function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: RegistryContext): Registry {
+  const { logger } = ctx;
+  let metadata: MetadataReader | undefined;
+  const held: ZooKeeperSession[] = [];
+  return {
+    name,
+    type: 'zookeeper',
+    watch: (query) =>
+      createZooKeeperSource(config, {
+        interface: query.interface,
+        ...(query.version ? { version: query.version } : {}),
+        ...(query.group ? { group: query.group } : {}),
+        protocol: query.scheme as 'dubbo' | 'jsonrpc' | 'tri',
+        logger,
+      }),
+    async register(instance, role) {
+      const { application = '', version, group, methods, ...extra } = instance.params;
+      const url =
+        role === 'provider'
+          ? { protocol: instance.scheme, host: instance.host, port: instance.port, path: instance.interface, params: { ...instance.params } }
+          : consumerUrl({ ip: instance.host, interface: instance.interface, application, ...(version ? { version } : {}), ...(group ? { group } : {}), ...(methods ? { methods: methods.split(',') } : {}), extra });
+      const registration = await (role === 'provider' ? registerProvider : registerConsumer)(config, url, { logger });
+      return { id: registration.path, close: () => registration.close() };
+    },
+    metadata: (key) => (metadata ??= createMetadataReader(config, logger)).get(key),
+    onState(listener) {
+      const session = sharedSession(config, logger);
+      held.push(session);
+      const on = (state: RegistryState) => () => listener(state);
+      const listeners = { connected: on('connected'), disconnected: on('disconnected'), expired: on('expired') };
+      listener(session.state === 'connected' ? 'connected' : session.state === 'closed' ? 'closed' : session.state === 'disconnected' ? 'disconnected' : 'connecting');
+      session.on('connected', listeners.connected);
+      session.on('disconnected', listeners.disconnected);
+      session.on('expired', listeners.expired);
+      return () => {
+        session.off('connected', listeners.connected);
+        session.off('disconnected', listeners.disconnected);
+        session.off('expired', listeners.expired);
+        const i = held.indexOf(session);
+        if (i >= 0) held.splice(i, 1);
+        void session.release().catch(() => {});
+      };
+    },
+    async close() {
+      await metadata?.close();
+      metadata = undefined;
+      await Promise.allSettled(held.splice(0).map((s) => s.release()));
+    },
+  };
+}
+
+export const zookeeper: RegistryPlugin<ZooKeeperConfig> = {
+  type: 'zookeeper',
+  schema: zookeeperSchema,
+  create: createZooKeeperRegistry,
+};

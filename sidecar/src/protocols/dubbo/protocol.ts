@@ -1,0 +1,26 @@
+import type { Protocol } from '../types.js';
+import { rpcTelemetry } from '../telemetry.js';
+import { createDubboClient } from './client.js';
+import { adhocRoute } from './route.js';
+import { DubboInboundServer } from './server/server.js';
+import type { DubboServiceConfig } from './schema.js';
+
+/** `rpc.system` of Dubbo (OTel RPC semantic conventions). */
+export const DUBBO_RPC_SYSTEM = 'apache_dubbo';
+
+export const dubboProtocol: Protocol<DubboServiceConfig> = {
+  name: 'dubbo',
+  schemes: ['dubbo'],
+  serviceKey: (service) => ({
+    interface: service.interface,
+    ...(service.version ? { version: service.version } : {}),
+    ...(service.group ? { group: service.group } : {}),
+  }),
+  createClient: (service, ctx) => createDubboClient(service, ctx),
+  createServer(ctx) {
+    const dubbo = ctx.config.inbound.dubbo;
+    return dubbo?.enabled && dubbo.services.length ? new DubboInboundServer(ctx) : undefined;
+  },
+  routes: [adhocRoute],
+  telemetry: (service) => rpcTelemetry({ system: DUBBO_RPC_SYSTEM, service: service.interface }),
+};
