@@ -8,14 +8,24 @@ import type { Readiness } from './server/health.js';
 import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
 import { metrics as processMetrics, type FerryMetrics } from './observability/metrics.js';
 import { createTracing, type Tracing, type TracingOptions } from './observability/tracing.js';
-import { metricsAttemptInterceptor, metricsInterceptor, retryCounter, tracingAttemptInterceptor, tracingInterceptor } from './pipeline/observe.js';
-import { metricsRoute } from './observability/admin-metrics.js';
+import {
+  inboundMetricsInterceptor,
+  inboundObserverInterceptor,
+  inboundTracingInterceptor,
+  metricsAttemptInterceptor,
+  metricsInterceptor,
+  retryCounter,
+  tracingAttemptInterceptor,
+  tracingInterceptor,
+} from './pipeline/observe.js';
+import { createInboundChain } from './routing/inbound.js';
+import { metricsRoute } from './server/metrics.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './discovery/metrics.js';
 import { createRegistry } from './discovery/index.js';
 import { advertisedHost } from './discovery/address.js';
 import { loadProtocols } from './protocols/index.js';
-import type { ProtocolServer } from './protocols/types.js';
+import type { ProtocolEntry, ProtocolServer } from './protocols/types.js';
 import { createConsole, type ConsoleState } from './console/index.js';
 
 export interface SidecarOptions {
@@ -28,6 +38,8 @@ export interface SidecarOptions {
   metrics?: FerryMetrics;
   /** The local API token (`FERRY_API_TOKEN`). */
   apiToken?: string;
+  /** The protocols to load (default: every protocol of the build, `protocols/index.ts`). */
+  protocols?: readonly ProtocolEntry[];
 }
 
 export interface Sidecar {
@@ -65,7 +77,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   // Every protocol of the build is loaded: their local routes are part of the API (see protocols/index.ts).
-  const protocols = await loadProtocols();
+  const protocols = await loadProtocols(options.protocols);
   let current = buildRuntime(config, logger, protocols, hooks);
   const watch = (runtime: Runtime) => {
     if (!config.metrics.enabled) return () => {};
@@ -80,16 +92,20 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   installServerTracing(app, tracing);
   // Ferry serving protocols in front of the app (inbound.*); not reloadable: a restart applies changes.
   const servers = new Map<string, ProtocolServer>();
+  const inboundObserve = [
+    ...(config.metrics.enabled ? [inboundMetricsInterceptor(metrics)] : []),
+    inboundTracingInterceptor(tracing),
+    ...(adminConsole ? [inboundObserverInterceptor(adminConsole.state.hooks.inbound)] : []),
+  ];
   const host = advertisedHost(config);
   for (const protocol of protocols.values()) {
     const server = protocol.createServer?.({
       config,
       logger,
-      tracing,
       host,
       registry: (name) => createRegistry(config, name, { logger }),
+      inboundChain: (spec) => createInboundChain(spec, { config, observe: inboundObserve }),
       ...(config.metrics.enabled ? { metrics } : {}),
-      ...(adminConsole ? { inboundObserver: adminConsole.state.hooks.inbound } : {}),
     });
     if (server) servers.set(protocol.name, server);
   }

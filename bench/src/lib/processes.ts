@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { GcLog } from './gc.js';
 import { processTree } from './procfs.js';
 
-export const FERRY_BIN = fileURLToPath(new URL('../../../../sidecar/dist/src/main.js', import.meta.url));
+/** The Ferry build under test; BENCH_FERRY_BIN points at another (a before/after comparison; not FERRY_*, which Ferry reads as config). */
+export const FERRY_BIN = process.env.BENCH_FERRY_BIN ?? fileURLToPath(new URL('../../../../sidecar/dist/src/main.js', import.meta.url));
 export const SERVERS_DIR = fileURLToPath(new URL('../servers/', import.meta.url));
 
 export interface Running {

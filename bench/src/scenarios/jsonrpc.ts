@@ -1,7 +1,7 @@
 import { SERVICE_CORE } from '../lib/pinning.js';
 import { startServer } from '../lib/processes.js';
 import { directTarget, ferryTarget } from '../lib/targets.js';
-import type { BenchOptions, Scenario, Target } from './types.js';
+import type { Scenario, Target } from './types.js';
 
 const BATCH = 10;
 const post = (path: string, body: unknown) => (url: string) => ({ url: `${url}${path}`, method: 'POST' as const, body: JSON.stringify(body) });

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { configSchemaWith, checkReferences, type FerryConfig } from './schema.js';
-import { PROTOCOLS, serviceSchema } from '../protocols/index.js';
+import { PROTOCOLS, serviceSchema, serviceSchemaOf } from '../protocols/index.js';
+import type { ProtocolEntry } from '../protocols/types.js';
 import { registrySchema } from '../discovery/index.js';
 import { deepFreeze, validate, type Issue } from './dsl.js';
 import { envOverrides, merge } from './env.js';
@@ -46,20 +47,28 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 }
 
 /** `baseDir`: where relative paths in the config (gRPC `proto`, `includeDirs`) start; they are made absolute here. */
-export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}, overrides: Record<string, unknown> = {}, baseDir = process.cwd()): FerryConfig {
+export function parseConfig(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv = {},
+  overrides: Record<string, unknown> = {},
+  baseDir = process.cwd(),
+  protocols: readonly ProtocolEntry[] = PROTOCOLS,
+): FerryConfig {
+  const schema = protocols === PROTOCOLS ? configSchema : configSchemaWith({ service: serviceSchemaOf(protocols), registry: registrySchema });
   let doc: unknown;
   try {
     doc = text.trim() === '' ? {} : yaml.load(text, { filename: source });
   } catch (err) {
     throw new ConfigError([{ path: '', message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }], source);
   }
-  const merged = merge(merge(doc ?? {}, envOverrides(env, Object.keys(configSchema.shape))), overrides);
-  const { value, issues } = validate(configSchema, merged);
+  const merged = merge(merge(doc ?? {}, envOverrides(env, Object.keys(schema.shape))), overrides);
+  const { value, issues } = validate(schema, merged);
   const config = value as FerryConfig;
   if (issues.length === 0) {
     for (const [name, svc] of Object.entries(config.services)) {
       svc.name = name;
-      PROTOCOLS.find((p) => p.name === svc.protocol)?.resolvePaths?.(svc as never, (path) => resolve(baseDir, path));
+      protocols.find((p) => p.name === svc.protocol)?.resolvePaths?.(svc as never, (path) => resolve(baseDir, path));
     }
     const podIp = env.FERRY_POD_IP ?? env.POD_IP;
     if (!config.advertiseHost && podIp) config.advertiseHost = podIp;

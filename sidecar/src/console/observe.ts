@@ -7,7 +7,7 @@ import { context, trace } from '@opentelemetry/api';
 import type { Call, Invoke, Reply } from '../pipeline/types.js';
 import type { RouteInterceptor } from '../pipeline/observe.js';
 import { toFerryError } from '../errors.js';
-import type { InboundObserver } from '../observability/inbound.js';
+import type { InboundObserver } from '../pipeline/observe.js';
 import { OTHER, type ConsoleModel, type Failure, type Series } from './model.js';
 
 /** Longer method names (from the app's URL) are not worth a series of their own. */

@@ -8,7 +8,7 @@ import type { Runtime, RuntimeHooks } from '../runtime.js';
 import { buildGraph, type Graph } from './graph.js';
 import { ConsoleModel, type ModelLimits } from './model.js';
 import { consoleAttemptInterceptor, consoleInboundObserver, consoleInterceptor } from './observe.js';
-import type { InboundObserver } from '../observability/inbound.js';
+import type { InboundObserver } from '../pipeline/observe.js';
 import { LiveFeed } from './live.js';
 import { RegistryWatch } from './registries.js';
 import { servicesView, topologyOf } from './topology.js';

@@ -3,8 +3,10 @@
  * the app does) and one innermost, right before the protocol client (sees each attempt, endpoint picked).
  * Neither ever fails a request: every recording step is guarded, and the call goes on whatever happens.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_CLIENT_PORT,
   ATTR_ERROR_TYPE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
@@ -221,4 +223,132 @@ export function methodAccepted(route: Pick<RouteInfo, 'telemetry'>, code: string
 /** The usual RPC rule: the upstream answered the method, or raised an application error from it. */
 export function answeredByUpstream(code: string): boolean {
   return code === CODE_OK || code.startsWith('HTTP_') || code === 'FERRY_ERR_UPSTREAM_EXCEPTION' || code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR';
+}
+
+// ---- inbound -------------------------------------------------------------------------------------------
+
+/** What an inbound chain is for: fixed when the inbound server composes it. */
+export interface InboundInfo {
+  /** The protocol label (`dubbo`). */
+  readonly protocol: string;
+  /** `rpc.system` (`apache_dubbo`). */
+  readonly system: string;
+}
+
+/** An inbound observe stage: built when the inbound server composes its chain. */
+export type InboundInterceptor = (info: InboundInfo) => Interceptor;
+
+/** What an inbound server reports when a call it received from another application ends. */
+export interface InboundCallInfo {
+  /** The calling application (Dubbo's `remote.application`), else its address. */
+  caller: string;
+  service: string;
+  protocol: string;
+  method: string;
+  ms: number;
+  error?: unknown;
+  traceId?: string;
+}
+
+export type InboundObserver = (info: InboundCallInfo) => void;
+
+/** Runs `invoke` and hands the outcome (undefined on success) to `done`, whatever happens. */
+async function withFailure(invoke: () => Promise<Reply>, done: (error: unknown) => void): Promise<Reply> {
+  let error: unknown;
+  try {
+    return await invoke();
+  } catch (err) {
+    error = err ?? new Error('failed');
+    throw err;
+  } finally {
+    guard(() => done(error));
+  }
+}
+
+/** Counts and times inbound calls (`ferry_inbound_requests_total`, `ferry_inbound_request_duration_seconds`). */
+export function inboundMetricsInterceptor(m: Pick<FerryMetrics, 'recordInbound'> = defaultMetrics): InboundInterceptor {
+  return (info) => (next) =>
+    function measureInbound(call) {
+      const start = performance.now();
+      return withFailure(
+        () => next(call),
+        (error) => m.recordInbound(info.protocol, call.service, call.method, error === undefined ? CODE_OK : toFerryError(error).code, (performance.now() - start) / 1000),
+      );
+    };
+}
+
+/** Tells an observer (the console) about each inbound call when it ends, with its caller and trace id. */
+export function inboundObserverInterceptor(observer: InboundObserver): InboundInterceptor {
+  return (info) => (next) =>
+    function observeInbound(call) {
+      const start = performance.now();
+      return withFailure(
+        () => next(call),
+        (error) => {
+          const remote = call.incomingHeaders['remote.application'];
+          const caller = (typeof remote === 'string' && remote) || call.peer?.address || 'unknown';
+          const traceId = call.trace ? trace.getSpanContext(call.trace)?.traceId : undefined;
+          const ms = performance.now() - start;
+          observer({ caller, service: call.service, protocol: info.protocol, method: call.method, ms, ...(error === undefined ? {} : { error }), ...(traceId ? { traceId } : {}) });
+        },
+      );
+    };
+}
+
+/**
+ * The SERVER span of an inbound call, child of the trace context the caller sent (W3C or B3 in its
+ * attachments or metadata), and that span's context written into `call.outgoing` for the app. With tracing
+ * off, the caller's context is still the call's (`call.trace`) and its headers pass through to the app.
+ * The app call runs with the span active, so log lines carry its ids.
+ */
+export function inboundTracingInterceptor(tracing: Tracing): InboundInterceptor {
+  return (info) => (next) =>
+    function traceInbound(call) {
+      let parent: Context = ROOT_CONTEXT;
+      try {
+        parent = tracing.extract(call.incomingHeaders, ROOT_CONTEXT);
+      } catch {
+        // untraced rather than failed
+      }
+      if (!tracing.enabled) return context.with(parent, () => next({ ...call, trace: parent }));
+      let span: Span;
+      let traced: Call;
+      try {
+        span = tracing.tracer.startSpan(
+          `${call.service}/${call.method}`,
+          {
+            kind: SpanKind.SERVER,
+            attributes: {
+              [ATTR.rpcSystem]: info.system,
+              [ATTR.rpcService]: call.service,
+              [ATTR.rpcMethod]: call.method,
+              ...(call.peer?.address ? { [ATTR_CLIENT_ADDRESS]: call.peer.address } : {}),
+              ...(call.peer?.port ? { [ATTR_CLIENT_PORT]: call.peer.port } : {}),
+            },
+          },
+          parent,
+        );
+        const ctx = trace.setSpan(parent, span);
+        const outgoing = { ...call.outgoing };
+        tracing.inject(ctx, outgoing);
+        traced = { ...call, trace: ctx, outgoing };
+      } catch {
+        return next({ ...call, trace: parent });
+      }
+      const s = span;
+      return context.with(traced.trace!, () =>
+        withFailure(
+          () => next(traced),
+          (error) => {
+            if (error !== undefined) {
+              const e = toFerryError(error);
+              s.setAttribute(ATTR_ERROR_TYPE, e.code);
+              s.recordException(e);
+              s.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+            }
+            s.end();
+          },
+        ),
+      );
+    };
 }

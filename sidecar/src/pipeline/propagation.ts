@@ -1,6 +1,5 @@
 import { TRACE_CONTEXT_HEADERS, headerMatcher, type HeaderMatcher } from '@ferry/sdk/contract';
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
-import { HOP_BY_HOP } from '../protocols/http/headers.js';
 import type { Call, Interceptor } from './types.js';
 
 /**
@@ -16,6 +15,24 @@ import type { Call, Interceptor } from './types.js';
  * - Pass-through (`/v1/proxy`) forwards the app's request headers as sent, except the governed ones (any name
  *   an allow-list or exclude mentions), which travel only where this service's list allows them.
  */
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus Ferry's own. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  // Ferry answers `Expect: 100-continue` itself (node:http sends the 100) and forwards the body it then gets
+  'expect',
+  // the local API's token is Ferry's alone
+  'ferry-api-token',
+]);
 
 const TRACE_SET: ReadonlySet<string> = new Set(TRACE_CONTEXT_HEADERS);
 
@@ -119,5 +136,21 @@ export function propagationInterceptor(policy: PropagationPolicy, service: Servi
   return (next) =>
     function propagate(call) {
       return next(policy.apply(call, service));
+    };
+}
+
+/**
+ * Inbound (a consumer → Ferry → the app): the received keys (attachments, metadata) the global allow-list
+ * names become the app's request headers; services' overrides are outbound only. `reserved` keys (the
+ * protocol's own, e.g. Dubbo's `path`, `timeout`) never do.
+ */
+export function inboundPropagationInterceptor(config: FerryConfig, reserved: (name: string) => boolean): Interceptor {
+  const listed = headerMatcher(config.propagation.headers);
+  const options: PropagationOptions = { traceHeaders: config.tracing.enabled ? 'tracer' : 'passthrough' };
+  return (next) =>
+    function propagateInbound(call) {
+      const received: Call['incomingHeaders'] = {};
+      for (const [name, value] of Object.entries(call.incomingHeaders)) if (!reserved(name)) received[name] = value;
+      return next({ ...call, outgoing: selectHeaders(received, listed, options, call.outgoing) });
     };
 }

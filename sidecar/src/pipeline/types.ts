@@ -17,6 +17,8 @@ export interface HttpExchange {
 export interface CallSignature {
   parameterTypes: readonly string[];
   returns?: string;
+  /** The caller invokes generically: POJOs travel as maps (Dubbo's `$invoke`). */
+  generic?: boolean;
 }
 
 /**
@@ -56,8 +58,10 @@ export interface Call {
    * the call's own parent as the tracing interceptor resolved it (attempt spans are its children).
    */
   trace?: Context;
-  /** Types stated per call (ad-hoc Dubbo calls). */
+  /** Types stated per call (ad-hoc Dubbo calls, the method an inbound call resolved to). */
   signature?: CallSignature;
+  /** Where an inbound call came from (a consumer's socket). */
+  peer?: { address?: string; port?: number };
 }
 
 /** Headers (or attachments, trailers) the upstream sent back for the app. */

@@ -15,19 +15,18 @@ import { triple } from './triple/index.js';
 /** Every protocol of this build, one line each. */
 export const PROTOCOLS: readonly ProtocolEntry[] = [http, dubbo, jsonrpc, grpc, triple];
 
-/** `services.<name>`: a union keyed on `protocol` of every protocol's service schema. */
-export const serviceSchema: Node<ServiceConfig> = union(
-  'protocol',
-  Object.fromEntries(PROTOCOLS.map((p) => [p.name, p.schema as unknown as Node<ServiceConfig>])),
-);
+/** `services.<name>`: a union keyed on `protocol` of the protocols' service schemas. */
+export function serviceSchemaOf(protocols: readonly ProtocolEntry[]): Node<ServiceConfig> {
+  return union('protocol', Object.fromEntries(protocols.map((p) => [p.name, p.schema as Node<ServiceConfig>])));
+}
+
+export const serviceSchema = serviceSchemaOf(PROTOCOLS);
 
 /** The loaded protocols, by name (config types erased: each is called with services of its own protocol). */
 export type Protocols = ReadonlyMap<string, Protocol<never>>;
 
-/** Loads protocols (all of them by default): their clients, servers and local routes. */
-export async function loadProtocols(names: Iterable<string> = PROTOCOLS.map((p) => p.name)): Promise<Protocols> {
-  const wanted = new Set(names);
-  const loaded: Protocol<never>[] = await Promise.all(PROTOCOLS.filter((p) => wanted.has(p.name)).map((p) => p.load()));
-  for (const name of wanted) if (!loaded.some((p) => p.name === name)) throw new Error(`protocol "${name}" is not available in this build`);
+/** Loads protocols (all of this build's by default): their clients, servers and local routes. */
+export async function loadProtocols(protocols: readonly ProtocolEntry[] = PROTOCOLS): Promise<Protocols> {
+  const loaded: Protocol<never>[] = await Promise.all(protocols.map((p) => p.load()));
   return new Map(loaded.map((p) => [p.name, p]));
 }

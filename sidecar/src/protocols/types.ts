@@ -6,16 +6,14 @@
  * are shared.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Call, CallTelemetry, Invoke, Reply } from '../pipeline/types.js';
+import type { Call, CallTelemetry, Interceptor, Invoke, Reply } from '../pipeline/types.js';
 
 export type { CallTelemetry };
 import type { Endpoint, Registry, ServiceKey } from '../discovery/types.js';
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
 import type { Node } from '../config/dsl.js';
 import type { Logger } from '../observability/logger.js';
-import type { Tracing } from '../observability/tracing.js';
 import type { FerryMetrics } from '../observability/metrics.js';
-import type { InboundObserver } from '../observability/inbound.js';
 
 /**
  * Get/set of propagated keys on one protocol's carrier (HTTP headers, Dubbo attachments, gRPC metadata).
@@ -91,13 +89,23 @@ export interface ProtocolServer {
   close(drainTimeoutMs: number): Promise<void>;
 }
 
+/** What an inbound server asks for when it composes its chain (see `routing/inbound.ts`). */
+export interface InboundSpec {
+  /** The protocol label (`dubbo`) and `rpc.system` (`apache_dubbo`). */
+  readonly protocol: string;
+  readonly system: string;
+  /** Received keys that are the protocol's own and never become the app's headers. */
+  reserved(name: string): boolean;
+  /** The protocol's innermost stage: the app's HTTP answer → the protocol's reply (or a failure). */
+  answer: Interceptor;
+}
+
 export interface ServerContext {
   config: FerryConfig;
   logger: Logger;
-  tracing: Tracing;
   metrics?: FerryMetrics;
-  /** Told about each inbound call with its calling application (the console). */
-  inboundObserver?: InboundObserver;
+  /** Composes the inbound chain (observe → propagation → timeout → answer → the app); the server owns it. */
+  inboundChain(spec: InboundSpec): { readonly invoke: Invoke; close(): Promise<void> };
   /** A new handle on a configured registry: the server owns it (closes it when it closes). */
   registry(name: string): Registry;
   /** The address this pod is reached at (what registry records carry). */

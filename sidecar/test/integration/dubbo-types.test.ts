@@ -11,7 +11,7 @@ import { Agent, request } from 'undici';
 import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
 import { startZooKeeper, listDubboUrls, waitForDubboUrls, dubboUrlParams, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
-import { decodeRequestBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
+import { decodeRequestBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { postJson, startSniffer, type Answer, type Sniffer } from './dubbo-helpers.js';
 import { sampleUser } from './dubbo-provider-fixture.js';

@@ -11,7 +11,7 @@ import { ZooKeeperSession } from '../../src/discovery/zookeeper/zk-client.js';
 import { createZooKeeperSource } from '../../src/discovery/zookeeper/providers.js';
 import { readAppInstances, readAppLevelEndpoints, readMapping, metadataReportFetcher } from '../../src/discovery/zookeeper/app-level.js';
 import { RevisionCache, storageAwareFetcher } from '../../src/discovery/app-level/revisions.js';
-import { metadataServiceFetcher } from '../../src/discovery/app-level/metadata-service.js';
+import { metadataServiceFetcher } from '../../src/protocols/dubbo/metadata-service.js';
 import { mergeEndpoints } from '../../src/discovery/app-level/endpoints.js';
 import { revisionOf } from '../../src/discovery/app-level/instance.js';
 import { createAppLevelSource, mergedSource } from '../../src/discovery/app-level/source.js';

@@ -4,9 +4,7 @@ import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { dubboAttachmentCarrier, isDubboReserved } from '../../src/protocols/dubbo/carrier.js';
 import { httpCarrier, type HttpHeaders } from '../../src/protocols/http/carrier.js';
 import { applyOutgoing, readCarrier } from '../../src/protocols/carrier-util.js';
-import { attachmentsToHeaders, beginInbound, extractInboundContext } from '../../src/observability/inbound.js';
-import { buildPropagator, createTracing, headersGetter, outgoingSetter } from '../../src/observability/tracing.js';
-import { parseConfig } from '../../src/config/load.js';
+import { buildPropagator, headersGetter, outgoingSetter } from '../../src/observability/tracing.js';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -66,21 +64,4 @@ test('propagator: reads W3C, B3 single and B3 multi; writes the configured forma
   const single: Record<string, string> = {};
   only.inject(ctx, single, outgoingSetter);
   assert.deepEqual(Object.keys(single), ['b3']);
-});
-
-test('inbound: allow-listed attachments become app headers, reserved ones never; trace context extracted', async () => {
-  const cfg = parseConfig('tracing: { enabled: true }', 'test');
-  const att = { path: 'com.example.Svc', version: '1.0.0', authorization: 'Bearer t', 'x-user-id': '7', secret: 's', 'X-B3-TraceId': '0af7651916cd43dd8448eb211c80319c', 'X-B3-SpanId': 'b7ad6b7169203331', 'X-B3-Sampled': '1' };
-  assert.deepEqual(attachmentsToHeaders(cfg, att), { authorization: 'Bearer t', 'x-user-id': '7' });
-  const tracing = createTracing(cfg.tracing);
-  const ctx = extractInboundContext(tracing, att);
-  assert.equal(trace.getSpanContext(ctx)?.traceId, '0af7651916cd43dd8448eb211c80319c');
-  const inbound = beginInbound({ config: cfg, tracing, attachments: att, service: 'com.example.Svc', method: 'm', system: 'apache_dubbo' });
-  assert.match(inbound.headers.traceparent ?? '', /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
-  assert.notEqual(inbound.headers.traceparent, `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01`);
-  assert.equal(inbound.headers.authorization, 'Bearer t');
-  inbound.end();
-  await tracing.shutdown();
-  const off = parseConfig('', 'test');
-  assert.equal(attachmentsToHeaders(off, { traceparent: TRACEPARENT, 'x-tenant-id': 't' }).traceparent, TRACEPARENT);
 });

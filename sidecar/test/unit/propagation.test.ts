@@ -8,7 +8,7 @@ import type { FerryConfig } from '../../src/config/schema.js';
 
 const config = (yaml: string): FerryConfig => parseConfig(yaml, 'test');
 
-function call(cfg: FerryConfig, service: string, incoming: Call['incomingHeaders'], extra: Partial<Call> = {}): Call {
+function call(service: string, incoming: Call['incomingHeaders'], extra: Partial<Call> = {}): Call {
   return {
     service,
     method: 'm',
@@ -83,9 +83,9 @@ test('selectHeaders: allowed only, multi-values joined, control and connection h
 
 test('trace headers: owned by the tracer when tracing is on, passed through when it is off', () => {
   const incoming = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', b3: 'x', 'x-b3-traceid': 'y', authorization: 'a' };
-  const on = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call(config(services), 'open', incoming), config(services).services['open']!);
+  const on = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call('open', incoming), config(services).services['open']!);
   assert.deepEqual(on.outgoing, { authorization: 'a' });
-  const off = propagationPolicy(config(services)).apply(call(config(services), 'open', incoming), config(services).services['open']!);
+  const off = propagationPolicy(config(services)).apply(call('open', incoming), config(services).services['open']!);
   assert.deepEqual(off.outgoing, { ...incoming });
   assert.ok(TRACE_CONTEXT_HEADERS.includes('x-b3-parentspanid'));
 });
@@ -95,16 +95,16 @@ test('pass-through keeps the request headers but drops governed ones this servic
   const policy = propagationPolicy(cfg);
   const headers = { authorization: 'a', 'x-tenant-id': 't', accept: 'text/plain', 'x-custom': '1', traceparent: 'tp' };
   const base = { method: 'GET', path: '/', headers };
-  const open = policy.apply(call(cfg, 'open', headers, { http: base }), cfg.services['open']!);
+  const open = policy.apply(call('open', headers, { http: base }), cfg.services['open']!);
   assert.deepEqual(open.http!.headers, headers);
-  const noauth = policy.apply(call(cfg, 'noauth', headers, { http: base }), cfg.services['noauth']!);
+  const noauth = policy.apply(call('noauth', headers, { http: base }), cfg.services['noauth']!);
   assert.equal(noauth.http!.headers.authorization, undefined);
   assert.equal(noauth.outgoing.authorization, undefined);
   assert.equal(noauth.http!.headers['x-tenant-id'], 't');
   assert.equal(noauth.http!.headers.accept, 'text/plain');
-  const custom = policy.apply(call(cfg, 'custom', headers, { http: base }), cfg.services['custom']!);
+  const custom = policy.apply(call('custom', headers, { http: base }), cfg.services['custom']!);
   assert.equal(custom.http!.headers.authorization, undefined, 'governed by the global list, not in custom list');
   assert.equal(custom.http!.headers['x-custom'], '1');
-  const traced = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call(cfg, 'open', headers, { http: base }), cfg.services['open']!);
+  const traced = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call('open', headers, { http: base }), cfg.services['open']!);
   assert.equal(traced.http!.headers.traceparent, undefined);
 });

@@ -2,11 +2,8 @@ import type { Protocol } from '../types.js';
 import { rpcTelemetry } from '../telemetry.js';
 import { createDubboClient } from './client.js';
 import { adhocRoute } from './route.js';
-import { DubboInboundServer } from './server/server.js';
+import { DUBBO_RPC_SYSTEM, DubboInboundServer } from './server/server.js';
 import type { DubboServiceConfig } from './schema.js';
-
-/** `rpc.system` of Dubbo (OTel RPC semantic conventions). */
-export const DUBBO_RPC_SYSTEM = 'apache_dubbo';
 
 export const dubboProtocol: Protocol<DubboServiceConfig> = {
   name: 'dubbo',

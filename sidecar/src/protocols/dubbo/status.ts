@@ -71,6 +71,9 @@ export function statusForErrorCode(code: ErrorCode): DubboStatusCode {
       return DubboStatus.BAD_REQUEST;
     case 'FERRY_ERR_UPSTREAM_BAD_RESPONSE':
     case 'FERRY_ERR_UPSTREAM_TOO_LARGE':
+    // the app's answer was cut, or is not what the method returns
+    case 'FERRY_ERR_UPSTREAM_RESET':
+    case 'FERRY_ERR_UPSTREAM_PROTOCOL':
       return DubboStatus.BAD_RESPONSE;
     case 'FERRY_ERR_SERVICE_NOT_FOUND':
     case 'FERRY_ERR_METHOD_NOT_FOUND':

@@ -20,7 +20,7 @@
  * - Java exceptions decode to `{ exceptionClass, message, fields }` (see `exception.ts`).
  * - Doubles that JSON cannot hold (NaN, ±Infinity) come out as the strings "NaN", "Infinity", "-Infinity".
  */
-import { HessianError, JavaObject, WideDate, javaTypeOf, type JavaValue } from './model.js';
+import { HessianError, JavaObject, WideDate, type JavaValue } from './model.js';
 import { parseJavaType, type JavaType } from './java-types.js';
 import {
   civilFromDays,

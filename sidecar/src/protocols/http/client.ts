@@ -9,12 +9,18 @@ import { httpFailure } from './errors.js';
 const SMALL_BODY_BYTES = 64 * 1024;
 
 
+export interface HttpClientOptions {
+  /** Keep the answers' `x-ferry-*` headers (the app answering an inbound call: `x-ferry-attach-*`). */
+  ferryAnswerHeaders?: boolean;
+}
+
 /**
  * `protocol: http`. A pass-through call forwards method, path, headers and the body stream as they came;
  * an invoke call is `POST {endpoint}/{method}` with the JSON arguments. Either way the upstream's answer
  * (status, end-to-end headers, streamed body) goes back to the app as it is.
  */
-export function createHttpClient(): ProtocolClient {
+export function createHttpClient(options: HttpClientOptions = {}): ProtocolClient {
+  const keepFerry = options.ferryAnswerHeaders ?? false;
   // An endpoint's origin and base path, parsed once (an URL per call cost a parse and its garbage).
   const targets = new Map<string, { origin: string; basePath: string }>();
   const targetOf = (address: string) => {
@@ -45,7 +51,7 @@ export function createHttpClient(): ProtocolClient {
           body: exchange ? exchange.body ?? null : JSON.stringify(call.args ?? null),
           signal: call.signal,
         });
-        const out = endToEnd(res.headers as Record<string, string | string[]>);
+        const out = endToEnd(res.headers as Record<string, string | string[]>, false, keepFerry);
         // Small answers of known size are read whole: one write to the app instead of a stream pipeline.
         const length = Number(res.headers['content-length']);
         const body = length <= SMALL_BODY_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;

@@ -1,6 +1,7 @@
 /**
- * One inbound Dubbo call: request body → the configured method → an HTTP request to the app → a Dubbo
- * response body. Every outcome is an answer; nothing here throws.
+ * One inbound Dubbo call: request body → the configured method → a `Call` through the inbound chain (metrics,
+ * SERVER span, propagation, timeout, `answer.ts`, the HTTP client to the app) → a Dubbo response body. Ferry's
+ * failures are answered through `statusForErrorCode`. Every outcome is an answer; nothing here throws.
  *
  *   typed call  `find(J)` / generic `$invoke("find", ["long"], [42])`
  *     → POST {app}/users/find   body [42] (or the single POJO), headers x-ferry-service/-method + allow-listed attachments
@@ -12,16 +13,16 @@
  * the consumer has given up on its own); an answer that does not fit the declared return type or is larger
  * than the payload limit → 50 (BAD_RESPONSE).
  */
-import { STATUS_CODES } from 'node:http';
-import { Agent } from 'undici';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { FerryConfig } from '../../../config/schema.js';
 import type { Logger } from '../../../observability/logger.js';
-import type { Tracing } from '../../../observability/tracing.js';
-import { beginInbound, withInbound } from '../../../observability/inbound.js';
-import type { FerryMetrics } from '../../../observability/metrics.js';
-import type { InboundObserver } from '../../../observability/inbound.js';
-import { FerryError } from '../../../errors.js';
+import type { Call, Invoke } from '../../../pipeline/types.js';
+import { FerryError, toFerryError } from '../../../errors.js';
+import { readCarrier } from '../../carrier-util.js';
+import { dubboAttachmentCarrier } from '../carrier.js';
+import { APP_ERROR_CLASS } from './answer.js';
 import {
   decodeRequestBody,
   encodeErrorBody,
@@ -35,15 +36,13 @@ import {
   type DubboRequestBody,
   type DubboResponseBodyIn,
 } from '../body.js';
-import { DubboStatus } from '../status.js';
-import { encodeException, fromJava, HessianError, parseJson, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
+import { DubboStatus, statusForErrorCode } from '../status.js';
+import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
 import { parseJavaType } from '../../hessian/java-types.js';
 import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
 import { METADATA_SERVICE, metadataServiceAnswer } from './metadata-service.js';
 import { buildServiceTable, findGeneric, findTyped, serviceKey, singleBody, type MethodEntry, type ServiceEntry } from './methods.js';
 
-/** The exception class of app errors (4xx, 5xx, unreachable) unless the app names one. */
-export const APP_ERROR_CLASS = 'java.lang.RuntimeException';
 /**
  * JDK exception classes an app may name (`exceptionClass` in its error body) without configuration: the
  * RuntimeExceptions in Dubbo 3.2/3.3's default serialization allow-list (`security/serialize.allowlist`). A
@@ -69,8 +68,6 @@ export const DEFAULT_EXCEPTION_CLASSES: ReadonlySet<string> = new Set([
 export const GENERIC_EXCEPTION_CLASS = 'org.apache.dubbo.rpc.service.GenericException';
 /** Extra time Ferry waits for the app beyond the consumer's own timeout, so the consumer times out first. */
 export const TIMEOUT_GRACE_MS = 500;
-/** Response headers `x-ferry-attach-<key>` from the app become response attachments `<key>`. */
-const ATTACH_PREFIX = HEADERS.attachmentPrefix;
 const JAVA_CLASS_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/;
 
 export interface InboundAnswer {
@@ -82,12 +79,14 @@ export interface InboundAnswer {
 export interface HandlerOptions {
   config: FerryConfig;
   logger: Logger;
-  tracing: Tracing;
-  metrics?: Pick<FerryMetrics, 'recordInbound'>;
-  observer?: InboundObserver;
+  /** The inbound chain: observe → propagation → timeout → answer → the app. */
+  inbound: Invoke;
   /** Ferry's application-level MetadataInfo, served by its own MetadataService (register-mode instance/all). */
   metadata?: () => MetadataInfo | undefined;
 }
+
+/** Inbound calls end by their deadline; the consumer going away does not cancel the app's call (as in Java). */
+const NEVER_ABORTED = new AbortController().signal;
 
 export interface Peer {
   address?: string;
@@ -117,11 +116,8 @@ interface Resolved {
 export class InboundDubboHandler {
   readonly #config: FerryConfig;
   readonly #logger: Logger;
-  readonly #tracing: Tracing;
-  readonly #metrics: HandlerOptions['metrics'];
-  readonly #observer: HandlerOptions['observer'];
+  readonly #inbound: Invoke;
   readonly #services: Map<string, ServiceEntry>;
-  readonly #agent: Agent;
   readonly #app: URL;
   readonly #classes: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
   readonly #maxPayload: number;
@@ -131,9 +127,7 @@ export class InboundDubboHandler {
   constructor(options: HandlerOptions) {
     this.#config = options.config;
     this.#logger = options.logger;
-    this.#tracing = options.tracing;
-    this.#metrics = options.metrics;
-    this.#observer = options.observer;
+    this.#inbound = options.inbound;
     this.#metadata = options.metadata;
     const dubbo = options.config.inbound.dubbo!;
     this.#services = buildServiceTable(dubbo.services);
@@ -141,7 +135,6 @@ export class InboundDubboHandler {
     this.#app = new URL(options.config.inbound.app.url);
     this.#maxPayload = options.config.limits.dubboPayloadBytes;
     this.#exceptionClasses = new Set([...DEFAULT_EXCEPTION_CLASSES, ...dubbo.exceptionClasses]);
-    this.#agent = new Agent({ connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
   /** Answers one request body; `undefined` never happens for two-way calls (one-way callers ignore the answer). */
@@ -172,10 +165,6 @@ export class InboundDubboHandler {
       this.#logger.error({ err }, 'inbound dubbo: unexpected failure');
       return errorAnswer(DubboStatus.SERVER_ERROR, `Ferry: ${(err as Error).message}`);
     }
-  }
-
-  async close(): Promise<void> {
-    await this.#agent.close().catch(() => undefined);
   }
 
   #findService(req: Decoded): ServiceEntry {
@@ -249,94 +238,64 @@ export class InboundDubboHandler {
 
   async #call(r: Resolved, req: Decoded, peer: Peer, withAttachments: boolean): Promise<InboundAnswer> {
     const iface = r.service.config.interface;
-    const inbound = beginInbound({ config: this.#config, tracing: this.#tracing, attachments: req.attachments, service: iface, method: r.method.name, system: 'apache_dubbo', peer, protocol: 'dubbo', ...(this.#metrics ? { metrics: this.#metrics } : {}), ...(this.#observer ? { observer: this.#observer } : {}) });
     const consumerTimeout = Number(req.attachments.timeout);
     const timeoutMs = Number.isInteger(consumerTimeout) && consumerTimeout > 0 ? consumerTimeout + TIMEOUT_GRACE_MS : (r.method.config.timeoutMs ?? this.#config.inbound.app.timeoutMs);
     const path = r.method.path.replace(/\{(\d+)\}/g, (_, n: string) => encodeURIComponent(pathValue(r.args[Number(n)])));
     const hasBody = r.method.httpMethod === 'POST' || r.method.httpMethod === 'PUT' || r.method.httpMethod === 'PATCH';
     const headers: Record<string, string> = {
-      ...inbound.headers,
       accept: 'application/json',
       [HEADERS.inboundService]: iface,
       [HEADERS.inboundMethod]: r.method.name,
+      ...(hasBody ? { 'content-type': 'application/json' } : {}),
     };
-    if (hasBody) headers['content-type'] = 'application/json';
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    const target = `${this.#app.origin}${this.#app.pathname.replace(/\/+$/, '')}${path}`;
+    const body = hasBody ? JSON.stringify(singleBody(r.method, r.argTypes) ? (r.args[0] ?? null) : r.args) : undefined;
+    const call: Call = {
+      service: iface,
+      method: r.method.name,
+      args: r.args,
+      incomingHeaders: readCarrier(dubboAttachmentCarrier, req.attachments),
+      outgoing: {},
+      deadline: Date.now() + timeoutMs,
+      signal: NEVER_ABORTED,
+      oneWay: false,
+      requestId: randomUUID(),
+      attempt: 1,
+      http: { method: r.method.httpMethod, path, headers, ...(body === undefined ? {} : { body: Readable.from([body]) }) },
+      signature: { parameterTypes: r.method.config.parameterTypes ?? [], returns: r.method.config.returns, generic: r.generic },
+      peer,
+    };
     try {
-      let res;
-      try {
-        res = await withInbound(inbound, () =>
-          this.#agent.request({
-            origin: this.#app.origin,
-            path: `${this.#app.pathname.replace(/\/+$/, '')}${path}`,
-            method: r.method.httpMethod,
-            headers,
-            body: hasBody ? JSON.stringify(singleBody(r.method, r.argTypes) ? (r.args[0] ?? null) : r.args) : null,
-            signal: controller.signal,
-          }),
-        );
-      } catch (err) {
-        if (controller.signal.aborted) {
-          inbound.end(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', 'the app did not answer in time'));
-          return errorAnswer(DubboStatus.SERVER_TIMEOUT, `Ferry: the app did not answer ${iface}.${r.method.name} (${r.method.httpMethod} ${target}) within ${timeoutMs} ms`);
-        }
-        const code = (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
-        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `the app is unreachable: ${code ?? (err as Error).message}`));
-        return this.#encode(exceptionBody(r.generic, APP_ERROR_CLASS, `Ferry could not reach the app at ${this.#app.origin}: ${code ?? (err as Error).message}`), withAttachments);
-      }
-      let text: string;
-      try {
-        text = await readLimited(res.body, this.#maxPayload);
-      } catch (err) {
-        if (controller.signal.aborted) {
-          inbound.end(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', 'the app did not answer in time'));
-          return errorAnswer(DubboStatus.SERVER_TIMEOUT, `Ferry: the app did not answer ${iface}.${r.method.name} within ${timeoutMs} ms`);
-        }
-        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_RESET', `reading the app's answer failed: ${(err as Error).message}`));
-        return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: reading the app's answer to ${iface}.${r.method.name} failed: ${(err as Error).message}`);
-      }
-      const attachments = responseAttachments(res.headers);
-      if (res.statusCode >= 300 || res.statusCode < 200) {
-        const named = appError(res.statusCode, text);
-        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_HTTP_STATUS', named.message));
+      const reply = await this.#inbound(call);
+      if (reply.kind !== 'value') throw new FerryError('FERRY_ERR_INTERNAL', `unexpected ${reply.kind} answer`);
+      const attachments = reply.headers ?? {};
+      return this.#encode(reply.value === null ? { kind: 'null', attachments } : { kind: 'value', value: reply.value as JavaValue, attachments }, withAttachments);
+    } catch (err) {
+      return this.#failure(toFerryError(err), r, { timeoutMs, target: `${r.method.httpMethod} ${this.#app.origin}${this.#app.pathname.replace(/\/+$/, '')}${path}` }, withAttachments);
+    }
+  }
+
+  /** A failed inbound call as the consumer gets it: the app's error as a Java exception, anything else by status. */
+  #failure(error: FerryError, r: Resolved, at: { timeoutMs: number; target: string }, withAttachments: boolean): InboundAnswer {
+    const where = `${r.service.config.interface}.${r.method.name}`;
+    switch (error.code) {
+      case 'FERRY_ERR_UPSTREAM_HTTP_STATUS': {
+        const named = { exceptionClass: error.upstream?.exceptionClass ?? APP_ERROR_CLASS, message: error.upstream?.message ?? error.message };
         const known = this.#exceptionClasses.has(named.exceptionClass);
         const exceptionClass = known ? named.exceptionClass : APP_ERROR_CLASS;
         const message = known ? named.message : `${named.exceptionClass}: ${named.message}`;
+        const attachments = (error.upstream?.data as { attachments?: Record<string, string> } | undefined)?.attachments ?? {};
         return this.#encode({ ...exceptionBody(r.generic, exceptionClass, message), attachments }, withAttachments);
       }
-      if (r.method.returns.name === 'void' || text.trim() === '' || res.statusCode === 204) {
-        inbound.end();
-        return this.#encode({ kind: 'null', attachments }, withAttachments);
+      case 'FERRY_ERR_UPSTREAM_CONNECT': {
+        const cause = error.cause as { code?: string; cause?: { code?: string } } | undefined;
+        const code = cause?.code ?? cause?.cause?.code ?? error.message;
+        return this.#encode(exceptionBody(r.generic, APP_ERROR_CLASS, `Ferry could not reach the app at ${this.#app.origin}: ${code}`), withAttachments);
       }
-      let json: unknown;
-      const type = String(res.headers['content-type'] ?? '');
-      try {
-        json = parseJson(text);
-      } catch {
-        // a plain-text answer is fine for a String method
-        if (!/json/i.test(type) && (r.method.returns.name === 'java.lang.String' || r.method.returns.name === 'java.lang.Object')) json = text;
-        else {
-          inbound.end(new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', "the app's answer is not JSON"));
-          return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} is not JSON`);
-        }
-      }
-      if (json === null) {
-        inbound.end();
-        return this.#encode({ kind: 'null', attachments }, withAttachments);
-      }
-      let value: unknown;
-      try {
-        value = toJava(json, r.method.returns, { ...(this.#classes ? { classes: this.#classes } : {}), ...(r.generic ? { generic: true, classKey: true } : {}) }, '$', typeof json === 'number' ? text.trim() : undefined);
-      } catch (err) {
-        inbound.end(new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `the app's answer does not fit ${r.method.config.returns}`));
-        return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: the app's answer to ${iface}.${r.method.name} does not fit ${r.method.config.returns}: ${(err as Error).message}`);
-      }
-      inbound.end();
-      return this.#encode({ kind: 'value', value, attachments }, withAttachments);
-    } finally {
-      clearTimeout(timer);
+      case 'FERRY_ERR_UPSTREAM_TIMEOUT':
+        return errorAnswer(statusForErrorCode(error.code), `Ferry: the app did not answer ${where} (${at.target}) within ${at.timeoutMs} ms`);
+      default:
+        if (error.code === 'FERRY_ERR_INTERNAL') this.#logger.error({ err: error }, 'inbound dubbo: unexpected failure');
+        return errorAnswer(statusForErrorCode(error.code), `Ferry: ${error.message}`);
     }
   }
 
@@ -370,42 +329,6 @@ function exceptionBody(generic: boolean, exceptionClass: string, message: string
   };
 }
 
-/**
- * The message (and optionally the Java class) of an app's error answer: a JSON body's `message` (else
- * `error`), and `exceptionClass` when it is a Java class name; a text body as it is; otherwise the status line.
- */
-export function appError(statusCode: number, text: string): { exceptionClass: string; message: string } {
-  let message: string | undefined;
-  let exceptionClass = APP_ERROR_CLASS;
-  const trimmed = text.trim();
-  if (trimmed) {
-    try {
-      const body = JSON.parse(trimmed) as unknown;
-      if (body && typeof body === 'object' && !Array.isArray(body)) {
-        const o = body as Record<string, unknown>;
-        if (typeof o.message === 'string') message = o.message;
-        else if (typeof o.error === 'string') message = o.error;
-        if (typeof o.exceptionClass === 'string' && JAVA_CLASS_NAME.test(o.exceptionClass)) exceptionClass = o.exceptionClass;
-      } else if (typeof body === 'string') message = body;
-    } catch {
-      message = trimmed.length > 2000 ? `${trimmed.slice(0, 2000)}…` : trimmed;
-    }
-    message ??= trimmed.length > 2000 ? `${trimmed.slice(0, 2000)}…` : trimmed;
-  }
-  return { exceptionClass, message: message ?? `HTTP ${statusCode} ${STATUS_CODES[statusCode] ?? ''}`.trim() };
-}
-
-/** `x-ferry-attach-<key>` response headers → response attachments. */
-function responseAttachments(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || !k.toLowerCase().startsWith(ATTACH_PREFIX)) continue;
-    const key = k.slice(ATTACH_PREFIX.length).toLowerCase();
-    if (key && key !== 'dubbo') out[key] = Array.isArray(v) ? v.join(',') : v;
-  }
-  return out;
-}
-
 /** A path placeholder's text: scalars as they are, anything else as JSON. */
 function pathValue(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -427,18 +350,4 @@ export function stripClassKeys(v: unknown): unknown {
     out[k] = stripClassKeys(x);
   }
   return out;
-}
-
-async function readLimited(body: AsyncIterable<Buffer> & { destroy?(): void }, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy?.();
-      throw new Error(`the answer exceeds ${max} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -17,9 +17,6 @@ import type { FerryConfig } from '../../../config/schema.js';
 import type { Registration, Registry } from '../../../discovery/types.js';
 import type { ServerContext } from '../../types.js';
 import type { Logger } from '../../../observability/logger.js';
-import type { Tracing } from '../../../observability/tracing.js';
-import type { FerryMetrics } from '../../../observability/metrics.js';
-import type { InboundObserver } from '../../../observability/inbound.js';
 import {
   FrameDecoder,
   FrameError,
@@ -35,6 +32,12 @@ import {
 import { encodeErrorBody } from '../body.js';
 import { DubboStatus } from '../status.js';
 import { InboundDubboHandler } from './handler.js';
+import { dubboAnswerInterceptor } from './answer.js';
+import { isDubboReserved } from '../carrier.js';
+import type { Invoke } from '../../../pipeline/types.js';
+
+/** `rpc.system` of Dubbo (OTel RPC semantic conventions). */
+export const DUBBO_RPC_SYSTEM = 'apache_dubbo';
 import { registerServices } from './registration.js';
 
 
@@ -45,6 +48,8 @@ export class DubboInboundServer {
   readonly #config: FerryConfig;
   readonly #logger: Logger;
   readonly #handler: InboundDubboHandler;
+  /** The inbound chain and its HTTP client to the app: this server's, closed with it. */
+  readonly #chain: { readonly invoke: Invoke; close(): Promise<void> };
   readonly #server: Server;
   readonly #connections = new Set<InboundConnection>();
   readonly #onDecodeError: (() => void) | undefined;
@@ -70,13 +75,13 @@ export class DubboInboundServer {
     this.#onDecodeError = metrics ? () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) : undefined;
     const registry = ctx.config.inbound.dubbo?.registry;
     this.#registry = registry ? ctx.registry(registry) : undefined;
-    this.#handler = new InboundDubboHandler({
-      config: ctx.config,
-      logger: this.#logger,
-      tracing: ctx.tracing,
-      ...(metrics ? { metrics } : {}),
-      ...(ctx.inboundObserver ? { observer: ctx.inboundObserver as InboundObserver } : {}),
+    this.#chain = ctx.inboundChain({
+      protocol: 'dubbo',
+      system: DUBBO_RPC_SYSTEM,
+      reserved: isDubboReserved,
+      answer: dubboAnswerInterceptor({ maxPayload: ctx.config.limits.dubboPayloadBytes, classes: ctx.config.inbound.dubbo?.classes }),
     });
+    this.#handler = new InboundDubboHandler({ config: ctx.config, logger: this.#logger, inbound: this.#chain.invoke });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
@@ -146,7 +151,7 @@ export class DubboInboundServer {
     for (const c of this.#connections) c.close('provider shutting down');
     await closed;
     this.#logger.info({ port: this.#port }, 'dubbo provider port closed');
-    await this.#handler.close();
+    await this.#chain.close();
     await this.#registry?.close();
   }
 

@@ -10,13 +10,13 @@
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { createLogger, type Logger } from '../../observability/logger.js';
-import { DubboConnection } from '../../protocols/dubbo/connection.js';
-import { DUBBO_PROTOCOL_VERSION, decodeErrorBody, decodeResponseBody, encodeRequestBody } from '../../protocols/dubbo/body.js';
-import { DubboStatus } from '../../protocols/dubbo/status.js';
-import { fromJava } from '../../protocols/hessian/index.js';
-import { metadataServiceOf, revisionOf, type AppInstance } from './instance.js';
-import { parseMetadataInfo, type MetadataInfo } from './metadata-info.js';
-import type { MetadataFetcher } from './revisions.js';
+import { DubboConnection } from './connection.js';
+import { DUBBO_PROTOCOL_VERSION, decodeErrorBody, decodeResponseBody, encodeRequestBody } from './body.js';
+import { DubboStatus } from './status.js';
+import { fromJava } from '../hessian/index.js';
+import { metadataServiceOf, revisionOf, type AppInstance } from '../../discovery/app-level/instance.js';
+import { parseMetadataInfo, type MetadataInfo } from '../../discovery/app-level/metadata-info.js';
+import type { MetadataFetcher } from '../../discovery/app-level/revisions.js';
 
 const V1_INTERFACE = 'org.apache.dubbo.metadata.MetadataService';
 const V2_SERVICE = 'org.apache.dubbo.metadata.MetadataServiceV2';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
-import { metrics as defaultMetrics, type FerryMetrics } from './metrics.js';
+import { metrics as defaultMetrics, type FerryMetrics } from '../observability/metrics.js';
 
 /** `GET /metrics` on the admin port: the Prometheus text exposition of Ferry's registry. */
 export function metricsRoute(m: FerryMetrics = defaultMetrics) {

@@ -1,0 +1,43 @@
+import type { FerryConfig } from '../config/schema.js';
+import { compose } from '../pipeline/compose.js';
+import { inboundPropagationInterceptor } from '../pipeline/propagation.js';
+import { timeoutInterceptor } from '../pipeline/timeout.js';
+import type { InboundInterceptor } from '../pipeline/observe.js';
+import type { Invoke } from '../pipeline/types.js';
+import type { InboundSpec } from '../protocols/types.js';
+import { createHttpClient } from '../protocols/http/client.js';
+import { parseEndpoint } from '../discovery/static.js';
+
+
+export interface InboundOptions {
+  config: FerryConfig;
+  /** Observe stages (metrics → tracing → the console's observer), outermost first. */
+  observe?: readonly InboundInterceptor[];
+}
+
+/** An inbound chain and the HTTP client to the app at its end: its owner (the inbound server) closes it. */
+export interface InboundChain {
+  readonly invoke: Invoke;
+  close(): Promise<void>;
+}
+
+/**
+ * The inbound chain, composed once per inbound server: observe (metrics → tracing) → propagation (received
+ * keys → the app's headers) → timeout → the protocol's answer stage → the HTTP client to `inbound.app.url`.
+ * The same interceptors, error codes and telemetry as outbound calls; the app is the upstream.
+ */
+export function createInboundChain(spec: InboundSpec, options: InboundOptions): InboundChain {
+  const { config } = options;
+  const app = parseEndpoint(config.inbound.app.url);
+  const client = createHttpClient({ ferryAnswerHeaders: true });
+  const invoke = compose(
+    [
+      ...(options.observe ?? []).map((make) => make(spec)),
+      inboundPropagationInterceptor(config, spec.reserved),
+      timeoutInterceptor({ timeoutMs: config.inbound.app.timeoutMs }),
+      spec.answer,
+    ],
+    (call) => client.invoke(call, app),
+  );
+  return { invoke, close: () => client.close() };
+}

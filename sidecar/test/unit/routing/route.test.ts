@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../../src/config/load.js';
+import { createRoute } from '../../../src/routing/route.js';
+import { propagationPolicy } from '../../../src/pipeline/propagation.js';
+import { createStaticSource } from '../../../src/discovery/static.js';
+import { loadProtocols } from '../../../src/protocols/index.js';
+import { FerryError } from '../../../src/errors.js';
+import type { Call, Interceptor, RouteInfo } from '../../../src/pipeline/types.js';
+import type { ProtocolClient } from '../../../src/protocols/types.js';
+
+const protocols = await loadProtocols();
+const config = parseConfig(
+  'defaults: { loadBalancer: roundrobin, retries: 1 }\nservices:\n  svc: { protocol: http, endpoints: ["http://127.0.0.1:1", "http://127.0.0.1:2"], timeoutMs: 700 }',
+  'test',
+);
+const service = config.services.svc!;
+
+function call(): Call {
+  return { service: 'svc', method: 'm', args: [], incomingHeaders: { authorization: 'Bearer t' }, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 0 };
+}
+
+function route(client: ProtocolClient, log: string[]) {
+  const stage = (name: string) => (info: RouteInfo): Interceptor => (next) => async (c) => {
+    log.push(`${name}:${info.service}:${info.protocol}:${info.timeoutMs}:${c.attempt}`);
+    return next(c);
+  };
+  const retried: string[] = [];
+  const r = createRoute({
+    config,
+    service,
+    protocol: protocols.get('http')!,
+    client,
+    source: createStaticSource(service.endpoints!),
+    propagation: propagationPolicy(config),
+    stages: { observe: [stage('call')], observeAttempt: [stage('attempt')], onRetry: [() => (error) => retried.push(error.code)] },
+  });
+  return { r, retried };
+}
+
+test('a route composes its chain once: observe sees the call, attempt stages each try, retry moves to the other endpoint', async () => {
+  const log: string[] = [];
+  const seen: Array<{ endpoint: string; outgoing: Record<string, string> }> = [];
+  const client: ProtocolClient = {
+    async invoke(c, endpoint) {
+      seen.push({ endpoint: endpoint.id, outgoing: c.outgoing });
+      if (seen.length === 1) throw new FerryError('FERRY_ERR_UPSTREAM_CONNECT');
+      return { kind: 'value', value: endpoint.id };
+    },
+    close: async () => {},
+  };
+  const { r, retried } = route(client, log);
+  assert.equal(r.timeoutMs, 700);
+  const reply = await r.invoke(call());
+  assert.equal(reply.kind, 'value');
+  assert.deepEqual(log, ['call:svc:http:700:0', 'attempt:svc:http:700:1', 'attempt:svc:http:700:2']);
+  assert.notEqual(seen[0]!.endpoint, seen[1]!.endpoint, 'the second attempt avoids the endpoint that failed');
+  assert.equal(seen[1]!.outgoing.authorization, 'Bearer t', 'propagation ran before the attempts');
+  assert.deepEqual(retried, ['FERRY_ERR_UPSTREAM_CONNECT']);
+});
+
+test('a non-retryable failure is tried once; the client and source close with the route', async () => {
+  let closed = 0;
+  let tries = 0;
+  const client: ProtocolClient = {
+    async invoke() {
+      tries++;
+      throw new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION');
+    },
+    close: async () => void closed++,
+  };
+  const { r } = route(client, []);
+  await assert.rejects(r.invoke(call()), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' });
+  assert.equal(tries, 1);
+  await r.close();
+  assert.equal(closed, 1);
+});
