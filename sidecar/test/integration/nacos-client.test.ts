@@ -17,7 +17,7 @@ import { watchInstances } from '../../src/discovery/nacos/instances.js';
 import { registerInstance } from '../../src/discovery/nacos/registration.js';
 import { interfaceLevelEndpoints, interfaceServiceName, readNacosAppLevelEndpoints, readNacosMapping } from '../../src/discovery/nacos/dubbo.js';
 import { RevisionCache } from '../../src/discovery/app-level/revisions.js';
-import { metadataServiceFetcher } from '../../src/discovery/app-level/metadata-service.js';
+import { metadataServiceFetcher } from '../../src/protocols/dubbo/metadata-service.js';
 import type { NacosInstance, NacosTransport } from '../../src/discovery/nacos/types.js';
 
 const skip = !rnacosPresent() && !process.env.CI ? 'r-nacos is not built (run the pretest)' : false;
