@@ -64,6 +64,11 @@ services:
     protocol: http
     endpoints: ["${upstream.url}"]
     timeoutMs: 500
+  # the same upstream for the bulk-body tests: 10-25 MB through two hops must not race the 500 ms above on a busy box
+  bulk:
+    protocol: http
+    endpoints: ["${upstream.url}"]
+    timeoutMs: 20000
   dead:
     protocol: http
     endpoints: ["http://127.0.0.1:1"]
@@ -131,12 +136,12 @@ test('a streamed 10 MB body goes up and another comes down, byte for byte', asyn
       yield payload.subarray(i, i + 256 * 1024);
     }
   })());
-  const up = await request(`${ferry.url}/v1/proxy/orders/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+  const up = await request(`${ferry.url}/v1/proxy/bulk/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
   assert.equal(up.statusCode, 200);
   assert.deepEqual(await up.body.json(), { size, sha256: createHash('sha256').update(payload).digest('hex') });
   assert.equal(sentChunks, 40);
 
-  const down = await request(`${ferry.url}/v1/proxy/orders/download?size=${size}`);
+  const down = await request(`${ferry.url}/v1/proxy/bulk/download?size=${size}`);
   assert.equal(down.statusCode, 200);
   let received = 0;
   let chunks = 0;
@@ -192,12 +197,12 @@ test('oversize bodies → 413 (JSON invoke and streamed pass-through)', async ()
   assert.equal(res.statusCode, 413);
   assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_PAYLOAD_TOO_LARGE');
   await res.body.dump();
-  const declared = await request(`${ferry.url}/v1/proxy/orders/upload`, { method: 'POST', headers: { 'content-length': '30000000' }, body: Readable.from([Buffer.alloc(10)]) }).catch((err: Error) => err);
+  const declared = await request(`${ferry.url}/v1/proxy/bulk/upload`, { method: 'POST', headers: { 'content-length': '30000000' }, body: Readable.from([Buffer.alloc(10)]) }).catch((err: Error) => err);
   if (!(declared instanceof Error)) {
     assert.equal(declared.statusCode, 413);
     await declared.body.dump();
   }
-  const chunked = await request(`${ferry.url}/v1/proxy/orders/upload`, {
+  const chunked = await request(`${ferry.url}/v1/proxy/bulk/upload`, {
     method: 'POST',
     body: Readable.from((function* () {
       for (let i = 0; i < 25; i++) yield Buffer.alloc(1024 * 1024);
