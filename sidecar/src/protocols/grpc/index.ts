@@ -1,13 +1,10 @@
 import type { ProtocolPlugin } from '../types.js';
-import { grpcServiceSchema, type GrpcServiceConfig } from './schema.js';
+import { grpcServiceSchema, resolveProtoPaths, type GrpcServiceConfig } from './schema.js';
 
 /** `protocol: grpc`: gRPC over HTTP/2 with @grpc/grpc-js (static `host:port` or `tri://` providers from a registry). */
 export const grpc: ProtocolPlugin<GrpcServiceConfig> = {
   name: 'grpc',
   schema: grpcServiceSchema,
-  resolvePaths(service, resolve) {
-    if (service.proto) service.proto = service.proto.map(resolve);
-    if (service.includeDirs) service.includeDirs = service.includeDirs.map(resolve);
-  },
+  resolvePaths: resolveProtoPaths,
   load: async () => (await import('./protocol.js')).grpcProtocol,
 };

@@ -1,13 +1,11 @@
 import type { ProtocolPlugin } from '../types.js';
 import { tripleServiceSchema, type TripleServiceConfig } from './schema.js';
+import { resolveProtoPaths } from '../grpc/schema.js';
 
 /** `protocol: triple`: Dubbo 3's Triple — IDL services as gRPC, plain-Java-interface services as HTTP/JSON; `tri://` providers. */
 export const triple: ProtocolPlugin<TripleServiceConfig> = {
   name: 'triple',
   schema: tripleServiceSchema,
-  resolvePaths(service, resolve) {
-    if (service.proto) service.proto = service.proto.map(resolve);
-    if (service.includeDirs) service.includeDirs = service.includeDirs.map(resolve);
-  },
+  resolvePaths: resolveProtoPaths,
   load: async () => (await import('./protocol.js')).tripleProtocol,
 };
