@@ -109,12 +109,15 @@ test('injected env: Ferry registers POD_IP in ZooKeeper, probes reach the admin 
     const appUrl = Object.fromEntries(appEnv.map((e) => [e.name, e]));
     assert.equal(appUrl.FERRY_URL!.value, `http://127.0.0.1:${port}`);
     assert.deepEqual(appUrl.FERRY_API_TOKEN!.valueFrom, { secretKeyRef: { name: 'orders-token', key: 'token' } });
-    const saved = process.env.FERRY_URL;
-    process.env.FERRY_URL = appUrl.FERRY_URL!.value;
+    // the app container's env as the kubelet resolves it: FERRY_URL, and the token from the same Secret as the sidecar's
+    const appResolved = resolveEnv(appEnv, secrets);
+    const saved = { url: process.env.FERRY_URL, token: process.env.FERRY_API_TOKEN };
+    process.env.FERRY_URL = appResolved.FERRY_URL;
+    process.env.FERRY_API_TOKEN = appResolved.FERRY_API_TOKEN;
     try {
       const client = new FerryClient();
       const res = await client.http('catalog', '/items');
-      assert.deepEqual(await res.json(), { from: 'upstream' }, 'the SDK finds Ferry by FERRY_URL alone');
+      assert.deepEqual(await res.json(), { from: 'upstream' }, 'the SDK finds Ferry (and sends its token) from the injected env alone');
       // a Dubbo call to the registered POD_IP address comes in through Ferry to the app, at ferry.io/app-port
       // (its own registration reaches its discovery watch a moment after start: retry until then)
       let answer: unknown;
@@ -130,8 +133,10 @@ test('injected env: Ferry registers POD_IP in ZooKeeper, probes reach the admin 
       assert.deepEqual(answer, { ok: true });
       assert.deepEqual(appHits, ['/orders']);
     } finally {
-      if (saved === undefined) delete process.env.FERRY_URL;
-      else process.env.FERRY_URL = saved;
+      for (const [name, value] of [['FERRY_URL', saved.url], ['FERRY_API_TOKEN', saved.token]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
     assert.match(out, /"ferry listening"/);
     assert.ok(!/"level":50/.test(out), `no errors logged:\n${out}`);
