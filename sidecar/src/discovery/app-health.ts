@@ -113,7 +113,10 @@ export class AppHealth {
 
   #set(healthy: boolean): void {
     this.#healthy = healthy;
-    this.#opts.logger?.[healthy ? 'info' : 'warn']({ healthUrl: this.#opts.healthUrl, appUrl: this.#opts.appUrl }, healthy ? 'app healthy: registrations up' : 'app unhealthy: registrations down');
+    this.#opts.logger?.[healthy ? 'info' : 'warn'](
+      { healthUrl: this.#opts.healthUrl, appUrl: this.#opts.appUrl },
+      healthy ? 'app healthy: registrations up' : 'app unhealthy: registrations down',
+    );
     for (const l of this.#listeners) {
       try {
         l(healthy);

@@ -53,7 +53,10 @@ export class Discovery {
   }
 
   /** Static endpoints when given, else the providers the service's registry knows. */
-  source(service: { endpoints?: readonly string[] | undefined; registry?: string | undefined; name: string }, query: () => ServiceQuery): EndpointSource {
+  source(
+    service: { endpoints?: readonly string[] | undefined; registry?: string | undefined; name: string },
+    query: () => ServiceQuery,
+  ): EndpointSource {
     if (service.endpoints) return createStaticSource(service.endpoints);
     if (!service.registry) throw new Error(`services.${service.name}: needs endpoints or a registry`);
     return this.registry(service.registry).watch(query());

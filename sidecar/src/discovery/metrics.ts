@@ -15,7 +15,13 @@ export interface WatchedRoute {
   readonly source: EndpointSource;
 }
 
-export function watchDiscovery(discovery: Discovery, routes: readonly WatchedRoute[], registries: Iterable<string>, metrics: FerryMetrics, logger?: Logger): () => void {
+export function watchDiscovery(
+  discovery: Discovery,
+  routes: readonly WatchedRoute[],
+  registries: Iterable<string>,
+  metrics: FerryMetrics,
+  logger?: Logger,
+): () => void {
   const undo: Array<() => void> = [];
   try {
     for (const route of routes) {

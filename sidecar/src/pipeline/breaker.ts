@@ -56,7 +56,12 @@ export class Breakers {
 }
 
 /** Only failures that say the endpoint itself is unwell count; a business exception does not. */
-const ENDPOINT_FAILURES = new Set(['FERRY_ERR_UPSTREAM_CONNECT', 'FERRY_ERR_UPSTREAM_RESET', 'FERRY_ERR_UPSTREAM_TIMEOUT', 'FERRY_ERR_UPSTREAM_OVERLOADED']);
+const ENDPOINT_FAILURES = new Set([
+  'FERRY_ERR_UPSTREAM_CONNECT',
+  'FERRY_ERR_UPSTREAM_RESET',
+  'FERRY_ERR_UPSTREAM_TIMEOUT',
+  'FERRY_ERR_UPSTREAM_OVERLOADED',
+]);
 
 /** Counts each attempt's outcome against the picked endpoint's breaker. */
 export function breakerInterceptor(breakers: Breakers): Interceptor {

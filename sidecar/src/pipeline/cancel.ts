@@ -8,7 +8,8 @@
  * `reason`, `throwIfAborted`, `add/removeEventListener('abort')`) and nothing else: it is never handed to
  * `AbortSignal.any` or to an API that checks the class.
  */
-type AbortListener = ((event: { type: 'abort'; target: unknown }) => void) | { handleEvent(event: { type: 'abort'; target: unknown }): void };
+type AbortListener =
+  ((event: { type: 'abort'; target: unknown }) => void) | { handleEvent(event: { type: 'abort'; target: unknown }): void };
 
 class CallSignal {
   aborted = false;

@@ -66,7 +66,8 @@ export function metricsInterceptor(m: FerryMetrics = defaultMetrics): RouteInter
         const start = performance.now();
         return withOutcome(
           () => next(call),
-          (code) => m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (performance.now() - start) / 1000),
+          (code) =>
+            m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (performance.now() - start) / 1000),
         );
       };
   };
@@ -109,7 +110,10 @@ function endClientSpan(span: Span, route: RouteInfo, reply: Reply | undefined, e
     span.setAttribute(ATTR_ERROR_TYPE, error.code);
     span.setAttribute(ATTR.ferryErrorCode, error.code);
     const upstreamStatus = error.upstream?.status;
-    if (upstreamStatus !== undefined) span.setAttributes(route.telemetry.outcomeAttributes(undefined, upstreamStatus) ?? { 'ferry.upstream.status': String(upstreamStatus) });
+    if (upstreamStatus !== undefined)
+      span.setAttributes(
+        route.telemetry.outcomeAttributes(undefined, upstreamStatus) ?? { 'ferry.upstream.status': String(upstreamStatus) },
+      );
     span.recordException(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
   }
@@ -222,7 +226,12 @@ export function methodAccepted(route: Pick<RouteInfo, 'telemetry'>, code: string
 
 /** The usual RPC rule: the upstream answered the method, or raised an application error from it. */
 export function answeredByUpstream(code: string): boolean {
-  return code === CODE_OK || code.startsWith('HTTP_') || code === 'FERRY_ERR_UPSTREAM_EXCEPTION' || code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR';
+  return (
+    code === CODE_OK ||
+    code.startsWith('HTTP_') ||
+    code === 'FERRY_ERR_UPSTREAM_EXCEPTION' ||
+    code === 'FERRY_ERR_JSONRPC_APPLICATION_ERROR'
+  );
 }
 
 // ---- inbound -------------------------------------------------------------------------------------------
@@ -272,7 +281,14 @@ export function inboundMetricsInterceptor(m: Pick<FerryMetrics, 'recordInbound'>
       const start = performance.now();
       return withFailure(
         () => next(call),
-        (error) => m.recordInbound(info.protocol, call.service, call.method, error === undefined ? CODE_OK : toFerryError(error).code, (performance.now() - start) / 1000),
+        (error) =>
+          m.recordInbound(
+            info.protocol,
+            call.service,
+            call.method,
+            error === undefined ? CODE_OK : toFerryError(error).code,
+            (performance.now() - start) / 1000,
+          ),
       );
     };
 }
@@ -289,7 +305,15 @@ export function inboundObserverInterceptor(observer: InboundObserver): InboundIn
           const caller = (typeof remote === 'string' && remote) || call.peer?.address || 'unknown';
           const traceId = call.trace ? trace.getSpanContext(call.trace)?.traceId : undefined;
           const ms = performance.now() - start;
-          observer({ caller, service: call.service, protocol: info.protocol, method: call.method, ms, ...(error === undefined ? {} : { error }), ...(traceId ? { traceId } : {}) });
+          observer({
+            caller,
+            service: call.service,
+            protocol: info.protocol,
+            method: call.method,
+            ms,
+            ...(error === undefined ? {} : { error }),
+            ...(traceId ? { traceId } : {}),
+          });
         },
       );
     };

@@ -19,7 +19,8 @@ export function timeoutInterceptor(options: TimeoutOptions): Interceptor {
   return (next) =>
     function timeout(call) {
       const remaining = call.deadline - Date.now();
-      if (remaining <= 0) return Promise.reject(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `no time left for "${call.service}.${call.method}"`));
+      if (remaining <= 0)
+        return Promise.reject(new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', `no time left for "${call.service}.${call.method}"`));
       let own: AbortController | undefined;
       let onAbort: (() => void) | undefined;
       let attempt = call;

@@ -76,7 +76,13 @@ export class Router {
     const own = service as never;
     const source = this.discovery.source(service, () => ({ ...protocol.serviceKey(own), scheme: protocol.schemes[0] ?? service.protocol }));
     const registry = service.registry ? this.discovery.registry(service.registry) : undefined;
-    const client = protocol.createClient(own, { config, logger, host: this.#host, ...(events ? { events } : {}), ...(registry ? { registry } : {}) });
+    const client = protocol.createClient(own, {
+      config,
+      logger,
+      host: this.#host,
+      ...(events ? { events } : {}),
+      ...(registry ? { registry } : {}),
+    });
     if (client.forget) {
       let known = new Map(source.current().map((e) => [e.id, e]));
       source.subscribe((next) => {

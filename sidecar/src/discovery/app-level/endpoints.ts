@@ -25,7 +25,11 @@ export function serviceUrl(instance: AppInstance, service: ServiceInfo): DubboUr
  * revision's MetadataInfo is known (`infos` by revision); instances of unknown revisions are left out. One
  * endpoint per id, as on the interface-level path.
  */
-export function appLevelEndpoints(instances: readonly AppInstance[], infos: ReadonlyMap<string, MetadataInfo>, filter: ConsumerFilter): Endpoint[] {
+export function appLevelEndpoints(
+  instances: readonly AppInstance[],
+  infos: ReadonlyMap<string, MetadataInfo>,
+  filter: ConsumerFilter,
+): Endpoint[] {
   const perExport = filter.version === '*' || filter.group === '*' || (filter.group?.includes(',') ?? false);
   const out: Endpoint[] = [];
   const seen = new Set<string>();

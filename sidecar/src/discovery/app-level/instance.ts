@@ -68,7 +68,8 @@ export function metadataServiceOf(instance: AppInstance): MetadataServiceRef | u
   const raw = jsonOf(instance.metadata[METADATA_KEYS.metadataServiceParams]);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const params: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (k !== '__proto__' && (typeof v === 'string' || typeof v === 'number')) params[k] = String(v);
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+    if (k !== '__proto__' && (typeof v === 'string' || typeof v === 'number')) params[k] = String(v);
   const protocol = params.protocol ?? 'dubbo';
   const port = Number(params.port ?? protocolPorts(instance).get(protocol) ?? instance.port);
   if (!isPort(port)) return undefined;

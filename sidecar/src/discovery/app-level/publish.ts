@@ -52,7 +52,15 @@ export function buildMetadataInfo(app: string, urls: readonly DubboUrl[]): Metad
 export function instanceMetadata(info: MetadataInfo, port: number, protocol = 'dubbo'): Record<string, string> {
   return {
     [METADATA_KEYS.endpoints]: JSON.stringify([{ port, protocol }]),
-    [METADATA_KEYS.metadataServiceParams]: JSON.stringify({ version: '1.0.0', dubbo: '2.0.2', side: 'provider', port: String(port), protocol, serialization: 'hessian2', 'prefer.serialization': 'hessian2' }),
+    [METADATA_KEYS.metadataServiceParams]: JSON.stringify({
+      version: '1.0.0',
+      dubbo: '2.0.2',
+      side: 'provider',
+      port: String(port),
+      protocol,
+      serialization: 'hessian2',
+      'prefer.serialization': 'hessian2',
+    }),
     [METADATA_KEYS.revision]: info.revision,
     [METADATA_KEYS.storageType]: 'local',
     [METADATA_KEYS.metaVersion]: '1.0.0',

@@ -81,7 +81,10 @@ export class RevisionCache {
       }
     }
     this.#failedUntil.set(key, Date.now() + this.#opts.failureTtlMs);
-    this.#opts.logger?.warn({ err: (lastErr as Error)?.message, revision: key }, 'could not fetch Dubbo metadata for an application revision');
+    this.#opts.logger?.warn(
+      { err: (lastErr as Error)?.message, revision: key },
+      'could not fetch Dubbo metadata for an application revision',
+    );
     return undefined;
   }
 }
@@ -90,7 +93,9 @@ export class RevisionCache {
 export function storageAwareFetcher(local: MetadataFetcher, remote?: MetadataFetcher): MetadataFetcher {
   return (instance, signal) => {
     if (storageTypeOf(instance) === 'remote') {
-      return remote ? remote(instance, signal) : Promise.reject(new Error(`${instance.app} keeps its metadata in a report this registry does not have`));
+      return remote
+        ? remote(instance, signal)
+        : Promise.reject(new Error(`${instance.app} keeps its metadata in a report this registry does not have`));
     }
     return local(instance, signal);
   };

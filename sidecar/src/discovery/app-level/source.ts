@@ -27,7 +27,8 @@ export interface AppLevelSourceOptions {
 }
 
 const sameList = (a: readonly Endpoint[], b: readonly Endpoint[]) =>
-  a.length === b.length && a.every((e, i) => e.id === b[i]!.id && e.weight === b[i]!.weight && JSON.stringify(e.params) === JSON.stringify(b[i]!.params));
+  a.length === b.length &&
+  a.every((e, i) => e.id === b[i]!.id && e.weight === b[i]!.weight && JSON.stringify(e.params) === JSON.stringify(b[i]!.params));
 
 function emitter() {
   const listeners = new Set<EndpointListener>();
@@ -79,11 +80,18 @@ export function createAppLevelSource(opts: AppLevelSourceOptions): EndpointSourc
       failing = false;
       if (!closed && !sameList(unique, endpoints)) {
         endpoints = Object.freeze(unique);
-        opts.logger?.info({ interface: opts.filter.interface, endpoints: unique.map((e) => e.id) }, 'dubbo providers changed (application level)');
+        opts.logger?.info(
+          { interface: opts.filter.interface, endpoints: unique.map((e) => e.id) },
+          'dubbo providers changed (application level)',
+        );
         out.emit(endpoints, opts.logger);
       }
     } catch (err) {
-      if (!failing) opts.logger?.warn({ err: (err as Error).message, interface: opts.filter.interface }, 'application-level discovery failed, keeping the last list');
+      if (!failing)
+        opts.logger?.warn(
+          { err: (err as Error).message, interface: opts.filter.interface },
+          'application-level discovery failed, keeping the last list',
+        );
       failing = true;
     } finally {
       resolveReady();

@@ -100,7 +100,8 @@ export class EurekaHttp {
   }
 
   #expect(answer: Answer, what: string, ok: readonly number[]): void {
-    if (!ok.includes(answer.status)) throw new EurekaHttpError(`eureka ${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
+    if (!ok.includes(answer.status))
+      throw new EurekaHttpError(`eureka ${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
   }
 
   async #applications(path: string): Promise<EurekaApplications> {
@@ -115,7 +116,11 @@ export class EurekaHttp {
 
   /** `POST /apps/{app}`: creates or replaces the instance (204). */
   async register(instance: EurekaInstance): Promise<void> {
-    this.#expect(await this.#send('POST', `/apps/${encodeURIComponent(instance.app)}`, { instance }), `register ${instance.instanceId}`, [200, 204]);
+    this.#expect(
+      await this.#send('POST', `/apps/${encodeURIComponent(instance.app)}`, { instance }),
+      `register ${instance.instanceId}`,
+      [200, 204],
+    );
   }
 
   /**

@@ -104,7 +104,10 @@ export class EurekaRegistration {
       await this.#opts.http.deregister(this.app, this.instanceId);
       this.#opts.logger?.info({ app: this.app, instanceId: this.instanceId }, 'eureka: deregistered');
     } catch (err) {
-      this.#opts.logger?.warn({ err: (err as Error).message, instanceId: this.instanceId }, 'eureka: could not deregister (the lease will expire)');
+      this.#opts.logger?.warn(
+        { err: (err as Error).message, instanceId: this.instanceId },
+        'eureka: could not deregister (the lease will expire)',
+      );
     }
   }
 
@@ -147,7 +150,8 @@ export class EurekaRegistration {
       } else if (this.#sent !== state) {
         // leaving or entering an override takes the status API; the instance's own status, a registration
         if (this.#sent === 'OUT_OF_SERVICE') {
-          if (!(await http.removeStatusOverride(this.app, this.instanceId, state === 'OUT_OF_SERVICE' ? 'UP' : state, dirty))) return await this.#register(state, dirty);
+          if (!(await http.removeStatusOverride(this.app, this.instanceId, state === 'OUT_OF_SERVICE' ? 'UP' : state, dirty)))
+            return await this.#register(state, dirty);
           if (state !== 'UP') await this.#register(state, dirty);
         } else if (state === 'OUT_OF_SERVICE') {
           if (!(await http.overrideStatus(this.app, this.instanceId, 'OUT_OF_SERVICE', dirty))) return await this.#register(state, dirty);
@@ -163,7 +167,11 @@ export class EurekaRegistration {
       if (this.#failing) this.#opts.logger?.info({ app: this.app, server: http.server }, 'eureka: registration answers again');
       this.#failing = false;
     } catch (err) {
-      if (!this.#failing) this.#opts.logger?.warn({ err: (err as Error).message, app: this.app }, 'eureka: registration failed, retrying at the next renewal');
+      if (!this.#failing)
+        this.#opts.logger?.warn(
+          { err: (err as Error).message, app: this.app },
+          'eureka: registration failed, retrying at the next renewal',
+        );
       this.#failing = true;
     }
   }
@@ -172,7 +180,11 @@ export class EurekaRegistration {
     await this.#opts.http.register(this.#instance(state, dirty));
     const first = this.#sent === undefined;
     this.#sent = state;
-    if (first) this.#opts.logger?.info({ app: this.app, instanceId: this.instanceId, status: state, server: this.#opts.http.server }, 'eureka: registered');
+    if (first)
+      this.#opts.logger?.info(
+        { app: this.app, instanceId: this.instanceId, status: state, server: this.#opts.http.server },
+        'eureka: registered',
+      );
   }
 
   #instance(state: RegistrationState, dirty: number): EurekaInstance & Record<string, unknown> {
@@ -190,7 +202,10 @@ export class EurekaRegistration {
       securePort: { $: 443, '@enabled': 'false' },
       countryId: 1,
       dataCenterInfo: { '@class': 'com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo', name: 'MyOwn' },
-      leaseInfo: { renewalIntervalInSecs: Math.max(1, Math.round(this.#renewalMs / 1000)), durationInSecs: Math.max(1, Math.round((o.leaseDurationMs ?? 90_000) / 1000)) },
+      leaseInfo: {
+        renewalIntervalInSecs: Math.max(1, Math.round(this.#renewalMs / 1000)),
+        durationInSecs: Math.max(1, Math.round((o.leaseDurationMs ?? 90_000) / 1000)),
+      },
       metadata: { ...(o.metadata ?? {}) },
       homePageUrl: `${base}/`,
       ...(o.statusPageUrl ? { statusPageUrl: o.statusPageUrl } : {}),

@@ -191,7 +191,8 @@ export class EurekaRegistry {
   /** The reconcile hash of what the server should have: instances kept past a full fetch are not in it. */
   #hash(): string {
     const live: EurekaInstance[][] = [];
-    for (const entries of this.#apps.values()) live.push([...entries.values()].filter((e) => e.expiresAt === undefined).map((e) => e.instance));
+    for (const entries of this.#apps.values())
+      live.push([...entries.values()].filter((e) => e.expiresAt === undefined).map((e) => e.instance));
     return reconcileHashCode(live);
   }
 

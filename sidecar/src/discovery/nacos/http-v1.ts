@@ -46,12 +46,23 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
   if (opts.servers.length === 0) throw new Error('nacos: no server address');
   const bases = opts.servers.map(baseUrl);
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const agent = new Agent({ connections: 4, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
+  const agent = new Agent({
+    connections: 4,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+  });
   let preferred = 0;
   let token: { value: string; until: number } | undefined;
   let login: Promise<string> | undefined;
 
-  const send = async (base: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: Params): Promise<{ status: number; text: string }> => {
+  const send = async (
+    base: string,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    params: Params,
+  ): Promise<{ status: number; text: string }> => {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, String(v));
     const url = new URL(base + path);
@@ -74,7 +85,8 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
     login ??= (async () => {
       try {
         const r = await send(base, 'POST', '/v1/auth/users/login', { username: opts.username, password: opts.password ?? '' });
-        if (r.status !== 200) throw new NacosHttpError(`nacos login as "${opts.username}" failed: ${r.status} ${r.text.slice(0, 200)}`, r.status);
+        if (r.status !== 200)
+          throw new NacosHttpError(`nacos login as "${opts.username}" failed: ${r.status} ${r.text.slice(0, 200)}`, r.status);
         const body = JSON.parse(r.text) as { accessToken?: string; tokenTtl?: number };
         if (!body.accessToken) throw new NacosHttpError('nacos login answered no accessToken', r.status);
         // refresh at 90% of the TTL (seconds), as the Java client does with its refresh window
@@ -88,7 +100,12 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
   };
 
   /** Tries each server in turn from the last good one; a 403 with credentials logs in once more. */
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: Params, notFoundIsEmpty = false): Promise<string | undefined> => {
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    params: Params,
+    notFoundIsEmpty = false,
+  ): Promise<string | undefined> => {
     let lastErr: unknown;
     for (let i = 0; i < bases.length; i++) {
       const index = (preferred + i) % bases.length;
@@ -101,7 +118,10 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
         if (r.status >= 500) throw new NacosHttpError(`nacos ${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`, r.status);
         preferred = index;
         if (r.status === 404 && notFoundIsEmpty) return undefined;
-        if (r.status !== 200) throw Object.assign(new NacosHttpError(`nacos ${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`, r.status), { final: true });
+        if (r.status !== 200)
+          throw Object.assign(new NacosHttpError(`nacos ${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`, r.status), {
+            final: true,
+          });
         return r.text;
       } catch (err) {
         if ((err as { final?: boolean }).final) throw err;
@@ -139,7 +159,15 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
       });
     },
     async beat(i) {
-      const beat = { ip: i.ip, port: i.port, cluster: i.clusterName ?? 'DEFAULT', serviceName: `${i.groupName}@@${i.serviceName}`, weight: i.weight ?? 1, metadata: i.metadata, scheduled: false };
+      const beat = {
+        ip: i.ip,
+        port: i.port,
+        cluster: i.clusterName ?? 'DEFAULT',
+        serviceName: `${i.groupName}@@${i.serviceName}`,
+        weight: i.weight ?? 1,
+        metadata: i.metadata,
+        scheduled: false,
+      };
       const text = await call('PUT', '/v1/ns/instance/beat', { ...instanceParams(i), beat: JSON.stringify(beat) });
       return parseBeat(text!);
     },
@@ -159,13 +187,16 @@ const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
 /** Parses `{"hosts":[{ip,port,weight,healthy,enabled,ephemeral,clusterName,metadata}],…}`; malformed hosts are dropped. */
 export function parseInstanceList(text: string): NacosInstance[] {
   const body = JSON.parse(text) as { hosts?: unknown };
-  if (!body || typeof body !== 'object' || (body.hosts !== undefined && !Array.isArray(body.hosts))) throw new Error('nacos: not an instance list');
+  if (!body || typeof body !== 'object' || (body.hosts !== undefined && !Array.isArray(body.hosts)))
+    throw new Error('nacos: not an instance list');
   const out: NacosInstance[] = [];
   for (const h of (body.hosts ?? []) as Array<Record<string, unknown>>) {
-    if (!h || typeof h.ip !== 'string' || !h.ip || typeof h.port !== 'number' || !Number.isInteger(h.port) || h.port <= 0 || h.port > 65535) continue;
+    if (!h || typeof h.ip !== 'string' || !h.ip || typeof h.port !== 'number' || !Number.isInteger(h.port) || h.port <= 0 || h.port > 65535)
+      continue;
     const metadata: Record<string, string> = Object.create(null);
     if (h.metadata && typeof h.metadata === 'object') {
-      for (const [k, v] of Object.entries(h.metadata as Record<string, unknown>)) if (k !== '__proto__' && typeof v === 'string') metadata[k] = v;
+      for (const [k, v] of Object.entries(h.metadata as Record<string, unknown>))
+        if (k !== '__proto__' && typeof v === 'string') metadata[k] = v;
     }
     out.push({
       ip: h.ip,

@@ -28,7 +28,17 @@ export interface InstanceWatchOptions {
 /** Stable fingerprint of a list: order-independent, all fields that matter to callers. */
 function fingerprint(list: readonly NacosInstance[]): string {
   return list
-    .map((i) => JSON.stringify([i.ip, i.port, i.weight, i.healthy, i.enabled, i.clusterName, Object.entries(i.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]))
+    .map((i) =>
+      JSON.stringify([
+        i.ip,
+        i.port,
+        i.weight,
+        i.healthy,
+        i.enabled,
+        i.clusterName,
+        Object.entries(i.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      ]),
+    )
     .sort()
     .join('\n');
 }
@@ -72,7 +82,11 @@ class Poller {
         }
       }
     } catch (err) {
-      if (!this.#failing) this.logger?.warn({ err: (err as Error).message, service: this.key.serviceName }, 'nacos read failed, keeping the last instance list');
+      if (!this.#failing)
+        this.logger?.warn(
+          { err: (err as Error).message, service: this.key.serviceName },
+          'nacos read failed, keeping the last instance list',
+        );
       this.#failing = true;
     } finally {
       this.#resolveFirst();

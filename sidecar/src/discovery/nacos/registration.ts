@@ -23,7 +23,11 @@ export interface NacosRegistrationOptions {
  * Registers `instance` and keeps it alive. The first registration is awaited (its error is the caller's);
  * later failures are retried at the beat interval and logged once per outage.
  */
-export async function registerInstance(transport: NacosTransport, instance: NacosInstanceSpec, opts: NacosRegistrationOptions = {}): Promise<NacosRegistration> {
+export async function registerInstance(
+  transport: NacosTransport,
+  instance: NacosInstanceSpec,
+  opts: NacosRegistrationOptions = {},
+): Promise<NacosRegistration> {
   const log = opts.logger;
   let interval = opts.beatIntervalMs ?? 5000;
   let closed = false;
@@ -74,7 +78,9 @@ export async function registerInstance(transport: NacosTransport, instance: Naco
       closed = true;
       clearTimeout(timer);
       await inFlight;
-      await transport.deregister(instance).catch((err: unknown) => log?.warn({ err: (err as Error).message, service: instance.serviceName }, 'nacos: could not deregister'));
+      await transport
+        .deregister(instance)
+        .catch((err: unknown) => log?.warn({ err: (err as Error).message, service: instance.serviceName }, 'nacos: could not deregister'));
     },
   };
 }

@@ -99,7 +99,13 @@ export function metadataReportFetcher(session: ZooKeeperSession, root: string): 
  * One read of the application-level picture for a consumer: apps (`apps`, else the mapping), their instances,
  * their revisions' MetadataInfo (through `cache`), and the resulting endpoints.
  */
-export async function readAppLevelEndpoints(session: ZooKeeperSession, root: string, filter: ConsumerFilter, cache: RevisionCache, apps?: readonly string[]): Promise<Endpoint[]> {
+export async function readAppLevelEndpoints(
+  session: ZooKeeperSession,
+  root: string,
+  filter: ConsumerFilter,
+  cache: RevisionCache,
+  apps?: readonly string[],
+): Promise<Endpoint[]> {
   const names = apps?.length ? apps : await readMapping(session, root, filter.interface);
   const instances = (await Promise.all(names.map((a) => readAppInstances(session, a)))).flat();
   const infos = await cache.resolve(instances);

@@ -39,6 +39,13 @@ export async function addMapping(session: ZooKeeperSession, root: string, iface:
 }
 
 /** Keeps `/services/{app}/{host:port}` with the Curator JSON `json` as data for as long as it lives. */
-export function registerAppInstance(session: ZooKeeperSession, app: string, host: string, port: number, json: string, logger?: Logger): Promise<Registration> {
+export function registerAppInstance(
+  session: ZooKeeperSession,
+  app: string,
+  host: string,
+  port: number,
+  json: string,
+  logger?: Logger,
+): Promise<Registration> {
   return registerEphemeral(session, `${instancesPath(app)}/${host}:${port}`, logger, Buffer.from(json));
 }

@@ -28,8 +28,22 @@ function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: Reg
       const { application = '', version, group, methods, ...extra } = instance.params;
       const url =
         role === 'provider'
-          ? { protocol: instance.scheme, host: instance.host, port: instance.port, path: instance.interface, params: { ...instance.params } }
-          : consumerUrl({ ip: instance.host, interface: instance.interface, application, ...(version ? { version } : {}), ...(group ? { group } : {}), ...(methods ? { methods: methods.split(',') } : {}), extra });
+          ? {
+              protocol: instance.scheme,
+              host: instance.host,
+              port: instance.port,
+              path: instance.interface,
+              params: { ...instance.params },
+            }
+          : consumerUrl({
+              ip: instance.host,
+              interface: instance.interface,
+              application,
+              ...(version ? { version } : {}),
+              ...(group ? { group } : {}),
+              ...(methods ? { methods: methods.split(',') } : {}),
+              extra,
+            });
       const registration = await (role === 'provider' ? registerProvider : registerConsumer)(config, url, { logger });
       return { id: registration.path, close: () => registration.close() };
     },
@@ -39,7 +53,15 @@ function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: Reg
       held.push(session);
       const on = (state: RegistryState) => () => listener(state);
       const listeners = { connected: on('connected'), disconnected: on('disconnected'), expired: on('expired') };
-      listener(session.state === 'connected' ? 'connected' : session.state === 'closed' ? 'closed' : session.state === 'disconnected' ? 'disconnected' : 'connecting');
+      listener(
+        session.state === 'connected'
+          ? 'connected'
+          : session.state === 'closed'
+            ? 'closed'
+            : session.state === 'disconnected'
+              ? 'disconnected'
+              : 'connecting',
+      );
       session.on('connected', listeners.connected);
       session.on('disconnected', listeners.disconnected);
       session.on('expired', listeners.expired);

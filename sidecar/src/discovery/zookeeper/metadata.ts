@@ -34,11 +34,16 @@ const JDK = /^(java|javax|jdk|sun)\./;
 /** Parses and checks a ServiceDefinition JSON (registry data is not trusted: bad entries are dropped). */
 export function parseServiceDefinition(text: string): ServiceDefinition {
   const raw = JSON.parse(text) as Record<string, unknown>;
-  if (!raw || typeof raw !== 'object' || !isStr(raw.canonicalName) || !Array.isArray(raw.methods)) throw new Error('not a Dubbo ServiceDefinition');
+  if (!raw || typeof raw !== 'object' || !isStr(raw.canonicalName) || !Array.isArray(raw.methods))
+    throw new Error('not a Dubbo ServiceDefinition');
   const methods: MethodDefinition[] = [];
   for (const m of raw.methods.slice(0, MAX_METHODS) as Array<Record<string, unknown>>) {
     if (!m || !isStr(m.name) || !Array.isArray(m.parameterTypes) || !m.parameterTypes.every(isStr)) continue;
-    methods.push({ name: m.name, parameterTypes: [...(m.parameterTypes as string[])], returnType: isStr(m.returnType) ? m.returnType : 'java.lang.Object' });
+    methods.push({
+      name: m.name,
+      parameterTypes: [...(m.parameterTypes as string[])],
+      returnType: isStr(m.returnType) ? m.returnType : 'java.lang.Object',
+    });
   }
   const classes: Record<string, Record<string, string>> = Object.create(null);
   for (const t of (Array.isArray(raw.types) ? raw.types.slice(0, MAX_TYPES) : []) as Array<Record<string, unknown>>) {

@@ -181,7 +181,9 @@ export function createZooKeeperSource(registry: RegistryConfig, opts: ZooKeeperS
 
   const publish = (next: Endpoint[]) => {
     next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const same = next.length === endpoints.length && next.every((e, i) => e.id === endpoints[i]!.id && e.weight === endpoints[i]!.weight && sameParams(e.params, endpoints[i]!.params));
+    const same =
+      next.length === endpoints.length &&
+      next.every((e, i) => e.id === endpoints[i]!.id && e.weight === endpoints[i]!.weight && sameParams(e.params, endpoints[i]!.params));
     resolveReady();
     if (same) return;
     endpoints = Object.freeze(next);
@@ -348,7 +350,12 @@ export interface UrlRegistrationOptions {
   session?: ZooKeeperSession;
 }
 
-async function registerUrl(registry: RegistryConfig, category: Category, url: DubboUrl, opts: UrlRegistrationOptions): Promise<Registration> {
+async function registerUrl(
+  registry: RegistryConfig,
+  category: Category,
+  url: DubboUrl,
+  opts: UrlRegistrationOptions,
+): Promise<Registration> {
   const session = opts.session ? opts.session.retain() : sharedSession(registry, opts.logger);
   try {
     const iface = url.params.interface ?? url.path;
@@ -377,8 +384,19 @@ export function unregister(registration: Registration): Promise<void> {
   return registration.close();
 }
 
-/** A consumer URL like Java's: `consumer://{ip}/{iface}?application&category=consumers&check=false&dubbo=2.0.2&interface&side=consumer&timestamp…`. */
-export function consumerUrl(args: { ip: string; interface: string; application: string; version?: string; group?: string; methods?: string[]; extra?: Record<string, string> }): DubboUrl {
+/**
+ * A consumer URL like Java's:
+ * `consumer://{ip}/{iface}?application&category=consumers&check=false&dubbo=2.0.2&interface&side=consumer&timestamp…`.
+ */
+export function consumerUrl(args: {
+  ip: string;
+  interface: string;
+  application: string;
+  version?: string;
+  group?: string;
+  methods?: string[];
+  extra?: Record<string, string>;
+}): DubboUrl {
   const params: Record<string, string> = {
     application: args.application,
     category: 'consumers',

@@ -162,15 +162,22 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   /** Children of `path`; `watcher` fires once on the next change (NO_NODE rejects with code −101). */
   getChildren(path: string, watcher?: (event: ZkEvent) => void): Promise<string[]> {
     return this.op('getChildren', (c, done) =>
-      watcher ? c.getChildren(path, watcher, (err, children) => done(err, children)) : c.getChildren(path, (err, children) => done(err, children)),
+      watcher
+        ? c.getChildren(path, watcher, (err, children) => done(err, children))
+        : c.getChildren(path, (err, children) => done(err, children)),
     );
   }
 
-  /** Data of `path` (an empty buffer for a node without data); `undefined` when the node does not exist. `watcher` fires once on its next change. */
+  /**
+   * Data of `path` (an empty buffer for a node without data); `undefined` when the node does not exist.
+   * `watcher` fires once on its next change.
+   */
   async getData(path: string, watcher?: (event: ZkEvent) => void): Promise<Buffer | undefined> {
     try {
       return await this.op<Buffer>('getData', (c, done) =>
-        watcher ? c.getData(path, watcher, (err, data) => done(err, data ?? Buffer.alloc(0))) : c.getData(path, (err, data) => done(err, data ?? Buffer.alloc(0))),
+        watcher
+          ? c.getData(path, watcher, (err, data) => done(err, data ?? Buffer.alloc(0)))
+          : c.getData(path, (err, data) => done(err, data ?? Buffer.alloc(0))),
       );
     } catch (err) {
       if (err instanceof ZkError && err.code === ZK_NO_NODE) return undefined;
@@ -181,7 +188,9 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   /** Data and its version (for `setData`'s compare-and-set); `undefined` when the node does not exist. */
   async getDataWithVersion(path: string): Promise<{ data: Buffer; version: number } | undefined> {
     try {
-      return await this.op<{ data: Buffer; version: number }>('getData', (c, done) => c.getData(path, (err, data, stat) => done(err, { data: data ?? Buffer.alloc(0), version: stat?.version ?? -1 })));
+      return await this.op<{ data: Buffer; version: number }>('getData', (c, done) =>
+        c.getData(path, (err, data, stat) => done(err, { data: data ?? Buffer.alloc(0), version: stat?.version ?? -1 })),
+      );
     } catch (err) {
       if (err instanceof ZkError && err.code === ZK_NO_NODE) return undefined;
       throw err;
@@ -208,7 +217,9 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   /** Creates one node (`ephemeral` default true); rejects with NODE_EXISTS (−110) if present. */
   create(path: string, ephemeral = true, data?: Buffer): Promise<void> {
     const mode = ephemeral ? zookeeper.CreateMode.EPHEMERAL : zookeeper.CreateMode.PERSISTENT;
-    return this.op('create', (c, done) => (data ? c.create(path, data, mode, (err) => done(err)) : c.create(path, mode, (err) => done(err))));
+    return this.op('create', (c, done) =>
+      data ? c.create(path, data, mode, (err) => done(err)) : c.create(path, mode, (err) => done(err)),
+    );
   }
 
   /** Removes a node; a missing node is fine. */

@@ -62,7 +62,15 @@ export interface DubboRequestBody {
 export function encodeRequestBody(req: DubboRequestBody): Buffer {
   const att = new Map<string, unknown>();
   for (const [k, v] of Object.entries(req.attachments)) if (v !== undefined) att.set(k, v);
-  return encodeHessian([req.dubboVersion, req.path, req.version, req.method, req.parameterDesc, ...req.args, { $class: 'java.util.HashMap', $: att }]);
+  return encodeHessian([
+    req.dubboVersion,
+    req.path,
+    req.version,
+    req.method,
+    req.parameterDesc,
+    ...req.args,
+    { $class: 'java.util.HashMap', $: att },
+  ]);
 }
 
 /**
@@ -114,13 +122,22 @@ function shown(v: unknown): string {
  * Builds the three `$invoke` args (method name, type names as `String[]`, args as `Object[]`) for a generic
  * call; each arg is converted by its declared type in generic shape (POJOs as maps). Attach `generic=true`.
  */
-export function genericInvokeArgs(method: string, parameterTypes: readonly string[], args: readonly unknown[], classes?: ToJavaOptions['classes']): HessianInput[] {
-  if (args.length !== parameterTypes.length) throw new HessianError(`${parameterTypes.length} parameter types but ${args.length} arguments`, 'type');
+export function genericInvokeArgs(
+  method: string,
+  parameterTypes: readonly string[],
+  args: readonly unknown[],
+  classes?: ToJavaOptions['classes'],
+): HessianInput[] {
+  if (args.length !== parameterTypes.length)
+    throw new HessianError(`${parameterTypes.length} parameter types but ${args.length} arguments`, 'type');
   const erased = parameterTypes.map(genericTypeName);
   return [
     method,
     { $class: '[string', $: erased },
-    { $class: '[object', $: args.map((a, i) => toJava(a, parameterTypes[i], { generic: true, classes }, `args[${i}]`, jsonNumberText(args, i))) },
+    {
+      $class: '[object',
+      $: args.map((a, i) => toJava(a, parameterTypes[i], { generic: true, classes }, `args[${i}]`, jsonNumberText(args, i))),
+    },
   ];
 }
 

@@ -5,8 +5,26 @@ import { HEADERS } from '@ferry/sdk/contract';
 import { FerryError } from '../../errors.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { applyOutgoing } from '../carrier-util.js';
-import { HessianError, argumentOf, decodeException, fromJava, jsonNumberText, parameterDescriptor, toJava, type ToJavaOptions } from '../hessian/index.js';
-import { DUBBO_PROTOCOL_VERSION, GENERIC_METHOD, GENERIC_PARAMETER_DESC, decodeErrorBody, decodeResponseBody, encodeRequestBody, genericInvokeArgs, genericTypeName } from './body.js';
+import {
+  HessianError,
+  argumentOf,
+  decodeException,
+  fromJava,
+  jsonNumberText,
+  parameterDescriptor,
+  toJava,
+  type ToJavaOptions,
+} from '../hessian/index.js';
+import {
+  DUBBO_PROTOCOL_VERSION,
+  GENERIC_METHOD,
+  GENERIC_PARAMETER_DESC,
+  decodeErrorBody,
+  decodeResponseBody,
+  encodeRequestBody,
+  genericInvokeArgs,
+  genericTypeName,
+} from './body.js';
 import { dubboAttachmentCarrier } from './carrier.js';
 import { statusError } from './status.js';
 import { ConnectionPool } from './pool.js';
@@ -41,7 +59,8 @@ export function parseSignature(method: string): { name: string; parameterTypes: 
     else if ((c === ',' && depth === 0) || i === list.length) {
       const t = list.slice(start, i).trim();
       if (t) parameterTypes.push(t);
-      else if (i < list.length || parameterTypes.length > 0) throw new FerryError('FERRY_ERR_BAD_REQUEST', `bad method signature "${method}"`);
+      else if (i < list.length || parameterTypes.length > 0)
+        throw new FerryError('FERRY_ERR_BAD_REQUEST', `bad method signature "${method}"`);
       start = i + 1;
     }
   }
@@ -66,9 +85,13 @@ export function targetOf(call: Call, service: ServiceConfig): DubboTarget {
     };
   }
   const signature = parseSignature(call.method);
-  const declared: DubboMethodConfig | undefined = service.methods?.[call.method] ?? (signature ? service.methods?.[signature.name] : undefined);
+  const declared: DubboMethodConfig | undefined =
+    service.methods?.[call.method] ?? (signature ? service.methods?.[signature.name] : undefined);
   if (service.methods && !declared) {
-    throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `method "${call.method}" is not declared for service "${service.name}" (declared: ${Object.keys(service.methods).join(', ')})`);
+    throw new FerryError(
+      'FERRY_ERR_METHOD_NOT_FOUND',
+      `method "${call.method}" is not declared for service "${service.name}" (declared: ${Object.keys(service.methods).join(', ')})`,
+    );
   }
   // a signature key declared without parameterTypes: the signature says them
   const declaredTypes = declared?.parameterTypes.length ? declared.parameterTypes : undefined;
@@ -123,23 +146,45 @@ export function createDubboClient(service: ServiceConfig, ctx: ProtocolContext):
       let target = targetOf(call, service);
       const methods = endpoint.params.methods?.split(',');
       if (methods && !methods.includes(target.method) && !methods.includes('*')) {
-        throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `provider ${endpoint.id} of ${target.interface} has no method "${target.method}"`);
+        throw new FerryError(
+          'FERRY_ERR_METHOD_NOT_FOUND',
+          `provider ${endpoint.id} of ${target.interface} has no method "${target.method}"`,
+        );
       }
       let classes = service.classes;
       const application = endpoint.params.application;
-      const definition = metadata && application ? await metadata({ interface: target.interface, version: endpoint.params.version || undefined, group: endpoint.params.group || undefined, application }) : undefined;
+      const definition =
+        metadata && application
+          ? await metadata({
+              interface: target.interface,
+              version: endpoint.params.version || undefined,
+              group: endpoint.params.group || undefined,
+              application,
+            })
+          : undefined;
       if (definition) {
         classes = mergedClasses(definition, service.classes);
         target = completeTarget(target, definition, call.args);
       }
       const args = argumentList(call.args, target.parameterTypes);
       if (args.length !== target.parameterTypes.length) {
-        const hint = target.parameterTypes.length === 0 && !definition ? ` — declare methods.${target.method}.parameterTypes (the provider publishes no metadata Ferry could read them from)` : '';
-        throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `${target.interface}.${target.method} takes ${target.parameterTypes.length} argument(s) (${target.parameterTypes.join(', ')}), got ${args.length}${hint}`);
+        const hint =
+          target.parameterTypes.length === 0 && !definition
+            ? ` — declare methods.${target.method}.parameterTypes (the provider publishes no metadata Ferry could read them from)`
+            : '';
+        throw new FerryError(
+          'FERRY_ERR_BAD_ARGUMENTS',
+          `${target.interface}.${target.method} takes ${target.parameterTypes.length} argument(s) ` +
+            `(${target.parameterTypes.join(', ')}), got ${args.length}${hint}`,
+        );
       }
       const body = encodeRequest(call, endpoint, target, args, classes ? { classes } : {});
       // a Java provider reads such a frame whole and then answers status 25 "Data length too large": say it before sending
-      if (body.length > maxPayload) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `the Dubbo request would be ${body.length} bytes; the limit is ${maxPayload} (limits.dubboPayloadBytes, Dubbo's payload)`);
+      if (body.length > maxPayload)
+        throw new FerryError(
+          'FERRY_ERR_PAYLOAD_TOO_LARGE',
+          `the Dubbo request would be ${body.length} bytes; the limit is ${maxPayload} (limits.dubboPayloadBytes, Dubbo's payload)`,
+        );
       const conn = await pool.get(endpoint);
       const frame = await conn.request(body, !call.oneWay, call.signal);
       if (!frame) return { kind: 'accepted' };
@@ -198,7 +243,8 @@ export function completeTarget(target: DubboTarget, definition: ServiceDefinitio
     if (fit.length > 1) {
       throw new FerryError(
         'FERRY_ERR_BAD_ARGUMENTS',
-        `${target.interface}.${target.method} is overloaded with ${count} parameter(s): ${fit.map((m) => `(${m.parameterTypes.join(', ')})`).join(', ')} — give parameterTypes`,
+        `${target.interface}.${target.method} is overloaded with ${count} parameter(s): ` +
+          `${fit.map((m) => `(${m.parameterTypes.join(', ')})`).join(', ')} — give parameterTypes`,
       );
     }
     if (fit.length === 1) parameterTypes = fit[0]!.parameterTypes;
@@ -267,7 +313,8 @@ function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args
 export function responseAttachmentHeaders(attachments: Record<string, unknown>): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
   for (const [key, value] of Object.entries(attachments)) {
-    if (key === 'dubbo' || typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(key) || !/^[\t\x20-\x7e]*$/.test(value)) continue;
+    if (key === 'dubbo' || typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(key) || !/^[\t\x20-\x7e]*$/.test(value))
+      continue;
     (out ??= {})[`${HEADERS.attachmentPrefix}${key.toLowerCase()}`] = value;
   }
   return out;
@@ -280,7 +327,13 @@ function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, clas
     if (result.kind === 'exception') {
       const ex = decodeException(result.exception, (v) => fromJava(v, undefined, options));
       throw new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION', `${ex.exceptionClass}: ${ex.message ?? ''}`.trim(), {
-        upstream: { protocol: 'apache_dubbo', exceptionClass: ex.exceptionClass, message: ex.message ?? '', endpoint: endpoint.id, ...(Object.keys(ex.fields).length ? { data: ex.fields } : {}) },
+        upstream: {
+          protocol: 'apache_dubbo',
+          exceptionClass: ex.exceptionClass,
+          message: ex.message ?? '',
+          endpoint: endpoint.id,
+          ...(Object.keys(ex.fields).length ? { data: ex.fields } : {}),
+        },
       });
     }
     const headers = responseAttachmentHeaders(result.attachments);
@@ -288,7 +341,10 @@ function decodeReply(body: Buffer, target: DubboTarget, endpoint: Endpoint, clas
     return headers ? { kind: 'value', value, headers } : { kind: 'value', value };
   } catch (err) {
     if (err instanceof HessianError) {
-      throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `cannot decode the answer of ${endpoint.id}: ${err.message}`, { upstream: { protocol: 'apache_dubbo', endpoint: endpoint.id }, cause: err });
+      throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `cannot decode the answer of ${endpoint.id}: ${err.message}`, {
+        upstream: { protocol: 'apache_dubbo', endpoint: endpoint.id },
+        cause: err,
+      });
     }
     throw err;
   }

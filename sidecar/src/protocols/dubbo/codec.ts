@@ -141,7 +141,10 @@ export class FrameDecoder {
       const length = head.readInt32BE(12);
       if (length < 0) throw this.fail(new FrameError('BAD_LENGTH', `negative body length ${length}`), frames);
       if (length > this.maxPayload) {
-        throw this.fail(new FrameError('PAYLOAD_TOO_LARGE', `Dubbo frame body of ${length} bytes exceeds the limit of ${this.maxPayload}`), frames);
+        throw this.fail(
+          new FrameError('PAYLOAD_TOO_LARGE', `Dubbo frame body of ${length} bytes exceeds the limit of ${this.maxPayload}`),
+          frames,
+        );
       }
       if (this.size < HEADER_LENGTH + length) break;
       const whole = this.take(HEADER_LENGTH + length);
@@ -156,7 +159,12 @@ export class FrameDecoder {
         body: whole.subarray(HEADER_LENGTH),
       };
       if (!this.serializations.includes(frame.serializationId)) {
-        frame.rejected = new FrameError('UNSUPPORTED_SERIALIZATION', `serialization id ${frame.serializationId} is not supported`, true, frame);
+        frame.rejected = new FrameError(
+          'UNSUPPORTED_SERIALIZATION',
+          `serialization id ${frame.serializationId} is not supported`,
+          true,
+          frame,
+        );
       }
       frames.push(frame);
     }

@@ -87,12 +87,22 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
       socket.on('data', (chunk: Buffer) => this.#onData(chunk));
       socket.once('error', (err) => {
         clearTimeout(timer);
-        if (!this.#socket) reject(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { upstream: { protocol: 'apache_dubbo', endpoint: id } }));
+        if (!this.#socket)
+          reject(
+            new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+              upstream: { protocol: 'apache_dubbo', endpoint: id },
+            }),
+          );
         this.#shutdown(`connection error: ${err.message}`);
       });
       socket.once('close', () => {
         clearTimeout(timer);
-        if (!this.#socket) reject(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}`, { upstream: { protocol: 'apache_dubbo', endpoint: id } }));
+        if (!this.#socket)
+          reject(
+            new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}`, {
+              upstream: { protocol: 'apache_dubbo', endpoint: id },
+            }),
+          );
         this.#shutdown('connection closed by the provider');
       });
     });
@@ -122,7 +132,9 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
         reject(
           signal.reason instanceof FerryError
             ? signal.reason
-            : new FerryError('FERRY_ERR_CANCELLED', `the app went away before ${this.#options.id} answered`, { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id } }),
+            : new FerryError('FERRY_ERR_CANCELLED', `the app went away before ${this.#options.id} answered`, {
+                upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id },
+              }),
         );
       };
       if (signal.aborted) return onAbort();
@@ -167,7 +179,10 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     if (this.#closed || this.#draining) return;
     this.#draining = true;
     if (this.#pending.size === 0) return this.#shutdown('closed by Ferry (provider left)');
-    this.#drainTimer = setTimeout(() => this.#shutdown(`closed by Ferry (provider left, calls still unanswered after ${maxWaitMs} ms)`), maxWaitMs);
+    this.#drainTimer = setTimeout(
+      () => this.#shutdown(`closed by Ferry (provider left, calls still unanswered after ${maxWaitMs} ms)`),
+      maxWaitMs,
+    );
     this.#drainTimer.unref();
   }
 
@@ -183,7 +198,9 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
    */
   #closeIfStuck(sentAt: number): void {
     if (this.#closed || this.#partialSince === undefined || this.#partialSince >= sentAt) return;
-    const reason = `a frame from the provider has stayed incomplete for ${Date.now() - this.#partialSince} ms (${this.#decoder.buffered} bytes): the stream is out of sync`;
+    const reason =
+      `a frame from the provider has stayed incomplete for ${Date.now() - this.#partialSince} ms ` +
+      `(${this.#decoder.buffered} bytes): the stream is out of sync`;
     this.#options.logger.warn({ endpoint: this.#options.id }, reason);
     this.#options.onDecodeError?.();
     this.#shutdown(reason);
@@ -195,7 +212,10 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     try {
       frames = this.#decoder.push(chunk);
     } catch (err) {
-      this.#options.logger.warn({ endpoint: this.#options.id, err: (err as Error).message }, 'malformed Dubbo frame from provider; closing the connection');
+      this.#options.logger.warn(
+        { endpoint: this.#options.id, err: (err as Error).message },
+        'malformed Dubbo frame from provider; closing the connection',
+      );
       this.#options.onDecodeError?.();
       // answers that arrived whole before the bad bytes still answer their calls
       if (err instanceof FrameError) for (const frame of err.complete) this.#onFrame(frame);
@@ -234,9 +254,13 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
     if (frame.rejected) {
       // well framed but not hessian2: the call ran, its answer cannot be read
       pending.reject(
-        new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `${this.#options.id} answered with serialization id ${frame.serializationId}; Ferry speaks hessian2 (2) only`, {
-          upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id, status: frame.status },
-        }),
+        new FerryError(
+          'FERRY_ERR_UPSTREAM_PROTOCOL',
+          `${this.#options.id} answered with serialization id ${frame.serializationId}; Ferry speaks hessian2 (2) only`,
+          {
+            upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id, status: frame.status },
+          },
+        ),
       );
       this.#closeIfDrained();
       return;

@@ -25,9 +25,24 @@ const MAX_PAYLOAD = 8 * 1024 * 1024;
 let quiet: Logger | undefined;
 
 /** V1 over the Dubbo protocol. */
-export async function fetchMetadataV1(instance: AppInstance, revision: string, port: number, version: string, signal: AbortSignal, logger?: Logger): Promise<MetadataInfo> {
+export async function fetchMetadataV1(
+  instance: AppInstance,
+  revision: string,
+  port: number,
+  version: string,
+  signal: AbortSignal,
+  logger?: Logger,
+): Promise<MetadataInfo> {
   const id = `${instance.host}:${port}`;
-  const conn = new DubboConnection({ host: instance.host, port, id, maxPayload: MAX_PAYLOAD, heartbeatMs: 60_000, connectTimeoutMs: 3000, logger: logger ?? (quiet ??= createLogger('silent')) });
+  const conn = new DubboConnection({
+    host: instance.host,
+    port,
+    id,
+    maxPayload: MAX_PAYLOAD,
+    heartbeatMs: 60_000,
+    connectTimeoutMs: 3000,
+    logger: logger ?? (quiet ??= createLogger('silent')),
+  });
   try {
     const body = encodeRequestBody({
       dubboVersion: DUBBO_PROTOCOL_VERSION,
@@ -42,7 +57,8 @@ export async function fetchMetadataV1(instance: AppInstance, revision: string, p
     if (!frame) throw new Error('no answer');
     if (frame.status !== DubboStatus.OK) throw new Error(`MetadataService of ${id}: status ${frame.status} ${decodeErrorBody(frame.body)}`);
     const result = decodeResponseBody(frame.body);
-    if (result.kind !== 'value') throw new Error(`MetadataService of ${id} answered ${result.kind === 'null' ? 'null' : 'an exception'} for revision ${revision}`);
+    if (result.kind !== 'value')
+      throw new Error(`MetadataService of ${id} answered ${result.kind === 'null' ? 'null' : 'an exception'} for revision ${revision}`);
     return parseMetadataInfo(fromJava(result.value, undefined, { generic: true }));
   } finally {
     conn.close();
@@ -56,7 +72,11 @@ const v2Root = protobuf.Root.fromJSON({
   nested: {
     MetadataRequest: { fields: { revision: { type: 'string', id: 1 } } },
     MetadataInfoV2: {
-      fields: { app: { type: 'string', id: 1 }, version: { type: 'string', id: 2 }, services: { keyType: 'string', type: 'ServiceInfoV2', id: 3 } },
+      fields: {
+        app: { type: 'string', id: 1 },
+        version: { type: 'string', id: 2 },
+        services: { keyType: 'string', type: 'ServiceInfoV2', id: 3 },
+      },
     },
     ServiceInfoV2: {
       fields: {
@@ -104,7 +124,10 @@ export function metadataServiceFetcher(logger?: Logger): MetadataFetcher {
   return (instance, signal) => {
     const revision = revisionOf(instance);
     const ref = metadataServiceOf(instance);
-    if (!revision || !ref) return Promise.reject(new Error(`instance ${instance.host}:${instance.port} of ${instance.app} names no revision or MetadataService`));
+    if (!revision || !ref)
+      return Promise.reject(
+        new Error(`instance ${instance.host}:${instance.port} of ${instance.app} names no revision or MetadataService`),
+      );
     if (ref.protocol === 'tri') return fetchMetadataV2(instance, revision, ref.port, signal);
     if (ref.protocol !== 'dubbo') return Promise.reject(new Error(`MetadataService over ${ref.protocol} is not supported (dubbo or tri)`));
     return fetchMetadataV1(instance, revision, ref.port, ref.version, signal, logger);

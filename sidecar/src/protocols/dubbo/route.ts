@@ -34,9 +34,11 @@ export const adhocRoute: LocalRoute = (kit) =>
     kit.jsonBodies(app);
     app.post<{ Body: AdhocBody }>(ROUTES.dubbo, async (request, reply) => {
       const body = (request.body ?? {}) as AdhocBody;
-      if (!isStr(body.interface) || !isStr(body.method)) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'body needs "interface" and "method" strings');
+      if (!isStr(body.interface) || !isStr(body.method))
+        throw new FerryError('FERRY_ERR_BAD_REQUEST', 'body needs "interface" and "method" strings');
       const parameterTypes = body.parameterTypes ?? [];
-      if (!Array.isArray(parameterTypes) || !parameterTypes.every(isStr)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"parameterTypes" must be a list of Java type names');
+      if (!Array.isArray(parameterTypes) || !parameterTypes.every(isStr))
+        throw new FerryError('FERRY_ERR_BAD_REQUEST', '"parameterTypes" must be a list of Java type names');
       const args = body.args ?? [];
       if (!Array.isArray(args)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"args" must be a list');
       const config = kit.config();
@@ -46,7 +48,8 @@ export const adhocRoute: LocalRoute = (kit) =>
       if (isStr(body.endpoint)) endpoints = [body.endpoint];
       else if (isStr(body.registry)) registry = body.registry;
       else if (registries.length === 1) registry = registries[0];
-      else throw new FerryError('FERRY_ERR_BAD_REQUEST', `name a "registry" (${registries.join(', ') || 'none configured'}) or an "endpoint"`);
+      else
+        throw new FerryError('FERRY_ERR_BAD_REQUEST', `name a "registry" (${registries.join(', ') || 'none configured'}) or an "endpoint"`);
       if (registry && !config.registries[registry]) throw new FerryError('FERRY_ERR_BAD_REQUEST', `no registry named "${registry}"`);
 
       const version = isStr(body.version) ? body.version : undefined;

@@ -52,7 +52,13 @@ export function statusError(status: number, message: string | undefined, endpoin
   const firstLine = message?.split('\n', 1)[0]?.trim();
   const detail = message && message.length > (firstLine?.length ?? 0) ? message.slice(0, 8192) : undefined;
   return new FerryError(code, firstLine || `Dubbo provider answered ${statusName(status)}`, {
-    upstream: { protocol: 'apache_dubbo', status, ...(firstLine ? { message: firstLine } : {}), ...(detail ? { data: { detail } } : {}), ...(endpoint ? { endpoint } : {}) },
+    upstream: {
+      protocol: 'apache_dubbo',
+      status,
+      ...(firstLine ? { message: firstLine } : {}),
+      ...(detail ? { data: { detail } } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    },
   });
 }
 

@@ -43,13 +43,21 @@ export function dubboAnswerInterceptor(options: AnswerOptions): Interceptor {
       try {
         text = await readLimited(reply.body, maxPayload);
       } catch (err) {
-        throw new FerryError('FERRY_ERR_UPSTREAM_RESET', `reading the app's answer to ${where} failed: ${(err as Error).message}`, { cause: err });
+        throw new FerryError('FERRY_ERR_UPSTREAM_RESET', `reading the app's answer to ${where} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       const attachments = responseAttachments(reply.headers);
       if (reply.statusCode >= 300 || reply.statusCode < 200) {
         const named = appError(reply.statusCode, text);
         throw new FerryError('FERRY_ERR_UPSTREAM_HTTP_STATUS', named.message, {
-          upstream: { protocol: 'http', status: reply.statusCode, exceptionClass: named.exceptionClass, message: named.message, data: { attachments } },
+          upstream: {
+            protocol: 'http',
+            status: reply.statusCode,
+            exceptionClass: named.exceptionClass,
+            message: named.message,
+            data: { attachments },
+          },
         });
       }
       const returns = call.signature?.returns ?? 'java.lang.Object';
@@ -69,10 +77,19 @@ export function dubboAnswerInterceptor(options: AnswerOptions): Interceptor {
       try {
         const generic = call.signature?.generic ? { generic: true, classKey: true } : {};
         // a number is shaped from its text too (a long beyond 2^53 keeps its digits)
-        const value = toJava(json, typeOf(returns), { ...(classes ? { classes } : {}), ...generic }, '$', typeof json === 'number' ? text.trim() : undefined);
+        const value = toJava(
+          json,
+          typeOf(returns),
+          { ...(classes ? { classes } : {}), ...generic },
+          '$',
+          typeof json === 'number' ? text.trim() : undefined,
+        );
         return { kind: 'value', value, headers: attachments };
       } catch (err) {
-        throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `the app's answer to ${where} does not fit ${returns}: ${toFerryError(err).message}`);
+        throw new FerryError(
+          'FERRY_ERR_UPSTREAM_PROTOCOL',
+          `the app's answer to ${where} does not fit ${returns}: ${toFerryError(err).message}`,
+        );
       }
     };
 }

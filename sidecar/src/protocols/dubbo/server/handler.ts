@@ -37,7 +37,16 @@ import {
   type DubboResponseBodyIn,
 } from '../body.js';
 import { DubboStatus, statusForErrorCode } from '../status.js';
-import { encodeException, fromJava, HessianError, splitDescriptor, toJava, typeFromDescriptor, type JavaType, type JavaValue } from '../../hessian/index.js';
+import {
+  encodeException,
+  fromJava,
+  HessianError,
+  splitDescriptor,
+  toJava,
+  typeFromDescriptor,
+  type JavaType,
+  type JavaValue,
+} from '../../hessian/index.js';
 import { parseJavaType } from '../../hessian/java-types.js';
 import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
 import { METADATA_SERVICE, metadataServiceAnswer } from './metadata-service.js';
@@ -150,7 +159,11 @@ export class InboundDubboHandler {
       const metadata = req.path === METADATA_SERVICE ? this.#metadata?.() : undefined;
       if (metadata) {
         const answer = metadataServiceAnswer(req.method, req.args.map((a) => fromJava(a)), metadata);
-        if (!answer) throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: No such method ${req.method} in Ferry's ${METADATA_SERVICE}`);
+        if (!answer)
+          throw new Answer(
+            DubboStatus.SERVICE_ERROR,
+            `org.apache.dubbo.rpc.RpcException: No such method ${req.method} in Ferry's ${METADATA_SERVICE}`,
+          );
         return this.#encode(answer.value === null ? { kind: 'null' } : { kind: 'value', value: answer.value }, withAttachments);
       }
       const service = this.#findService(req);
@@ -170,30 +183,49 @@ export class InboundDubboHandler {
   #findService(req: Decoded): ServiceEntry {
     const group = typeof req.attachments.group === 'string' ? req.attachments.group : undefined;
     const iface = typeof req.attachments.interface === 'string' ? req.attachments.interface : undefined;
-    const found = this.#services.get(serviceKey(req.path, req.version, group)) ?? (iface && iface !== req.path ? this.#services.get(serviceKey(iface, req.version, group)) : undefined);
+    const found =
+      this.#services.get(serviceKey(req.path, req.version, group)) ??
+      (iface && iface !== req.path ? this.#services.get(serviceKey(iface, req.version, group)) : undefined);
     if (found) return found;
     const key = serviceKey(iface ?? req.path, req.version, group);
     throw new Answer(
       DubboStatus.BAD_REQUEST,
-      `Fail to decode request due to: java.lang.IllegalArgumentException: Service not found:${key}, ${req.method} (Ferry exposes: ${[...this.#services.keys()].join(', ') || 'nothing'})`,
+      `Fail to decode request due to: java.lang.IllegalArgumentException: Service not found:${key}, ${req.method} ` +
+        `(Ferry exposes: ${[...this.#services.keys()].join(', ') || 'nothing'})`,
     );
   }
 
   #resolve(service: ServiceEntry, req: Decoded): Resolved {
     const iface = service.config.interface;
     if ((req.method === GENERIC_METHOD || req.method === GENERIC_ASYNC_METHOD) && req.parameterDesc === GENERIC_PARAMETER_DESC) {
-      const mode = typeof req.attachments.generic === 'string' && req.attachments.generic !== '' ? req.attachments.generic.toLowerCase() : 'true';
+      const mode =
+        typeof req.attachments.generic === 'string' && req.attachments.generic !== '' ? req.attachments.generic.toLowerCase() : 'true';
       if (mode !== 'true' && mode !== 'gson' && mode !== 'raw.return') {
-        throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: Ferry does not support generic=${mode} (use generic=true or gson)`);
+        throw new Answer(
+          DubboStatus.SERVICE_ERROR,
+          `org.apache.dubbo.rpc.RpcException: Ferry does not support generic=${mode} (use generic=true or gson)`,
+        );
       }
       const [nameValue, typesValue, argsValue] = req.args;
-      if (typeof nameValue !== 'string') throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke without a method name');
-      const typeNames = typesValue === null || typesValue === undefined ? null : Array.isArray(typesValue) && typesValue.every((t): t is string => typeof t === 'string') ? typesValue : undefined;
-      if (typeNames === undefined) throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke parameter types are not a String[]');
+      if (typeof nameValue !== 'string')
+        throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke without a method name');
+      const typeNames =
+        typesValue === null || typesValue === undefined
+          ? null
+          : Array.isArray(typesValue) && typesValue.every((t): t is string => typeof t === 'string')
+            ? typesValue
+            : undefined;
+      if (typeNames === undefined)
+        throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke parameter types are not a String[]');
       const values = argsValue === null || argsValue === undefined ? [] : Array.isArray(argsValue) ? argsValue : undefined;
-      if (values === undefined) throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke arguments are not an Object[]');
+      if (values === undefined)
+        throw new Answer(DubboStatus.BAD_REQUEST, 'Fail to decode request due to: $invoke arguments are not an Object[]');
       const method = findGeneric(service, nameValue, typeNames);
-      if (!method) throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: No such method ${nameValue} in class interface ${iface}`);
+      if (!method)
+        throw new Answer(
+          DubboStatus.SERVICE_ERROR,
+          `org.apache.dubbo.rpc.RpcException: No such method ${nameValue} in class interface ${iface}`,
+        );
       let argTypes: JavaType[];
       try {
         argTypes = method.parameterTypes ?? (typeNames ?? []).map((t) => parseJavaType(t));
@@ -201,11 +233,18 @@ export class InboundDubboHandler {
         throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: ${(err as Error).message}`);
       }
       if (values.length !== argTypes.length) {
-        throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: ${nameValue} takes ${argTypes.length} arguments, got ${values.length}`);
+        throw new Answer(
+          DubboStatus.SERVICE_ERROR,
+          `org.apache.dubbo.rpc.RpcException: ${nameValue} takes ${argTypes.length} arguments, got ${values.length}`,
+        );
       }
       const args = values.map((v, i) => {
         if (mode === 'gson') {
-          if (typeof v !== 'string') throw new Answer(DubboStatus.SERVICE_ERROR, `org.apache.dubbo.rpc.RpcException: generic=gson needs JSON strings as arguments (argument ${i})`);
+          if (typeof v !== 'string')
+            throw new Answer(
+              DubboStatus.SERVICE_ERROR,
+              `org.apache.dubbo.rpc.RpcException: generic=gson needs JSON strings as arguments (argument ${i})`,
+            );
           try {
             return JSON.parse(v) as unknown;
           } catch {
@@ -221,7 +260,8 @@ export class InboundDubboHandler {
       const known = [...(service.methods.get(req.method) ?? [])].map((m) => m.key);
       throw new Answer(
         DubboStatus.BAD_REQUEST,
-        `Fail to decode request due to: java.lang.IllegalArgumentException: Service not found:${iface}, ${req.method}(${req.parameterDesc})${known.length ? ` (Ferry exposes ${known.join(', ')})` : ''}`,
+        `Fail to decode request due to: java.lang.IllegalArgumentException: Service not found:${iface}, ` +
+          `${req.method}(${req.parameterDesc})${known.length ? ` (Ferry exposes ${known.join(', ')})` : ''}`,
       );
     }
     const argTypes = method.parameterTypes ?? (req.parameterDesc === '' ? [] : splitDescriptor(req.parameterDesc).map(typeFromDescriptor));
@@ -239,7 +279,10 @@ export class InboundDubboHandler {
   async #call(r: Resolved, req: Decoded, peer: Peer, withAttachments: boolean): Promise<InboundAnswer> {
     const iface = r.service.config.interface;
     const consumerTimeout = Number(req.attachments.timeout);
-    const timeoutMs = Number.isInteger(consumerTimeout) && consumerTimeout > 0 ? consumerTimeout + TIMEOUT_GRACE_MS : (r.method.config.timeoutMs ?? this.#config.inbound.app.timeoutMs);
+    const timeoutMs =
+      Number.isInteger(consumerTimeout) && consumerTimeout > 0
+        ? consumerTimeout + TIMEOUT_GRACE_MS
+        : (r.method.config.timeoutMs ?? this.#config.inbound.app.timeoutMs);
     const path = r.method.path.replace(/\{(\d+)\}/g, (_, n: string) => encodeURIComponent(pathValue(r.args[Number(n)])));
     const hasBody = r.method.httpMethod === 'POST' || r.method.httpMethod === 'PUT' || r.method.httpMethod === 'PATCH';
     const headers: Record<string, string> = {
@@ -268,9 +311,17 @@ export class InboundDubboHandler {
       const reply = await this.#inbound(call);
       if (reply.kind !== 'value') throw new FerryError('FERRY_ERR_INTERNAL', `unexpected ${reply.kind} answer`);
       const attachments = reply.headers ?? {};
-      return this.#encode(reply.value === null ? { kind: 'null', attachments } : { kind: 'value', value: reply.value as JavaValue, attachments }, withAttachments);
+      return this.#encode(
+        reply.value === null ? { kind: 'null', attachments } : { kind: 'value', value: reply.value as JavaValue, attachments },
+        withAttachments,
+      );
     } catch (err) {
-      return this.#failure(toFerryError(err), r, { timeoutMs, target: `${r.method.httpMethod} ${this.#app.origin}${this.#app.pathname.replace(/\/+$/, '')}${path}` }, withAttachments);
+      return this.#failure(
+        toFerryError(err),
+        r,
+        { timeoutMs, target: `${r.method.httpMethod} ${this.#app.origin}${this.#app.pathname.replace(/\/+$/, '')}${path}` },
+        withAttachments,
+      );
     }
   }
 
@@ -279,7 +330,10 @@ export class InboundDubboHandler {
     const where = `${r.service.config.interface}.${r.method.name}`;
     switch (error.code) {
       case 'FERRY_ERR_UPSTREAM_HTTP_STATUS': {
-        const named = { exceptionClass: error.upstream?.exceptionClass ?? APP_ERROR_CLASS, message: error.upstream?.message ?? error.message };
+        const named = {
+          exceptionClass: error.upstream?.exceptionClass ?? APP_ERROR_CLASS,
+          message: error.upstream?.message ?? error.message,
+        };
         const known = this.#exceptionClasses.has(named.exceptionClass);
         const exceptionClass = known ? named.exceptionClass : APP_ERROR_CLASS;
         const message = known ? named.message : `${named.exceptionClass}: ${named.message}`;
@@ -289,10 +343,16 @@ export class InboundDubboHandler {
       case 'FERRY_ERR_UPSTREAM_CONNECT': {
         const cause = error.cause as { code?: string; cause?: { code?: string } } | undefined;
         const code = cause?.code ?? cause?.cause?.code ?? error.message;
-        return this.#encode(exceptionBody(r.generic, APP_ERROR_CLASS, `Ferry could not reach the app at ${this.#app.origin}: ${code}`), withAttachments);
+        return this.#encode(
+          exceptionBody(r.generic, APP_ERROR_CLASS, `Ferry could not reach the app at ${this.#app.origin}: ${code}`),
+          withAttachments,
+        );
       }
       case 'FERRY_ERR_UPSTREAM_TIMEOUT':
-        return errorAnswer(statusForErrorCode(error.code), `Ferry: the app did not answer ${where} (${at.target}) within ${at.timeoutMs} ms`);
+        return errorAnswer(
+          statusForErrorCode(error.code),
+          `Ferry: the app did not answer ${where} (${at.target}) within ${at.timeoutMs} ms`,
+        );
       default:
         if (error.code === 'FERRY_ERR_INTERNAL') this.#logger.error({ err: error }, 'inbound dubbo: unexpected failure');
         return errorAnswer(statusForErrorCode(error.code), `Ferry: ${error.message}`);
@@ -304,7 +364,10 @@ export class InboundDubboHandler {
     try {
       body = encodeResponseBody(res, withAttachments);
     } catch (err) {
-      return errorAnswer(DubboStatus.BAD_RESPONSE, `Ferry: cannot encode the answer: ${err instanceof HessianError ? err.message : String(err)}`);
+      return errorAnswer(
+        DubboStatus.BAD_RESPONSE,
+        `Ferry: cannot encode the answer: ${err instanceof HessianError ? err.message : String(err)}`,
+      );
     }
     if (body.length > this.#maxPayload) {
       return errorAnswer(DubboStatus.BAD_RESPONSE, `Data length too large: ${body.length}, max payload: ${this.#maxPayload}`);
@@ -325,7 +388,11 @@ function exceptionBody(generic: boolean, exceptionClass: string, message: string
   if (!generic) return { kind: 'exception', exception: encodeException({ className: exceptionClass, message }) };
   return {
     kind: 'exception',
-    exception: encodeException({ className: GENERIC_EXCEPTION_CLASS, message: `${exceptionClass}: ${message}`, fields: { exceptionClass, exceptionMessage: message } }),
+    exception: encodeException({
+      className: GENERIC_EXCEPTION_CLASS,
+      message: `${exceptionClass}: ${message}`,
+      fields: { exceptionClass, exceptionMessage: message },
+    }),
   };
 }
 

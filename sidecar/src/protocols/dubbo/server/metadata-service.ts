@@ -14,14 +14,30 @@ const STRING = 'java.lang.String';
 /** The Java classes' serialized fields (their transient ones are left out, as Java's Hessian does). */
 const CLASSES = {
   [INFO_CLASS]: { app: STRING, revision: STRING, services: `java.util.Map<${STRING},${SERVICE_CLASS}>` },
-  [SERVICE_CLASS]: { name: STRING, group: STRING, version: STRING, protocol: STRING, port: 'int', path: STRING, params: `java.util.Map<${STRING},${STRING}>` },
+  [SERVICE_CLASS]: {
+    name: STRING,
+    group: STRING,
+    version: STRING,
+    protocol: STRING,
+    port: 'int',
+    path: STRING,
+    params: `java.util.Map<${STRING},${STRING}>`,
+  },
 };
 
 /** The Hessian value of a MetadataInfo, as a Java provider's MetadataService returns it. */
 export function metadataInfoValue(info: MetadataInfo): unknown {
   const services: Record<string, unknown> = {};
   for (const s of info.services) {
-    services[matchKey(s)] = { name: s.name, group: s.group ?? null, version: s.version ?? null, protocol: s.protocol, port: s.port ?? 0, path: s.path ?? s.name, params: s.params };
+    services[matchKey(s)] = {
+      name: s.name,
+      group: s.group ?? null,
+      version: s.version ?? null,
+      protocol: s.protocol,
+      port: s.port ?? 0,
+      path: s.path ?? s.name,
+      params: s.params,
+    };
   }
   return toJava({ app: info.app, revision: info.revision, services }, INFO_CLASS, { classes: CLASSES });
 }

@@ -62,14 +62,23 @@ export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOpti
  * Registers every inbound service; resolves once all nodes exist (or, with ZooKeeper away, once it is
  * retrying in the background: registries re-create their records after a session loss).
  */
-export async function registerServices(config: FerryConfig, registry: Registry, host: string, port: number, logger: Logger): Promise<Registration[]> {
+export async function registerServices(
+  config: FerryConfig,
+  registry: Registry,
+  host: string,
+  port: number,
+  logger: Logger,
+): Promise<Registration[]> {
   const dubbo = config.inbound.dubbo!;
   const registrations: Registration[] = [];
   try {
     for (const service of dubbo.services) {
       const url = providerUrl(service, { application: config.application, host, port, timeoutMs: config.inbound.app.timeoutMs });
       registrations.push(await registry.register(url, 'provider'));
-      logger.info({ interface: service.interface, version: service.version, group: service.group, address: `${host}:${port}` }, 'dubbo provider registered');
+      logger.info(
+        { interface: service.interface, version: service.version, group: service.group, address: `${host}:${port}` },
+        'dubbo provider registered',
+      );
     }
   } catch (err) {
     await Promise.all(registrations.map((r) => r.close().catch(() => undefined)));

@@ -136,7 +136,13 @@ export class DubboInboundServer {
   async #shutdown(drainTimeoutMs: number): Promise<void> {
     const deadline = Date.now() + drainTimeoutMs;
     // 1. no new consumer finds us
-    await Promise.all(this.#registrations.map((r) => r.close().catch((err: unknown) => this.#logger.warn({ err: (err as Error).message, node: r.id }, 'dubbo provider: unregister failed'))));
+    await Promise.all(
+      this.#registrations.map((r) =>
+        r
+          .close()
+          .catch((err: unknown) => this.#logger.warn({ err: (err as Error).message, node: r.id }, 'dubbo provider: unregister failed')),
+      ),
+    );
     if (this.#registrations.length) this.#logger.info({ nodes: this.#registrations.length }, 'dubbo provider unregistered');
     this.#registrations = [];
     // 2. connected consumers stop sending here
@@ -197,7 +203,8 @@ export class DubboInboundServer {
     void this.#handler
       .handle(frame.body, peer)
       .then((answer) => {
-        if (frame.twoWay) conn.send(encodeFrame({ request: false, id: frame.id, status: answer.status, serializationId: HESSIAN2, body: answer.body }));
+        if (frame.twoWay)
+          conn.send(encodeFrame({ request: false, id: frame.id, status: answer.status, serializationId: HESSIAN2, body: answer.body }));
       })
       .catch((err: unknown) => this.#logger.error({ err }, 'dubbo provider: could not answer a call'))
       .finally(() => {
@@ -286,7 +293,10 @@ class InboundConnection {
       frames = this.#decoder.push(chunk);
     } catch (err) {
       // the byte stream is out of sync: only this connection goes
-      this.#options.logger.warn({ peer: this.#peer(), err: (err as Error).message }, 'malformed Dubbo frame from a consumer; closing its connection');
+      this.#options.logger.warn(
+        { peer: this.#peer(), err: (err as Error).message },
+        'malformed Dubbo frame from a consumer; closing its connection',
+      );
       this.#options.onDecodeError();
       this.close(`malformed frame: ${(err as Error).message}`);
       return;
@@ -304,13 +314,27 @@ class InboundConnection {
         // a heartbeat in another serialization (its body is that serialization's null): echoing the body in
         // the same serialization is the answer Java expects
         if (frame.twoWay && frame.body.length <= 15) {
-          this.send(encodeFrame({ request: false, event: true, status: DubboStatus.OK, id: frame.id, serializationId: frame.serializationId, body: frame.body }));
+          this.send(
+            encodeFrame({
+              request: false,
+              event: true,
+              status: DubboStatus.OK,
+              id: frame.id,
+              serializationId: frame.serializationId,
+              body: frame.body,
+            }),
+          );
           this.#options.heartbeats.answered++;
         }
         return;
       }
       this.#options.onDecodeError();
-      if (frame.twoWay) this.#answerError(frame, DubboStatus.BAD_REQUEST, `Unsupported serialization id ${frame.serializationId}: Ferry accepts hessian2 (${HESSIAN2}) only`);
+      if (frame.twoWay)
+        this.#answerError(
+          frame,
+          DubboStatus.BAD_REQUEST,
+          `Unsupported serialization id ${frame.serializationId}: Ferry accepts hessian2 (${HESSIAN2}) only`,
+        );
       return;
     }
     if (frame.event) {
