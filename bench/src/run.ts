@@ -20,7 +20,16 @@ import { grpcScenario } from './scenarios/grpc.js';
 import { dubboEchoString, dubboEchoUser } from './scenarios/dubbo.js';
 import { consoleScenario } from './scenarios/console.js';
 
-const SCENARIOS: Scenario[] = [hopScenario, invokeScenario, jsonrpcScenario, jsonrpcBatchScenario, grpcScenario, dubboEchoString, dubboEchoUser, consoleScenario];
+const SCENARIOS: Scenario[] = [
+  hopScenario,
+  invokeScenario,
+  jsonrpcScenario,
+  jsonrpcBatchScenario,
+  grpcScenario,
+  dubboEchoString,
+  dubboEchoUser,
+  consoleScenario,
+];
 
 const USAGE = `Usage: npm run bench -- [options] [scenario ...]
   --repeats N       interleaved repeats per target, medians reported (3)
@@ -44,7 +53,9 @@ function machine(): string {
       return 'unknown';
     }
   })();
-  return `commit ${commit}, Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  return `commit ${commit}, Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
 }
 
 async function main(): Promise<void> {
@@ -97,21 +108,36 @@ async function main(): Promise<void> {
         const throughputBaseline = setup.throughputBaseline ?? setup.targets[0]!.name;
         const latencyBaseline = setup.latencyBaseline ?? setup.targets[0]!.name;
         const base = values['ferry-base'] && resolve(values['ferry-base']);
-        const targets = setup.targets.flatMap((t) => (base && t.withFerryBin ? [t.withFerryBin(base, '@base'), t] : [t])).filter(
-          (t) => !options.targets.length || t.name === throughputBaseline || t.name === latencyBaseline || options.targets.some((f) => t.name.includes(f)),
-        );
+        const targets = setup.targets
+          .flatMap((t) => (base && t.withFerryBin ? [t.withFerryBin(base, '@base'), t] : [t]))
+          .filter(
+            (t) =>
+              !options.targets.length ||
+              t.name === throughputBaseline ||
+              t.name === latencyBaseline ||
+              options.targets.some((f) => t.name.includes(f)),
+          );
         const samples: Sample[][] = [];
         for (let r = 0; r < options.repeats; r++) {
           const repeat: Sample[] = [];
           for (const target of targets) {
             const s = await sample(target, options);
-            console.error(`[bench]   #${r + 1} ${target.name}: ${Math.round(s.closed.rps)} req/s max, p50 ${Math.round(s.open.p50)} µs / p99 ${Math.round(s.open.p99)} µs @${options.rate}/s`);
+            console.error(
+              `[bench]   #${r + 1} ${target.name}: ${Math.round(s.closed.rps)} req/s max, p50 ${Math.round(s.open.p50)} µs / p99 ${Math.round(s.open.p99)} µs @${options.rate}/s`,
+            );
             repeat.push(s);
           }
           samples.push(repeat);
         }
         const afterword = await setup.afterword?.();
-        results.push({ scenario: scenario.name, description: scenario.description, throughputBaseline, latencyBaseline, samples, ...(afterword ? { afterword } : {}) });
+        results.push({
+          scenario: scenario.name,
+          description: scenario.description,
+          throughputBaseline,
+          latencyBaseline,
+          samples,
+          ...(afterword ? { afterword } : {}),
+        });
       } finally {
         await setup.stop();
       }
@@ -125,7 +151,11 @@ async function main(): Promise<void> {
     `${options.repeats} interleaved repeat(s); each: ${options.warmupS}s warm-up, ${options.durationS}s open loop at ${options.rate} req/s (vegeta), ${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
   );
   for (const result of results) console.log(`${markdown(result, options.rate, options.durationS)}\n`);
-  if (values.json) await writeFile(values.json, JSON.stringify({ started, options: { ...options, tools: undefined, workDir: undefined }, results }, null, 2));
+  if (values.json)
+    await writeFile(
+      values.json,
+      JSON.stringify({ started, options: { ...options, tools: undefined, workDir: undefined }, results }, null, 2),
+    );
 }
 
 main().then(

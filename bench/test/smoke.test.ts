@@ -35,7 +35,10 @@ test('bench smoke run: every scenario and target answers', { timeout: 900_000 },
         assert.equal(s.open.errors, 0, `${where}: open-loop errors`);
         if (!s.process) continue;
         assert.ok(s.open.requests > 0, `${where}: no request in the open loop`);
-        assert.ok(s.process.startupMs > 0 && s.process.peakRssMiB > 0 && s.process.cpuUsPerRequest >= 0, `${where}: process figures missing`);
+        assert.ok(
+          s.process.startupMs > 0 && s.process.peakRssMiB > 0 && s.process.cpuUsPerRequest >= 0,
+          `${where}: process figures missing`,
+        );
         if (s.target.startsWith('ferry')) assert.ok(s.process.gcOpen && s.process.gcClosed, `${where}: GC figures missing`);
       }
     }

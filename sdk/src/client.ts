@@ -1,4 +1,15 @@
-import { HEADERS, NDJSON, ROUTES, batchPath, invokePath, proxyPath, DEFAULT_PORT, type BatchCall, type BatchItem, type ErrorBody } from './contract.js';
+import {
+  HEADERS,
+  NDJSON,
+  ROUTES,
+  batchPath,
+  invokePath,
+  proxyPath,
+  DEFAULT_PORT,
+  type BatchCall,
+  type BatchItem,
+  type ErrorBody,
+} from './contract.js';
 import { FerryError } from './errors.js';
 import { currentHeaders } from './context.js';
 
@@ -97,7 +108,11 @@ export class FerryClient {
   }
 
   async #send(path: string, init: RequestInit, options: CallOptions, json = true): Promise<Response> {
-    const headers: Record<string, string> = { ...currentHeaders(), ...this.#headers, ...(json ? { 'content-type': 'application/json' } : {}) };
+    const headers: Record<string, string> = {
+      ...currentHeaders(),
+      ...this.#headers,
+      ...(json ? { 'content-type': 'application/json' } : {}),
+    };
     for (const [k, v] of new Headers(init.headers).entries()) headers[k] = v;
     Object.assign(headers, options.headers);
     const timeout = options.timeoutMs ?? this.#timeoutMs;
@@ -105,9 +120,16 @@ export class FerryClient {
     if (options.oneWay) headers[HEADERS.oneWay] = 'true';
     for (const [k, v] of Object.entries(options.attachments ?? {})) headers[`${HEADERS.attachmentPrefix}${k.toLowerCase()}`] = v;
     try {
-      return await this.#fetch(this.#base + path, { ...init, headers, ...(options.signal ? { signal: options.signal } : {}), ...(init.body && typeof init.body !== 'string' ? { duplex: 'half' } : {}) } as RequestInit);
+      return await this.#fetch(this.#base + path, {
+        ...init,
+        headers,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(init.body && typeof init.body !== 'string' ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (err) {
-      throw new FerryError('FERRY_ERR_SIDECAR_UNREACHABLE', `cannot reach Ferry at ${this.#base}: ${(err as Error).message}`, { cause: err });
+      throw new FerryError('FERRY_ERR_SIDECAR_UNREACHABLE', `cannot reach Ferry at ${this.#base}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -127,7 +149,14 @@ export class FerryClient {
 
 function parseLine<T>(line: string): T {
   const value = JSON.parse(line) as { error?: ErrorBody };
-  if (value && typeof value === 'object' && value.error && typeof value.error === 'object' && 'code' in value.error && Object.keys(value).length === 1) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    value.error &&
+    typeof value.error === 'object' &&
+    'code' in value.error &&
+    Object.keys(value).length === 1
+  ) {
     throw FerryError.fromBody(value.error);
   }
   return value as T;

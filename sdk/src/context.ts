@@ -15,7 +15,13 @@ const storage = new AsyncLocalStorage<Readonly<Record<string, string>>>();
  * What the middleware captures by default: Ferry's own default allow-list (`propagation.headers`) plus the
  * trace context (W3C and B3), so Ferry's spans join the app's caller's trace.
  */
-export const DEFAULT_CAPTURED_HEADERS: readonly string[] = Object.freeze([...DEFAULT_PROPAGATED_HEADERS, 'traceparent', 'tracestate', 'b3', 'x-b3-*']);
+export const DEFAULT_CAPTURED_HEADERS: readonly string[] = Object.freeze([
+  ...DEFAULT_PROPAGATED_HEADERS,
+  'traceparent',
+  'tracestate',
+  'b3',
+  'x-b3-*',
+]);
 
 export interface CaptureOptions {
   /** Exact header names and `prefix*` patterns to capture (replaces the default list). */

@@ -63,7 +63,16 @@ export const HEADERS = {
 export const DEFAULT_PROPAGATED_HEADERS: readonly string[] = Object.freeze(['authorization', 'x-request-id', 'x-tenant-id', 'x-user-*']);
 
 /** W3C trace context and B3 (single and multi) header names. */
-export const TRACE_CONTEXT_HEADERS = ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'] as const;
+export const TRACE_CONTEXT_HEADERS = [
+  'traceparent',
+  'tracestate',
+  'b3',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+] as const;
 
 export type HeaderMatcher = (name: string) => boolean;
 

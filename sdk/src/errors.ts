@@ -13,7 +13,11 @@ export class FerryError extends Error {
   /** The body as received, for errors whose body was not Ferry's. */
   readonly body?: unknown;
 
-  constructor(code: ErrorCode, message: string, options: { statusCode?: number; fromFerry?: boolean; upstream?: UpstreamDetail; body?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { statusCode?: number; fromFerry?: boolean; upstream?: UpstreamDetail; body?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FerryError';
     this.code = code;
@@ -26,6 +30,10 @@ export class FerryError extends Error {
 
   static fromBody(body: ErrorBody): FerryError {
     const code = isErrorCode(body.code) ? body.code : 'FERRY_ERR_INTERNAL';
-    return new FerryError(code, body.message, { statusCode: body.statusCode, fromFerry: true, ...(body.upstream ? { upstream: body.upstream } : {}) });
+    return new FerryError(code, body.message, {
+      statusCode: body.statusCode,
+      fromFerry: true,
+      ...(body.upstream ? { upstream: body.upstream } : {}),
+    });
   }
 }

@@ -41,7 +41,9 @@ before(async () => {
   const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   dir = await mkdtemp(join(tmpdir(), 'ferry-sdk-'));
   await writeFile(join(dir, 'ferry.yaml'), `services:\n  shop: { protocol: http, endpoints: ["${url}"], timeoutMs: 1000 }\n`);
-  ferry = spawn(process.execPath, [FERRY_BIN, '--config', join(dir, 'ferry.yaml'), '--port', '0', '--admin-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ferry = spawn(process.execPath, [FERRY_BIN, '--config', join(dir, 'ferry.yaml'), '--port', '0', '--admin-port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     ferry.stdout!.on('data', (d) => {
@@ -72,7 +74,11 @@ test('typed errors carry the Ferry code: unknown service, timeout', async () => 
     assert.equal(err.fromFerry, true);
     return true;
   });
-  await assert.rejects(client.invoke('shop', 'slow', [], { timeoutMs: 200 }), { code: 'FERRY_ERR_UPSTREAM_TIMEOUT', statusCode: 504, fromFerry: true });
+  await assert.rejects(client.invoke('shop', 'slow', [], { timeoutMs: 200 }), {
+    code: 'FERRY_ERR_UPSTREAM_TIMEOUT',
+    statusCode: 504,
+    fromFerry: true,
+  });
 });
 
 test("an HTTP upstream's error status is an SDK error that says it is not Ferry's", async () => {
@@ -87,7 +93,11 @@ test("an HTTP upstream's error status is an SDK error that says it is not Ferry'
 });
 
 test('the HTTP helper passes through and streams', async () => {
-  const res = await client.http('shop', '/items?x=1', { method: 'POST', body: JSON.stringify({ a: 1 }), headers: { 'content-type': 'application/json' } });
+  const res = await client.http('shop', '/items?x=1', {
+    method: 'POST',
+    body: JSON.stringify({ a: 1 }),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { url: '/items?x=1', body: { a: 1 } });
   const boom = await client.http('shop', '/boom');

@@ -32,7 +32,10 @@ test('default capture: Ferry default allow-list plus W3C and B3 trace context, n
     'x-b3-traceid': 'id',
   });
   assert.ok(DEFAULT_CAPTURED_HEADERS.includes('x-user-*'));
-  assert.deepEqual(headerCapture({ headers: ['x-org'], extraHeaders: ['x-app-*'] })({ 'x-org': 'o', 'x-app-v': '1', authorization: 'a' }), { 'x-org': 'o', 'x-app-v': '1' });
+  assert.deepEqual(headerCapture({ headers: ['x-org'], extraHeaders: ['x-app-*'] })({ 'x-org': 'o', 'x-app-v': '1', authorization: 'a' }), {
+    'x-org': 'o',
+    'x-app-v': '1',
+  });
 });
 
 test('context: scoped to the run, nested runs replace, app trace headers merged on top', async () => {

@@ -48,7 +48,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
     },
   });
   const overrides: Record<string, unknown> = {};
-  if (values.host !== undefined || values.port !== undefined) overrides.listen = { ...(values.host ? { host: values.host } : {}), ...(values.port ? { port: values.port } : {}) };
+  if (values.host !== undefined || values.port !== undefined)
+    overrides.listen = { ...(values.host ? { host: values.host } : {}), ...(values.port ? { port: values.port } : {}) };
   if (values['admin-port'] !== undefined) overrides.admin = { port: values['admin-port'] };
   if (values['log-level'] !== undefined) overrides.log = { level: values['log-level'] };
   if (values.help) return { command: 'help', demo: false, overrides };

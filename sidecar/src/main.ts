@@ -75,7 +75,12 @@ async function run(args: CliArgs): Promise<number> {
       logger,
       count: (result) => {
         metrics.configReloads.inc({ result });
-        if (result !== 'applied') sidecar.console?.reloadRefused(result === 'invalid' ? 'the file is not a valid config (see the log)' : 'it changes keys that apply only at start (see the log)');
+        if (result !== 'applied')
+          sidecar.console?.reloadRefused(
+            result === 'invalid'
+              ? 'the file is not a valid config (see the log)'
+              : 'it changes keys that apply only at start (see the log)',
+          );
       },
     });
     process.on('SIGHUP', () => void reloader.reload(true));

@@ -73,7 +73,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     metrics.trackHttpConnections();
   }
   // the console's observers see every call; its pages and API live on the admin port
-  const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole({ config, logger, runtime: () => current, app: () => app }) : undefined;
+  const adminConsole =
+    config.admin.enabled && config.admin.console.enabled
+      ? createConsole({ config, logger, runtime: () => current, app: () => app })
+      : undefined;
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   // Every protocol of the build is loaded: their local routes are part of the API (see protocols/index.ts).
@@ -81,14 +84,24 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   let current = buildRuntime(config, logger, protocols, hooks);
   const watch = (runtime: Runtime) => {
     if (!config.metrics.enabled) return () => {};
-    const used = [...Object.values(runtime.config.services).flatMap((s) => (s.registry ? [s.registry] : [])), ...inboundRegistries(runtime.config)];
+    const used = [
+      ...Object.values(runtime.config.services).flatMap((s) => (s.registry ? [s.registry] : [])),
+      ...inboundRegistries(runtime.config),
+    ];
     return watchDiscovery(runtime.router.discovery, runtime.router.routes(), used, metrics, logger);
   };
   let unwatch = watch(current);
   adminConsole?.state.watch();
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
-  const app = buildApp({ config, logger, runtime: () => current, state, protocols, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
+  const app = buildApp({
+    config,
+    logger,
+    runtime: () => current,
+    state,
+    protocols,
+    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+  });
   installServerTracing(app, tracing);
   // Ferry serving protocols in front of the app (inbound.*); not reloadable: a restart applies changes.
   const servers = new Map<string, ProtocolServer>();
@@ -178,7 +191,11 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 /** The caller's hooks, then the console's observers (innermost of each stage). */
 function withHooks(extra: RuntimeHooks = {}, more?: Pick<RuntimeHooks, 'observe' | 'observeAttempt'>): RuntimeHooks {
   if (!more) return extra;
-  return { ...extra, observe: [...(extra.observe ?? []), ...(more.observe ?? [])], observeAttempt: [...(extra.observeAttempt ?? []), ...(more.observeAttempt ?? [])] };
+  return {
+    ...extra,
+    observe: [...(extra.observe ?? []), ...(more.observe ?? [])],
+    observeAttempt: [...(extra.observeAttempt ?? []), ...(more.observeAttempt ?? [])],
+  };
 }
 
 /** The observe stages (metrics → tracing) and the retry counter, ahead of any the caller adds. */
@@ -191,7 +208,11 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
       }
     : extra.events;
   return {
-    observe: [...(on ? [metricsInterceptor(metrics)] : []), ...(tracing.enabled ? [tracingInterceptor(tracing)] : []), ...(extra.observe ?? [])],
+    observe: [
+      ...(on ? [metricsInterceptor(metrics)] : []),
+      ...(tracing.enabled ? [tracingInterceptor(tracing)] : []),
+      ...(extra.observe ?? []),
+    ],
     observeAttempt: [
       ...(on ? [metricsAttemptInterceptor(metrics)] : []),
       ...(tracing.enabled ? [tracingAttemptInterceptor(tracing)] : []),

@@ -35,13 +35,44 @@ export interface LoadResult {
 
 /** Closed loop: `connections` connections on one wrk thread, as fast as answers come. */
 export async function closedLoop(tools: Tools, request: Request, durationS: number, connections: number): Promise<LoadResult> {
-  const args = ['-c', String(LOAD_CORE), tools.wrk, '-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', '10s', '-s', WRK_SCRIPT, request.url];
+  const args = [
+    '-c',
+    String(LOAD_CORE),
+    tools.wrk,
+    '-t1',
+    `-c${connections}`,
+    `-d${durationS}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    WRK_SCRIPT,
+    request.url,
+  ];
   const env = { ...process.env, WRK_METHOD: request.method ?? 'GET', WRK_BODY: request.body ?? '' };
   const { stdout } = await run('taskset', args, { env, maxBuffer: 1 << 20 });
   const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
-  const r = JSON.parse(line) as { requests: number; durationUs: number; errors: number; non2xx: number; p50: number; p90: number; p99: number; p999: number; max: number };
-  return { rps: r.requests / (r.durationUs / 1e6), requests: r.requests, p50: r.p50, p90: r.p90, p99: r.p99, p999: r.p999, max: r.max, errors: r.errors + r.non2xx };
+  const r = JSON.parse(line) as {
+    requests: number;
+    durationUs: number;
+    errors: number;
+    non2xx: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    p999: number;
+    max: number;
+  };
+  return {
+    rps: r.requests / (r.durationUs / 1e6),
+    requests: r.requests,
+    p50: r.p50,
+    p90: r.p90,
+    p99: r.p99,
+    p999: r.p999,
+    max: r.max,
+    errors: r.errors + r.non2xx,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -60,7 +91,17 @@ export async function openLoop(tools: Tools, request: Request, durationS: number
     target += `Content-Type: application/json\n@${bodyFile}\n`;
   }
   await writeFile(targets, target);
-  await run('taskset', ['-c', String(LOAD_CORE), tools.vegeta, 'attack', `-targets=${targets}`, `-rate=${rate}/1s`, `-duration=${durationS}s`, '-timeout=10s', `-output=${results}`]);
+  await run('taskset', [
+    '-c',
+    String(LOAD_CORE),
+    tools.vegeta,
+    'attack',
+    `-targets=${targets}`,
+    `-rate=${rate}/1s`,
+    `-duration=${durationS}s`,
+    '-timeout=10s',
+    `-output=${results}`,
+  ]);
   const { stdout } = await run(tools.vegeta, ['encode', '-to=csv', results], { maxBuffer: 1 << 28 });
   const latencies: number[] = [];
   let errors = 0;

@@ -82,7 +82,10 @@ function answers(check: LaunchOptions['ready']): Promise<boolean> {
 export async function launch(command: string, args: string[], options: LaunchOptions): Promise<Running> {
   const argv = options.node ? [command, '--trace-gc-nvp', ...(options.node.flags ?? []), ...args] : [command, ...args];
   const t0 = performance.now();
-  const child = spawn('taskset', ['-c', options.cpu, ...argv], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('taskset', ['-c', options.cpu, ...argv], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));
@@ -114,7 +117,12 @@ export async function launch(command: string, args: string[], options: LaunchOpt
 }
 
 /** One of the bench's own Node servers (compiled from src/servers), on a free port: `node server.js PORT ...args`. */
-export async function startServer(name: string, cpu: string, extraArgs: string[] = [], ready: 'http' | 'tcp' = 'http'): Promise<Running & { port: number; url: string }> {
+export async function startServer(
+  name: string,
+  cpu: string,
+  extraArgs: string[] = [],
+  ready: 'http' | 'tcp' = 'http',
+): Promise<Running & { port: number; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const running = await launch(process.execPath, [`${SERVERS_DIR}${name}.js`, String(port), ...extraArgs], {

@@ -76,12 +76,17 @@ export function summarize(result: ScenarioResult): Summary[] {
       allocKiBPerRequest: pm((p, s) => p.gcOpen && p.gcOpen.allocatedBytes / 1024 / Math.max(s.open.requests, 1)),
       promotedBytesPerRequest: pm((p, s) => p.gcOpen && p.gcOpen.promotedBytes / Math.max(s.open.requests, 1)),
       fullGcsAtMax: pm((p) => p.gcClosed?.fullGcs),
-      maxGcPauseMs: procs.some((p) => p.gcOpen) ? Math.max(...defined(procs.flatMap((p) => [p.gcOpen?.maxPauseMs, p.gcClosed?.maxPauseMs]))) : undefined,
+      maxGcPauseMs: procs.some((p) => p.gcOpen)
+        ? Math.max(...defined(procs.flatMap((p) => [p.gcOpen?.maxPauseMs, p.gcClosed?.maxPauseMs])))
+        : undefined,
     };
   });
 }
 
-const n = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const n = (v: number | undefined, digits = 0) =>
+  v === undefined || !Number.isFinite(v)
+    ? '-'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function markdown(result: ScenarioResult, rate: number, durationS: number): string {
   const rows = summarize(result);

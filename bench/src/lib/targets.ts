@@ -12,7 +12,12 @@ const PROFILE_PRELOAD = new URL('../profile/preload.js', import.meta.url).href;
 
 /** The upstream itself, called without a hop (already running: start and stop are the scenario's). */
 export function directTarget(name: string, upstream: Started, request?: (url: string) => Request): Target {
-  return { name, measured: false, ...(request ? { request } : {}), start: async () => ({ ...upstream, startupMs: NaN, stop: async () => {} }) };
+  return {
+    name,
+    measured: false,
+    ...(request ? { request } : {}),
+    start: async () => ({ ...upstream, startupMs: NaN, stop: async () => {} }),
+  };
 }
 
 /** A Ferry process, with its admin port's URL. */
@@ -21,7 +26,13 @@ export interface FerryTarget extends Target {
 }
 
 /** Ferry on `yaml`, as `ferry --config FILE`, everything else at its defaults. */
-export function ferryTarget(name: string, yaml: string, options: BenchOptions, request?: (url: string) => Request, bin = FERRY_BIN): FerryTarget {
+export function ferryTarget(
+  name: string,
+  yaml: string,
+  options: BenchOptions,
+  request?: (url: string) => Request,
+  bin = FERRY_BIN,
+): FerryTarget {
   return {
     name,
     withFerryBin: (other, label) => ferryTarget(`${name} ${label}`, yaml, options, request, other),
@@ -50,7 +61,11 @@ export function bareProxyTarget(name: string, upstreamUrl: string, request: (url
     async start() {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const running = await launch(process.execPath, [`${SERVERS_DIR}bare-proxy.js`, String(port), upstreamUrl], { cpu: SERVICE_CORE, ready: { url: `${url}/readyz` }, node: {} });
+      const running = await launch(process.execPath, [`${SERVERS_DIR}bare-proxy.js`, String(port), upstreamUrl], {
+        cpu: SERVICE_CORE,
+        ready: { url: `${url}/readyz` },
+        node: {},
+      });
       return { ...running, url };
     },
   };

@@ -28,7 +28,9 @@ function onPath(command: string): string | undefined {
 
 function aptInstall(packages: string[]): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new Error(`missing ${packages.join(' ')}: install them (apt-get install -y --no-install-recommends ${packages.join(' ')}) or run the bench as root`);
+    throw new Error(
+      `missing ${packages.join(' ')}: install them (apt-get install -y --no-install-recommends ${packages.join(' ')}) or run the bench as root`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Other apt users on the machine hold the lock for a while: wait for it rather than fail.

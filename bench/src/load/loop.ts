@@ -27,7 +27,8 @@ type Send = () => Promise<void>;
 
 function grpcSender(spec: LoopSpec): { send: Send; close(): void } {
   const definition = protoLoader.loadSync(BENCH_PROTO, { keepCase: true, longs: String });
-  const Greeter = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { bench: { Greeter: grpc.ServiceClientConstructor } } }).ferry.bench.Greeter;
+  const Greeter = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { bench: { Greeter: grpc.ServiceClientConstructor } } })
+    .ferry.bench.Greeter;
   const client = new Greeter(spec.target, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
     SayHello(request: unknown, callback: (err: grpc.ServiceError | null) => void): void;
   };
@@ -42,7 +43,12 @@ function httpSender(spec: LoopSpec): { send: Send; close(): Promise<void> } {
   const pool = new Pool(spec.target, { connections: spec.connections, pipelining: 1 });
   return {
     async send() {
-      const res = await pool.request({ path: spec.path ?? '/', method: 'POST', headers: { 'content-type': 'application/json' }, body: spec.body });
+      const res = await pool.request({
+        path: spec.path ?? '/',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: spec.body,
+      });
       await res.body.text();
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
     },
@@ -98,12 +104,23 @@ async function main(): Promise<void> {
   await sender.send(); // connect before the clock starts
   const latencies: number[] = [];
   const t0 = performance.now();
-  const errors = spec.rate ? await openLoop(sender.send, spec.durationS, spec.rate, latencies) : await closedLoop(sender.send, spec.durationS, spec.connections, latencies);
+  const errors = spec.rate
+    ? await openLoop(sender.send, spec.durationS, spec.rate, latencies)
+    : await closedLoop(sender.send, spec.durationS, spec.connections, latencies);
   const elapsedS = (performance.now() - t0) / 1000;
   await sender.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))] ?? NaN;
-  const result = { rps: latencies.length / elapsedS, requests: latencies.length + errors, p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: latencies.at(-1) ?? NaN, errors };
+  const result = {
+    rps: latencies.length / elapsedS,
+    requests: latencies.length + errors,
+    p50: pct(50),
+    p90: pct(90),
+    p99: pct(99),
+    p999: pct(99.9),
+    max: latencies.at(-1) ?? NaN,
+    errors,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

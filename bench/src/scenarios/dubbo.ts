@@ -21,7 +21,16 @@ const CALLS = {
   echoUser: {
     parameterTypes: [USER],
     body: JSON.stringify([
-      { id: 42, name: 'Alice', age: 30, tags: ['a', 'b'], color: 'GREEN', birthday: '1990-05-17T00:00:00.000Z', balance: '1234.56', attributes: { k: 'v' } },
+      {
+        id: 42,
+        name: 'Alice',
+        age: 30,
+        tags: ['a', 'b'],
+        color: 'GREEN',
+        birthday: '1990-05-17T00:00:00.000Z',
+        balance: '1234.56',
+        attributes: { k: 'v' },
+      },
     ]),
   },
 } as const;
@@ -42,9 +51,28 @@ const CLASSES = {
 /** A Java Dubbo 3.3 provider without a registry (direct connections) on the targets' core, ready at its READY line. */
 async function startProvider(): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('taskset', ['-c', SERVICE_CORE, 'java', ...JVM, '-jar', JAR, 'provider', '--zk', 'N/A', '--port', String(port), '--name', 'bench', '--no-greeting'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'taskset',
+    [
+      '-c',
+      SERVICE_CORE,
+      'java',
+      ...JVM,
+      '-jar',
+      JAR,
+      'provider',
+      '--zk',
+      'N/A',
+      '--port',
+      String(port),
+      '--name',
+      'bench',
+      '--no-greeting',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out = (out + d).slice(-8000)));
   child.stderr.on('data', (d) => (out = (out + d).slice(-8000)));
@@ -78,12 +106,34 @@ function javaConsumer(name: string, port: number, method: string): Target {
     // The consumer has no fixed-rate mode: its figure is throughput only.
     open: async () => NO_FIXED_RATE,
     async closed(url: string, options: BenchOptions) {
-      const args = ['consumer', 'bench', '--url', url, '--method', method, '--duration', String(options.durationS), '--warmup', '1', '--concurrency', String(options.connections)];
+      const args = [
+        'consumer',
+        'bench',
+        '--url',
+        url,
+        '--method',
+        method,
+        '--duration',
+        String(options.durationS),
+        '--warmup',
+        '1',
+        '--concurrency',
+        String(options.connections),
+      ];
       const { stdout } = await run('taskset', ['-c', LOAD_CORE, 'java', ...JVM, '-jar', JAR, ...args], { maxBuffer: 1 << 24 });
       const line = stdout.split('\n').find((l) => l.startsWith('{') && l.includes('"mode":"bench"'));
       if (!line) throw new Error(`Java consumer bench printed no result:\n${stdout.slice(-3000)}`);
       const r = JSON.parse(line) as { rps: number; requests: number; p50Ms: number; p99Ms: number; errors: number };
-      return { rps: r.rps, requests: r.requests, p50: r.p50Ms * 1000, p90: NaN, p99: r.p99Ms * 1000, p999: NaN, max: NaN, errors: r.errors };
+      return {
+        rps: r.rps,
+        requests: r.requests,
+        p50: r.p50Ms * 1000,
+        p90: NaN,
+        p99: r.p99Ms * 1000,
+        p999: NaN,
+        max: NaN,
+        errors: r.errors,
+      };
     },
   };
 }
@@ -93,12 +143,27 @@ function dubboScenario(method: keyof typeof CALLS): Scenario {
     name: `dubbo-${method}`,
     description: `HTTP→Dubbo ${method}: a Java Dubbo 3.3 consumer calling a Java provider vs JSON through Ferry /v1/invoke (typed and generic)`,
     async setup(options) {
-      if (!existsSync(JAR)) throw new Error(`${JAR} is missing: build the Java peers first (npm test's pretest, or cd examples/dubbo-java && mvn -q -B -DskipTests package)`);
+      if (!existsSync(JAR))
+        throw new Error(
+          `${JAR} is missing: build the Java peers first (npm test's pretest, or cd examples/dubbo-java && mvn -q -B -DskipTests package)`,
+        );
       const provider = await startProvider();
       const methods = { [method]: { parameterTypes: CALLS[method].parameterTypes } };
-      const service = (invocation: string) => ({ protocol: 'dubbo', endpoints: [`127.0.0.1:${provider.port}`], interface: MATRIX, version: '1.0.0', invocation, methods, classes: CLASSES });
+      const service = (invocation: string) => ({
+        protocol: 'dubbo',
+        endpoints: [`127.0.0.1:${provider.port}`],
+        interface: MATRIX,
+        version: '1.0.0',
+        invocation,
+        methods,
+        classes: CLASSES,
+      });
       const config = `services: ${JSON.stringify({ typed: service('typed'), generic: service('generic') })}\n`;
-      const post = (invocation: string) => (url: string) => ({ url: `${url}/v1/invoke/${invocation}/${method}`, method: 'POST' as const, body: CALLS[method].body });
+      const post = (invocation: string) => (url: string) => ({
+        url: `${url}/v1/invoke/${invocation}/${method}`,
+        method: 'POST' as const,
+        body: CALLS[method].body,
+      });
       return {
         targets: [
           javaConsumer('Java Dubbo 3.3 consumer', provider.port, method),

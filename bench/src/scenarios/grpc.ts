@@ -15,7 +15,13 @@ const REQUEST = JSON.stringify({ name: 'ferry', id: '9007199254740993', tags: ['
 /** wrk and vegeta speak HTTP/1.1 only: both sides of this scenario are driven by the same Node loop (load/loop.ts). */
 function driven(target: Target, spec: (url: string) => { kind: 'grpc' | 'http'; target: string; path?: string }): Target {
   const loop = async (url: string, options: BenchOptions, rate?: number): Promise<LoadResult> => {
-    const args = JSON.stringify({ ...spec(url), body: REQUEST, durationS: options.durationS, connections: options.connections, ...(rate ? { rate } : {}) });
+    const args = JSON.stringify({
+      ...spec(url),
+      body: REQUEST,
+      durationS: options.durationS,
+      connections: options.connections,
+      ...(rate ? { rate } : {}),
+    });
     const { stdout } = await run('taskset', ['-c', LOAD_CORE, process.execPath, LOOP, args]);
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadResult;
   };
@@ -36,7 +42,11 @@ export const grpcScenario: Scenario = {
     return {
       targets: [
         driven(directTarget('direct (grpc-js client)', upstream), () => ({ kind: 'grpc', target: `127.0.0.1:${upstream.port}` })),
-        driven(ferryTarget('ferry /v1/invoke', services, options), (url) => ({ kind: 'http', target: url, path: '/v1/invoke/greeter/SayHello' })),
+        driven(ferryTarget('ferry /v1/invoke', services, options), (url) => ({
+          kind: 'http',
+          target: url,
+          path: '/v1/invoke/greeter/SayHello',
+        })),
       ],
       stop: () => upstream.stop(),
     };

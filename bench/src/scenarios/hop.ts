@@ -24,7 +24,8 @@ function spansReceived(sinkUrl: string): Promise<number> {
  */
 export const hopScenario: Scenario = {
   name: 'hop',
-  description: 'one HTTP hop: direct vs nginx vs a bare fastify+undici proxy vs Ferry /v1/proxy (defaults; metrics off; tracing 10% → Zipkin)',
+  description:
+    'one HTTP hop: direct vs nginx vs a bare fastify+undici proxy vs Ferry /v1/proxy (defaults; metrics off; tracing 10% → Zipkin)',
   async setup(options) {
     const upstream = await startServer('http-upstream', SERVICE_CORE);
     // The span sink stands for a collector elsewhere: on the load core, off the target's.

@@ -4,7 +4,11 @@ import { directTarget, ferryTarget } from '../lib/targets.js';
 import type { Scenario, Target } from './types.js';
 
 const BATCH = 10;
-const post = (path: string, body: unknown) => (url: string) => ({ url: `${url}${path}`, method: 'POST' as const, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) => (url: string) => ({
+  url: `${url}${path}`,
+  method: 'POST' as const,
+  body: JSON.stringify(body),
+});
 
 /** A jayson JSON-RPC 2.0 server as the upstream, and the two targets built on it. */
 async function jsonrpc(targets: (upstream: Awaited<ReturnType<typeof startServer>>, services: string) => Target[]) {
@@ -28,7 +32,22 @@ export const jsonrpcBatchScenario: Scenario = {
   description: `JSON-RPC 2.0 batch of ${BATCH} calls (jayson server): direct vs Ferry /v1/batch`,
   setup: (options) =>
     jsonrpc((upstream, services) => [
-      directTarget(`direct batch of ${BATCH}`, upstream, post('/', Array.from({ length: BATCH }, (_, i) => ({ jsonrpc: '2.0', method: 'add', params: [i, 1], id: i + 1 })))),
-      ferryTarget(`ferry /v1/batch of ${BATCH}`, services, options, post('/v1/batch/calc', Array.from({ length: BATCH }, (_, i) => ({ method: 'add', params: [i, 1] })))),
+      directTarget(
+        `direct batch of ${BATCH}`,
+        upstream,
+        post(
+          '/',
+          Array.from({ length: BATCH }, (_, i) => ({ jsonrpc: '2.0', method: 'add', params: [i, 1], id: i + 1 })),
+        ),
+      ),
+      ferryTarget(
+        `ferry /v1/batch of ${BATCH}`,
+        services,
+        options,
+        post(
+          '/v1/batch/calc',
+          Array.from({ length: BATCH }, (_, i) => ({ method: 'add', params: [i, 1] })),
+        ),
+      ),
     ]),
 };

@@ -6,13 +6,19 @@ import { Pool } from 'undici';
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]!];
 const pool = new Pool(upstream, { connections: 128 });
 const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host']);
-const endToEnd = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => !hopByHop.has(k))) as Record<string, string>;
+const endToEnd = (h: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(h).filter(([k]) => !hopByHop.has(k))) as Record<string, string>;
 const app = Fastify();
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('*', (_request, body, done) => done(null, body));
 app.all('/v1/proxy/up/*', async (request, reply) => {
   const body = request.body as Readable | undefined;
-  const res = await pool.request({ method: request.method as 'GET', path: request.url.slice('/v1/proxy/up'.length), headers: endToEnd(request.headers), body });
+  const res = await pool.request({
+    method: request.method as 'GET',
+    path: request.url.slice('/v1/proxy/up'.length),
+    headers: endToEnd(request.headers),
+    body,
+  });
   return reply.code(res.statusCode).headers(endToEnd(res.headers)).send(res.body);
 });
 app.get('/readyz', async () => 'ready');

@@ -7,7 +7,8 @@ const BENCH_PROTO = fileURLToPath(new URL('../../../src/servers/bench.proto', im
 
 const port = Number(process.argv[2] ?? 0);
 const definition = protoLoader.loadSync(BENCH_PROTO, { keepCase: true, longs: String });
-const greeter = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { bench: { Greeter: grpc.ServiceClientConstructor } } }).ferry.bench.Greeter;
+const greeter = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { bench: { Greeter: grpc.ServiceClientConstructor } } })
+  .ferry.bench.Greeter;
 const server = new grpc.Server();
 server.addService(greeter.service, {
   SayHello(call: grpc.ServerUnaryCall<{ name: string; id: string; tags: string[] }, unknown>, callback: grpc.sendUnaryData<unknown>) {

@@ -73,7 +73,15 @@ function EdgeView({ edge, from, to }: { edge: GraphEdge; from: { x: number; y: n
   const latency = edge.calls ? `p50 ${fmt.ms(edge.p50Ms)} · p99 ${fmt.ms(edge.p99Ms)}` : '';
   const my = (from.y + to.y) / 2;
   return (
-    <g class={`edge h-${edge.health}`} data-id={edge.id} data-source={edge.source} data-target={edge.target} data-rps={edge.rps} data-health={edge.health} data-error-rate={edge.errorRate}>
+    <g
+      class={`edge h-${edge.health}`}
+      data-id={edge.id}
+      data-source={edge.source}
+      data-target={edge.target}
+      data-rps={edge.rps}
+      data-health={edge.health}
+      data-error-rate={edge.errorRate}
+    >
       <path d={path} stroke-width={width(edge.rps)} class={edge.rps > 0 ? 'flow' : ''} />
       {edge.calls ? <Sparkline series={edge.series} x={mx - 40} y={my - 46} /> : null}
       <text x={mx} y={my - 22} text-anchor="middle">
@@ -91,7 +99,14 @@ const KIND_LABEL: Record<GraphNode['kind'], string> = { caller: 'caller', app: '
 
 function NodeView({ node, at, onPick }: { node: GraphNode; at: { x: number; y: number }; onPick: (n: GraphNode) => void }) {
   return (
-    <g class={`node k-${node.kind} h-${node.health}`} data-id={node.id} data-kind={node.kind} data-health={node.health} transform={`translate(${at.x},${at.y})`} onClick={() => onPick(node)}>
+    <g
+      class={`node k-${node.kind} h-${node.health}`}
+      data-id={node.id}
+      data-kind={node.kind}
+      data-health={node.health}
+      transform={`translate(${at.x},${at.y})`}
+      onClick={() => onPick(node)}
+    >
       <rect x={-HALF} y={-22} width={2 * HALF} height={44} rx={node.kind === 'endpoint' ? 6 : 14} />
       <text class="label" y={-3} text-anchor="middle">
         {node.label.length > 22 ? `${node.label.slice(0, 21)}…` : node.label}

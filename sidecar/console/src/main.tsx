@@ -10,7 +10,14 @@ import './style.css';
 
 const PAGES = ['graph', 'services', 'registries', 'errors', 'try', 'config'] as const;
 type Page = (typeof PAGES)[number];
-const TITLES: Record<Page, string> = { graph: 'Graph', services: 'Services', registries: 'Registries', errors: 'Recent errors', try: 'Try it', config: 'Config' };
+const TITLES: Record<Page, string> = {
+  graph: 'Graph',
+  services: 'Services',
+  registries: 'Registries',
+  errors: 'Recent errors',
+  try: 'Try it',
+  config: 'Config',
+};
 
 function pageFromHash(): Page {
   const h = location.hash.replace(/^#\/?/, '').split('/')[0] as Page;
@@ -33,7 +40,14 @@ function SignIn({ onDone }: { onDone: () => void }) {
     <form class="signin" onSubmit={submit}>
       <h2>Sign in</h2>
       <p class="muted">This sidecar's admin API asks for its admin token (admin.token).</p>
-      <input type="password" name="token" autocomplete="current-password" placeholder="admin token" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
+      <input
+        type="password"
+        name="token"
+        autocomplete="current-password"
+        placeholder="admin token"
+        value={token}
+        onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+      />
       <button type="submit">Sign in</button>
       {problem ? <p class="bad">{problem}</p> : null}
     </form>
@@ -113,8 +127,13 @@ function App() {
         ) : page === 'graph' ? (
           <section>
             <p class="legend">
-              <span class="dot h-ok" /> healthy <span class="dot h-degraded" /> some errors <span class="dot h-failing" /> failing / down <span class="dot h-idle" /> idle
-              <span class="muted"> · figures over the last 10 s, line: req/s over the last minute · {failing ? `${failing} node(s) need attention` : 'all well'}</span>
+              <span class="dot h-ok" /> healthy <span class="dot h-degraded" /> some errors <span class="dot h-failing" /> failing / down{' '}
+              <span class="dot h-idle" /> idle
+              <span class="muted">
+                {' '}
+                · figures over the last 10 s, line: req/s over the last minute ·{' '}
+                {failing ? `${failing} node(s) need attention` : 'all well'}
+              </span>
             </p>
             {graph ? <GraphView graph={graph} onPick={pick} /> : <p class="muted">Waiting for the first figures…</p>}
           </section>

@@ -129,7 +129,11 @@ export function ServicesPage({ focus, onError }: { focus?: string; onError: (e: 
   return (
     <div>
       <h2>Outbound services</h2>
-      {data.services.length === 0 ? <p class="muted">No services configured.</p> : data.services.map((s) => <Service key={s.name} s={s} open={focus === undefined || focus === s.name} />)}
+      {data.services.length === 0 ? (
+        <p class="muted">No services configured.</p>
+      ) : (
+        data.services.map((s) => <Service key={s.name} s={s} open={focus === undefined || focus === s.name} />)
+      )}
       <h2>Inbound (Ferry as a provider)</h2>
       {data.inbound.length === 0 ? (
         <p class="muted">No inbound services (inbound.dubbo).</p>

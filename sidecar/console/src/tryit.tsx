@@ -81,7 +81,11 @@ export function TryItPage({ onError }: { onError: (e: unknown) => void }) {
       <form onSubmit={send}>
         <label>
           Call
-          <select name="service" value={isAdhoc ? ADHOC : (chosen?.name ?? '')} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
+          <select
+            name="service"
+            value={isAdhoc ? ADHOC : (chosen?.name ?? '')}
+            onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}
+          >
             {list.map((s) => (
               <option value={s.name}>
                 {s.name} ({s.protocol})
@@ -92,8 +96,19 @@ export function TryItPage({ onError }: { onError: (e: unknown) => void }) {
         </label>
         <label>
           Method
-          <input name="method" list="methods" value={method} placeholder="method name" onInput={(e) => setMethod((e.target as HTMLInputElement).value)} required />
-          <datalist id="methods">{chosen?.methods.map((m) => <option value={m.name} />)}</datalist>
+          <input
+            name="method"
+            list="methods"
+            value={method}
+            placeholder="method name"
+            onInput={(e) => setMethod((e.target as HTMLInputElement).value)}
+            required
+          />
+          <datalist id="methods">
+            {chosen?.methods.map((m) => (
+              <option value={m.name} />
+            ))}
+          </datalist>
         </label>
         {isAdhoc ? (
           <>

@@ -128,7 +128,10 @@ export type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>
   [K in OptionalKeys<S>]?: Infer<S[K]>;
 };
 
-export function obj<S extends Shape>(shape: S, check?: (v: ObjectOf<S>, path: string, issues: Issue[]) => void): Node<ObjectOf<S>> & { shape: S } {
+export function obj<S extends Shape>(
+  shape: S,
+  check?: (v: ObjectOf<S>, path: string, issues: Issue[]) => void,
+): Node<ObjectOf<S>> & { shape: S } {
   return {
     kind: 'map',
     shape,
@@ -196,7 +199,11 @@ export function deepFreeze<T>(value: T): T {
  * A map whose `key` field picks its schema among `variants` (a service's `protocol`, a registry's `type`);
  * each variant is an `obj` that declares `key` itself. Without the key, `fallback` is used when given.
  */
-export function union<T extends Record<string, unknown>>(key: string, variants: Readonly<Record<string, Node<T>>>, fallback?: string): Node<T> {
+export function union<T extends Record<string, unknown>>(
+  key: string,
+  variants: Readonly<Record<string, Node<T>>>,
+  fallback?: string,
+): Node<T> {
   const names = Object.keys(variants);
   return {
     kind: `map (${key}: ${names.join(' | ')})`,

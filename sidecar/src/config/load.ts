@@ -55,7 +55,8 @@ export function parseConfig(
   baseDir = process.cwd(),
   protocols: readonly ProtocolEntry[] = PROTOCOLS,
 ): FerryConfig {
-  const schema = protocols === PROTOCOLS ? configSchema : configSchemaWith({ service: serviceSchemaOf(protocols), registry: registrySchema });
+  const schema =
+    protocols === PROTOCOLS ? configSchema : configSchemaWith({ service: serviceSchemaOf(protocols), registry: registrySchema });
   let doc: unknown;
   try {
     doc = text.trim() === '' ? {} : yaml.load(text, { filename: source });

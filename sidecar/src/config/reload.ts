@@ -8,7 +8,18 @@ import type { FerryConfig } from './schema.js';
  * publishes as a provider. A reload that changes one of them is refused (naming the keys) rather than half
  * applied; a restart applies it. Everything else (services, registries, defaults, propagation) reloads live.
  */
-export const RESTART_ONLY = ['application', 'advertiseHost', 'listen', 'admin', 'log', 'limits', 'shutdown', 'tracing', 'metrics', 'inbound'] as const;
+export const RESTART_ONLY = [
+  'application',
+  'advertiseHost',
+  'listen',
+  'admin',
+  'log',
+  'limits',
+  'shutdown',
+  'tracing',
+  'metrics',
+  'inbound',
+] as const;
 
 /** The leaf paths under RESTART_ONLY whose values differ (`listen.port`, `inbound.dubbo.services`), sorted. */
 export function restartOnlyChanges(running: FerryConfig, next: FerryConfig): string[] {
@@ -50,7 +61,9 @@ export interface ReloaderOptions<C> {
 }
 
 /** Ferry's own config file: `load` as at start, with the file's new text. */
-export function ferryReloadOptions(load: LoadOptions & { file: string }): Pick<ReloaderOptions<FerryConfig>, 'file' | 'parse' | 'restartOnly'> {
+export function ferryReloadOptions(
+  load: LoadOptions & { file: string },
+): Pick<ReloaderOptions<FerryConfig>, 'file' | 'parse' | 'restartOnly'> {
   return { file: load.file, parse: async (text) => (await loadConfig({ ...load, text })).config, restartOnly: restartOnlyChanges };
 }
 
@@ -80,7 +93,10 @@ export function configReloader<C>(options: ReloaderOptions<C>) {
     try {
       next = await options.parse(text);
     } catch (err) {
-      logger.error({ file, err: err instanceof ConfigError ? err.message : String(err) }, 'config reload refused: invalid config; keeping the running config');
+      logger.error(
+        { file, err: err instanceof ConfigError ? err.message : String(err) },
+        'config reload refused: invalid config; keeping the running config',
+      );
       options.count('invalid');
       return;
     }

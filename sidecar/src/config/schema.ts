@@ -46,8 +46,13 @@ const inboundService = obj(
   (svc, path, issues) => {
     for (const [key, m] of Object.entries(svc.methods)) {
       const sig = /^([A-Za-z_$][\w$]*)(?:\((.*)\))?$/.exec(key);
-      if (!sig) issues.push({ path: join(join(path, 'methods'), key), message: 'expected a Java method name, or name(type,type) for an overload' });
-      else if (sig[2] !== undefined && m.parameterTypes) issues.push({ path: join(join(path, 'methods'), key), message: 'give the parameter types either in the key or in parameterTypes, not both' });
+      if (!sig)
+        issues.push({ path: join(join(path, 'methods'), key), message: 'expected a Java method name, or name(type,type) for an overload' });
+      else if (sig[2] !== undefined && m.parameterTypes)
+        issues.push({
+          path: join(join(path, 'methods'), key),
+          message: 'give the parameter types either in the key or in parameterTypes, not both',
+        });
     }
   },
 );
@@ -150,7 +155,10 @@ export interface RegistryConfig {
   type: string;
   [field: string]: unknown;
 }
-export type FerryConfig = Omit<CoreConfig, 'services' | 'registries'> & { services: Record<string, ServiceConfig>; registries: Record<string, RegistryConfig> };
+export type FerryConfig = Omit<CoreConfig, 'services' | 'registries'> & {
+  services: Record<string, ServiceConfig>;
+  registries: Record<string, RegistryConfig>;
+};
 export type InboundServiceConfig = Infer<typeof inboundService>;
 export type InboundMethodConfig = Infer<typeof inboundMethod>;
 export type InboundDubboConfig = NonNullable<FerryConfig['inbound']['dubbo']>;
@@ -159,9 +167,13 @@ export type InboundDubboConfig = NonNullable<FerryConfig['inbound']['dubbo']>;
 export function checkReferences(config: FerryConfig, issues: Issue[]): void {
   for (const [name, svc] of Object.entries(config.services)) {
     if (svc.registry && !config.registries[svc.registry]) {
-      issues.push({ path: `services.${name}.registry`, message: `no registry named "${svc.registry}" (known: ${Object.keys(config.registries).join(', ') || 'none'})` });
+      issues.push({
+        path: `services.${name}.registry`,
+        message: `no registry named "${svc.registry}" (known: ${Object.keys(config.registries).join(', ') || 'none'})`,
+      });
     }
-    if (!/^[A-Za-z0-9._-]+$/.test(name)) issues.push({ path: `services.${name}`, message: 'service names use letters, digits, ".", "_" and "-" only' });
+    if (!/^[A-Za-z0-9._-]+$/.test(name))
+      issues.push({ path: `services.${name}`, message: 'service names use letters, digits, ".", "_" and "-" only' });
   }
   const reg = config.inbound.dubbo?.registry;
   if (reg && !config.registries[reg]) issues.push({ path: 'inbound.dubbo.registry', message: `no registry named "${reg}"` });

@@ -54,7 +54,11 @@ export function consoleApi(state: ConsoleState, auth: AdminAuth) {
       auth.signOut(reply);
       return { signedIn: false };
     });
-    admin.get(`${base}/session`, async () => ({ signedIn: true, required: auth.required, application: state.runtime().config.application }));
+    admin.get(`${base}/session`, async () => ({
+      signedIn: true,
+      required: auth.required,
+      application: state.runtime().config.application,
+    }));
 
     admin.get(`${base}/graph`, async () => state.graph());
     admin.get(`${base}/events`, (request, reply) => {
@@ -76,7 +80,8 @@ export function consoleApi(state: ConsoleState, auth: AdminAuth) {
       let url: string;
       let payload: unknown;
       if (body.dubbo !== undefined) {
-        if (typeof body.dubbo !== 'object' || body.dubbo === null) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"dubbo" must be the body of POST /v1/dubbo/invoke');
+        if (typeof body.dubbo !== 'object' || body.dubbo === null)
+          throw new FerryError('FERRY_ERR_BAD_REQUEST', '"dubbo" must be the body of POST /v1/dubbo/invoke');
         url = ROUTES.dubbo;
         payload = body.dubbo;
       } else {

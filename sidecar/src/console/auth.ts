@@ -42,7 +42,8 @@ export function adminAuth(token: string | undefined): AdminAuth {
   const session = createHmac('sha256', token).update('ferry console session v1').digest('hex');
   const sessionDigest = digest(session);
   const refuse = () => new FerryError('FERRY_ERR_UNAUTHORIZED', 'this admin API needs the admin token (Authorization: Bearer <token>)');
-  const cookie = (value: string, maxAge: number) => `${SESSION_COOKIE}=${value}; Path=/admin/v1; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`;
+  const cookie = (value: string, maxAge: number) =>
+    `${SESSION_COOKIE}=${value}; Path=/admin/v1; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`;
   return {
     required: true,
     check(request) {

@@ -9,7 +9,10 @@ const SECRET_KEY = /token|passw(or)?d|secret|credential|api[-_]?key|authorizatio
 export const MASK = '••••••';
 
 function maskUrl(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/i, (_, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(':') ? `${userinfo.split(':')[0]}:${MASK}` : MASK}@`);
+  return value.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/i,
+    (_, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(':') ? `${userinfo.split(':')[0]}:${MASK}` : MASK}@`,
+  );
 }
 
 export function maskSecrets(value: unknown, key = ''): unknown {
@@ -17,7 +20,8 @@ export function maskSecrets(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, key));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && v !== undefined && typeof v !== 'object' ? MASK : maskSecrets(v, k);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k) && v !== undefined && typeof v !== 'object' ? MASK : maskSecrets(v, k);
     return out;
   }
   return value;

@@ -105,7 +105,8 @@ export function buildGraph(model: ConsoleModel, topology: Topology, now: number)
     edge(id, APP_NODE, summary);
   }
   // the app is the upstream of inbound calls: their failures are its health
-  const appHealth = inboundCalls === 0 ? 'ok' : inboundErrors / inboundCalls >= FAILING_ERROR_RATE ? 'failing' : inboundErrors ? 'degraded' : 'ok';
+  const appHealth =
+    inboundCalls === 0 ? 'ok' : inboundErrors / inboundCalls >= FAILING_ERROR_RATE ? 'failing' : inboundErrors ? 'degraded' : 'ok';
   nodes.unshift({ id: APP_NODE, kind: 'app', label: topology.application, health: appHealth });
 
   const drawn = new Set<string>();
@@ -128,7 +129,10 @@ export function buildGraph(model: ConsoleModel, topology: Topology, now: number)
       label: service.label,
       health,
       protocol: service.protocol,
-      detail: count === 0 ? 'no endpoints' : `${count} endpoint${count === 1 ? '' : 's'}${present.length < count ? `, ${count - present.length} breaker open` : ''}`,
+      detail:
+        count === 0
+          ? 'no endpoints'
+          : `${count} endpoint${count === 1 ? '' : 's'}${present.length < count ? `, ${count - present.length} breaker open` : ''}`,
     });
     endpointNodes(service, stats?.endpoints, now, nodes, edge);
   }
@@ -137,7 +141,13 @@ export function buildGraph(model: ConsoleModel, topology: Topology, now: number)
     if (drawn.has(name) || !stats.calls.window.activeWithin(now, GONE_SECONDS)) continue;
     const id = serviceNode(name);
     const summary = stats.calls.window.summary(now);
-    nodes.push({ id, kind: 'service', label: name === OTHER ? '(other services)' : name, health: trafficHealth(summary), protocol: stats.protocol });
+    nodes.push({
+      id,
+      kind: 'service',
+      label: name === OTHER ? '(other services)' : name,
+      health: trafficHealth(summary),
+      protocol: stats.protocol,
+    });
     edge(APP_NODE, id, summary);
   }
   return { at: now, nodes, edges, errorCount: model.errorCount };
@@ -164,7 +174,13 @@ function endpointNodes(
     const summary = summaryOf(seen.get(ep.id), now);
     seen.delete(ep.id);
     const health = ep.breakerOpen ? 'down' : ep.available ? trafficHealth(summary) : worst(trafficHealth(summary), 'degraded');
-    rows.push({ id: ep.id, label: shortAddress(ep.id), summary, health, ...(ep.breakerOpen ? { detail: 'breaker open' } : ep.available ? {} : { detail: 'read-only' }) });
+    rows.push({
+      id: ep.id,
+      label: shortAddress(ep.id),
+      summary,
+      health,
+      ...(ep.breakerOpen ? { detail: 'breaker open' } : ep.available ? {} : { detail: 'read-only' }),
+    });
   }
   // attempted lately but gone from discovery: drawn red for a while, so a provider that died is seen
   for (const [id, series] of seen) {
@@ -175,7 +191,14 @@ function endpointNodes(
   const parent = serviceNode(service.name);
   for (const row of rows.slice(0, ENDPOINTS_DRAWN)) {
     const id = endpointNode(service.name, row.id);
-    nodes.push({ id, kind: 'endpoint', label: row.label, health: row.health, service: service.name, ...(row.detail ? { detail: row.detail } : {}) });
+    nodes.push({
+      id,
+      kind: 'endpoint',
+      label: row.label,
+      health: row.health,
+      service: service.name,
+      ...(row.detail ? { detail: row.detail } : {}),
+    });
     const e = edge(parent, id, row.summary);
     if (row.health === 'down' || row.health === 'gone') e.health = worst(e.health, 'failing');
   }

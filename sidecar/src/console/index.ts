@@ -23,7 +23,10 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 export function createConsole(options: ConsoleOptions & { logger?: Logger }): AdminConsole {
   const { admin } = options.config;
   if (!admin.token && !LOOPBACK.test(admin.host)) {
-    options.logger?.warn({ host: admin.host }, 'the console API (/admin/v1/…) is reachable beyond loopback without admin.token: set FERRY_ADMIN__TOKEN');
+    options.logger?.warn(
+      { host: admin.host },
+      'the console API (/admin/v1/…) is reachable beyond loopback without admin.token: set FERRY_ADMIN__TOKEN',
+    );
   }
   const state = new ConsoleState(options);
   const api = consoleApi(state, adminAuth(options.config.admin.token));

@@ -63,7 +63,13 @@ export class Series {
   record(now: number, ms: number, failure: Failure | undefined): void {
     this.window.record(now, ms, failure !== undefined);
     this.touched = now;
-    if (failure) this.lastError = { at: now, code: failure.code, message: failure.message, ...(failure.upstream === undefined ? {} : { upstream: failure.upstream }) };
+    if (failure)
+      this.lastError = {
+        at: now,
+        code: failure.code,
+        message: failure.message,
+        ...(failure.upstream === undefined ? {} : { upstream: failure.upstream }),
+      };
   }
 }
 
@@ -149,7 +155,9 @@ export class ConsoleModel {
   }
 
   service(name: string, protocol: string): ServiceStats {
-    return this.services.peek(name) ?? this.services.get(name, (key) => new ServiceStats(key, key === OTHER ? 'mixed' : protocol, this.limits));
+    return (
+      this.services.peek(name) ?? this.services.get(name, (key) => new ServiceStats(key, key === OTHER ? 'mixed' : protocol, this.limits))
+    );
   }
 
   /** One outbound call as the app saw it (all attempts). */
@@ -158,7 +166,16 @@ export class ConsoleModel {
     stats.touched = now;
     stats.calls.record(now, ms, failure);
     stats.methods.get(method, newSeries).record(now, ms, failure);
-    if (failure) this.#remember({ at: now, direction: 'outbound', service, method, ...failure, ...(detail?.endpoint ? { endpoint: detail.endpoint } : {}), ...(detail?.traceId ? { traceId: detail.traceId } : {}) });
+    if (failure)
+      this.#remember({
+        at: now,
+        direction: 'outbound',
+        service,
+        method,
+        ...failure,
+        ...(detail?.endpoint ? { endpoint: detail.endpoint } : {}),
+        ...(detail?.traceId ? { traceId: detail.traceId } : {}),
+      });
   }
 
   /** An attempt to one endpoint began; pair with `attemptEnd` (calls in flight per endpoint). */
@@ -178,11 +195,22 @@ export class ConsoleModel {
   /** One call that came in from another application (Ferry as a provider in front of the app). */
   inboundCall(caller: string, service: string, protocol: string, method: string, now: number, ms: number, failure?: Failure, traceId?: string): void {
     this.callers.get(caller || 'unknown', newSeries).record(now, ms, failure);
-    const stats = this.inbound.peek(service) ?? this.inbound.get(service, (key) => new InboundStats(key, key === OTHER ? 'mixed' : protocol, this.limits));
+    const stats =
+      this.inbound.peek(service) ??
+      this.inbound.get(service, (key) => new InboundStats(key, key === OTHER ? 'mixed' : protocol, this.limits));
     stats.touched = now;
     stats.calls.record(now, ms, failure);
     stats.methods.get(method, newSeries).record(now, ms, failure);
-    if (failure) this.#remember({ at: now, direction: 'inbound', service, method, caller: caller || 'unknown', ...failure, ...(traceId ? { traceId } : {}) });
+    if (failure)
+      this.#remember({
+        at: now,
+        direction: 'inbound',
+        service,
+        method,
+        caller: caller || 'unknown',
+        ...failure,
+        ...(traceId ? { traceId } : {}),
+      });
   }
 
   /** The last failures, newest first. */

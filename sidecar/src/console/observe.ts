@@ -19,7 +19,9 @@ function methodOf(call: Call): string {
 
 /** A pass-through answer of 500 and above is a failed call; 4xx are the upstream's answers to the app's request. */
 function replyFailure(reply: Reply): Failure | undefined {
-  return reply.kind === 'http' && reply.statusCode >= 500 ? { code: `HTTP_${reply.statusCode}`, message: `upstream answered ${reply.statusCode}` } : undefined;
+  return reply.kind === 'http' && reply.statusCode >= 500
+    ? { code: `HTTP_${reply.statusCode}`, message: `upstream answered ${reply.statusCode}` }
+    : undefined;
 }
 
 function failureOf(err: unknown): Failure {
@@ -112,6 +114,15 @@ export function consoleAttemptInterceptor(model: ConsoleModel): RouteInterceptor
 export function consoleInboundObserver(model: ConsoleModel): InboundObserver {
   return (info) =>
     guard(() =>
-      model.inboundCall(info.caller, info.service, info.protocol, info.method.length > MAX_METHOD_LENGTH ? OTHER : info.method, Date.now(), info.ms, info.error === undefined ? undefined : failureOf(info.error), info.traceId),
+      model.inboundCall(
+        info.caller,
+        info.service,
+        info.protocol,
+        info.method.length > MAX_METHOD_LENGTH ? OTHER : info.method,
+        Date.now(),
+        info.ms,
+        info.error === undefined ? undefined : failureOf(info.error),
+        info.traceId,
+      ),
     );
 }

@@ -69,7 +69,9 @@ export class RegistryWatch {
       const registry = { address: '', root: '/', ...this.#config.registries[name], ...zookeeperConfig(this.#config, name) };
       const s = this.#sessions.get(name);
       const registered =
-        inbound?.enabled && inbound.registry === name ? inbound.services.map((svc) => categoryPath(registry.root, svc.interface, 'providers')) : [];
+        inbound?.enabled && inbound.registry === name
+          ? inbound.services.map((svc) => categoryPath(registry.root, svc.interface, 'providers'))
+          : [];
       for (const svc of Object.values(this.#config.services)) {
         const iface = svc.protocol === 'dubbo' ? (svc as { interface?: string }).interface : undefined;
         if (svc.registry === name && iface) registered.push(categoryPath(registry.root, iface, 'consumers'));

@@ -46,7 +46,11 @@ export class ConsoleState {
     this.app = options.app;
     this.model = new ConsoleModel(options.limits);
     this.live = new LiveFeed(() => this.graph());
-    this.hooks = { observe: [consoleInterceptor(this.model)], observeAttempt: [consoleAttemptInterceptor(this.model)], inbound: consoleInboundObserver(this.model) };
+    this.hooks = {
+      observe: [consoleInterceptor(this.model)],
+      observeAttempt: [consoleAttemptInterceptor(this.model)],
+      inbound: consoleInboundObserver(this.model),
+    };
   }
 
   /** Starts following the registries of the current routes (call once they are built). */
@@ -75,7 +79,10 @@ export class ConsoleState {
 
   errors(): ErrorsView {
     const { tracing } = this.#config;
-    const zipkin = tracing.enabled && tracing.exporter === 'zipkin' && tracing.endpoint ? `${new URL(tracing.endpoint).origin}/zipkin/traces/` : undefined;
+    const zipkin =
+      tracing.enabled && tracing.exporter === 'zipkin' && tracing.endpoint
+        ? `${new URL(tracing.endpoint).origin}/zipkin/traces/`
+        : undefined;
     return { errors: this.model.recentErrors(), ...(zipkin ? { zipkin } : {}) };
   }
 

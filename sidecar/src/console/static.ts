@@ -21,7 +21,8 @@ const TYPES: Record<string, string> = {
 };
 
 /** The page talks to its own origin only; inline style attributes are the graph's positions and colours. */
-const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 interface Asset {
   body: Buffer;
@@ -35,7 +36,11 @@ export function consoleStatic(dir: URL = ASSETS_DIR) {
     let asset = cache.get(name);
     if (!asset) {
       asset = readFile(new URL(name, dir)).then(
-        (body) => ({ body, type: TYPES[name.split('.').pop()!] ?? 'application/octet-stream', etag: `"${createHash('sha1').update(body).digest('base64url')}"` }),
+        (body) => ({
+          body,
+          type: TYPES[name.split('.').pop()!] ?? 'application/octet-stream',
+          etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+        }),
         () => undefined,
       );
       cache.set(name, asset);
@@ -49,7 +54,12 @@ export function consoleStatic(dir: URL = ASSETS_DIR) {
       if (name === 'index.html') throw new FerryError('FERRY_ERR_NOT_READY', 'the console is not built: run `npm run build`');
       throw new FerryError('FERRY_ERR_ROUTE_NOT_FOUND', `no console file ${name}`);
     }
-    reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('etag', asset.etag).header('cache-control', 'no-cache');
+    reply
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('etag', asset.etag)
+      .header('cache-control', 'no-cache');
     if (ifNoneMatch === asset.etag) return reply.code(304).send();
     return reply.type(asset.type).send(asset.body);
   };
@@ -59,7 +69,8 @@ export function consoleStatic(dir: URL = ASSETS_DIR) {
     admin.get(ROUTES.console, async (request, reply) => send('index.html', request.headers['if-none-match'], reply));
     admin.get<{ Params: { file: string } }>(`${ROUTES.console}:file`, async (request, reply) => {
       const { file } = request.params;
-      if (!/^[\w.-]+\.(html|js|css|svg|png|map)$/.test(file) || file.startsWith('.')) throw new FerryError('FERRY_ERR_ROUTE_NOT_FOUND', `no console file ${file}`);
+      if (!/^[\w.-]+\.(html|js|css|svg|png|map)$/.test(file) || file.startsWith('.'))
+        throw new FerryError('FERRY_ERR_ROUTE_NOT_FOUND', `no console file ${file}`);
       return send(file, request.headers['if-none-match'], reply);
     });
   };

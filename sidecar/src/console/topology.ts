@@ -47,7 +47,14 @@ const isAdhoc = (config: FerryConfig, route: Route) => !Object.prototype.hasOwnP
 export function topologyOf(runtime: Runtime): Topology {
   const services: TopologyService[] = runtime.router.routes().map((route) => {
     const adhoc = isAdhoc(runtime.config, route);
-    return { name: route.name, label: label(route, adhoc), protocol: route.protocol.name, adhoc, discovery: discoveryOf(route, runtime.config), endpoints: endpointsOf(route) };
+    return {
+      name: route.name,
+      label: label(route, adhoc),
+      protocol: route.protocol.name,
+      adhoc,
+      discovery: discoveryOf(route, runtime.config),
+      endpoints: endpointsOf(route),
+    };
   });
   return { application: runtime.config.application, services };
 }
@@ -56,7 +63,10 @@ function methodViews(declared: string[], seen: Iterable<[string, Series]>, now: 
   const rows = new Map<string, MethodView>();
   for (const name of declared) rows.set(name, { name, declared: true, ...figures(undefined, now) });
   for (const [name, series] of seen) rows.set(name, { name, declared: declared.includes(name), ...figures(series, now) });
-  return [...rows.values()].sort((a, b) => Number(b.declared) - Number(a.declared) || (a.name === OTHER ? 1 : 0) - (b.name === OTHER ? 1 : 0) || a.name.localeCompare(b.name));
+  return [...rows.values()].sort(
+    (a, b) =>
+      Number(b.declared) - Number(a.declared) || (a.name === OTHER ? 1 : 0) - (b.name === OTHER ? 1 : 0) || a.name.localeCompare(b.name),
+  );
 }
 
 function serviceView(route: Route, config: FerryConfig, model: ConsoleModel, now: number): ServiceView {
@@ -77,7 +87,17 @@ function serviceView(route: Route, config: FerryConfig, model: ConsoleModel, now
   });
   for (const [id, series] of seen) {
     if (id === OTHER || !series.window.activeWithin(now, 60)) continue;
-    endpoints.push({ id, address: id, weight: 0, breakerOpen: false, available: false, state: 'left discovery', inFlight: series.inFlight, ...(series.lastError ? { lastError: series.lastError } : {}), ...figures(series, now) });
+    endpoints.push({
+      id,
+      address: id,
+      weight: 0,
+      breakerOpen: false,
+      available: false,
+      state: 'left discovery',
+      inFlight: series.inFlight,
+      ...(series.lastError ? { lastError: series.lastError } : {}),
+      ...figures(series, now),
+    });
   }
   return {
     name: route.name,

@@ -20,7 +20,8 @@ export async function startDemoUpstream(port = 0): Promise<{ server: Server; url
         res.end(JSON.stringify(value));
       };
       if (url.pathname === '/hello') return send(200, { hello: url.searchParams.get('name') ?? 'world', from: 'ferry-demo-upstream' });
-      if (url.pathname === '/echo') return send(200, { method: req.method, body, headers: { 'x-tenant-id': req.headers['x-tenant-id'] ?? null } });
+      if (url.pathname === '/echo')
+        return send(200, { method: req.method, body, headers: { 'x-tenant-id': req.headers['x-tenant-id'] ?? null } });
       if (url.pathname === '/add' && Array.isArray(body)) return send(200, body.reduce((a: number, b: unknown) => a + Number(b), 0));
       return send(404, { error: `demo upstream has no ${url.pathname}` });
     });

@@ -33,7 +33,8 @@ type Parsed<T> = { value: T } | { problem: string };
 /** Applies one annotation's value to the settings; answers the problem with it, if any. */
 type Apply = (value: string, into: PodSettings) => string | undefined;
 
-const port = (v: string): Parsed<number> => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? { value: Number(v) } : { problem: `"${v}" is not a port (1-65535)` });
+const port = (v: string): Parsed<number> =>
+  /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? { value: Number(v) } : { problem: `"${v}" is not a port (1-65535)` };
 
 function set<T>(parse: (v: string) => Parsed<T>, assign: (s: PodSettings, v: T) => void) {
   return (value: string, into: PodSettings) => {
@@ -44,8 +45,12 @@ function set<T>(parse: (v: string) => Parsed<T>, assign: (s: PodSettings, v: T) 
   };
 }
 
-const name = (what: string) => (v: string): Parsed<string> => (isObjectName(v) ? { value: v } : { problem: `"${v}" is not a ${what} name (lowercase RFC 1123: a-z, 0-9, "-", ".")` });
-const quantity = (v: string): Parsed<string> => (isQuantity(v) ? { value: v } : { problem: `"${v}" is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi)` });
+const name =
+  (what: string) =>
+  (v: string): Parsed<string> =>
+    isObjectName(v) ? { value: v } : { problem: `"${v}" is not a ${what} name (lowercase RFC 1123: a-z, 0-9, "-", ".")` };
+const quantity = (v: string): Parsed<string> =>
+  isQuantity(v) ? { value: v } : { problem: `"${v}" is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi)` };
 
 /** `NAME=value,NAME2=value2` (Dapr's format): a value can hold `=`, not `,`. */
 function envList(v: string): Parsed<Array<[string, string]>> {
@@ -67,14 +72,26 @@ export const ANNOTATIONS: Record<string, Apply> = {
   'ferry.io/app-port': set(port, (s, v) => (s.appPort = v)),
   'ferry.io/port': set(port, (s, v) => (s.port = v)),
   'ferry.io/admin-port': set(port, (s, v) => (s.adminPort = v)),
-  'ferry.io/log-level': set<string>((v) => ((LOG_LEVELS as readonly string[]).includes(v) ? { value: v } : { problem: `"${v}" is not one of ${LOG_LEVELS.join(', ')}` }), (s, v) => (s.logLevel = v)),
-  'ferry.io/sidecar-image': set<string>((v) => (/^\S+$/.test(v) ? { value: v } : { problem: `"${v}" is not an image reference` }), (s, v) => (s.image = v)),
+  'ferry.io/log-level': set<string>(
+    (v) => ((LOG_LEVELS as readonly string[]).includes(v) ? { value: v } : { problem: `"${v}" is not one of ${LOG_LEVELS.join(', ')}` }),
+    (s, v) => (s.logLevel = v),
+  ),
+  'ferry.io/sidecar-image': set<string>(
+    (v) => (/^\S+$/.test(v) ? { value: v } : { problem: `"${v}" is not an image reference` }),
+    (s, v) => (s.image = v),
+  ),
   'ferry.io/sidecar-cpu-request': set(quantity, (s, v) => (s.cpuRequest = v)),
   'ferry.io/sidecar-cpu-limit': set(quantity, (s, v) => (s.cpuLimit = v)),
   'ferry.io/sidecar-memory-request': set(quantity, (s, v) => (s.memoryRequest = v)),
   'ferry.io/sidecar-memory-limit': set(quantity, (s, v) => (s.memoryLimit = v)),
   'ferry.io/api-token-secret': set(name('Secret'), (s, v) => (s.apiTokenSecret = v)),
-  'ferry.io/graceful-shutdown-seconds': set<number>((v) => (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3600 ? { value: Number(v) } : { problem: `"${v}" is not a number of seconds (1-3600)` }), (s, v) => (s.gracefulShutdownSeconds = v)),
+  'ferry.io/graceful-shutdown-seconds': set<number>(
+    (v) =>
+      /^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3600
+        ? { value: Number(v) }
+        : { problem: `"${v}" is not a number of seconds (1-3600)` },
+    (s, v) => (s.gracefulShutdownSeconds = v),
+  ),
   'ferry.io/env': set(envList, (s, v) => (s.env = v)),
   [STATUS]: () => undefined,
 };
@@ -104,7 +121,8 @@ export function podSettings(annotations: Record<string, string>, defaults: Sidec
     const problem = apply(String(value).trim(), settings);
     if (problem) problems.push(`${key}: ${problem}`);
   }
-  if (settings.port === settings.adminPort) problems.push(`ferry.io/admin-port: ${settings.adminPort} is also the local API port (ferry.io/port)`);
+  if (settings.port === settings.adminPort)
+    problems.push(`ferry.io/admin-port: ${settings.adminPort} is also the local API port (ferry.io/port)`);
   if (settings.appPort !== undefined && (settings.appPort === settings.port || settings.appPort === settings.adminPort)) {
     problems.push(`ferry.io/app-port: ${settings.appPort} is one of Ferry's own ports (${settings.port}, ${settings.adminPort})`);
   }
@@ -112,7 +130,8 @@ export function podSettings(annotations: Record<string, string>, defaults: Sidec
     ['cpu', settings.cpuRequest, settings.cpuLimit],
     ['memory', settings.memoryRequest, settings.memoryLimit],
   ] as const) {
-    if (request && limit && quantityValue(request)! > quantityValue(limit)!) problems.push(`ferry.io/sidecar-${kind}-request: ${request} is above the ${kind} limit ${limit}`);
+    if (request && limit && quantityValue(request)! > quantityValue(limit)!)
+      problems.push(`ferry.io/sidecar-${kind}-request: ${request} is above the ${kind} limit ${limit}`);
   }
   return { settings, problems };
 }

@@ -88,7 +88,8 @@ function checkSidecar(s: SidecarDefaults, issues: Issue[]): void {
   if (s.port === s.adminPort) issues.push({ path: 'sidecar.adminPort', message: `must differ from sidecar.port (${s.port})` });
   for (const name of Object.keys(s.env)) {
     if (!isEnvName(name)) issues.push({ path: `sidecar.env.${name}`, message: 'not an environment variable name' });
-    else if (MANAGED_ENV.has(name)) issues.push({ path: `sidecar.env.${name}`, message: 'set by the injector from the sidecar settings and annotations' });
+    else if (MANAGED_ENV.has(name))
+      issues.push({ path: `sidecar.env.${name}`, message: 'set by the injector from the sidecar settings and annotations' });
   }
 }
 

@@ -31,7 +31,13 @@ export interface Container {
   [key: string]: unknown;
 }
 export interface Pod {
-  metadata?: { name?: string; generateName?: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
   spec?: {
     containers?: Container[];
     initContainers?: Container[];
@@ -171,7 +177,8 @@ export function buildPatch(pod: Pod, s: PodSettings, defaults: SidecarDefaults, 
 
   const needed = s.gracefulShutdownSeconds + (mode === 'classic' ? CLASSIC_PRESTOP_SECONDS : 0) + 5;
   const grace = spec.terminationGracePeriodSeconds;
-  if ((grace ?? DEFAULT_GRACE_SECONDS) < needed) ops.push({ op: grace === undefined ? 'add' : 'replace', path: '/spec/terminationGracePeriodSeconds', value: needed });
+  if ((grace ?? DEFAULT_GRACE_SECONDS) < needed)
+    ops.push({ op: grace === undefined ? 'add' : 'replace', path: '/spec/terminationGracePeriodSeconds', value: needed });
 
   if (!pod.metadata?.annotations) ops.push({ op: 'add', path: '/metadata/annotations', value: { [STATUS]: 'injected' } });
   else ops.push({ op: 'add', path: `/metadata/annotations/${pointer(STATUS)}`, value: 'injected' });

@@ -68,13 +68,15 @@ export function review(req: AdmissionRequest, scope: Scope, config: InjectorConf
     reason,
   });
   const isPod = req.kind?.kind === 'Pod' && (req.kind.group ?? '') === '' && req.kind.version === 'v1' && !req.subResource;
-  if (!isPod || req.operation !== 'CREATE' || !req.object) return skip(`not a pod creation (${req.operation ?? '?'} ${req.kind?.kind ?? '?'})`);
+  if (!isPod || req.operation !== 'CREATE' || !req.object)
+    return skip(`not a pod creation (${req.operation ?? '?'} ${req.kind?.kind ?? '?'})`);
   const pod = req.object;
   const namespace = req.namespace ?? pod.metadata?.namespace;
   if (config.namespace && namespace === config.namespace) return skip(`the injector's own namespace ${namespace}`);
   const annotations = pod.metadata?.annotations ?? {};
   const optIn = annotations[INJECT];
-  if (optIn !== undefined && optIn !== 'true' && optIn !== 'false') return refuse(req, [`${INJECT}: "${optIn}" is neither "true" nor "false"`]);
+  if (optIn !== undefined && optIn !== 'true' && optIn !== 'false')
+    return refuse(req, [`${INJECT}: "${optIn}" is neither "true" nor "false"`]);
   if (optIn === 'false') return skip(`${INJECT}: "false"`);
   if (scope === 'pod' && optIn !== 'true') return skip('namespace not labelled and pod not annotated');
   if (annotations[STATUS] !== undefined) return skip(`already injected (${STATUS}: ${annotations[STATUS]})`);
@@ -87,8 +89,12 @@ export function review(req: AdmissionRequest, scope: Scope, config: InjectorConf
   const { settings, problems } = podSettings(annotations, config.sidecar);
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     for (const p of c.ports ?? []) {
-      if (p.containerPort === settings.port) problems.push(`ferry.io/port: ${settings.port} is also a port of container "${c.name}"; choose another with ferry.io/port`);
-      if (p.containerPort === settings.adminPort) problems.push(`ferry.io/admin-port: ${settings.adminPort} is also a port of container "${c.name}"; choose another with ferry.io/admin-port`);
+      if (p.containerPort === settings.port)
+        problems.push(`ferry.io/port: ${settings.port} is also a port of container "${c.name}"; choose another with ferry.io/port`);
+      if (p.containerPort === settings.adminPort)
+        problems.push(
+          `ferry.io/admin-port: ${settings.adminPort} is also a port of container "${c.name}"; choose another with ferry.io/admin-port`,
+        );
     }
   }
   if (problems.length > 0) return refuse(req, problems);
@@ -102,5 +108,9 @@ export function review(req: AdmissionRequest, scope: Scope, config: InjectorConf
 
 function refuse(req: AdmissionRequest, problems: string[]): Decision {
   const message = `ferry: pod not created: ${problems.join('; ')}`;
-  return { review: answer({ uid: req.uid, allowed: false, status: { code: 400, reason: 'BadRequest', message } }), outcome: 'refused', reason: problems.join('; ') };
+  return {
+    review: answer({ uid: req.uid, allowed: false, status: { code: 400, reason: 'BadRequest', message } }),
+    outcome: 'refused',
+    reason: problems.join('; '),
+  };
 }

@@ -55,7 +55,8 @@ export async function createInjector(options: { config: InjectorConfig; logger: 
   });
   webhook.post<{ Params: { scope: string } }>('/mutate/:scope', async (request) => {
     const scope = request.params.scope as Scope;
-    if (!SCOPES.includes(scope)) throw new FerryError('FERRY_ERR_ROUTE_NOT_FOUND', `no webhook scope "${scope}" (known: ${SCOPES.join(', ')})`);
+    if (!SCOPES.includes(scope))
+      throw new FerryError('FERRY_ERR_ROUTE_NOT_FOUND', `no webhook scope "${scope}" (known: ${SCOPES.join(', ')})`);
     let req;
     try {
       req = admissionRequest(request.body);
@@ -114,7 +115,10 @@ export async function createInjector(options: { config: InjectorConfig; logger: 
       } catch (err) {
         // between the two files of a non-atomic update, or a broken pair: keep serving the old one
         metrics.certReloads.inc({ result: 'invalid' });
-        logger.error({ certFile: config.tls.certFile, err: (err as Error).message }, 'serving certificate not reloaded; keeping the running one');
+        logger.error(
+          { certFile: config.tls.certFile, err: (err as Error).message },
+          'serving certificate not reloaded; keeping the running one',
+        );
         return false;
       }
     },

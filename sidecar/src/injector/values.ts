@@ -53,4 +53,5 @@ export const isQuantity = (v: string): boolean => quantityValue(v) !== undefined
 export const isEnvName = (v: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v);
 
 /** An object name such as a ConfigMap's or a Secret's (RFC 1123 subdomain). */
-export const isObjectName = (v: string): boolean => v.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v);
+export const isObjectName = (v: string): boolean =>
+  v.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v);

@@ -25,7 +25,15 @@ export const METHOD_OTHER = '_other';
 export const MAX_METHODS_PER_SERVICE = 200;
 
 /** States of a ZooKeeper client, as a state set (one series per state, the current one at 1). */
-export const ZOOKEEPER_STATES = ['connecting', 'connected', 'connected_read_only', 'disconnected', 'expired', 'auth_failed', 'closed'] as const;
+export const ZOOKEEPER_STATES = [
+  'connecting',
+  'connected',
+  'connected_read_only',
+  'disconnected',
+  'expired',
+  'auth_failed',
+  'closed',
+] as const;
 export type ZookeeperState = (typeof ZOOKEEPER_STATES)[number];
 
 function build(registry: Registry) {
@@ -201,7 +209,10 @@ export function createMetrics(registry = new Registry()): FerryMetrics {
       safely(() =>
         subscribe('undici:client:connected', (message) => {
           safely(() => {
-            const { connectParams, socket } = message as { connectParams?: { hostname?: string; port?: string | number; protocol?: string }; socket?: Socket };
+            const { connectParams, socket } = message as {
+              connectParams?: { hostname?: string; port?: string | number; protocol?: string };
+              socket?: Socket;
+            };
             if (!connectParams || !socket) return;
             const port = connectParams.port || (connectParams.protocol === 'https:' ? 443 : 80);
             const labels = { protocol: 'http', endpoint: `${connectParams.hostname}:${port}` };

@@ -188,10 +188,17 @@ export function createTracing(config: TracingConfig, options: TracingOptions = {
   if (asyncContext) ensureContextManager();
   const exporter = options.exporter ?? exporterFor(config);
   const spanProcessors: SpanProcessor[] = exporter
-    ? [options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096 })]
+    ? [
+        options.simple
+          ? new SimpleSpanProcessor(exporter)
+          : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096 }),
+      ]
     : [];
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}) }),
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}),
+    }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
     spanProcessors,
   });

@@ -59,7 +59,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     http: { maxHeaderSize: config.limits.headerBytes },
     routerOptions: { maxParamLength: 1024 },
     clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
-      if (err.code === 'HPE_HEADER_OVERFLOW') rawError(socket, 'FERRY_ERR_HEADERS_TOO_LARGE', `request headers exceed ${config.limits.headerBytes} bytes`);
+      if (err.code === 'HPE_HEADER_OVERFLOW')
+        rawError(socket, 'FERRY_ERR_HEADERS_TOO_LARGE', `request headers exceed ${config.limits.headerBytes} bytes`);
       else if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
       else rawError(socket, 'FERRY_ERR_BAD_REQUEST', `malformed HTTP request: ${err.code ?? err.message}`);
     },
@@ -95,7 +96,11 @@ function routeKit(runtime: AppDeps['runtime']): LocalRouteKit {
       try {
         return runtime().router.adhoc(service, max);
       } catch (err) {
-        if (err instanceof RangeError) throw new FerryError('FERRY_ERR_BAD_REQUEST', `too many distinct ad-hoc ${service.protocol} targets (max ${max}); configure the service instead`);
+        if (err instanceof RangeError)
+          throw new FerryError(
+            'FERRY_ERR_BAD_REQUEST',
+            `too many distinct ad-hoc ${service.protocol} targets (max ${max}); configure the service instead`,
+          );
         throw err;
       }
     },

@@ -27,7 +27,11 @@ export function asFerryError(err: unknown): FerryError {
 /** Every error Ferry answers: `{statusCode, code, error, message}` plus the `x-ferry-error` marker header. */
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const error = asFerryError(err);
-  return reply.code(error.statusCode).header(HEADERS.error, error.code).type('application/json; charset=utf-8').send(JSON.stringify(error.toBody()));
+  return reply
+    .code(error.statusCode)
+    .header(HEADERS.error, error.code)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(error.toBody()));
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

@@ -28,7 +28,10 @@ before(async () => {
     await readBody(req);
     json(res, 200, { ok: true });
   });
-  const config = parseConfig(`listen: { port: 0 }\nadmin: { port: 0 }\nlog: { requests: true }\nservices: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`, 'test config');
+  const config = parseConfig(
+    `listen: { port: 0 }\nadmin: { port: 0 }\nlog: { requests: true }\nservices: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`,
+    'test config',
+  );
   const sink = new Writable({ write: (chunk, _enc, done) => ((logs += chunk.toString()), done()) });
   sidecar = await createSidecar({ config, logger: createLogger('trace', sink), apiToken: TOKEN });
   const { port } = await sidecar.start();
@@ -41,9 +44,18 @@ after(async () => {
 });
 
 test('no token, a wrong one, one of another length: 401 FERRY_ERR_UNAUTHORIZED, nothing reaches the upstream', async () => {
-  for (const headers of [{}, { [HEADERS.apiToken]: TOKEN.replace('f', 'g') }, { [HEADERS.apiToken]: 'short' }, { [HEADERS.apiToken]: `${TOKEN}x` }]) {
+  for (const headers of [
+    {},
+    { [HEADERS.apiToken]: TOKEN.replace('f', 'g') },
+    { [HEADERS.apiToken]: 'short' },
+    { [HEADERS.apiToken]: `${TOKEN}x` },
+  ]) {
     for (const path of ['/v1/invoke/up/m', '/v1/proxy/up/x', '/v1/dubbo/invoke']) {
-      const res = await request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '[]' });
+      const res = await request(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '[]',
+      });
       assert.equal(res.statusCode, 401, path);
       assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_UNAUTHORIZED');
       assert.equal(((await res.body.json()) as { code: string }).code, 'FERRY_ERR_UNAUTHORIZED');
@@ -67,7 +79,10 @@ test('the right token passes; the SDK sends it from FERRY_API_TOKEN; the upstrea
   } finally {
     delete process.env.FERRY_API_TOKEN;
   }
-  await assert.rejects(new FerryClient({ baseUrl: url }).invoke('up', 'm', []), (err: { code?: string }) => err.code === 'FERRY_ERR_UNAUTHORIZED');
+  await assert.rejects(
+    new FerryClient({ baseUrl: url }).invoke('up', 'm', []),
+    (err: { code?: string }) => err.code === 'FERRY_ERR_UNAUTHORIZED',
+  );
   assert.equal(seen.length, 2);
   for (const headers of seen) assert.equal(headers[HEADERS.apiToken], undefined, 'forwarded upstream');
   assert.ok(logs.length > 0, 'request logging was on');

@@ -16,7 +16,9 @@ test('drain under keep-alive load: marked SHUTTING_DOWN, Connection: close on ev
     await sleep(50);
     json(res, 200, { ok: true });
   });
-  const ferry = await startSidecar(`shutdown: { drainTimeoutMs: 3000 }\nservices: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`);
+  const ferry = await startSidecar(
+    `shutdown: { drainTimeoutMs: 3000 }\nservices: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`,
+  );
   const pool = new Pool(ferry.url, { connections: 8, pipelining: 1, keepAliveTimeout: 60_000 });
   let draining = false;
   const tally = { attempted: 0, ok: 0, shuttingDown: 0, unmarked503: 0, keptAlive: 0, resets: 0 };
@@ -27,7 +29,12 @@ test('drain under keep-alive load: marked SHUTTING_DOWN, Connection: close on ev
       tally.attempted++;
       const during = ferry.sidecar.state.shuttingDown;
       try {
-        const res = await pool.request({ path: '/v1/invoke/up/m', method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+        const res = await pool.request({
+          path: '/v1/invoke/up/m',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '[]',
+        });
         await res.body.dump();
         if (res.statusCode === 200) tally.ok++;
         else if (res.headers[HEADERS.error] === 'FERRY_ERR_SHUTTING_DOWN') tally.shuttingDown++;

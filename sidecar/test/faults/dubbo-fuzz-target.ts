@@ -39,7 +39,11 @@ function methodsOfFixtures(): Record<string, { http: string; parameterTypes: str
   const methods: Record<string, { http: string; parameterTypes: string[]; returns: string }> = {};
   for (const m of fixtureManifest()?.frames ?? []) {
     if (m.dir !== 'c2s' || m.event || m.kind === 'generic' || !m.method) continue;
-    methods[m.method] = { http: `POST /echo/${m.method}`, parameterTypes: declaredTypes(m), returns: RETURNS[m.method] ?? 'java.lang.Object' };
+    methods[m.method] = {
+      http: `POST /echo/${m.method}`,
+      parameterTypes: declaredTypes(m),
+      returns: RETURNS[m.method] ?? 'java.lang.Object',
+    };
   }
   return methods;
 }
@@ -58,7 +62,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   let sidecar: TestSidecar;
   try {
     // YAML takes JSON as it is
-    sidecar = await startSidecar(`application: fuzz\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\ninbound: ${JSON.stringify(inbound)}\n`);
+    sidecar = await startSidecar(
+      `application: fuzz\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\ninbound: ${JSON.stringify(inbound)}\n`,
+    );
   } catch (err) {
     await app.close();
     throw err;
@@ -108,7 +114,11 @@ export function sendCase(port: number, c: Pick<FuzzCase, 'bytes' | 'cuts'>, time
     const done = () => pending.size === 0 && (!owed.closes || result.closed);
     const timer = setTimeout(() => {
       const missing = [...pending.keys()].slice(0, 3).join(', ');
-      finish(owed.closes && !result.closed ? `the connection was not closed within ${timeoutMs} ms after a framing error` : `no answer to request id ${missing} within ${timeoutMs} ms`);
+      finish(
+        owed.closes && !result.closed
+          ? `the connection was not closed within ${timeoutMs} ms after a framing error`
+          : `no answer to request id ${missing} within ${timeoutMs} ms`,
+      );
     }, timeoutMs);
     const socket = connect({ host: '127.0.0.1', port }, () => {
       let from = 0;
@@ -257,11 +267,18 @@ export async function startConsumerTarget(seed: number, timeoutMs: number): Prom
     loadBalancer: 'roundrobin',
     methods: { echoString: { parameterTypes: ['java.lang.String'], returns: 'java.lang.Object' } },
   };
-  const sidecar = await startSidecar(`application: fuzz-consumer\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\nservices: ${JSON.stringify({ matrix: service })}\n`);
+  const sidecar = await startSidecar(
+    `application: fuzz-consumer\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\nservices: ${JSON.stringify({ matrix: service })}\n`,
+  );
   const agent = new Agent({ connections: 4 });
   const call = async (): Promise<ConsumerResult> => {
     const start = performance.now();
-    const res = await request(`${sidecar.url}${invokePath('matrix', 'echoString')}`, { method: 'POST', body: '["fuzz"]', headers: { 'content-type': 'application/json' }, dispatcher: agent });
+    const res = await request(`${sidecar.url}${invokePath('matrix', 'echoString')}`, {
+      method: 'POST',
+      body: '["fuzz"]',
+      headers: { 'content-type': 'application/json' },
+      dispatcher: agent,
+    });
     const text = await res.body.text();
     let error: { code?: string; message?: string } = {};
     try {
@@ -270,7 +287,13 @@ export async function startConsumerTarget(seed: number, timeoutMs: number): Prom
       // not JSON: consumerFailure says so
     }
     const { code, message } = res.statusCode === 200 ? {} : error;
-    return { status: res.statusCode, ...(code ? { code } : {}), ...(message ? { message } : {}), marked: res.headers[HEADERS.error] !== undefined, ms: performance.now() - start };
+    return {
+      status: res.statusCode,
+      ...(code ? { code } : {}),
+      ...(message ? { message } : {}),
+      marked: res.headers[HEADERS.error] !== undefined,
+      ms: performance.now() - start,
+    };
   };
   return {
     call,

@@ -127,7 +127,9 @@ function ask(port: number, requestBody: Buffer): Promise<{ status: number; messa
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const decoder = new FrameDecoder();
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(encodeFrame({ request: true, twoWay: true, id: 77n, body: requestBody })));
+    const socket = connect({ host: '127.0.0.1', port }, () =>
+      socket.write(encodeFrame({ request: true, twoWay: true, id: 77n, body: requestBody })),
+    );
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error('no answer within 5 s'));
@@ -152,7 +154,11 @@ test('inbound Dubbo server: the worst cases found by the fuzzer get a 40 at once
     for (let i = 39; i >= 0; i--) laughs += '51' + (0x90 + i + 1).toString(16);
     const worst: Array<[string, Buffer, RegExp]> = [
       // 2^40 leaves in $invoke's parameter types (String() of them never returned)
-      ['laughs as type names', body('$invoke', GENERIC_PARAMETER_DESC, '08' + Buffer.from('echoUser').toString('hex') + laughs + '4e4e'), /counting what refs repeat/],
+      [
+        'laughs as type names',
+        body('$invoke', GENERIC_PARAMETER_DESC, '08' + Buffer.from('echoUser').toString('hex') + laughs + '4e4e'),
+        /counting what refs repeat/,
+      ],
       // a stack overflow before: typed lists whose type is a typed list…
       ['type recursion', body('echoInt', 'I', '70'.repeat(200_000)), /expected a type/],
       ['ref recursion', body('echoInt', 'I', '51'.repeat(200_000)), /expected an int/],
@@ -167,7 +173,15 @@ test('inbound Dubbo server: the worst cases found by the fuzzer get a 40 at once
       assert.ok(answer.ms < 2_000, `${what}: ${answer.ms.toFixed(0)} ms`);
     }
     // $invoke parameter types must be strings (Java's String[] cast)
-    const generic = encodeRequestBody({ dubboVersion: '2.0.2', path: IFACE, version: '1.0.0', method: '$invoke', parameterDesc: GENERIC_PARAMETER_DESC, args: ['echoInt', [1], [5]], attachments: { generic: 'true' } });
+    const generic = encodeRequestBody({
+      dubboVersion: '2.0.2',
+      path: IFACE,
+      version: '1.0.0',
+      method: '$invoke',
+      parameterDesc: GENERIC_PARAMETER_DESC,
+      args: ['echoInt', [1], [5]],
+      attachments: { generic: 'true' },
+    });
     const answer = await ask(target.port, generic);
     assert.equal(answer.status, 40, answer.message);
     assert.match(answer.message, /\$invoke parameter types are not a String\[\]/);

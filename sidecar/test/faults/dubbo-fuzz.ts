@@ -12,7 +12,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FrameDecoder, FrameError, HEADER_LENGTH, decodeEvent, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeRequestBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
-import { HANDLE, HessianDecoder, HessianError, decodeAll, decodeException, encodeHessian, fromJava, splitDescriptor, typeFromDescriptor } from '../../src/protocols/hessian/index.js';
+import {
+  HANDLE,
+  HessianDecoder,
+  HessianError,
+  decodeAll,
+  decodeException,
+  encodeHessian,
+  fromJava,
+  splitDescriptor,
+  typeFromDescriptor,
+} from '../../src/protocols/hessian/index.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { CLASSES } from '../unit/dubbo-fixtures.js';
 
@@ -70,14 +80,55 @@ const NESTERS = ['57', '48', '79', '71 01 41', '70', '55', '56', '4d', '43', '4f
 
 /** Well-formed values of every kind, to put where another value stood (type confusion rather than garbage). */
 const VALUES: Buffer[] = [
-  0, 1, -1, 2147483647, -2147483648, 1.5, -0.001, '', 'x', 'héllo 😀', '2.0.2', 'com.example.ferry.api.TypeMatrixService', '$invoke', '$echo',
-  'Ljava/lang/String;', '[Ljava/lang/Object;', 'x'.repeat(5_000), true, false, null, [], [1, 'a', null], new Map(), new Date(0), Buffer.from([1, 2, 3]),
+  0,
+  1,
+  -1,
+  2147483647,
+  -2147483648,
+  1.5,
+  -0.001,
+  '',
+  'x',
+  'héllo 😀',
+  '2.0.2',
+  'com.example.ferry.api.TypeMatrixService',
+  '$invoke',
+  '$echo',
+  'Ljava/lang/String;',
+  '[Ljava/lang/Object;',
+  'x'.repeat(5_000),
+  true,
+  false,
+  null,
+  [],
+  [1, 'a', null],
+  new Map(),
+  new Date(0),
+  Buffer.from([1, 2, 3]),
   { $class: 'long', $: '9223372036854775807' },
-  { $class: 'java.util.HashMap', $: new Map<string, unknown>([['generic', 'true'], ['timeout', '-1'], ['a', [1]]]) },
+  {
+    $class: 'java.util.HashMap',
+    $: new Map<string, unknown>([
+      ['generic', 'true'],
+      ['timeout', '-1'],
+      ['a', [1]],
+    ]),
+  },
   { $class: 'java.util.HashMap', $: new Map<unknown, unknown>([[1, 'x']]) },
   { $class: '[int', $: [1, 2] },
   { $class: '[string', $: ['java.lang.String', 'int'] },
-  { $class: '[object', $: [{ $class: 'java.util.HashMap', $: new Map<string, unknown>([['class', 'com.example.ferry.api.User'], ['id', 1]]) }] },
+  {
+    $class: '[object',
+    $: [
+      {
+        $class: 'java.util.HashMap',
+        $: new Map<string, unknown>([
+          ['class', 'com.example.ferry.api.User'],
+          ['id', 1],
+        ]),
+      },
+    ],
+  },
   { $class: 'com.example.ferry.api.User', $: { id: 1, name: 'x', birthday: null } },
   { $class: 'com.example.ferry.api.Color', $: { name: 'NOT_A_COLOR' } },
   { $class: 'java.math.BigDecimal', $: { value: 'not a number' } },
@@ -132,7 +183,8 @@ const MUTATORS: Record<string, Mutator> = {
   },
   'byte-set': (body, rng) => {
     const out = Buffer.from(body);
-    for (let i = 1 + int(rng, 4); i > 0 && out.length; i--) out[int(rng, out.length)] = pick(rng, [0x00, 0xff, 0x7f, 0x80, 0x01, int(rng, 256)]);
+    for (let i = 1 + int(rng, 4); i > 0 && out.length; i--)
+      out[int(rng, out.length)] = pick(rng, [0x00, 0xff, 0x7f, 0x80, 0x01, int(rng, 256)]);
     return out;
   },
   'tag-swap': (body, rng) => {
@@ -187,7 +239,8 @@ const MUTATORS: Record<string, Mutator> = {
     slice.copy(out, at);
     return out;
   },
-  'insert-random': (body, rng) => insert(body, int(rng, body.length + 1), Buffer.from(Array.from({ length: 1 + int(rng, 16) }, () => int(rng, 256)))),
+  'insert-random': (body, rng) =>
+    insert(body, int(rng, body.length + 1), Buffer.from(Array.from({ length: 1 + int(rng, 16) }, () => int(rng, 256)))),
   delete: (body, rng) => {
     const at = int(rng, body.length + 1);
     return Buffer.concat([body.subarray(0, at), body.subarray(at + 1 + int(rng, 32))]);
@@ -230,7 +283,19 @@ export function fuzzCase(corpus: readonly Buffer[], seed: number, index: number)
     bytes[at] = at === 2 ? bytes[at]! ^ (1 << int(rng, 8)) : int(rng, 256);
   } else if (roll < 0.2) {
     names.push('length-lie');
-    const lies = [0, 1, body.length - 1, body.length + 1, body.length * 2, 0x7fffffff, -1, -0x80000000, 8 * 1024 * 1024, 8 * 1024 * 1024 + 1, int(rng, 1 << 20)];
+    const lies = [
+      0,
+      1,
+      body.length - 1,
+      body.length + 1,
+      body.length * 2,
+      0x7fffffff,
+      -1,
+      -0x80000000,
+      8 * 1024 * 1024,
+      8 * 1024 * 1024 + 1,
+      int(rng, 1 << 20),
+    ];
     bytes.writeInt32BE(Math.max(-0x80000000, pick(rng, lies)), 12);
   } else if (roll < 0.25) {
     names.push('truncate-frame');
@@ -365,6 +430,7 @@ export function expectedAnswers(bytes: Buffer): { ids: bigint[]; closes: boolean
 /** Answers that betray a non-typed failure inside the provider (status 90 is only the catch-all's). */
 export function suspiciousAnswer(status: number, message: string): string | undefined {
   if (status === 90) return `status 90 (unexpected failure): ${message.split('\n')[0]}`;
-  if (/Maximum call stack|is not a function|Cannot read propert|is not iterable|Invalid array length|out of memory/i.test(message)) return `status ${status}: ${message.split('\n')[0]}`;
+  if (/Maximum call stack|is not a function|Cannot read propert|is not iterable|Invalid array length|out of memory/i.test(message))
+    return `status ${status}: ${message.split('\n')[0]}`;
   return undefined;
 }

@@ -155,7 +155,12 @@ async function main(): Promise<void> {
       lastCase = current;
       lastChange = Date.now();
     } else if (Date.now() - lastChange > hangMs) {
-      report({ lane: 'decoders', index: current, mutation: fuzzCase(corpus, seed, current).mutation, message: `HANG: no return within ${hangMs} ms` });
+      report({
+        lane: 'decoders',
+        index: current,
+        mutation: fuzzCase(corpus, seed, current).mutation,
+        message: `HANG: no return within ${hangMs} ms`,
+      });
       void worker.terminate();
     }
   }, 500);
@@ -201,11 +206,14 @@ async function main(): Promise<void> {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     const s = (Date.now() - started) / 1000;
     const done = Atomics.load(watched, 1);
-    console.log(`${s.toFixed(0)} s: decoders ${done} cases (${(done / s).toFixed(0)}/s), socket ${socket.cases} cases (${(socket.cases / s).toFixed(0)}/s), ${failures.length} failure(s), rss ${(rssPeak / MiB).toFixed(0)} MiB`);
+    console.log(
+      `${s.toFixed(0)} s: decoders ${done} cases (${(done / s).toFixed(0)}/s), socket ${socket.cases} cases (${(socket.cases / s).toFixed(0)}/s), ${failures.length} failure(s), rss ${(rssPeak / MiB).toFixed(0)} MiB`,
+    );
   }, 10_000);
   await Promise.all([...Array.from({ length: lanes }, lane), consumerLane(), decoders]);
   const stillServes = await consumerTarget.stillServes();
-  if (!stillServes) report({ lane: 'consumer', index: consumer.calls, mutation: '', message: 'no endpoint answers an honest call any more' });
+  if (!stillServes)
+    report({ lane: 'consumer', index: consumer.calls, mutation: '', message: 'no endpoint answers an honest call any more' });
   await consumerTarget.close();
   clearInterval(ticker);
   clearInterval(watchdog);
@@ -227,7 +235,10 @@ async function main(): Promise<void> {
   );
   console.log(
     `consumer: ${consumer.calls} calls (${(consumer.calls / elapsed).toFixed(0)}/s), ${consumer.ok} × 200, ` +
-      `${[...consumer.codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} × ${c}`).join(', ')}; slowest ${consumer.slowestMs.toFixed(0)} ms; still serves: ${stillServes}`,
+      `${[...consumer.codes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => `${n} × ${c}`)
+        .join(', ')}; slowest ${consumer.slowestMs.toFixed(0)} ms; still serves: ${stillServes}`,
   );
   console.log(`failures: ${failures.length} (${seen.size} distinct)`);
   process.exitCode = failures.length ? 1 : 0;

@@ -42,7 +42,11 @@ function stalledUpload(port: number, length: number): Promise<{ status: number; 
       socket.destroy();
       reject(new Error('no answer within 5 s'));
     }, 5000);
-    socket.on('connect', () => socket.write(`POST /v1/proxy/up/upload HTTP/1.1\r\nHost: ferry\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n0123456789`));
+    socket.on('connect', () =>
+      socket.write(
+        `POST /v1/proxy/up/upload HTTP/1.1\r\nHost: ferry\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n0123456789`,
+      ),
+    );
     socket.on('data', (d) => {
       data += d.toString('latin1');
       const end = data.indexOf('\r\n\r\n');
@@ -69,7 +73,12 @@ test(`${STALLED} stalled uploads: 408 FERRY_ERR_REQUEST_TIMEOUT, none 504, other
     assert.match(r.head, /x-ferry-error: FERRY_ERR_REQUEST_TIMEOUT/i);
   }
   const others = await Promise.all(
-    Array.from({ length: 10 }, () => request(`${ferry.url}/v1/proxy/up/upload`, { method: 'POST', body: 'x'.repeat(1000) }).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }))),
+    Array.from({ length: 10 }, () =>
+      request(`${ferry.url}/v1/proxy/up/upload`, { method: 'POST', body: 'x'.repeat(1000) }).then(async (r) => ({
+        status: r.statusCode,
+        body: await r.body.text(),
+      })),
+    ),
   );
   const failed = others.filter((o) => o.status !== 200);
   t.diagnostic(`other callers: ${others.length} calls, ${failed.length} failed`);
@@ -79,7 +88,10 @@ test(`${STALLED} stalled uploads: 408 FERRY_ERR_REQUEST_TIMEOUT, none 504, other
 /** A Node client doing what curl does for big bodies: send `Expect: 100-continue`, write the body on 100. */
 function uploadWithExpect(url: string, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { expect: '100-continue', 'content-type': 'application/octet-stream', 'content-length': body.length } });
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { expect: '100-continue', 'content-type': 'application/octet-stream', 'content-length': body.length },
+    });
     req.on('continue', () => req.end(body));
     req.on('response', async (res) => resolve({ status: res.statusCode ?? 0, text: (await readBody(res)).toString() }));
     req.on('error', reject);

@@ -29,14 +29,26 @@ before(async () => {
   zk = await startZooKeeper({ tickTime: 2000 });
   providers = await Promise.all([
     startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'meta', extraArgs: ['--no-greeting'] }),
-    startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'plain', extraArgs: ['--no-greeting', '--register-mode', 'interface', '--app', 'ferry-plain-provider'] }),
+    startProvider({
+      jar: jars.jar33,
+      zkAddress: zk.address,
+      name: 'plain',
+      extraArgs: ['--no-greeting', '--register-mode', 'interface', '--app', 'ferry-plain-provider'],
+    }),
   ]);
   ferry = await startSidecar(
     [
       'application: ferry-registry-outage-test',
       `registries: ${JSON.stringify({ zk: { address: zk.address, sessionTimeoutMs: 4000 } })}`,
       `services: ${JSON.stringify({
-        matrix: { protocol: 'dubbo', registry: 'zk', interface: MATRIX, version: '1.0.0', timeoutMs: 2000, methods: { whoami: { parameterTypes: [] } } },
+        matrix: {
+          protocol: 'dubbo',
+          registry: 'zk',
+          interface: MATRIX,
+          version: '1.0.0',
+          timeoutMs: 2000,
+          methods: { whoami: { parameterTypes: [] } },
+        },
       })}`,
     ].join('\n'),
   );
@@ -75,7 +87,9 @@ function load(): { tally: Tally; stop(): Promise<void> } {
     while (running) {
       tally.attempted++;
       const started = Date.now();
-      const r = await postJson(`${ferry.url}/v1/invoke/matrix/whoami`, []).catch((err: Error) => ({ status: 0, body: { code: err.message } }) as const);
+      const r = await postJson(`${ferry.url}/v1/invoke/matrix/whoami`, []).catch(
+        (err: Error) => ({ status: 0, body: { code: err.message } }) as const,
+      );
       if (r.status === 200) {
         const who = String(r.body).split(':')[0]!;
         tally.served[who] = (tally.served[who] ?? 0) + 1;
@@ -114,7 +128,9 @@ test(`ZooKeeper killed, then frozen, ${OUTAGE_MS / 1000} s each under load: call
   await run.stop();
   const { tally } = run;
   t.diagnostic(`killed phase (incl. warm-up): ${killed.attempted} calls, ${killed.failed} failed ${JSON.stringify(killed.codes)}`);
-  t.diagnostic(`whole run: ${tally.attempted} calls, ${tally.failed} failed ${JSON.stringify(tally.codes)}; served ${JSON.stringify(tally.served)}`);
+  t.diagnostic(
+    `whole run: ${tally.attempted} calls, ${tally.failed} failed ${JSON.stringify(tally.codes)}; served ${JSON.stringify(tally.served)}`,
+  );
   if (tally.failures.length) t.diagnostic(`failures: ${tally.failures.slice(0, 20).join('; ')}`);
   assert.ok(tally.attempted > 200, `bounded load ran (${tally.attempted} calls)`);
   assert.equal(tally.failed, 0, `calls lost: ${JSON.stringify(tally.codes)}`);

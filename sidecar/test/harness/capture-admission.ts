@@ -23,7 +23,12 @@ const pod = (name: string, spec: Record<string, unknown>, annotations?: Record<s
   metadata: { name, ...(annotations ? { annotations } : {}), ...extra },
   spec,
 });
-const app = (extra: Record<string, unknown> = {}) => ({ name: 'app', image: 'registry.example/shop/app:1.4.2', ports: [{ name: 'http', containerPort: 8080 }], ...extra });
+const app = (extra: Record<string, unknown> = {}) => ({
+  name: 'app',
+  image: 'registry.example/shop/app:1.4.2',
+  ports: [{ name: 'http', containerPort: 8080 }],
+  ...extra,
+});
 
 /** Case name → namespace and object. `demo` is labelled ferry.io/inject=enabled, `plain` is not. */
 const CASES: Record<string, { namespace: string; object: Record<string, unknown> }> = {
@@ -82,16 +87,25 @@ const CASES: Record<string, { namespace: string; object: Record<string, unknown>
 async function main(): Promise<void> {
   const k8s = await startCluster();
   const seen: Array<{ path: string; review: any }> = [];
-  const server = createServer({ cert: await readFile(k8s.webhookTls.certFile), key: await readFile(k8s.webhookTls.keyFile) }, (req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      const review = JSON.parse(body);
-      seen.push({ path: req.url!, review });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } }));
-    });
-  });
+  const server = createServer(
+    { cert: await readFile(k8s.webhookTls.certFile), key: await readFile(k8s.webhookTls.keyFile) },
+    (req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const review = JSON.parse(body);
+        seen.push({ path: req.url!, review });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            response: { uid: review.request.uid, allowed: true },
+          }),
+        );
+      });
+    },
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
@@ -110,7 +124,9 @@ async function main(): Promise<void> {
       metadata: { name: 'ferry-capture' },
       webhooks: [
         hook('namespace.inject.ferry.io', '/mutate/namespace', { matchLabels: { 'ferry.io/inject': 'enabled' } }),
-        hook('pod.inject.ferry.io', '/mutate/pod', { matchExpressions: [{ key: 'ferry.io/inject', operator: 'NotIn', values: ['enabled', 'disabled'] }] }),
+        hook('pod.inject.ferry.io', '/mutate/pod', {
+          matchExpressions: [{ key: 'ferry.io/inject', operator: 'NotIn', values: ['enabled', 'disabled'] }],
+        }),
       ],
     };
     const namespaces = [
@@ -118,7 +134,9 @@ async function main(): Promise<void> {
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'plain' } },
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ferry-system' } },
     ];
-    const apply = await k8s.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...namespaces, mwc] }) });
+    const apply = await k8s.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...namespaces, mwc] }),
+    });
     if (apply.code !== 0) throw new Error(apply.stderr);
     await k8s.waitForWebhook('demo', () => seen.length > 0);
     await mkdir(OUT, { recursive: true });

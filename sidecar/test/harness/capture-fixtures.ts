@@ -152,7 +152,14 @@ async function main(): Promise<void> {
   const provVersion = provider.dubboVersion;
   await writeFile(
     join(outDir, 'manifest.json'),
-    JSON.stringify({ capturedWith: { provider: `Apache Dubbo ${provVersion}`, consumer: `Apache Dubbo ${provVersion}`, serialization: 'hessian2' }, frames: manifest }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        capturedWith: { provider: `Apache Dubbo ${provVersion}`, consumer: `Apache Dubbo ${provVersion}`, serialization: 'hessian2' },
+        frames: manifest,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   await rm(raw, { recursive: true, force: true });
   console.log(`wrote ${manifest.length} frames + manifest.json to ${outDir}`);

@@ -55,7 +55,15 @@ async function buildSpringPeers(log: (line: string) => void): Promise<void> {
   try {
     if (springPeersUpToDate()) return;
     // offline first when the local repository already has Spring Cloud Netflix; online otherwise / on failure
-    const m2 = join(process.env.HOME ?? '/root', '.m2', 'repository', 'org', 'springframework', 'cloud', 'spring-cloud-netflix-eureka-server');
+    const m2 = join(
+      process.env.HOME ?? '/root',
+      '.m2',
+      'repository',
+      'org',
+      'springframework',
+      'cloud',
+      'spring-cloud-netflix-eureka-server',
+    );
     let lastErr = '';
     for (const extra of existsSync(m2) ? [['-o'], []] : [[]]) {
       const args = ['-q', '-B', ...extra, '-DskipTests', 'package'];
@@ -168,7 +176,11 @@ export interface EurekaServer {
   readyMs: number;
   running(): boolean;
   /** Instances of an application as the server has them now (the response cache is off); [] if unknown. */
-  instances(app: string): Promise<Array<{ instanceId: string; status: string; hostName: string; ipAddr: string; port: { $: number }; metadata?: Record<string, string> }>>;
+  instances(
+    app: string,
+  ): Promise<
+    Array<{ instanceId: string; status: string; hostName: string; ipAddr: string; port: { $: number }; metadata?: Record<string, string> }>
+  >;
   /** Waits until `app` has instances satisfying `pred` (default: at least one UP) in the server. */
   waitFor(app: string, pred?: (instances: Awaited<ReturnType<EurekaServer['instances']>>) => boolean, timeoutMs?: number): Promise<void>;
   /** SIGKILL: Eureka is gone (port kept). */
@@ -182,7 +194,10 @@ export interface EurekaServer {
 }
 
 /** The server with the read-only response cache off, so changes show within about a second. */
-export const EUREKA_TEST_ARGS = ['--eureka.server.use-read-only-response-cache=false', '--eureka.server.response-cache-auto-expiration-in-seconds=1'];
+export const EUREKA_TEST_ARGS = [
+  '--eureka.server.use-read-only-response-cache=false',
+  '--eureka.server.response-cache-auto-expiration-in-seconds=1',
+];
 
 export function startEureka(opts: EurekaOptions = {}): Promise<EurekaServer> {
   return onFreePort(opts.port, (port) => startEurekaOn(port, opts));
@@ -198,7 +213,16 @@ async function startEurekaOn(port: number, opts: EurekaOptions): Promise<EurekaS
   let readyMs = 0;
   const launch = async () => {
     const t0 = Date.now();
-    const args = [...(opts.jvmArgs ?? SPRING_JVM_ARGS), ...(opts.cds === false ? [] : cdsArgs(EUREKA_JAR)), '-jar', EUREKA_JAR, `--server.port=${port}`, ...EUREKA_TEST_ARGS, ...authArgs, ...(opts.args ?? [])];
+    const args = [
+      ...(opts.jvmArgs ?? SPRING_JVM_ARGS),
+      ...(opts.cds === false ? [] : cdsArgs(EUREKA_JAR)),
+      '-jar',
+      EUREKA_JAR,
+      `--server.port=${port}`,
+      ...EUREKA_TEST_ARGS,
+      ...authArgs,
+      ...(opts.args ?? []),
+    ];
     jvm = await startJvm(`Eureka on ${port}`, args, /FERRY_EUREKA_READY/, opts.timeoutMs ?? 120_000);
     await untilTrue(`Eureka on ${port}`, async () => (await fetch(`${serviceUrl}apps`, { headers })).ok, 30_000);
     readyMs = Date.now() - t0;
@@ -225,7 +249,8 @@ async function startEurekaOn(port: number, opts: EurekaOptions): Promise<EurekaS
     },
     running: () => !!jvm && jvm.child.exitCode === null && jvm.child.signalCode === null,
     instances,
-    waitFor: (app, pred = (l) => l.some((i) => i.status === 'UP'), timeoutMs = 30_000) => untilTrue(`${app} in Eureka`, async () => pred(await instances(app)), timeoutMs),
+    waitFor: (app, pred = (l) => l.some((i) => i.status === 'UP'), timeoutMs = 30_000) =>
+      untilTrue(`${app} in Eureka`, async () => pred(await instances(app)), timeoutMs),
     pause: kill,
     resume: launch,
     async restart() {
@@ -268,7 +293,9 @@ export interface SpringService {
   /** GET /call/{app}{path}: the service calls `app` by its Eureka name through Spring Cloud LoadBalancer. */
   call(app: string, path: string): Promise<{ httpStatus: number; status?: number; body?: string; error?: string }>;
   /** What the service's discovery client sees for `app`. */
-  instancesOf(app: string): Promise<Array<{ instanceId: string; host: string; port: number; status: string; metadata: Record<string, string> }>>;
+  instancesOf(
+    app: string,
+  ): Promise<Array<{ instanceId: string; host: string; port: number; status: string; metadata: Record<string, string> }>>;
   /** The instance's own status, pushed to Eureka by its client (ApplicationInfoManager.setInstanceStatus). */
   setStatus(status: 'UP' | 'DOWN' | 'OUT_OF_SERVICE'): Promise<void>;
   /** SIGTERM: the Eureka client deregisters, then the JVM exits (SIGKILL after `graceMs`, default 15000). */
@@ -295,7 +322,12 @@ async function startSpringServiceOn(port: number, opts: SpringServiceOptions): P
     ...(opts.zone ? [`--eureka.instance.metadata-map.zone=${opts.zone}`] : []),
     ...(opts.args ?? []),
   ];
-  const jvm = await startJvm(`Spring service ${app} on ${port}`, args, /FERRY_SPRING_READY port=\d+ app=\S+ instanceId=(\S+)/, opts.timeoutMs ?? 120_000);
+  const jvm = await startJvm(
+    `Spring service ${app} on ${port}`,
+    args,
+    /FERRY_SPRING_READY port=\d+ app=\S+ instanceId=(\S+)/,
+    opts.timeoutMs ?? 120_000,
+  );
   const url = `http://127.0.0.1:${port}`;
   const instanceId = jvm.ready[1]!;
   const json = async (path: string, init?: RequestInit) => {
@@ -331,10 +363,17 @@ async function startSpringServiceOn(port: number, opts: SpringServiceOptions): P
  * when present (see cdsArgs); FERRY_JAVA_CDS=0 disables.
  */
 export async function createSpringCdsArchives(): Promise<string[]> {
-  const all = [EUREKA_JAR, SPRING_SERVICE_JAR].map((jar) => ({ jar, target: cdsArchivePath(jar), tmp: `${cdsArchivePath(jar)}.${process.pid}.tmp` }));
+  const all = [EUREKA_JAR, SPRING_SERVICE_JAR].map((jar) => ({
+    jar,
+    target: cdsArchivePath(jar),
+    tmp: `${cdsArchivePath(jar)}.${process.pid}.tmp`,
+  }));
   const targets = all.filter((t) => !existsSync(t.target));
   // a JVM whose archive exists just runs with it
-  const jvm = (i: number) => (existsSync(all[i]!.target) ? {} : { jvmArgs: [...SPRING_JVM_ARGS, `-XX:ArchiveClassesAtExit=${all[i]!.tmp}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'], cds: false });
+  const jvm = (i: number) =>
+    existsSync(all[i]!.target)
+      ? {}
+      : { jvmArgs: [...SPRING_JVM_ARGS, `-XX:ArchiveClassesAtExit=${all[i]!.tmp}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'], cds: false };
   if (targets.length === 0) return all.map((t) => t.target);
   const eureka = await startEureka(jvm(0));
   try {

@@ -90,7 +90,10 @@ test('Dubbo 3.3 provider registers /dubbo/<iface>/providers (interface-level) an
     assert.ok(params.methods!.split(',').includes('echoLong'));
 
     const greet = await listDubboUrls(zk.address, GREETING);
-    const mine = greet.filter((x) => x.includes(`:${p.port}/`)).map((x) => `${dubboUrlParams(x).group}/${dubboUrlParams(x).version}`).sort();
+    const mine = greet
+      .filter((x) => x.includes(`:${p.port}/`))
+      .map((x) => `${dubboUrlParams(x).group}/${dubboUrlParams(x).version}`)
+      .sort();
     assert.deepEqual(mine, ['blue/1.0.0', 'blue/2.0.0', 'green/1.0.0', 'green/2.0.0']);
 
     // register-mode=all (Dubbo's default) also writes app-level discovery data
@@ -102,7 +105,9 @@ test('Dubbo 3.3 provider registers /dubbo/<iface>/providers (interface-level) an
       assert.equal(mapping?.toString(), 'ferry-java-provider');
       // the znode itself is ephemeral, data = Curator's default (the registering host's IP)
       const enc = (await zkChildren(c, `/dubbo/${MATRIX}/providers`)).find((k) => decodeURIComponent(k).includes(`:${p.port}/`))!;
-      const stat = await new Promise<zookeeper.Stat>((res, rej) => c.exists(`/dubbo/${MATRIX}/providers/${enc}`, (e, s) => (e ? rej(e) : res(s))));
+      const stat = await new Promise<zookeeper.Stat>((res, rej) =>
+        c.exists(`/dubbo/${MATRIX}/providers/${enc}`, (e, s) => (e ? rej(e) : res(s))),
+      );
       assert.notEqual(stat.ephemeralOwner.toString('hex'), '0000000000000000');
       t.diagnostic(`raw znode name: ${enc.slice(0, 120)}...`);
     } finally {
@@ -118,8 +123,18 @@ test('Dubbo 3.3 provider registers /dubbo/<iface>/providers (interface-level) an
 
 test('Dubbo 3.2 provider: serialization / prefer.serialization it registers (explicit hessian2 and Dubbo default)', async (t) => {
   const explicit = await startProvider({ jar: jars.jar32, zkAddress: zk.address, name: 'p32' });
-  const dflt = await startProvider({ jar: jars.jar32, zkAddress: zk.address, name: 'p32d', extraArgs: ['--serialization', 'default', '--register-mode', 'interface'] });
-  const dflt33 = await startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p33d', extraArgs: ['--serialization', 'default', '--register-mode', 'interface'] });
+  const dflt = await startProvider({
+    jar: jars.jar32,
+    zkAddress: zk.address,
+    name: 'p32d',
+    extraArgs: ['--serialization', 'default', '--register-mode', 'interface'],
+  });
+  const dflt33 = await startProvider({
+    jar: jars.jar33,
+    zkAddress: zk.address,
+    name: 'p33d',
+    extraArgs: ['--serialization', 'default', '--register-mode', 'interface'],
+  });
   try {
     t.diagnostic(`3.2 provider READY after ${explicit.readyMs} ms, dubbo=${explicit.dubboVersion}`);
     assert.match(explicit.dubboVersion, /^3\.2\./);
@@ -134,7 +149,9 @@ test('Dubbo 3.2 provider: serialization / prefer.serialization it registers (exp
     ];
     for (const [label, url] of rows) {
       const q = dubboUrlParams(url);
-      console.log(`\n[Dubbo ${label}] provider URL:\n${url}\n  -> serialization=${q.serialization ?? '(absent)'} prefer.serialization=${q['prefer.serialization'] ?? '(absent)'}`);
+      console.log(
+        `\n[Dubbo ${label}] provider URL:\n${url}\n  -> serialization=${q.serialization ?? '(absent)'} prefer.serialization=${q['prefer.serialization'] ?? '(absent)'}`,
+      );
     }
     assert.equal(dubboUrlParams(of(explicit.port)).serialization, 'hessian2');
     assert.equal(dubboUrlParams(of(explicit.port))['prefer.serialization'], 'hessian2');
@@ -169,7 +186,12 @@ test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): J
     assert.equal(by('whoami').value, `pc:${p.port}`);
     assert.equal(by('whoami').responseAttachments['served-by'], 'pc');
 
-    const g = await runConsumer({ jar: jars.jar33, mode: 'greet', zkAddress: zk.address, args: ['--group', 'green', '--version', '2.0.0'] });
+    const g = await runConsumer({
+      jar: jars.jar33,
+      mode: 'greet',
+      zkAddress: zk.address,
+      args: ['--group', 'green', '--version', '2.0.0'],
+    });
     assert.equal(g.code, 0, g.stderr.slice(-3000));
     assert.equal(g.lines[0].value, '[green/2.0.0] Hello ferry');
 
@@ -177,7 +199,12 @@ test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): J
     assert.equal(c.code, 0, c.stdout + c.stderr.slice(-2000));
     assert.equal(c.lines[0].ok, 200);
 
-    const typed = await runConsumer({ jar: jars.jar33, mode: 'typed', zkAddress: zk.address, args: ['--methods', 'hello,addLong#big,fail#500,zero'] });
+    const typed = await runConsumer({
+      jar: jars.jar33,
+      mode: 'typed',
+      zkAddress: zk.address,
+      args: ['--methods', 'hello,addLong#big,fail#500,zero'],
+    });
     assert.equal(typed.code, 0, typed.stderr.slice(-3000));
     assert.deepEqual(
       typed.lines.map((l) => [l.call, l.ok]),

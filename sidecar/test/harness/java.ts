@@ -178,7 +178,13 @@ export async function createCdsArchive(jar: string, zkAddress: string): Promise<
   const target = cdsArchivePath(jar);
   if (existsSync(target)) return target;
   const tmp = `${target}.${process.pid}.tmp`;
-  const p = await startProvider({ jar, zkAddress, name: 'cds', jvmArgs: [...DEFAULT_JVM_ARGS, `-XX:ArchiveClassesAtExit=${tmp}`], cds: false });
+  const p = await startProvider({
+    jar,
+    zkAddress,
+    name: 'cds',
+    jvmArgs: [...DEFAULT_JVM_ARGS, `-XX:ArchiveClassesAtExit=${tmp}`],
+    cds: false,
+  });
   await p.stop();
   if (!existsSync(tmp)) throw new Error(`CDS archive was not written (${tmp}); provider log: ${p.logFile}`);
   // remove archives of older builds of this jar
@@ -246,7 +252,19 @@ export async function startProvider(opts: StartProviderOptions): Promise<JavaPro
   const logFile = join(dir, 'provider.log');
   const logStream = createWriteStream(logFile);
   const jvm = [...(opts.jvmArgs ?? DEFAULT_JVM_ARGS), ...(opts.cds === false ? [] : cdsArgs(opts.jar))];
-  const args = [...jvm, '-jar', opts.jar, 'provider', '--zk', zkUrl(opts.zkAddress), '--port', String(port), '--name', opts.name, ...(opts.extraArgs ?? [])];
+  const args = [
+    ...jvm,
+    '-jar',
+    opts.jar,
+    'provider',
+    '--zk',
+    zkUrl(opts.zkAddress),
+    '--port',
+    String(port),
+    '--name',
+    opts.name,
+    ...(opts.extraArgs ?? []),
+  ];
   const t0 = Date.now();
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   track(child);
@@ -394,9 +412,13 @@ export interface CaptureProxy {
  */
 export async function startCapture(opts: { jar: string; target: string; outDir: string; port?: number }): Promise<CaptureProxy> {
   const port = opts.port ?? (await freePort());
-  const child = spawn('java', [...DEFAULT_JVM_ARGS, '-jar', opts.jar, 'capture', '--listen', String(port), '--target', opts.target, '--out', opts.outDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'java',
+    [...DEFAULT_JVM_ARGS, '-jar', opts.jar, 'capture', '--listen', String(port), '--target', opts.target, '--out', opts.outDir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   track(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -31,7 +31,8 @@ const TOOLS = ['kube-apiserver', 'etcd', 'kubectl', 'helm'] as const;
 
 /** Why the test environment cannot run here, or undefined when it can. */
 export function k8sTestenvMissing(): string | undefined {
-  if (!existsSync(join(K8S_BIN, '..', '.stamp'))) return `the Kubernetes test environment is not built (${K8S_BIN}); run: bash tools/k8s-testenv/build.sh`;
+  if (!existsSync(join(K8S_BIN, '..', '.stamp')))
+    return `the Kubernetes test environment is not built (${K8S_BIN}); run: bash tools/k8s-testenv/build.sh`;
   const missing = TOOLS.filter((t) => !existsSync(join(K8S_BIN, t)));
   return missing.length ? `missing ${missing.join(', ')} in ${K8S_BIN}; run: bash tools/k8s-testenv/build.sh` : undefined;
 }
@@ -49,7 +50,11 @@ export function k8sSkip(): string | false {
 
 /** Builds the test environment when it is missing (the pretest's step); a few minutes, once per machine. */
 export function ensureK8sTestenv(log: (line: string) => void): void {
-  const r = spawnSync('bash', [join(TESTENV_DIR, 'build.sh')], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 45 * 60_000 });
+  const r = spawnSync('bash', [join(TESTENV_DIR, 'build.sh')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 45 * 60_000,
+  });
   for (const line of `${r.stdout}`.trim().split('\n').filter(Boolean)) log(line);
   if (r.status !== 0) throw new Error(`tools/k8s-testenv/build.sh failed (${r.status ?? r.error?.message}):\n${r.stderr.slice(-4000)}`);
 }
@@ -90,9 +95,14 @@ export interface Cluster {
 
 function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }
@@ -104,21 +114,75 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 
 /** A throw-away CA in `dir` (ca.crt, ca.key) for servingCert. */
 export async function createCa(dir: string): Promise<void> {
-  await openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=ferry-test-ca']);
+  await openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ferry-test-ca',
+  ]);
 }
 
 /** A certificate for 127.0.0.1/localhost signed by the CA in `dir` (P-256 keys: fast to make). */
 export async function servingCert(dir: string, name: string): Promise<Tls> {
-  await writeFile(join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n');
-  await openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
-  return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`), caFile: join(dir, 'ca.crt'), caBundle: (await readFile(join(dir, 'ca.crt'))).toString('base64') };
+  await writeFile(
+    join(dir, `${name}.ext`),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+  );
+  await openssl(dir, [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+  ]);
+  return {
+    certFile: join(dir, `${name}.crt`),
+    keyFile: join(dir, `${name}.key`),
+    caFile: join(dir, 'ca.crt'),
+    caBundle: (await readFile(join(dir, 'ca.crt'))).toString('base64'),
+  };
 }
 
 async function waitReady(url: string, ca: Buffer, token: string, child: ChildProcess, log: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`kube-apiserver exited with ${child.exitCode}:\n${(await readFile(log, 'utf8')).slice(-4000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`kube-apiserver exited with ${child.exitCode}:\n${(await readFile(log, 'utf8')).slice(-4000)}`);
     const ok = await new Promise<boolean>((resolve) => {
       const req = httpsRequest(`${url}/readyz`, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
         let body = '';
@@ -130,7 +194,8 @@ async function waitReady(url: string, ca: Buffer, token: string, child: ChildPro
       req.end();
     });
     if (ok) return;
-    if (Date.now() > until) throw new Error(`kube-apiserver not ready within ${timeoutMs} ms; log: ${log}\n${(await readFile(log, 'utf8')).slice(-4000)}`);
+    if (Date.now() > until)
+      throw new Error(`kube-apiserver not ready within ${timeoutMs} ms; log: ${log}\n${(await readFile(log, 'utf8')).slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -231,7 +296,15 @@ export async function startCluster(options: { timeoutMs?: number } = {}): Promis
         const payload = body === undefined ? undefined : JSON.stringify(body);
         const req = httpsRequest(
           `${url}${path}`,
-          { method, ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) } },
+          {
+            method,
+            ca,
+            headers: {
+              authorization: `Bearer ${token}`,
+              accept: 'application/json',
+              ...(payload ? { 'content-type': 'application/json' } : {}),
+            },
+          },
           (res) => {
             let text = '';
             res.on('data', (d) => (text += d));
@@ -265,11 +338,19 @@ export async function startCluster(options: { timeoutMs?: number } = {}): Promis
       api: apiCall,
       async waitForWebhook(namespace, isMutated, timeoutMs = 15_000) {
         const until = Date.now() + timeoutMs;
-        const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ferry-webhook-probe', namespace }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+        const probe = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'ferry-webhook-probe', namespace },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        };
         for (;;) {
           const r = await apiCall('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, probe);
           if (r.status === 201 && isMutated(r.body)) return;
-          if (Date.now() > until) throw new Error(`the webhook did not mutate a dry-run pod in ${namespace} within ${timeoutMs} ms: ${JSON.stringify(r.body).slice(0, 500)}`);
+          if (Date.now() > until)
+            throw new Error(
+              `the webhook did not mutate a dry-run pod in ${namespace} within ${timeoutMs} ms: ${JSON.stringify(r.body).slice(0, 500)}`,
+            );
           await new Promise((res) => setTimeout(res, 200));
         }
       },

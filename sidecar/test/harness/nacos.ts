@@ -36,7 +36,9 @@ export function rnacosPresent(): boolean {
 export async function ensureRnacos(log: (line: string) => void = () => {}): Promise<string> {
   if (rnacosPresent()) return RNACOS_BIN;
   if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    throw new Error(`rnacos ${RNACOS_VERSION} is not built (${RNACOS_BIN}) and cargo is missing: install a Rust toolchain (rustup) and run the pretest again`);
+    throw new Error(
+      `rnacos ${RNACOS_VERSION} is not built (${RNACOS_BIN}) and cargo is missing: install a Rust toolchain (rustup) and run the pretest again`,
+    );
   }
   mkdirSync(CACHE_DIR, { recursive: true });
   const lock = join(CACHE_DIR, `rnacos-${RNACOS_VERSION}.building`);
@@ -110,7 +112,8 @@ async function canLogIn(url: string, auth: { username: string; password: string 
 }
 
 export async function startNacos(options: StartNacosOptions = {}): Promise<NacosServer> {
-  if (!rnacosPresent()) throw new Error(`rnacos ${RNACOS_VERSION} not built: run the pretest (node sidecar/dist/test/harness/provision.js)`);
+  if (!rnacosPresent())
+    throw new Error(`rnacos ${RNACOS_VERSION} not built: run the pretest (node sidecar/dist/test/harness/provision.js)`);
   const [port, grpcPort] = await portPair();
   const consolePort = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'ferry-rnacos-'));
@@ -152,7 +155,8 @@ export async function startNacos(options: StartNacosOptions = {}): Promise<Nacos
         const res = await fetch(`${url}/nacos/v1/ns/service/list?pageNo=1&pageSize=1`);
         await res.arrayBuffer();
         // with auth on, 403 still means "up"; the admin user is created a moment after start: wait until it can log in
-        if ((res.ok || res.status === 403) && (await isListening(grpcPort)) && (!options.auth || (await canLogIn(url, options.auth)))) return;
+        if ((res.ok || res.status === 403) && (await isListening(grpcPort)) && (!options.auth || (await canLogIn(url, options.auth))))
+          return;
       } catch {
         // not up yet
       }

@@ -24,7 +24,8 @@ function which(cmd: string): boolean {
 export function ensurePrometheus(log: (line: string) => void = () => {}): string {
   if (!which('prometheus')) {
     if (process.env.FERRY_PROVISION_SKIP_APT === '1') throw new Error('prometheus is not installed and FERRY_PROVISION_SKIP_APT=1');
-    if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new Error('prometheus is not installed: apt-get install -y --no-install-recommends prometheus');
+    if (typeof process.getuid === 'function' && process.getuid() !== 0)
+      throw new Error('prometheus is not installed: apt-get install -y --no-install-recommends prometheus');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     log('prometheus: apt-get install -y --no-install-recommends prometheus');
     let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env });
@@ -71,7 +72,12 @@ export async function startPrometheus(targets: string[], options: { timeoutMs?: 
   await writeFile(join(dir, 'prometheus.yml'), config);
   const child = spawn(
     'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   track(child);

@@ -20,7 +20,14 @@ import { ZOOKEEPER_JAR, startZooKeeper } from './zookeeper.js';
 import { ensureRnacos } from './nacos.js';
 import { JAVA_PEERS_DIR, cdsArchivePath, createCdsArchive, ensureJavaPeers, javaPeersUpToDate } from './java.js';
 import { CHROMIUM, hasChromium } from './browser.js';
-import { EUREKA_JAR, SPRING_PEERS_DIR, SPRING_SERVICE_JAR, createSpringCdsArchives, ensureSpringPeers, springPeersUpToDate } from './eureka.js';
+import {
+  EUREKA_JAR,
+  SPRING_PEERS_DIR,
+  SPRING_SERVICE_JAR,
+  createSpringCdsArchives,
+  ensureSpringPeers,
+  springPeersUpToDate,
+} from './eureka.js';
 import { ensureK8sTestenv } from './k8s.js';
 
 const t0 = Date.now();

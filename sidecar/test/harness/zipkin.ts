@@ -49,10 +49,17 @@ export function ensureZipkinJar(log: (line: string) => void = () => {}): string 
   log(`zipkin: mvn dependency:copy io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`);
   const r = spawnSync(
     'mvn',
-    ['-q', '-B', 'dependency:copy', `-Dartifact=io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`, `-DoutputDirectory=${join(CACHE_DIR, 'zipkin')}`],
+    [
+      '-q',
+      '-B',
+      'dependency:copy',
+      `-Dartifact=io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`,
+      `-DoutputDirectory=${join(CACHE_DIR, 'zipkin')}`,
+    ],
     { encoding: 'utf8', timeout: 300_000 },
   );
-  if (r.status !== 0 || !existsSync(ZIPKIN_JAR)) throw new Error(`could not fetch zipkin-server ${ZIPKIN_VERSION}: ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
+  if (r.status !== 0 || !existsSync(ZIPKIN_JAR))
+    throw new Error(`could not fetch zipkin-server ${ZIPKIN_VERSION}: ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
   return ZIPKIN_JAR;
 }
 
@@ -72,7 +79,10 @@ export async function startZipkin(options: { timeoutMs?: number } = {}): Promise
       `--armeria.ports[0].port=${port}`,
       '--armeria.ports[0].protocols[0]=http',
     ],
-    { env: { ...process.env, QUERY_PORT: String(port), STORAGE_TYPE: 'mem', COLLECTOR_SCRIBE_ENABLED: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...process.env, QUERY_PORT: String(port), STORAGE_TYPE: 'mem', COLLECTOR_SCRIBE_ENABLED: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   track(child);
   const out = createWriteStream(logFile);

@@ -124,7 +124,9 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`ZooKeeper exited (${c.exitCode ?? c.signalCode}) on port ${port}:\n${await readFile(join(dir, 'zk.log'), 'utf8').catch(() => '')}`);
+        throw new Error(
+          `ZooKeeper exited (${c.exitCode ?? c.signalCode}) on port ${port}:\n${await readFile(join(dir, 'zk.log'), 'utf8').catch(() => '')}`,
+        );
       }
       if (await ruok(port, '127.0.0.1', 500)) return;
       await sleep(50);

@@ -22,7 +22,13 @@ function links(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-async function readyOnce(args: string[], cwd: string, env: NodeJS.ProcessEnv, logLine: string, more?: (adminUrl: string) => Promise<void>): Promise<{ adminPort: number; out: string }> {
+async function readyOnce(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logLine: string,
+  more?: (adminUrl: string) => Promise<void>,
+): Promise<{ adminPort: number; out: string }> {
   const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -55,7 +61,8 @@ test('the production bundle starts from a folder outside the repository and answ
     assert.ok(!relative(REPO_ROOT, out).match(/^[^.]/), 'made outside the repository');
     assert.ok(existsSync(`${out}.tgz`));
 
-    for (const dev of ['typescript', 'express', 'koa', 'jayson', '@types/express']) assert.ok(!existsSync(join(out, 'node_modules', dev)), `no dev dependency ${dev}`);
+    for (const dev of ['typescript', 'express', 'koa', 'jayson', '@types/express'])
+      assert.ok(!existsSync(join(out, 'node_modules', dev)), `no dev dependency ${dev}`);
     assert.ok(!existsSync(join(out, 'sidecar', 'dist', 'test')), 'no tests');
     for (const link of links(out)) {
       const target = resolve(dirname(link), readlinkSync(link));
@@ -66,16 +73,25 @@ test('the production bundle starts from a folder outside the repository and answ
     const main = join(out, 'sidecar', 'dist', 'src', 'main.js');
     const version = spawnSync(process.execPath, [main, '--version'], { cwd: dir, encoding: 'utf8' });
     assert.equal(version.stdout.trim(), '0.1.0');
-    const { adminPort } = await readyOnce([main, '--no-config', '--port', '0', '--admin-port', '0'], dir, {}, '"ferry listening"', async (admin) => {
-      const page = await fetch(`${admin}/console/`);
-      assert.equal(page.status, 200, 'the console pages are in the bundle');
-      assert.match(await page.text(), /<html/i);
-    });
+    const { adminPort } = await readyOnce(
+      [main, '--no-config', '--port', '0', '--admin-port', '0'],
+      dir,
+      {},
+      '"ferry listening"',
+      async (admin) => {
+        const page = await fetch(`${admin}/console/`);
+        assert.equal(page.status, 200, 'the console pages are in the bundle');
+        assert.match(await page.text(), /<html/i);
+      },
+    );
     assert.ok(adminPort > 0);
 
     await createCa(dir);
     const tls = await servingCert(dir, 'injector');
-    await writeFile(join(dir, 'injector.yaml'), `listen: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls.certFile}, keyFile: ${tls.keyFile} }\nshutdown: { delayMs: 0 }\n`);
+    await writeFile(
+      join(dir, 'injector.yaml'),
+      `listen: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls.certFile}, keyFile: ${tls.keyFile} }\nshutdown: { delayMs: 0 }\n`,
+    );
     await readyOnce([main, 'injector', '--config', join(dir, 'injector.yaml')], dir, {}, '"ferry injector listening"');
   } finally {
     await rm(dir, { recursive: true, force: true });

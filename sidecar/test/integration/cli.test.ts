@@ -79,7 +79,11 @@ test('SIGTERM with a request in flight: answered before exit, exit 0, new connec
 });
 
 test('the SDK\'s and the injector\'s FERRY_URL / FERRY_API_TOKEN in the same environment do not stop Ferry starting', async () => {
-  const ferry = await spawnFerry(['--port', '0', '--admin-port', '0'], { FERRY_URL: 'http://127.0.0.1:4140', FERRY_API_TOKEN: 'x', FERRY_LOG__LEVEL: 'info' });
+  const ferry = await spawnFerry(['--port', '0', '--admin-port', '0'], {
+    FERRY_URL: 'http://127.0.0.1:4140',
+    FERRY_API_TOKEN: 'x',
+    FERRY_LOG__LEVEL: 'info',
+  });
   try {
     const res = await request(`http://127.0.0.1:${ferry.adminPort}/healthz`);
     assert.equal(res.statusCode, 200);

@@ -51,7 +51,10 @@ services:
   return { sidecar: s, url: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}` };
 }
 
-async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   const res = await request(url, { headers });
   const text = await res.body.text();
   let body: unknown = text;
@@ -64,7 +67,11 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<{
 }
 
 async function post(url: string, value: unknown, headers: Record<string, string> = {}) {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(value),
+  });
   return { status: res.statusCode, body: (await res.body.json()) as any, headers: res.headers };
 }
 
@@ -205,9 +212,14 @@ test('the last reload shows on the config page; admin.console.enabled: false lea
 });
 
 test('with tracing to Zipkin: a failed call is listed with its trace id and a link into Zipkin', async () => {
-  const s = await sidecar(`admin: { port: 0 }\ntracing: { enabled: true, exporter: zipkin, endpoint: "http://127.0.0.1:${closedPort}/api/v2/spans" }`);
+  const s = await sidecar(
+    `admin: { port: 0 }\ntracing: { enabled: true, exporter: zipkin, endpoint: "http://127.0.0.1:${closedPort}/api/v2/spans" }`,
+  );
   try {
-    assert.equal((await post(`${s.url}/v1/invoke/gone/echo`, {}, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).status, 502);
+    assert.equal(
+      (await post(`${s.url}/v1/invoke/gone/echo`, {}, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).status,
+      502,
+    );
     const view = (await get(`${s.admin}/admin/v1/errors`)).body;
     assert.equal(view.zipkin, `http://127.0.0.1:${closedPort}/zipkin/traces/`);
     assert.equal(view.errors[0].traceId, '4bf92f3577b34da6a3ce929d0e0e4736');

@@ -46,7 +46,9 @@ async function drive(): Promise<void> {
   const until = Date.now() + 120_000;
   while (!stopTraffic && Date.now() < until) {
     const calls = [
-      request(`${ferryUrl}/v1/invoke/matrix/echoString`, { method: 'POST', body: '["hi"]' }).then(async (r) => (await r.body.text(), r.statusCode === 200 ? sent.matrix++ : sent.failed++)),
+      request(`${ferryUrl}/v1/invoke/matrix/echoString`, { method: 'POST', body: '["hi"]' }).then(
+        async (r) => (await r.body.text(), r.statusCode === 200 ? sent.matrix++ : sent.failed++),
+      ),
       request(`${ferryUrl}/v1/proxy/web/ping`).then(async (r) => (await r.body.text(), sent.web++)),
     ];
     await Promise.allSettled(calls);
@@ -75,7 +77,10 @@ ${inboundYaml({
   matrix: { protocol: dubbo, registry: main, interface: ${MATRIX}, version: 1.0.0, retries: 0, methods: { echoString: { parameterTypes: [java.lang.String] }, whoami: { parameterTypes: [] } } }
   web: { protocol: http, endpoints: ["${web.url}"] }`,
 })}`;
-  sidecar = await createSidecar({ config: parseConfig(yaml, 'browser test'), logger: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
+  sidecar = await createSidecar({
+    config: parseConfig(yaml, 'browser test'),
+    logger: createLogger(process.env.FERRY_TEST_LOG ?? 'silent'),
+  });
   const ports = await sidecar.start();
   ferryUrl = `http://127.0.0.1:${ports.port}`;
   adminUrl = `http://127.0.0.1:${ports.adminPort}`;
@@ -144,7 +149,8 @@ test('the page asks for the admin token, then draws the live graph: callers → 
   for (;;) {
     const rates = await Promise.all(edges.map(rpsOf));
     if (rates.every((r) => r > 0)) break;
-    if (Date.now() > deadline) assert.fail(`edges without traffic: ${edges.filter((_, i) => !(rates[i]! > 0)).join(', ')} (sent ${JSON.stringify(sent)})`);
+    if (Date.now() > deadline)
+      assert.fail(`edges without traffic: ${edges.filter((_, i) => !(rates[i]! > 0)).join(', ')} (sent ${JSON.stringify(sent)})`);
     await page.waitForTimeout(250);
   }
   for (const id of ['service:matrix', 'service:web', endpointId]) assert.equal(await node(id).getAttribute('data-health'), 'ok', id);
@@ -173,7 +179,10 @@ test('Services and Registries pages: the Java provider with its figures, the inb
   await shoot('console-services.png');
   await page.click('a[data-page=registries]');
   await page.locator('section.registry[data-registry=main][data-state=connected]').waitFor();
-  assert.match((await page.locator('section.registry[data-registry=main]').textContent()) ?? '', new RegExp(`/dubbo/${MATRIX.replace(/\./g, '\\.')}/providers`));
+  assert.match(
+    (await page.locator('section.registry[data-registry=main]').textContent()) ?? '',
+    new RegExp(`/dubbo/${MATRIX.replace(/\./g, '\\.')}/providers`),
+  );
   await shoot('console-registries.png');
 });
 
@@ -214,7 +223,10 @@ test("a killed provider's node turns red within a few seconds; the failures are 
   const red = ['failing', 'down', 'gone'];
   const isRed = async (id: string) => red.includes((await node(id).getAttribute('data-health')) ?? '');
   while (!((await isRed('service:matrix')) && (await isRed(endpointId)))) {
-    if (Date.now() - killedAt > 10_000) assert.fail(`still not red 10 s after SIGKILL: ${await node('service:matrix').getAttribute('data-health')}, ${await node(endpointId).getAttribute('data-health')}`);
+    if (Date.now() - killedAt > 10_000)
+      assert.fail(
+        `still not red 10 s after SIGKILL: ${await node('service:matrix').getAttribute('data-health')}, ${await node(endpointId).getAttribute('data-health')}`,
+      );
     await page.waitForTimeout(100);
   }
   const seconds = (Date.now() - killedAt) / 1000;

@@ -74,7 +74,8 @@ after(async () => {
   await zk?.stop();
 });
 
-const invoke = (svc: string, method: string, args: unknown[] = []): Promise<Answer> => postJson(`${ferry.url}/v1/invoke/${svc}/${method}`, args);
+const invoke = (svc: string, method: string, args: unknown[] = []): Promise<Answer> =>
+  postJson(`${ferry.url}/v1/invoke/${svc}/${method}`, args);
 
 async function who(svc: string): Promise<string> {
   const r = await invoke(svc, 'whoami');
@@ -88,7 +89,14 @@ function endpointsOf(svc: string): readonly Endpoint[] {
 
 /** Direct (registry-less) ad-hoc call to one provider. */
 async function direct(p: JavaProvider, method: string, parameterTypes: string[], args: unknown[]): Promise<unknown> {
-  const r = await postJson(`${ferry.url}/v1/dubbo/invoke`, { interface: MATRIX, version: '1.0.0', endpoint: `127.0.0.1:${p.port}`, method, parameterTypes, args });
+  const r = await postJson(`${ferry.url}/v1/dubbo/invoke`, {
+    interface: MATRIX,
+    version: '1.0.0',
+    endpoint: `127.0.0.1:${p.port}`,
+    method,
+    parameterTypes,
+    args,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body;
 }
@@ -187,7 +195,10 @@ test('consistenthash sticks per key (hashArguments [0]) and spreads keys over bo
   }
   const owners: Record<string, number> = {};
   for (const k of keys) {
-    const [c1, c2] = [Number(await direct(p1, 'recordCount', ['java.lang.String'], [k])), Number(await direct(p2, 'recordCount', ['java.lang.String'], [k]))];
+    const [c1, c2] = [
+      Number(await direct(p1, 'recordCount', ['java.lang.String'], [k])),
+      Number(await direct(p2, 'recordCount', ['java.lang.String'], [k])),
+    ];
     // all three calls of a key landed on the same provider
     assert.ok((c1 === 3 && c2 === 0) || (c1 === 0 && c2 === 3), `${k}: p1=${c1} p2=${c2}`);
     const owner = c1 === 3 ? 'p1' : 'p2';
@@ -215,7 +226,10 @@ test('leastactive avoids the provider busy with a slow call', async () => {
 test('a provider added in ZooKeeper is used within 2 s; removed by a graceful SIGTERM under load: dropped within 2 s, no call lost', async (t) => {
   const zkSeen = watchProviders();
   const ferrySeen: Array<{ t: number; ids: string[] }> = [];
-  const unsubscribe = ferry.sidecar.runtime().router.get('rr')!.source.subscribe((eps) => ferrySeen.push({ t: Date.now(), ids: eps.map((e) => e.id) }));
+  const unsubscribe = ferry.sidecar
+    .runtime()
+    .router.get('rr')!
+    .source.subscribe((eps) => ferrySeen.push({ t: Date.now(), ids: eps.map((e) => e.id) }));
   try {
     p3 = await startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p3', extraArgs: ['--no-greeting'] });
     const id3 = `127.0.0.1:${p3.port}`;
@@ -246,12 +260,18 @@ test('a provider added in ZooKeeper is used within 2 s; removed by a graceful SI
       await l.stop();
     }
     // Java answers what it was given before it goes; Ferry must not cut those calls off when the node disappears
-    assert.deepEqual(slowAnswers.map((r) => `${r.status} ${JSON.stringify(r.body)}`), ['200 600', '200 600', '200 600'], 'calls in flight on the stopping provider complete');
+    assert.deepEqual(
+      slowAnswers.map((r) => `${r.status} ${JSON.stringify(r.body)}`),
+      ['200 600', '200 600', '200 600'],
+      'calls in flight on the stopping provider complete',
+    );
     const removed = zkSeen.changes.find((c) => c.t >= stopAt && !c.children.some((u) => u.includes(`:${p3!.port}/`)));
     const dropped = ferrySeen.find((c) => c.t >= stopAt && !c.ids.includes(id3));
     assert.ok(removed, 'p3 unregistered from ZooKeeper');
     assert.ok(dropped, "p3 dropped from Ferry's list");
-    t.diagnostic(`graceful stop (exit ${code}): SIGTERM → unregistered ${removed.t - stopAt} ms; ZooKeeper → Ferry dropped it ${dropped.t - removed.t} ms`);
+    t.diagnostic(
+      `graceful stop (exit ${code}): SIGTERM → unregistered ${removed.t - stopAt} ms; ZooKeeper → Ferry dropped it ${dropped.t - removed.t} ms`,
+    );
     assert.ok(dropped.t - removed.t <= 2000, `${dropped.t - removed.t} ms`);
     const failures = l.outcomes.filter((o) => !o.ok);
     const served = count(l.outcomes.filter((o) => o.ok).map((o) => o.who!));
@@ -299,5 +319,8 @@ test('SIGKILL of one of two providers under load: every call that could be retri
   const noRetry = await Promise.all(Array.from({ length: 6 }, () => invoke('noretry', 'whoami')));
   const codes = count(noRetry.map((r) => (r.status === 200 ? 'ok' : r.body.code)));
   t.diagnostic(`retries 0, dead provider still listed: ${JSON.stringify(codes)}`);
-  assert.ok(Object.keys(codes).every((c) => c === 'ok' || c === 'FERRY_ERR_UPSTREAM_CONNECT' || c === 'FERRY_ERR_CIRCUIT_OPEN'), JSON.stringify(codes));
+  assert.ok(
+    Object.keys(codes).every((c) => c === 'ok' || c === 'FERRY_ERR_UPSTREAM_CONNECT' || c === 'FERRY_ERR_CIRCUIT_OPEN'),
+    JSON.stringify(codes),
+  );
 });

@@ -89,7 +89,17 @@ function ferryYaml(): string {
   const services: Record<string, unknown> = {};
   for (const p of peers) {
     for (const invocation of ['generic', 'typed']) {
-      services[`${p.label}-${invocation}`] = { protocol: 'dubbo', endpoints: [`127.0.0.1:${p.provider.port}`], interface: MATRIX, version: '1.0.0', retries: 0, timeoutMs: 5000, invocation, methods: METHODS, classes: CLASSES };
+      services[`${p.label}-${invocation}`] = {
+        protocol: 'dubbo',
+        endpoints: [`127.0.0.1:${p.provider.port}`],
+        interface: MATRIX,
+        version: '1.0.0',
+        retries: 0,
+        timeoutMs: 5000,
+        invocation,
+        methods: METHODS,
+        classes: CLASSES,
+      };
     }
   }
   return `
@@ -151,7 +161,11 @@ interface Answer {
 
 /** POSTs the body text as it is (JSON numbers keep the digits the test wrote). */
 async function invokeText(service: string, method: string, text: string): Promise<Answer> {
-  const res = await request(`${ferry.url}/v1/invoke/${service}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  const res = await request(`${ferry.url}/v1/invoke/${service}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: text,
+  });
   const raw = await res.body.text();
   return { status: res.statusCode, body: raw ? JSON.parse(raw) : undefined };
 }
@@ -197,7 +211,9 @@ function inbound(): Promise<InboundRun[]> {
     const out: InboundRun[] = [];
     for (const zone of ZONES) {
       for (const p of peers) {
-        const r: ConsumerResult = await inZone(zone, () => runConsumer({ jar: p.jar, mode: 'fidelity', url: `dubbo://127.0.0.1:${dubboServer(ferry.sidecar).port}` }));
+        const r: ConsumerResult = await inZone(zone, () =>
+          runConsumer({ jar: p.jar, mode: 'fidelity', url: `dubbo://127.0.0.1:${dubboServer(ferry.sidecar).port}` }),
+        );
         assert.equal(r.code, 0, r.stdout.slice(-2000) + r.stderr.slice(-3000));
         out.push({ where: `TZ=${zone} Java ${p.label}`, lines: new Map(r.lines.map((l) => [l.call as string, l])) });
       }
@@ -216,7 +232,11 @@ function line(run: InboundRun, call: string): any {
 test('java.util.Date without an offset is refused (400 naming the path), whatever the host time zone; with an offset it is the same instant everywhere', async () => {
   await expectRefused('echoDate', '["2024-03-10T06:30:00.123"]', /args\[0\].*offset/);
   await expectRefused('echoDate', '["2024-03-10 06:30:00"]', /args\[0\].*offset/);
-  await expectRefused('echoUser', JSON.stringify([{ ...sampleUser(1, 'A'), birthday: '1990-05-17T00:00:00' }]), /args\[0\]\.birthday.*offset/);
+  await expectRefused(
+    'echoUser',
+    JSON.stringify([{ ...sampleUser(1, 'A'), birthday: '1990-05-17T00:00:00' }]),
+    /args\[0\]\.birthday.*offset/,
+  );
   await expectRefused('typeOf', '[{"$class":"java.util.Date","$":"2024-03-10T06:30:00"}]', /args\[0\].*offset/);
   await expectValue('echoDate', '["2024-03-10T06:30:00.123+08:00"]', '2024-03-09T22:30:00.123Z');
   await expectValue('echoDate', '["2024-03-10T06:30:00.123Z"]', '2024-03-10T06:30:00.123Z');
@@ -274,7 +294,10 @@ test('dates beyond JavaScript\'s range (new Date(Long.MAX_VALUE), "never expires
     }
   }
   // what the app received from the Java consumers
-  assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([max])), JSON.stringify(app.seen.filter((s) => s.method === 'echoDate')));
+  assert.ok(
+    app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([max])),
+    JSON.stringify(app.seen.filter((s) => s.method === 'echoDate')),
+  );
   assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([min])));
 });
 
@@ -303,7 +326,10 @@ test('BigDecimal sent as a JSON number keeps every digit and its scale, both dir
   await expectValue('echoBigDecimal', '[19.90]', '19.90');
   await expectValue('echoBigDecimal', '[1.50E+3]', '1.50E+3');
   await expectValue('echoBigDecimal', '[-0.000000000000000000000000000001]', '-1E-30');
-  await expectValue('echoUser', JSON.stringify([sampleUser(1, 'A')]).replace('"1234.56"', '1234.5600'), { ...sampleUser(1, 'A'), balance: '1234.5600' });
+  await expectValue('echoUser', JSON.stringify([sampleUser(1, 'A')]).replace('"1234.56"', '1234.5600'), {
+    ...sampleUser(1, 'A'),
+    balance: '1234.5600',
+  });
   await expectValue('echoObject', '[{"$class":"java.math.BigDecimal","$":19.90}]', '19.90');
   // an Object parameter still gets a Double from a JSON fraction
   await expectValue('typeOf', '[19.90]', 'java.lang.Double');

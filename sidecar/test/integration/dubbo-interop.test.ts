@@ -39,17 +39,33 @@ let ferry: TestSidecar;
 before(async () => {
   const jars = await ensureJavaPeers();
   zk = await startZooKeeper({ tickTime: 500 });
-  provider = await startProvider({ jar: jars.jar32, zkAddress: zk.address, name: 'p32', extraArgs: ['--serialization', 'default', '--no-greeting'] });
+  provider = await startProvider({
+    jar: jars.jar32,
+    zkAddress: zk.address,
+    name: 'p32',
+    extraArgs: ['--serialization', 'default', '--no-greeting'],
+  });
   providerUrl = (await waitForDubboUrls(zk.address, MATRIX)).find((u) => u.includes(`:${provider.port}/`))!;
   // the provider's own URL re-published with a frame-decoding proxy's port under a second root
   sniffer = await startSniffer(provider.port);
   const c = await zkClient(zk.address);
   await new Promise<void>((res, rej) => c.mkdirp(`/sniffed/${MATRIX}/providers`, (e) => (e ? rej(e) : res())));
   await new Promise<void>((res, rej) =>
-    c.create(`/sniffed/${MATRIX}/providers/${javaUrlEncode(providerUrl.replace(`:${provider.port}/`, `:${sniffer.port}/`))}`, (e) => (e ? rej(e) : res())),
+    c.create(`/sniffed/${MATRIX}/providers/${javaUrlEncode(providerUrl.replace(`:${provider.port}/`, `:${sniffer.port}/`))}`, (e) =>
+      e ? rej(e) : res(),
+    ),
   );
   c.close();
-  const svc = (extra: Record<string, unknown>) => ({ protocol: 'dubbo', registry: 'sniffed', interface: MATRIX, version: '1.0.0', retries: 0, methods: METHODS, classes: CLASSES, ...extra });
+  const svc = (extra: Record<string, unknown>) => ({
+    protocol: 'dubbo',
+    registry: 'sniffed',
+    interface: MATRIX,
+    version: '1.0.0',
+    retries: 0,
+    methods: METHODS,
+    classes: CLASSES,
+    ...extra,
+  });
   ferry = await startSidecar(
     [
       `registries: ${JSON.stringify({ sniffed: { address: zk.address, root: '/sniffed', sessionTimeoutMs: 5000 } })}`,
@@ -77,7 +93,16 @@ test('the Dubbo 3.2 provider registers with its default serialization preference
 });
 
 test('Ferry sends hessian2 (id 2) and the 3.2 provider answers with id 2: typed and generic calls round-trip', async () => {
-  const user = { id: '9223372036854775807', name: 'Zoë 😀', age: 30, tags: ['a'], color: 'RED', birthday: '2001-02-03T04:05:06.789Z', balance: '0.000000000000000000000000000001', attributes: { k: 'v' } };
+  const user = {
+    id: '9223372036854775807',
+    name: 'Zoë 😀',
+    age: 30,
+    tags: ['a'],
+    color: 'RED',
+    birthday: '2001-02-03T04:05:06.789Z',
+    balance: '0.000000000000000000000000000001',
+    attributes: { k: 'v' },
+  };
   const cases: Array<[string, unknown[], unknown]> = [
     ['echoLong', ['-9223372036854775808'], '-9223372036854775808'],
     ['echoString', ['héllo 世界 😀'], 'héllo 世界 😀'],
@@ -110,11 +135,15 @@ test('Ferry sends hessian2 (id 2) and the 3.2 provider answers with id 2: typed 
   assert.ok(requests.some((f) => decodeRequestBody(f.body).method === 'echoUser'));
 });
 
-test('golden requests re-encoded by Ferry are accepted by the 3.2 provider too', { skip: !fixtureManifest() && 'no golden frames' }, async () => {
-  const results = await replayTypedRequests(provider.port);
-  assert.ok(results.length >= 20);
-  for (const r of results) assert.deepEqual(r.got, r.expected, r.call);
-});
+test(
+  'golden requests re-encoded by Ferry are accepted by the 3.2 provider too',
+  { skip: !fixtureManifest() && 'no golden frames' },
+  async () => {
+    const results = await replayTypedRequests(provider.port);
+    assert.ok(results.length >= 20);
+    for (const r of results) assert.deepEqual(r.got, r.expected, r.call);
+  },
+);
 
 test('an idle connection: Ferry sends heartbeats (heartbeatMs 200) and Java answers each with the same id', async () => {
   assert.equal((await invoke('idle', 'whoami', [])).status, 200);
@@ -125,7 +154,10 @@ test('an idle connection: Ferry sends heartbeats (heartbeatMs 200) and Java answ
   assert.ok(pings.length >= 2, `${pings.length} heartbeats sent`);
   // the last ping may have left just now: give its answer a moment on a loaded machine
   const answered = (p: (typeof pings)[number]) =>
-    events().some((q) => q.dir === 's2c' && !q.request && decodeEvent(q).kind === 'heartbeat' && q.id === p.id && q.status === 20 && q.serializationId === 2);
+    events().some(
+      (q) =>
+        q.dir === 's2c' && !q.request && decodeEvent(q).kind === 'heartbeat' && q.id === p.id && q.status === 20 && q.serializationId === 2,
+    );
   await eventually(() => pings.every(answered), 3000).catch(() => undefined);
   for (const p of pings) assert.ok(answered(p), `heartbeat ${p.id} answered`);
   assert.equal((await invoke('idle', 'whoami', [])).status, 200, 'the connection is still good');

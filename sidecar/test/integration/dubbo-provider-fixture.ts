@@ -93,7 +93,8 @@ export async function startNodeApp(): Promise<NodeApp> {
             return;
           }
           // the app may name the Java exception class: a JDK one consumers accept (400), one they would refuse (404)
-          if (status === 400) return json(res, 400, { message: 'app failed with 400', exceptionClass: 'java.lang.IllegalArgumentException' });
+          if (status === 400)
+            return json(res, 400, { message: 'app failed with 400', exceptionClass: 'java.lang.IllegalArgumentException' });
           if (status === 404) return json(res, 404, { message: 'app failed with 404', exceptionClass: 'java.util.NoSuchElementException' });
           return json(res, status, { message: `app failed with ${status}` });
         }
@@ -115,7 +116,14 @@ export async function startNodeApp(): Promise<NodeApp> {
 }
 
 /** `inbound` YAML exposing the Node app as NodeAppService (no version, no group). */
-export function inboundYaml(opts: { appUrl: string; zkAddress?: string; port?: number; heartbeatMs?: number; services?: string; extra?: string }): string {
+export function inboundYaml(opts: {
+  appUrl: string;
+  zkAddress?: string;
+  port?: number;
+  heartbeatMs?: number;
+  services?: string;
+  extra?: string;
+}): string {
   return `
 application: node-app
 advertiseHost: 127.0.0.1

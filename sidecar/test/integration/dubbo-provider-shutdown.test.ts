@@ -61,7 +61,8 @@ test('SIGTERM during 200 calls: ZooKeeper node removed, read-only event, all cal
     watcher = connect({ port: dubboPort, host: '127.0.0.1' });
     const decoder = new FrameDecoder();
     watcher.on('data', (chunk) => {
-      for (const f of decoder.push(chunk)) if (f.request && f.event && decodeEvent(f).kind === 'readonly' && !readonlyAt) readonlyAt = Date.now();
+      for (const f of decoder.push(chunk))
+        if (f.request && f.event && decodeEvent(f).kind === 'readonly' && !readonlyAt) readonlyAt = Date.now();
     });
     watcher.on('error', () => {});
 
@@ -70,7 +71,13 @@ test('SIGTERM during 200 calls: ZooKeeper node removed, read-only event, all cal
     // calls are answered or that wait is over (the harness default, 500 ms, would cut them off).
     app.addJitterMs = 1500;
     const seenBefore = app.seen.length;
-    const consumer = runConsumer({ jar: jars.jar33, mode: 'concurrent', args: ['200', '--timeout', '20000', '--shutdown-wait', '10000'], zkAddress: zk.address, timeoutMs: 60_000 });
+    const consumer = runConsumer({
+      jar: jars.jar33,
+      mode: 'concurrent',
+      args: ['200', '--timeout', '20000', '--shutdown-wait', '10000'],
+      zkAddress: zk.address,
+      timeoutMs: 60_000,
+    });
     // every call sent (calls started after the node is gone would find no provider, as with a Java provider)
     await eventually(() => app.seen.slice(seenBefore).filter((s) => s.url === '/add').length >= 200, 30_000, 5);
 
@@ -99,7 +106,9 @@ test('SIGTERM during 200 calls: ZooKeeper node removed, read-only event, all cal
     stop = true;
     await Promise.all([watchZk, watchPort]);
 
-    t.diagnostic(`in flight at SIGTERM: ${inFlightAtSignal}; ZooKeeper node gone +${zkGoneAt - signalAt} ms, read-only +${readonlyAt - signalAt} ms, port closed +${portClosedAt - signalAt} ms`);
+    t.diagnostic(
+      `in flight at SIGTERM: ${inFlightAtSignal}; ZooKeeper node gone +${zkGoneAt - signalAt} ms, read-only +${readonlyAt - signalAt} ms, port closed +${portClosedAt - signalAt} ms`,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr.slice(-3000));
     const summary = r.lines.find((l) => l.mode === 'concurrent');
     assert.deepEqual([summary.n, summary.ok, summary.wrong, summary.failed], [200, 200, 0, 0], JSON.stringify(summary.problems));

@@ -8,8 +8,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { eventually, startSidecar, startUpstream, type TestSidecar, dubboServer } from '../helpers.js';
-import { FrameDecoder, encodeFrame, encodeHeartbeatRequest, encodeHeartbeatResponse, decodeEvent, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
-import { decodeErrorBody, decodeResponseBody, encodeRequestBody, GENERIC_PARAMETER_DESC, type DubboRequestBody } from '../../src/protocols/dubbo/body.js';
+import {
+  FrameDecoder,
+  encodeFrame,
+  encodeHeartbeatRequest,
+  encodeHeartbeatResponse,
+  decodeEvent,
+  type DubboFrame,
+} from '../../src/protocols/dubbo/codec.js';
+import {
+  decodeErrorBody,
+  decodeResponseBody,
+  encodeRequestBody,
+  GENERIC_PARAMETER_DESC,
+  type DubboRequestBody,
+} from '../../src/protocols/dubbo/body.js';
 import { JavaObject, fromJava } from '../../src/protocols/hessian/index.js';
 import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
 
@@ -152,7 +165,10 @@ test('response flags follow the consumer\'s dubbo version; falsy values stay val
     assert.equal((ex.exception as JavaObject).fields.detailMessage, 'app failed with 500');
     f = await c.call({ method: 'fail', parameterDesc: 'I', args: [I(503)] });
     assert.equal(flagOf(f), 3);
-    assert.equal(((decodeResponseBody(f.body) as { exception: JavaObject }).exception).fields.detailMessage, 'app is overloaded (plain text)');
+    assert.equal(
+      (decodeResponseBody(f.body) as { exception: JavaObject }).exception.fields.detailMessage,
+      'app is overloaded (plain text)',
+    );
   } finally {
     c.close();
   }
@@ -171,12 +187,27 @@ test('unknown service, version, method or signature → 40 like Java; generic un
     f = await c.call({ method: 'hello', parameterDesc: 'J', args: [L(1)] }); // hello(long) does not exist
     assert.equal(f.status, 40);
     assert.match(decodeErrorBody(f.body), /hello\(J\)/);
-    f = await c.call({ method: '$invoke', parameterDesc: GENERIC_PARAMETER_DESC, args: ['nope', { $class: '[string', $: [] }, { $class: '[object', $: [] }], attachments: { path: NODE_IFACE, generic: 'true' } });
+    f = await c.call({
+      method: '$invoke',
+      parameterDesc: GENERIC_PARAMETER_DESC,
+      args: ['nope', { $class: '[string', $: [] }, { $class: '[object', $: [] }],
+      attachments: { path: NODE_IFACE, generic: 'true' },
+    });
     assert.equal(f.status, 70);
     assert.equal(decodeErrorBody(f.body), `org.apache.dubbo.rpc.RpcException: No such method nope in class interface ${NODE_IFACE}`);
-    f = await c.call({ method: '$invoke', parameterDesc: GENERIC_PARAMETER_DESC, args: ['hello', { $class: '[string', $: ['java.lang.String'] }, { $class: '[object', $: ['x'] }], attachments: { path: NODE_IFACE, generic: 'bean' } });
+    f = await c.call({
+      method: '$invoke',
+      parameterDesc: GENERIC_PARAMETER_DESC,
+      args: ['hello', { $class: '[string', $: ['java.lang.String'] }, { $class: '[object', $: ['x'] }],
+      attachments: { path: NODE_IFACE, generic: 'bean' },
+    });
     assert.equal(f.status, 70);
-    f = await c.call({ method: '$invoke', parameterDesc: GENERIC_PARAMETER_DESC, args: ['hello', { $class: '[string', $: ['java.lang.String'] }, { $class: '[object', $: ['"gson"'] }], attachments: { path: NODE_IFACE, generic: 'gson' } });
+    f = await c.call({
+      method: '$invoke',
+      parameterDesc: GENERIC_PARAMETER_DESC,
+      args: ['hello', { $class: '[string', $: ['java.lang.String'] }, { $class: '[object', $: ['"gson"'] }],
+      attachments: { path: NODE_IFACE, generic: 'gson' },
+    });
     assert.equal(valueOf(f), 'Hello gson');
     f = await c.call({ method: '$echo', parameterDesc: 'Ljava/lang/Object;', args: ['ping'] });
     assert.equal(valueOf(f), 'ping');
@@ -230,7 +261,10 @@ test('a malformed frame closes only its connection', async () => {
       // a good call in flight on the same connection is fine to lose; other connections are not
       c.socket.write(bytes);
       await eventually(() => c.closed, 2000);
-      assert.equal(valueOf(await good.call({ method: 'hello', parameterDesc: 'Ljava/lang/String;', args: ['still here'] })), 'Hello still here');
+      assert.equal(
+        valueOf(await good.call({ method: 'hello', parameterDesc: 'Ljava/lang/String;', args: ['still here'] })),
+        'Hello still here',
+      );
     }
     assert.equal(good.closed, false);
   } finally {
@@ -244,10 +278,28 @@ test('heartbeats: answered with the same id; one-way calls run without an answer
     const f = await c.exchange(encodeHeartbeatRequest(77n), 77n);
     assert.deepEqual([f.request, f.event, f.status, f.id, f.body.toString('hex')], [false, true, 20, 77n, '4e']);
     // a heartbeat in another serialization (e.g. fastjson2's length-prefixed null) is answered in kind
-    const fj = await c.exchange(encodeFrame({ request: true, twoWay: true, event: true, id: 78n, serializationId: 23, body: Buffer.from([0x00, 0x00, 0x00, 0x01, 0xaf]) }), 78n);
+    const fj = await c.exchange(
+      encodeFrame({
+        request: true,
+        twoWay: true,
+        event: true,
+        id: 78n,
+        serializationId: 23,
+        body: Buffer.from([0x00, 0x00, 0x00, 0x01, 0xaf]),
+      }),
+      78n,
+    );
     assert.deepEqual([fj.event, fj.status, fj.serializationId, fj.body.toString('hex')], [true, 20, 23, '00000001af']);
     const before = app.seen.length;
-    const body = encodeRequestBody({ dubboVersion: '2.0.2', path: NODE_IFACE, version: '0.0.0', method: 'touch', parameterDesc: 'Ljava/lang/String;', args: ['oneway'], attachments: { path: NODE_IFACE } });
+    const body = encodeRequestBody({
+      dubboVersion: '2.0.2',
+      path: NODE_IFACE,
+      version: '0.0.0',
+      method: 'touch',
+      parameterDesc: 'Ljava/lang/String;',
+      args: ['oneway'],
+      attachments: { path: NODE_IFACE },
+    });
     c.socket.write(encodeFrame({ request: true, twoWay: false, id: 500n, body }));
     await eventually(() => app.seen.slice(before).some((s) => s.url === '/touch' && JSON.stringify(s.body) === '["oneway"]'), 2000);
     // and nothing comes back for it: the next call's answer is the next frame
@@ -272,7 +324,10 @@ test('Ferry sends heartbeats to a quiet consumer and closes a dead one', async (
     c.answerHeartbeats = false;
     const silentFrom = Date.now();
     await eventually(() => c.closed, 2000);
-    assert.ok(c.closedAt - silentFrom >= 400, `closed ${c.closedAt - silentFrom} ms after the last answer (${c.closedAt - opened} after open)`);
+    assert.ok(
+      c.closedAt - silentFrom >= 400,
+      `closed ${c.closedAt - silentFrom} ms after the last answer (${c.closedAt - opened} after open)`,
+    );
   } finally {
     await small.close();
   }
@@ -280,11 +335,21 @@ test('Ferry sends heartbeats to a quiet consumer and closes a dead one', async (
 
 test('overloads by descriptor, version/group, path parameters, single-POJO and array bodies', async () => {
   const c = await RawClient.open(port);
-  const base = { path: OVERLOADED, version: '1.0.0', attachments: { path: OVERLOADED, interface: OVERLOADED, version: '1.0.0', group: 'g1' } };
+  const base = {
+    path: OVERLOADED,
+    version: '1.0.0',
+    attachments: { path: OVERLOADED, interface: OVERLOADED, version: '1.0.0', group: 'g1' },
+  };
   const item = { $class: 'com.example.ferry.api.Item', $: { id: L(3), name: 'pen' } };
   try {
     // no group → not found (Java keys services by group/interface:version)
-    let f = await c.call({ ...base, attachments: { path: OVERLOADED }, method: 'find', parameterDesc: 'JLjava/lang/String;', args: [L(7), 'a b'] });
+    let f = await c.call({
+      ...base,
+      attachments: { path: OVERLOADED },
+      method: 'find',
+      parameterDesc: 'JLjava/lang/String;',
+      args: [L(7), 'a b'],
+    });
     assert.equal(f.status, 40);
     assert.match(decodeErrorBody(f.body), /Service not found:\/com\.example\.ferry\.api\.Overloaded:1\.0\.0/);
     // overloads: the descriptor picks the route
@@ -295,7 +360,12 @@ test('overloads by descriptor, version/group, path parameters, single-POJO and a
     f = await c.call({ ...base, method: 'echo', parameterDesc: 'J', args: [L(1)] });
     assert.equal(f.status, 40);
     // generic: the type names pick the overload too
-    f = await c.call({ ...base, method: '$invoke', parameterDesc: GENERIC_PARAMETER_DESC, args: ['echo', { $class: '[string', $: ['java.lang.String', 'int'] }, { $class: '[object', $: ['g', I(5)] }] });
+    f = await c.call({
+      ...base,
+      method: '$invoke',
+      parameterDesc: GENERIC_PARAMETER_DESC,
+      args: ['echo', { $class: '[string', $: ['java.lang.String', 'int'] }, { $class: '[object', $: ['g', I(5)] }],
+    });
     assert.deepEqual(valueOf(f), { method: 'POST', url: '/echo/two', body: ['g', 5] });
     // path params (URL-encoded), any signature (no parameterTypes declared), GET has no body
     f = await c.call({ ...base, method: 'find', parameterDesc: 'JLjava/lang/String;', args: [L(7), 'a b/c'] });
@@ -328,7 +398,10 @@ test('the app unreachable → a RuntimeException naming it; the app answering ga
     const b = decodeResponseBody(f.body);
     assert.ok(b.kind === 'exception' && b.exception instanceof JavaObject);
     assert.equal((b.exception as JavaObject).className, 'java.lang.RuntimeException');
-    assert.match(String((b.exception as JavaObject).fields.detailMessage), /Ferry could not reach the app at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    assert.match(
+      String((b.exception as JavaObject).fields.detailMessage),
+      /Ferry could not reach the app at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,
+    );
     c.close();
   } finally {
     await lonely.close();
@@ -336,7 +409,12 @@ test('the app unreachable → a RuntimeException naming it; the app answering ga
   const c = await RawClient.open(port);
   try {
     // badInt() is declared to return int; the app answers an object
-    const f = await c.call({ path: OVERLOADED, version: '1.0.0', attachments: { path: OVERLOADED, version: '1.0.0', group: 'g1' }, method: 'badInt' });
+    const f = await c.call({
+      path: OVERLOADED,
+      version: '1.0.0',
+      attachments: { path: OVERLOADED, version: '1.0.0', group: 'g1' },
+      method: 'badInt',
+    });
     assert.equal(f.status, 50);
     assert.match(decodeErrorBody(f.body), /does not fit int/);
     assert.equal(valueOf(await c.call({ method: 'zero' })), 0);

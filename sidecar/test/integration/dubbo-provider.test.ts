@@ -70,7 +70,21 @@ test('ZooKeeper: /dubbo/<iface>/providers/<url> with the parameters Java consume
     assert.equal(p.timeout, '5000');
     assert.match(p.release!, /^3\.\d+\.\d+$/);
     assert.ok(Math.abs(Number(p.timestamp) - Date.now()) < 120_000);
-    assert.deepEqual(p.methods!.split(','), ['addLong', 'counts', 'fail', 'getUser', 'hello', 'isTrue', 'listUsers', 'now', 'saveUser', 'scale', 'slow', 'touch', 'zero']);
+    assert.deepEqual(p.methods!.split(','), [
+      'addLong',
+      'counts',
+      'fail',
+      'getUser',
+      'hello',
+      'isTrue',
+      'listUsers',
+      'now',
+      'saveUser',
+      'scale',
+      'slow',
+      'touch',
+      'zero',
+    ]);
     assert.equal(p.version, undefined);
     assert.equal(p.group, undefined);
     // ephemeral: owned by Ferry's session
@@ -179,7 +193,12 @@ test('Java 3.3 generic consumer ($invoke) → Ferry → Node app: generic shapes
 test('app timeout: the consumer gets its own timeout (Ferry waits a little longer, then gives up too)', async () => {
   app.slowExtraMs = 4000;
   try {
-    const r = await runConsumer({ jar: jars.jar33, mode: 'typed', zkAddress: zk.address, args: ['--methods', 'slow', '--timeout', '1000'] });
+    const r = await runConsumer({
+      jar: jars.jar33,
+      mode: 'typed',
+      zkAddress: zk.address,
+      args: ['--methods', 'slow', '--timeout', '1000'],
+    });
     assert.equal(r.code, 0, r.stderr.slice(-3000));
     const l = line(r, 'slow');
     assert.equal(l.ok, false);
@@ -231,7 +250,10 @@ test('200 concurrent calls on one connection, answered out of order by the app, 
 
 test('inbound calls and decode errors are counted on the admin port', async () => {
   const text = await (await fetch(`${ferry.adminUrl}/metrics`)).text();
-  const ok = /ferry_inbound_requests_total\{protocol="dubbo",service="com\.example\.ferry\.api\.NodeAppService",method="([^"]+)",code="OK"\} (\d+)/.exec(text);
+  const ok =
+    /ferry_inbound_requests_total\{protocol="dubbo",service="com\.example\.ferry\.api\.NodeAppService",method="([^"]+)",code="OK"\} (\d+)/.exec(
+      text,
+    );
   assert.ok(ok && Number(ok[2]) > 0, 'successful inbound calls counted');
   assert.match(text, /ferry_inbound_requests_total\{[^}]*code="FERRY_ERR_UPSTREAM_HTTP_STATUS"\} \d+/, 'app error answers counted by code');
   assert.match(text, /ferry_inbound_request_duration_seconds_count\{protocol="dubbo"/);
@@ -249,7 +271,12 @@ test('heartbeats both ways with a Java consumer: idle connections stay up, nobod
   try {
     const provider = dubboServer(small.sidecar);
     const idle = (port: number, extra: string[]) =>
-      runConsumer({ jar: jars.jar33, mode: 'typed', url: `dubbo://127.0.0.1:${port}`, args: ['--methods', 'zero', '--linger', '4000', ...extra] });
+      runConsumer({
+        jar: jars.jar33,
+        mode: 'typed',
+        url: `dubbo://127.0.0.1:${port}`,
+        args: ['--methods', 'zero', '--linger', '4000', ...extra],
+      });
     const [a, b] = await Promise.all([idle(provider.port, []), idle(dubboPort, ['--heartbeat', '500'])]);
     for (const r of [a, b]) {
       assert.equal(r.code, 0, r.stderr.slice(-3000));
@@ -271,7 +298,9 @@ test('ZooKeeper away longer than the session: the provider node is re-created by
       const nodes = await zkChildren(c, `/dubbo/${NODE_IFACE}/providers`).catch(() => [] as string[]);
       if (nodes.length !== 1) return undefined;
       const stat = await new Promise<{ ephemeralOwner: Buffer } | undefined>((res) =>
-        c.exists(`/dubbo/${NODE_IFACE}/providers/${nodes[0]}`, (e, s) => res(e || !s ? undefined : (s as unknown as { ephemeralOwner: Buffer }))),
+        c.exists(`/dubbo/${NODE_IFACE}/providers/${nodes[0]}`, (e, s) =>
+          res(e || !s ? undefined : (s as unknown as { ephemeralOwner: Buffer })),
+        ),
       );
       return stat?.ephemeralOwner.toString('hex');
     } finally {

@@ -42,7 +42,10 @@ const METHODS: Record<string, { parameterTypes: string[]; returns?: string; time
   echoOrder: { parameterTypes: [ORDER], returns: ORDER },
   echoUsers: { parameterTypes: [`java.util.List<${USER}>`], returns: `java.util.List<${USER}>` },
   echoSet: { parameterTypes: ['java.util.Set<java.lang.String>'] },
-  echoMap: { parameterTypes: ['java.util.Map<java.lang.String,java.lang.Long>'], returns: 'java.util.Map<java.lang.String,java.lang.Long>' },
+  echoMap: {
+    parameterTypes: ['java.util.Map<java.lang.String,java.lang.Long>'],
+    returns: 'java.util.Map<java.lang.String,java.lang.Long>',
+  },
   echoBytes: { parameterTypes: ['byte[]'], returns: 'byte[]' },
   echoObject: { parameterTypes: ['java.lang.Object'] },
   typeOf: { parameterTypes: ['java.lang.Object'] },
@@ -67,7 +70,15 @@ let ferry: TestSidecar;
 /** A frame-decoding proxy in front of the provider, registered under a second ZooKeeper root (/sniffed). */
 let sniffer: Sniffer;
 
-const svc = (extra: Record<string, unknown>) => ({ protocol: 'dubbo', registry: 'zk', interface: MATRIX, version: '1.0.0', retries: 0, timeoutMs: 5000, ...extra });
+const svc = (extra: Record<string, unknown>) => ({
+  protocol: 'dubbo',
+  registry: 'zk',
+  interface: MATRIX,
+  version: '1.0.0',
+  retries: 0,
+  timeoutMs: 5000,
+  ...extra,
+});
 
 before(async () => {
   const jars = await ensureJavaPeers();
@@ -79,7 +90,9 @@ before(async () => {
   const c = await zkClient(zk.address);
   await new Promise<void>((res, rej) => c.mkdirp(`/sniffed/${MATRIX}/providers`, (e) => (e ? rej(e) : res())));
   await new Promise<void>((res, rej) =>
-    c.create(`/sniffed/${MATRIX}/providers/${javaUrlEncode(real.replace(`:${provider.port}/`, `:${sniffer.port}/`))}`, (e) => (e ? rej(e) : res())),
+    c.create(`/sniffed/${MATRIX}/providers/${javaUrlEncode(real.replace(`:${provider.port}/`, `:${sniffer.port}/`))}`, (e) =>
+      e ? rej(e) : res(),
+    ),
   );
   c.close();
   const services = {
@@ -90,14 +103,50 @@ before(async () => {
     echoUserOverload: svc({ methods: { echo: { parameterTypes: [USER] } }, classes: CLASSES }),
     echoStringIntTyped: svc({ invocation: 'typed', methods: { echo: { parameterTypes: ['java.lang.String', 'int'] } } }),
     echoUserOverloadTyped: svc({ invocation: 'typed', methods: { echo: { parameterTypes: [USER] } }, classes: CLASSES }),
-    greetBlue1: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '1.0.0', group: 'blue', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
-    greetGreen2: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '2.0.0', group: 'green', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
-    greetBlue2Typed: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '2.0.0', group: 'blue', invocation: 'typed', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
+    greetBlue1: {
+      protocol: 'dubbo',
+      registry: 'zk',
+      interface: GREETING,
+      version: '1.0.0',
+      group: 'blue',
+      methods: { greet: { parameterTypes: ['java.lang.String'] } },
+    },
+    greetGreen2: {
+      protocol: 'dubbo',
+      registry: 'zk',
+      interface: GREETING,
+      version: '2.0.0',
+      group: 'green',
+      methods: { greet: { parameterTypes: ['java.lang.String'] } },
+    },
+    greetBlue2Typed: {
+      protocol: 'dubbo',
+      registry: 'zk',
+      interface: GREETING,
+      version: '2.0.0',
+      group: 'blue',
+      invocation: 'typed',
+      methods: { greet: { parameterTypes: ['java.lang.String'] } },
+    },
     sniffed: { ...svc({ methods: METHODS, classes: CLASSES }), registry: 'sniffed' },
     bare: svc({}),
     bareTyped: svc({ invocation: 'typed' }),
-    greetAnyGroup: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '2.0.0', group: '*', loadBalancer: 'roundrobin', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
-    greetNoGroup: { protocol: 'dubbo', registry: 'zk', interface: GREETING, version: '1.0.0', methods: { greet: { parameterTypes: ['java.lang.String'] } } },
+    greetAnyGroup: {
+      protocol: 'dubbo',
+      registry: 'zk',
+      interface: GREETING,
+      version: '2.0.0',
+      group: '*',
+      loadBalancer: 'roundrobin',
+      methods: { greet: { parameterTypes: ['java.lang.String'] } },
+    },
+    greetNoGroup: {
+      protocol: 'dubbo',
+      registry: 'zk',
+      interface: GREETING,
+      version: '1.0.0',
+      methods: { greet: { parameterTypes: ['java.lang.String'] } },
+    },
   };
   ferry = await startSidecar(
     [
@@ -210,7 +259,8 @@ for (const service of ['matrixClasses', 'matrixTyped']) {
     for (const [method, args, expected] of MATRIX_CASES) {
       const r = await invoke(service, method, args);
       if (r.status !== 200) failures.push(`${method}(${JSON.stringify(args)}) → ${r.status} ${JSON.stringify(r.body)}`);
-      else if (!isDeepEqual(r.body, expected)) failures.push(`${method}(${JSON.stringify(args)}) → ${JSON.stringify(r.body)}, expected ${JSON.stringify(expected)}`);
+      else if (!isDeepEqual(r.body, expected))
+        failures.push(`${method}(${JSON.stringify(args)}) → ${JSON.stringify(r.body)}, expected ${JSON.stringify(expected)}`);
     }
     await checkSet(service);
     assert.deepEqual(failures, []);
@@ -249,7 +299,10 @@ test('no methods: declared at all: parameter and return types come from the prov
     assert.equal(await ok(service, 'echo', ['ab', 2]), 'echo(String,int):abab');
     const ambiguous = await invoke(service, 'echo', ['x']);
     assert.equal(ambiguous.status, 400);
-    assert.match(ambiguous.body.message, /overloaded.*\(java\.lang\.String\).*give parameterTypes|overloaded.*\(com\.example\.ferry\.api\.User\).*give parameterTypes/);
+    assert.match(
+      ambiguous.body.message,
+      /overloaded.*\(java\.lang\.String\).*give parameterTypes|overloaded.*\(com\.example\.ferry\.api\.User\).*give parameterTypes/,
+    );
   }
   // ad hoc, without parameterTypes
   const r = await adhoc({ interface: MATRIX, version: '1.0.0', method: 'echoUser', args: [sampleUser(1, 'NoTypes')] });
@@ -269,7 +322,8 @@ test('what a JSON value becomes in Java (declared Object): typeOf', async () => 
     [{ $class: 'java.util.Date', $: '2024-01-01T00:00:00Z' }, 'java.util.Date'],
   ];
   for (const service of ['matrixClasses', 'matrixTyped']) {
-    for (const [value, expected] of cases) assert.equal(await ok(service, 'typeOf', [value]), expected, `${service} typeOf(${JSON.stringify(value)})`);
+    for (const [value, expected] of cases)
+      assert.equal(await ok(service, 'typeOf', [value]), expected, `${service} typeOf(${JSON.stringify(value)})`);
     assert.match(String(await ok(service, 'typeOf', [[1, 'x']])), /^java\.util\.ArrayList\[java\.lang\.Integer,java\.lang\.String\]$/);
     assert.match(String(await ok(service, 'typeOf', [{ a: 1 }])), /^java\.util\.HashMap\{a=java\.lang\.Integer\}$/);
   }
@@ -389,7 +443,15 @@ test('the provider token is read from its URL and sent back; without it the prov
   // through the registry: token sent (every other test passes because of it)
   assert.equal(await ok('matrixClasses', 'whoami', []), `types:${provider.port}`);
   // a direct endpoint knows no token: Dubbo's TokenFilter says no
-  const r = await adhoc({ interface: MATRIX, version: '1.0.0', method: 'whoami', parameterTypes: [], args: [], registry: undefined, endpoint: `127.0.0.1:${provider.port}` });
+  const r = await adhoc({
+    interface: MATRIX,
+    version: '1.0.0',
+    method: 'whoami',
+    parameterTypes: [],
+    args: [],
+    registry: undefined,
+    endpoint: `127.0.0.1:${provider.port}`,
+  });
   assert.equal(r.status, 502, JSON.stringify(r.body));
   assert.match(r.body.message, /Invalid token/);
 });
@@ -416,7 +478,13 @@ test('group/version routing: GreetingService 1.0.0/2.0.0 × blue/green', async (
 });
 
 test('ad-hoc /v1/dubbo/invoke: registry lookup, POJO args, exceptions, attachments, bad requests', async () => {
-  const user = await adhoc({ interface: MATRIX, version: '1.0.0', method: 'makeUser', parameterTypes: ['long', 'java.lang.String'], args: ['9007199254740993', 'Big'] });
+  const user = await adhoc({
+    interface: MATRIX,
+    version: '1.0.0',
+    method: 'makeUser',
+    parameterTypes: ['long', 'java.lang.String'],
+    args: ['9007199254740993', 'Big'],
+  });
   assert.equal(user.status, 200, JSON.stringify(user.body));
   assert.equal(user.body.id, '9007199254740993');
   assert.equal(user.body.name, 'Big');
@@ -424,7 +492,14 @@ test('ad-hoc /v1/dubbo/invoke: registry lookup, POJO args, exceptions, attachmen
   const ex = await adhoc({ interface: MATRIX, version: '1.0.0', method: 'getUser', parameterTypes: ['long'], args: [0] });
   assert.equal(ex.status, 502);
   assert.equal(ex.body.upstream.exceptionClass, 'com.example.ferry.api.UserNotFoundException');
-  const att = await adhoc({ interface: MATRIX, version: '1.0.0', method: 'attachments', parameterTypes: [], args: [], attachments: { 'x-adhoc': 'yes' } });
+  const att = await adhoc({
+    interface: MATRIX,
+    version: '1.0.0',
+    method: 'attachments',
+    parameterTypes: [],
+    args: [],
+    attachments: { 'x-adhoc': 'yes' },
+  });
   assert.equal(att.status, 200);
   assert.equal(att.body['x-adhoc'], 'yes');
   // wrong version: no provider
@@ -434,7 +509,10 @@ test('ad-hoc /v1/dubbo/invoke: registry lookup, POJO args, exceptions, attachmen
   // malformed bodies
   assert.equal((await adhoc({ method: 'x' })).status, 400);
   assert.equal((await adhoc({ interface: MATRIX, method: 'x', parameterTypes: 'long' })).status, 400);
-  assert.equal((await adhoc({ interface: MATRIX, version: '1.0.0', method: 'echoLong', parameterTypes: ['long'], args: ['x'] })).status, 400);
+  assert.equal(
+    (await adhoc({ interface: MATRIX, version: '1.0.0', method: 'echoLong', parameterTypes: ['long'], args: ['x'] })).status,
+    400,
+  );
 });
 
 test('propagation: an allow-listed header reaches the provider as an attachment, a non-listed one does not', async () => {
@@ -462,7 +540,9 @@ test('propagation: an allow-listed header reaches the provider as an attachment,
 });
 
 test('Ferry registers itself under /consumers like a Java consumer', async () => {
-  const urls = await waitForDubboUrls(zk.address, MATRIX, (u) => u.some((x) => x.includes('ferry-dubbo-types-test')), { category: 'consumers' });
+  const urls = await waitForDubboUrls(zk.address, MATRIX, (u) => u.some((x) => x.includes('ferry-dubbo-types-test')), {
+    category: 'consumers',
+  });
   const mine = urls.filter((u) => dubboUrlParams(u).application === 'ferry-dubbo-types-test');
   // matrix, matrixClasses, matrixTyped share one URL (same interface, version and methods): one node
   assert.ok(mine.length >= 1, urls.join('\n'));
@@ -481,11 +561,15 @@ test('Ferry registers itself under /consumers like a Java consumer', async () =>
   assert.ok(greet.some((u) => dubboUrlParams(u).group === 'green' && dubboUrlParams(u).version === '2.0.0'), greet.join('\n'));
 });
 
-test('golden requests re-encoded by Ferry are accepted by the Java provider, which answers what it answered the Java consumer', { skip: !fixtureManifest() && 'no golden frames' }, async () => {
-  const results = await replayTypedRequests(provider.port, { token: TOKEN });
-  assert.ok(results.length >= 20, `${results.length} calls`);
-  for (const r of results) assert.deepEqual(r.got, r.expected, r.call);
-});
+test(
+  'golden requests re-encoded by Ferry are accepted by the Java provider, which answers what it answered the Java consumer',
+  { skip: !fixtureManifest() && 'no golden frames' },
+  async () => {
+    const results = await replayTypedRequests(provider.port, { token: TOKEN });
+    assert.ok(results.length >= 20, `${results.length} calls`);
+    for (const r of results) assert.deepEqual(r.got, r.expected, r.call);
+  },
+);
 
 test('the app hanging up mid-call does not count against the provider (no open circuit breaker afterwards)', async () => {
   // breakers open after 5 consecutive endpoint failures; 8 apps going away must not look like 8 upstream timeouts
@@ -494,7 +578,13 @@ test('the app hanging up mid-call does not count against the provider (no open c
   try {
     for (let i = 0; i < 8; i++) {
       const controller = new AbortController();
-      const pending = request(`${ferry.url}/v1/invoke/matrixClasses/sleep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[250]', signal: controller.signal, dispatcher });
+      const pending = request(`${ferry.url}/v1/invoke/matrixClasses/sleep`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '[250]',
+        signal: controller.signal,
+        dispatcher,
+      });
       setTimeout(() => controller.abort(), 30);
       await assert.rejects(pending);
     }

@@ -89,7 +89,11 @@ test('REST client: register, renew, status override, deregister; basic auth; fai
     assert.equal(await http.removeStatusOverride('FERRY-IT', 'it-1', 'UP', 2000), true);
     assert.equal((await http.application('FERRY-IT'))![0]!.status, 'UP');
     await http.register(instance('it-1', 9001, { status: 'OUT_OF_SERVICE', lastDirtyTimestamp: '3000' }));
-    assert.equal((await http.application('FERRY-IT'))![0]!.status, 'UP', 'nor does a registration say OUT_OF_SERVICE over UP (Eureka keeps UP)');
+    assert.equal(
+      (await http.application('FERRY-IT'))![0]!.status,
+      'UP',
+      'nor does a registration say OUT_OF_SERVICE over UP (Eureka keeps UP)',
+    );
     await http.register(instance('it-1', 9001, { status: 'DOWN', lastDirtyTimestamp: '4000' }));
     assert.equal((await http.application('FERRY-IT'))![0]!.status, 'DOWN', "an instance's own DOWN is taken");
 
@@ -135,9 +139,17 @@ test('discovery: the Spring service found by app name (UP only, zone kept), foll
   }
 });
 
-test("registration: the Spring service calls the app by its Eureka name; health DOWN / OUT_OF_SERVICE take it out and back; close deregisters", async () => {
+test('registration: the Spring service calls the app by its Eureka name; health DOWN / OUT_OF_SERVICE take it out and back; close deregisters', async () => {
   const http = new EurekaHttp({ serviceUrls: [withAuth] });
-  const reg = new EurekaRegistration({ http, app: 'ferry-app', host: '127.0.0.1', port: app.port, renewalIntervalMs: 1000, leaseDurationMs: 5000, metadata: { zone: 'zone-b' } });
+  const reg = new EurekaRegistration({
+    http,
+    app: 'ferry-app',
+    host: '127.0.0.1',
+    port: app.port,
+    renewalIntervalMs: 1000,
+    leaseDurationMs: 5000,
+    metadata: { zone: 'zone-b' },
+  });
   const callable = async () => (await spring.call('ferry-app', '/hello')).status === 200;
   try {
     await reg.started();
@@ -154,12 +166,23 @@ test("registration: the Spring service calls the app by its Eureka name; health 
     await reg.setHealthy(true);
     await eventually(callable, SPRING_BOUND_MS);
 
-    const oos = new EurekaRegistration({ http, app: 'ferry-app', host: '127.0.0.1', port: app.port, instanceId: 'oos-mode', renewalIntervalMs: 1000, unhealthyStatus: 'OUT_OF_SERVICE' });
+    const oos = new EurekaRegistration({
+      http,
+      app: 'ferry-app',
+      host: '127.0.0.1',
+      port: app.port,
+      instanceId: 'oos-mode',
+      renewalIntervalMs: 1000,
+      unhealthyStatus: 'OUT_OF_SERVICE',
+    });
     await oos.started();
     await oos.setHealthy(false);
     await reg.setHealthy(false);
     const both = await eureka.instances('FERRY-APP');
-    assert.deepEqual(both.map((i) => `${i.instanceId}=${i.status}`).sort(), ['127.0.0.1:ferry-app:' + app.port + '=DOWN', 'oos-mode=OUT_OF_SERVICE']);
+    assert.deepEqual(both.map((i) => `${i.instanceId}=${i.status}`).sort(), [
+      '127.0.0.1:ferry-app:' + app.port + '=DOWN',
+      'oos-mode=OUT_OF_SERVICE',
+    ]);
     await new Promise((r) => setTimeout(r, 2500)); // renewals go on without lifting the override
     assert.equal((await eureka.instances('FERRY-APP')).find((i) => i.instanceId === 'oos-mode')!.status, 'OUT_OF_SERVICE');
     await oos.setHealthy(true);
@@ -184,8 +207,21 @@ test('health-following: a failing health endpoint takes the registration DOWN (n
     res.end(JSON.stringify({ status: healthy ? 'UP' : 'DOWN' }));
   });
   const http = new EurekaHttp({ serviceUrls: [withAuth] });
-  const reg = new EurekaRegistration({ http, app: 'ferry-health', host: '127.0.0.1', port: health.port, renewalIntervalMs: 1000, initialStatus: 'STARTING' });
-  const follower = new AppHealth({ healthUrl: `${health.url}/actuator/health`, appUrl: health.url, intervalMs: 200, failureThreshold: 3, successThreshold: 2 });
+  const reg = new EurekaRegistration({
+    http,
+    app: 'ferry-health',
+    host: '127.0.0.1',
+    port: health.port,
+    renewalIntervalMs: 1000,
+    initialStatus: 'STARTING',
+  });
+  const follower = new AppHealth({
+    healthUrl: `${health.url}/actuator/health`,
+    appUrl: health.url,
+    intervalMs: 200,
+    failureThreshold: 3,
+    successThreshold: 2,
+  });
   const status = async () => (await eureka.instances('FERRY-HEALTH'))[0]?.status;
   try {
     await reg.started();

@@ -36,12 +36,28 @@ function gate(): Promise<void> {
 const asIs = (b: Buffer) => b;
 
 before(async () => {
-  const loaderOptions = { keepCase: true, longs: String, enums: String, bytes: String, defaults: false, oneofs: true, includeDirs: [INCLUDE] };
+  const loaderOptions = {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    bytes: String,
+    defaults: false,
+    oneofs: true,
+    includeDirs: [INCLUDE],
+  };
   const definition = protoLoader.loadSync(join(FIXTURES, 'lab.proto'), loaderOptions);
-  const lab = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { test: { Lab: grpc.ServiceClientConstructor } } }).ferry.test.Lab;
+  const lab = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { test: { Lab: grpc.ServiceClientConstructor } } }).ferry.test
+    .Lab;
   // The server's own protobufjs view, independent of Ferry's mapping, to build and read messages.
   const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (isAbsolute(target) ? target : target.startsWith('shared/') ? join(INCLUDE, target) : target.startsWith('google/') ? target : join(FIXTURES, target));
+  root.resolvePath = (_origin, target) =>
+    isAbsolute(target)
+      ? target
+      : target.startsWith('shared/')
+        ? join(INCLUDE, target)
+        : target.startsWith('google/')
+          ? target
+          : join(FIXTURES, target);
   root.loadSync(join(FIXTURES, 'lab.proto'), { keepCase: true });
   root.resolveAll();
   const Everything = root.lookupType('ferry.test.Everything');
@@ -90,7 +106,10 @@ before(async () => {
         took: { seconds: '90', nanos: 500000000 },
         maybe_count: { value: '0' },
         attributes: { fields: { k: { listValue: { values: [{ numberValue: 1 }, { nullValue: 0 }] } } } },
-        extra: { type_url: 'type.googleapis.com/ferry.shared.Address', value: Address.encode(Address.fromObject({ street: 'in any', zip: 7 })).finish() },
+        extra: {
+          type_url: 'type.googleapis.com/ferry.shared.Address',
+          value: Address.encode(Address.fromObject({ street: 'in any', zip: 7 })).finish(),
+        },
         mask: { paths: ['scalars.f_int64', 'names_by_id'] },
       });
       callback(null, Buffer.from(Everything.encode(message).finish()));
@@ -100,7 +119,12 @@ before(async () => {
       const metadata = new grpc.Metadata();
       if (with_details) {
         const details = [
-          { type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: ErrorInfo.encode(ErrorInfo.fromObject({ reason: 'STOCK_EMPTY', domain: 'lab.ferry', metadata: { sku: 'A-1' } })).finish() },
+          {
+            type_url: 'type.googleapis.com/google.rpc.ErrorInfo',
+            value: ErrorInfo.encode(
+              ErrorInfo.fromObject({ reason: 'STOCK_EMPTY', domain: 'lab.ferry', metadata: { sku: 'A-1' } }),
+            ).finish(),
+          },
           {
             type_url: 'type.googleapis.com/google.rpc.BadRequest',
             value: BadRequest.encode(BadRequest.fromObject({ field_violations: [{ field: 'code', description: 'must be odd' }] })).finish(),
@@ -155,7 +179,9 @@ before(async () => {
       callback(null, {});
     },
   });
-  port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
 
   // Relative proto paths: resolved against the config's folder (here the fixtures folder).
   const config = parseConfig(
@@ -270,7 +296,18 @@ test('every proto3 field kind round-trips exactly (JSON → protobuf → JSON)',
   assert.equal(res.status, 200, res.text);
   assert.deepEqual(res.body, everything);
   // What the server decoded with its own protobufjs: Ferry's wire encoding is right, not just self-consistent.
-  const got = seen.echo as { scalars: Obj; flags: Obj; at: Obj; took: Obj; where: Obj; color: string; colors: string[]; maybe: number; renamed: string; ratios: number[] };
+  const got = seen.echo as {
+    scalars: Obj;
+    flags: Obj;
+    at: Obj;
+    took: Obj;
+    where: Obj;
+    color: string;
+    colors: string[];
+    maybe: number;
+    renamed: string;
+    ratios: number[];
+  };
   assert.equal(got.scalars.f_int64, '-9223372036854775808');
   assert.equal(got.scalars.f_uint64, '18446744073709551615');
   assert.equal(got.scalars.f_sfixed64, '9223372036854775807');
@@ -288,7 +325,13 @@ test('every proto3 field kind round-trips exactly (JSON → protobuf → JSON)',
 });
 
 test('proto field names are accepted too; unset fields come back as defaults, unset messages and oneofs omitted', async () => {
-  const res = await invoke('lab', 'Echo', { scalars: { f_int64: 5, f_uint64: 7 }, names_by_id: { 3: 'three' }, custom_name: undefined, renamed: 'by proto name', text: 'chosen' });
+  const res = await invoke('lab', 'Echo', {
+    scalars: { f_int64: 5, f_uint64: 7 },
+    names_by_id: { 3: 'three' },
+    custom_name: undefined,
+    renamed: 'by proto name',
+    text: 'chosen',
+  });
   assert.equal(res.status, 200, res.text);
   const body = res.body as Obj;
   assert.deepEqual(body.scalars, {
@@ -314,7 +357,8 @@ test('proto field names are accepted too; unset fields come back as defaults, un
   assert.equal(body.color, 'COLOR_UNSPECIFIED');
   assert.deepEqual(body.ids, []);
   assert.deepEqual(body.counts, {});
-  for (const absent of ['address', 'at', 'maybeCount', 'maybe', 'number', 'where', 'extra', 'attributes']) assert.ok(!(absent in body), absent);
+  for (const absent of ['address', 'at', 'maybeCount', 'maybe', 'number', 'where', 'extra', 'attributes'])
+    assert.ok(!(absent in body), absent);
   // Empty body = empty message.
   const empty = await request(`${ferryUrl}${invokePath('lab', 'Echo')}`, { method: 'POST' });
   assert.equal(empty.statusCode, 200);
@@ -480,7 +524,12 @@ test('deadline: the service timeout is the gRPC deadline; exceeded → 504', asy
 
 test('metadata: propagated headers, -bin keys as base64, tri-service-version/group when configured', async () => {
   const binary = Buffer.from([0, 255, 1, 254]).toString('base64');
-  const res = await invoke('lab-tri', 'Whoami', {}, { authorization: 'Bearer abc', 'x-ferry-attach-trace-bin': binary, 'x-ferry-attach-x-tenant': 'acme', 'x-other': 'not propagated' });
+  const res = await invoke(
+    'lab-tri',
+    'Whoami',
+    {},
+    { authorization: 'Bearer abc', 'x-ferry-attach-trace-bin': binary, 'x-ferry-attach-x-tenant': 'acme', 'x-other': 'not propagated' },
+  );
   assert.equal(res.status, 200, res.text);
   const md = res.body as Record<string, string>;
   assert.equal(md.authorization, 'Bearer abc');
@@ -495,7 +544,10 @@ test('metadata: propagated headers, -bin keys as base64, tri-service-version/gro
 });
 
 test('server streaming: 1,000 messages as NDJSON, in order, the first line before the server sent the last', async () => {
-  const res = await request(`${ferryUrl}${invokePath('lab', 'Ticks')}`, { method: 'POST', body: JSON.stringify({ n: 1000, mode: 'wait' }) });
+  const res = await request(`${ferryUrl}${invokePath('lab', 'Ticks')}`, {
+    method: 'POST',
+    body: JSON.stringify({ n: 1000, mode: 'wait' }),
+  });
   assert.equal(res.statusCode, 200);
   assert.equal(String(res.headers['content-type']).split(';')[0], NDJSON);
   let text = '';
@@ -519,7 +571,10 @@ test('server streaming: failing at once is an HTTP error; failing midway ends wi
   const early = await invoke('lab', 'Ticks', { n: -1 });
   assert.equal(early.status, 400);
   assert.equal((early.body as ErrorBody).code, 'FERRY_ERR_GRPC_INVALID_ARGUMENT');
-  const res = await request(`${ferryUrl}${invokePath('lab', 'Ticks')}`, { method: 'POST', body: JSON.stringify({ n: 10, mode: 'fail-after-3' }) });
+  const res = await request(`${ferryUrl}${invokePath('lab', 'Ticks')}`, {
+    method: 'POST',
+    body: JSON.stringify({ n: 10, mode: 'fail-after-3' }),
+  });
   assert.equal(res.statusCode, 200);
   const lines = (await res.body.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Obj);
   assert.equal(lines.length, 4);
@@ -536,7 +591,11 @@ test('server streaming: failing at once is an HTTP error; failing midway ends wi
 test('server streaming: the app going away cancels the upstream call', async () => {
   const before = seen.cancelled;
   const controller = new AbortController();
-  const res = await request(`${ferryUrl}${invokePath('lab', 'Ticks')}`, { method: 'POST', body: JSON.stringify({ n: 1000, mode: 'slow' }), signal: controller.signal });
+  const res = await request(`${ferryUrl}${invokePath('lab', 'Ticks')}`, {
+    method: 'POST',
+    body: JSON.stringify({ n: 1000, mode: 'slow' }),
+    signal: controller.signal,
+  });
   for await (const _chunk of res.body) {
     controller.abort();
     break;
@@ -570,8 +629,23 @@ services:
   } finally {
     await dead.close();
   }
-  const wrongService = parseConfig(`services:\n  x: { protocol: grpc, endpoints: ["127.0.0.1:1"], proto: [lab.proto], includeDirs: [include], service: ferry.test.Nope }\n`, 't', {}, {}, FIXTURES);
-  await assert.rejects(createSidecar({ config: wrongService, logger: createLogger('silent') }), /services\.x\.service: no service "ferry\.test\.Nope".*found: ferry\.test\.Lab/);
-  const missingFile = parseConfig(`services:\n  x: { protocol: grpc, endpoints: ["127.0.0.1:1"], proto: [nope.proto], service: a.B }\n`, 't', {}, {}, FIXTURES);
+  const wrongService = parseConfig(
+    `services:\n  x: { protocol: grpc, endpoints: ["127.0.0.1:1"], proto: [lab.proto], includeDirs: [include], service: ferry.test.Nope }\n`,
+    't',
+    {},
+    {},
+    FIXTURES,
+  );
+  await assert.rejects(
+    createSidecar({ config: wrongService, logger: createLogger('silent') }),
+    /services\.x\.service: no service "ferry\.test\.Nope".*found: ferry\.test\.Lab/,
+  );
+  const missingFile = parseConfig(
+    `services:\n  x: { protocol: grpc, endpoints: ["127.0.0.1:1"], proto: [nope.proto], service: a.B }\n`,
+    't',
+    {},
+    {},
+    FIXTURES,
+  );
   await assert.rejects(createSidecar({ config: missingFile, logger: createLogger('silent') }), /services\.x\.proto: cannot load/);
 });

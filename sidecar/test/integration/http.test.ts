@@ -48,7 +48,13 @@ before(async () => {
       return pump();
     }
     if (url.pathname === '/hop') {
-      res.writeHead(200, { 'content-type': 'text/plain', connection: 'x-upstream-hop', 'x-upstream-hop': 'secret', 'keep-alive': 'timeout=9', 'x-kept': 'yes' });
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        connection: 'x-upstream-hop',
+        'x-upstream-hop': 'secret',
+        'keep-alive': 'timeout=9',
+        'x-kept': 'yes',
+      });
       return res.end('ok');
     }
     if (url.pathname === '/fail') return json(res, 502, { upstreamSays: 'bad gateway of my own' });
@@ -99,14 +105,22 @@ test('invoke: POST {endpoint}/{method} with the JSON arguments, the answer as JS
 
 test('invoke takes JSON whatever the content type says', async () => {
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
-    const res = await request(`${ferry.url}/v1/invoke/orders/create`, { method: 'POST', ...(type ? { headers: { 'content-type': type } } : {}), body: '["a",1]' });
+    const res = await request(`${ferry.url}/v1/invoke/orders/create`, {
+      method: 'POST',
+      ...(type ? { headers: { 'content-type': type } } : {}),
+      body: '["a",1]',
+    });
     assert.equal(res.statusCode, 200, String(type));
     assert.deepEqual(((await res.body.json()) as { body: unknown }).body, ['a', 1]);
   }
 });
 
 test('pass-through: method, path, query and headers as sent', async () => {
-  const res = await request(`${ferry.url}/v1/proxy/orders/items/42?expand=lines`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-custom': 'c' }, body: '{"a":1}' });
+  const res = await request(`${ferry.url}/v1/proxy/orders/items/42?expand=lines`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'x-custom': 'c' },
+    body: '{"a":1}',
+  });
   assert.equal(res.statusCode, 200);
   assert.deepEqual(await res.body.json(), { method: 'PUT', path: '/items/42?expand=lines', body: { a: 1 } });
   assert.equal(seenHeaders.at(-1)!['x-custom'], 'c');
@@ -136,7 +150,11 @@ test('a streamed 10 MB body goes up and another comes down, byte for byte', asyn
       yield payload.subarray(i, i + 256 * 1024);
     }
   })());
-  const up = await request(`${ferry.url}/v1/proxy/bulk/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+  const up = await request(`${ferry.url}/v1/proxy/bulk/upload`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body,
+  });
   assert.equal(up.statusCode, 200);
   assert.deepEqual(await up.body.json(), { size, sha256: createHash('sha256').update(payload).digest('hex') });
   assert.equal(sentChunks, 40);
@@ -161,7 +179,11 @@ test('timeout → 504 with Ferry error code, at the configured timeout', async (
   assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_UPSTREAM_TIMEOUT');
   assert.equal(((await res.body.json()) as { code: string }).code, 'FERRY_ERR_UPSTREAM_TIMEOUT');
   assert.ok(took >= 450 && took < 1400, `took ${took} ms`);
-  const shorter = await request(`${ferry.url}/v1/invoke/orders/slow`, { method: 'POST', body: '[]', headers: { [HEADERS.timeout]: '100' } });
+  const shorter = await request(`${ferry.url}/v1/invoke/orders/slow`, {
+    method: 'POST',
+    body: '[]',
+    headers: { [HEADERS.timeout]: '100' },
+  });
   assert.equal(shorter.statusCode, 504);
   await shorter.body.dump();
 });
@@ -169,7 +191,11 @@ test('timeout → 504 with Ferry error code, at the configured timeout', async (
 test('unknown service → 404 and no connection attempted anywhere', async () => {
   await new Promise((r) => setTimeout(r, 300)); // let earlier tests' connections settle
   const before = [upstream.connections(), other.connections()];
-  for (const url of [`${ferry.url}/v1/invoke/nope/m`, `${ferry.url}/v1/proxy/nope/a/b`, `${ferry.url}/v1/proxy/127.0.0.1:${other.port}/x`]) {
+  for (const url of [
+    `${ferry.url}/v1/invoke/nope/m`,
+    `${ferry.url}/v1/proxy/nope/a/b`,
+    `${ferry.url}/v1/proxy/127.0.0.1:${other.port}/x`,
+  ]) {
     const res = await request(url, { method: 'POST', body: '[]' });
     assert.equal(res.statusCode, 404, url);
     assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_SERVICE_NOT_FOUND');
@@ -193,11 +219,19 @@ test('an absolute-URL request target or a .. path never leaves the sidecar', asy
 
 test('oversize bodies → 413 (JSON invoke and streamed pass-through)', async () => {
   const big = JSON.stringify({ blob: 'x'.repeat(70_000) });
-  const res = await request(`${ferry.url}/v1/invoke/orders/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+  const res = await request(`${ferry.url}/v1/invoke/orders/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: big,
+  });
   assert.equal(res.statusCode, 413);
   assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_PAYLOAD_TOO_LARGE');
   await res.body.dump();
-  const declared = await request(`${ferry.url}/v1/proxy/bulk/upload`, { method: 'POST', headers: { 'content-length': '30000000' }, body: Readable.from([Buffer.alloc(10)]) }).catch((err: Error) => err);
+  const declared = await request(`${ferry.url}/v1/proxy/bulk/upload`, {
+    method: 'POST',
+    headers: { 'content-length': '30000000' },
+    body: Readable.from([Buffer.alloc(10)]),
+  }).catch((err: Error) => err);
   if (!(declared instanceof Error)) {
     assert.equal(declared.statusCode, 413);
     await declared.body.dump();
@@ -216,7 +250,11 @@ test('oversize bodies → 413 (JSON invoke and streamed pass-through)', async ()
 });
 
 test('oversize headers → 431 with a Ferry error body', async () => {
-  const res = await request(`${ferry.url}/v1/invoke/orders/create`, { method: 'POST', headers: { 'x-big': 'y'.repeat(10_000) }, body: '[]' });
+  const res = await request(`${ferry.url}/v1/invoke/orders/create`, {
+    method: 'POST',
+    headers: { 'x-big': 'y'.repeat(10_000) },
+    body: '[]',
+  });
   assert.equal(res.statusCode, 431);
   assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_HEADERS_TOO_LARGE');
   await res.body.dump();
@@ -242,7 +280,11 @@ test('hop-by-hop headers are stripped both ways', async () => {
 });
 
 test('malformed JSON → 400; unknown local route → 404; health and readiness', async () => {
-  const bad = await request(`${ferry.url}/v1/invoke/orders/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+  const bad = await request(`${ferry.url}/v1/invoke/orders/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":',
+  });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.headers[HEADERS.error], 'FERRY_ERR_BAD_REQUEST');
   await bad.body.dump();
@@ -270,7 +312,9 @@ function rawRequest(base: string, text: string): Promise<string> {
 }
 
 test('shutdown is bounded by the drain timeout: a request that never finishes arriving is cut', async () => {
-  const own = await startSidecar(`shutdown: { drainTimeoutMs: 300 }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`);
+  const own = await startSidecar(
+    `shutdown: { drainTimeoutMs: 300 }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`,
+  );
   const { hostname, port } = new URL(own.url);
   const socket = connect(Number(port), hostname);
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -280,7 +324,10 @@ test('shutdown is bounded by the drain timeout: a request that never finishes ar
   await new Promise((r) => setTimeout(r, 100));
   const started = Date.now();
   await own.close();
-  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the half-sent request still holds its connection')), 3000).unref())]);
+  await Promise.race([
+    closed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('the half-sent request still holds its connection')), 3000).unref()),
+  ]);
   const took = Date.now() - started;
   assert.ok(took < 2000, `close took ${took} ms`);
 });

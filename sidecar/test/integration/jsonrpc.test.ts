@@ -35,7 +35,8 @@ before(async () => {
       },
       divide(args: unknown, cb: Callback) {
         const [a, b] = args as [unknown, unknown];
-        if (typeof a !== 'number' || typeof b !== 'number') return cb({ code: -32602, message: 'Invalid params', data: { expected: ['number', 'number'] } });
+        if (typeof a !== 'number' || typeof b !== 'number')
+          return cb({ code: -32602, message: 'Invalid params', data: { expected: ['number', 'number'] } });
         if (b === 0) return cb({ code: 1001, message: 'division by zero', data: { dividend: a } });
         cb(null, a / b);
       },
@@ -193,7 +194,13 @@ test('propagated headers and explicit attachments travel as HTTP headers', async
   assert.ok(seen['x-request-id']);
 });
 
-function assertRpcError(res: { status: number; headers: Record<string, unknown>; body: unknown }, status: number, code: string, upstreamCode: number, data?: unknown) {
+function assertRpcError(
+  res: { status: number; headers: Record<string, unknown>; body: unknown },
+  status: number,
+  code: string,
+  upstreamCode: number,
+  data?: unknown,
+) {
   const body = res.body as ErrorBody;
   assert.equal(res.status, status, JSON.stringify(body));
   assert.equal(res.headers[HEADERS.error], code);
@@ -208,9 +215,16 @@ test('every JSON-RPC error class maps to its Ferry code, keeping code, message a
   // -32700 and -32600 are jayson's own answers to a request the front broke on the way.
   const parse = await invoke('broken', 'add', [1, 2], { 'x-ferry-attach-x-break': 'parse' });
   assertRpcError(parse, 502, 'FERRY_ERR_JSONRPC_PARSE_ERROR', -32700);
-  assertRpcError(await invoke('broken', 'add', [1, 2], { 'x-ferry-attach-x-break': 'request' }), 502, 'FERRY_ERR_JSONRPC_INVALID_REQUEST', -32600);
+  assertRpcError(
+    await invoke('broken', 'add', [1, 2], { 'x-ferry-attach-x-break': 'request' }),
+    502,
+    'FERRY_ERR_JSONRPC_INVALID_REQUEST',
+    -32600,
+  );
   assertRpcError(await invoke('calc', 'nope', []), 404, 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND', -32601);
-  assertRpcError(await invoke('calc', 'divide', ['a', 1]), 400, 'FERRY_ERR_JSONRPC_INVALID_PARAMS', -32602, { expected: ['number', 'number'] });
+  assertRpcError(await invoke('calc', 'divide', ['a', 1]), 400, 'FERRY_ERR_JSONRPC_INVALID_PARAMS', -32602, {
+    expected: ['number', 'number'],
+  });
   assertRpcError(await invoke('calc', 'explode', []), 502, 'FERRY_ERR_JSONRPC_INTERNAL_ERROR', -32603);
   assertRpcError(await invoke('calc', 'busy', []), 502, 'FERRY_ERR_JSONRPC_SERVER_ERROR', -32042, { retryAfterMs: 50 });
   assertRpcError(await invoke('calc', 'reserved', []), 502, 'FERRY_ERR_JSONRPC_SERVER_ERROR', -32099);
@@ -222,7 +236,20 @@ test('every JSON-RPC error class maps to its Ferry code, keeping code, message a
 });
 
 test('answers that are not valid JSON-RPC are FERRY_ERR_UPSTREAM_PROTOCOL, never a crash', async () => {
-  for (const method of ['notJson', 'html500', 'wrongVersion', 'noVersion', 'wrongId', 'both', 'neither', 'badErrorCode', 'badErrorMessage', 'array', 'scalar', 'empty']) {
+  for (const method of [
+    'notJson',
+    'html500',
+    'wrongVersion',
+    'noVersion',
+    'wrongId',
+    'both',
+    'neither',
+    'badErrorCode',
+    'badErrorMessage',
+    'array',
+    'scalar',
+    'empty',
+  ]) {
     const res = await invoke('liar', method, []);
     assert.equal(res.status, 502, method);
     assert.equal((res.body as ErrorBody).code, 'FERRY_ERR_UPSTREAM_PROTOCOL', `${method}: ${JSON.stringify(res.body)}`);
@@ -267,7 +294,14 @@ test('batch limits and mistakes: item count, body size, shape, protocol', async 
   const tooBig = await batch('calc', [{ method: 'echo', params: ['x'.repeat(4096)] }]);
   assert.equal(tooBig.status, 413);
   assert.equal((tooBig.body as ErrorBody).code, 'FERRY_ERR_PAYLOAD_TOO_LARGE');
-  for (const body of [{ method: 'add' }, [], [{ params: [1] }], [{ method: 'add', params: 3 }], [{ method: 'add', extra: 1 }], '[{"method": "add"']) {
+  for (const body of [
+    { method: 'add' },
+    [],
+    [{ params: [1] }],
+    [{ method: 'add', params: 3 }],
+    [{ method: 'add', extra: 1 }],
+    '[{"method": "add"',
+  ]) {
     const res = await batch('calc', body);
     assert.equal(res.status, 400, JSON.stringify(body));
     assert.match((res.body as ErrorBody).code, /FERRY_ERR_BAD_(REQUEST|ARGUMENTS)/);
@@ -286,7 +320,14 @@ test('a notification (x-ferry-oneway: true) is answered 202 at once and reaches 
   assert.equal(res.body, undefined);
   await eventually(() => notified.some((n) => JSON.stringify(n) === '{"note":"fire-and-forget"}'));
   // A one-way batch: every item a notification, 202.
-  const oneWay = await batch('calc', [{ method: 'record', params: ['b1'] }, { method: 'record', params: ['b2'] }], { [HEADERS.oneWay]: 'true' });
+  const oneWay = await batch(
+    'calc',
+    [
+      { method: 'record', params: ['b1'] },
+      { method: 'record', params: ['b2'] },
+    ],
+    { [HEADERS.oneWay]: 'true' },
+  );
   assert.equal(oneWay.status, 202);
   await eventually(() => notified.some((n) => JSON.stringify(n) === '["b2"]'));
 });

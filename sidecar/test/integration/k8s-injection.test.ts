@@ -45,7 +45,9 @@ async function injectorYaml(change: (doc: any) => void = () => {}): Promise<stri
 }
 
 async function startInjector(): Promise<void> {
-  const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', volumes.config.path('injector.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', volumes.config.path('injector.yaml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -178,7 +180,11 @@ test('annotations override the defaults on the stored pod', { skip }, async () =
   const ferry = pod.spec.initContainers[0];
   assert.equal(ferry.image, 'registry.example/ferry:canary');
   assert.deepEqual(ferry.args, ['--config', '/etc/ferry/ferry.yaml']);
-  assert.deepEqual(ferry.volumeMounts, [{ name: 'ferry-config', mountPath: '/etc/ferry', readOnly: true }], 'a folder mount (subPath would freeze the file)');
+  assert.deepEqual(
+    ferry.volumeMounts,
+    [{ name: 'ferry-config', mountPath: '/etc/ferry', readOnly: true }],
+    'a folder mount (subPath would freeze the file)',
+  );
   assert.deepEqual(pod.spec.volumes.find((v: any) => v.name === 'ferry-config').configMap, { name: 'orders-ferry', defaultMode: 420 });
   assert.deepEqual(ferry.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
   assert.equal(ferry.ports[0].containerPort, 5141);
@@ -206,7 +212,11 @@ test('no injection: unlabelled namespace, opted-out pod, disabled namespace, twi
   ok(await createPod(podYaml('optout', 'demo', { 'ferry.io/inject': 'false' })), 'opt-out');
   assert.equal((await getPod('demo', 'optout')).spec.initContainers, undefined);
   ok(await createPod(podYaml('off', 'off', { 'ferry.io/inject': 'true' })), 'disabled namespace');
-  assert.equal((await getPod('off', 'off')).spec.initContainers, undefined, 'ferry.io/inject=disabled on the namespace keeps even opted-in pods out');
+  assert.equal(
+    (await getPod('off', 'off')).spec.initContainers,
+    undefined,
+    'ferry.io/inject=disabled on the namespace keeps even opted-in pods out',
+  );
 
   // kubectl apply of the same manifest again: an update, never injected again
   ok(await createPod(podYaml('app', 'demo')), 're-apply');
@@ -233,34 +243,47 @@ test('a bad annotation is refused with its message; the pod is not created', { s
   assert.equal((await k8s.api('GET', '/api/v1/namespaces/demo/pods/bad')).status, 404);
 });
 
-test('classic mode (injector config reloaded): Ferry first among the containers, postStart wait, preStop, grace period', { skip }, async () => {
-  await volumes.config.write({ 'injector.yaml': await injectorYaml((d) => (d.sidecar.mode = 'classic')) });
-  await k8s.waitForWebhook('demo', (pod) => pod.spec.containers[0]?.name === 'ferry');
-  ok(await createPod(podYaml('legacy', 'demo'), 'classic'), 'create');
-  const pod = await getPod('demo', 'legacy');
-  assert.equal(pod.spec.initContainers, undefined);
-  assert.deepEqual(pod.spec.containers.map((c: any) => c.name), ['ferry', 'app']);
-  const ferry = pod.spec.containers[0];
-  assert.equal(ferry.restartPolicy, undefined);
-  assert.equal(ferry.lifecycle.postStart.exec.command[0], 'node');
-  assert.match(ferry.lifecycle.postStart.exec.command[2], /127\.0\.0\.1:4141\/readyz/);
-  assert.ok(ferry.lifecycle.preStop.exec.command, 'preStop keeps Ferry up while the app finishes');
-  assert.equal(envOf(pod.spec.containers[1]).FERRY_URL, 'http://127.0.0.1:4140');
-  assert.equal(pod.spec.terminationGracePeriodSeconds, 30);
-  await volumes.config.write({ 'injector.yaml': await injectorYaml() });
-  await k8s.waitForWebhook('demo', (p) => p.spec.initContainers?.[0]?.name === 'ferry');
-  assert.match(injector!.output(), /"injector config reloaded"/);
-});
+test(
+  'classic mode (injector config reloaded): Ferry first among the containers, postStart wait, preStop, grace period',
+  { skip },
+  async () => {
+    await volumes.config.write({ 'injector.yaml': await injectorYaml((d) => (d.sidecar.mode = 'classic')) });
+    await k8s.waitForWebhook('demo', (pod) => pod.spec.containers[0]?.name === 'ferry');
+    ok(await createPod(podYaml('legacy', 'demo'), 'classic'), 'create');
+    const pod = await getPod('demo', 'legacy');
+    assert.equal(pod.spec.initContainers, undefined);
+    assert.deepEqual(
+      pod.spec.containers.map((c: any) => c.name),
+      ['ferry', 'app'],
+    );
+    const ferry = pod.spec.containers[0];
+    assert.equal(ferry.restartPolicy, undefined);
+    assert.equal(ferry.lifecycle.postStart.exec.command[0], 'node');
+    assert.match(ferry.lifecycle.postStart.exec.command[2], /127\.0\.0\.1:4141\/readyz/);
+    assert.ok(ferry.lifecycle.preStop.exec.command, 'preStop keeps Ferry up while the app finishes');
+    assert.equal(envOf(pod.spec.containers[1]).FERRY_URL, 'http://127.0.0.1:4140');
+    assert.equal(pod.spec.terminationGracePeriodSeconds, 30);
+    await volumes.config.write({ 'injector.yaml': await injectorYaml() });
+    await k8s.waitForWebhook('demo', (p) => p.spec.initContainers?.[0]?.name === 'ferry');
+    assert.match(injector!.output(), /"injector config reloaded"/);
+  },
+);
 
 test('the example (examples/k8s): its node app pod is injected with its ConfigMap; its ferry.yaml is valid', { skip }, async () => {
   const docs: any[] = [];
-  for (const f of (await readdir(EXAMPLE)).filter((n) => n.endsWith('.yaml')).sort()) docs.push(...(yaml.loadAll(await readFile(join(EXAMPLE, f), 'utf8')) as any[]));
+  for (const f of (await readdir(EXAMPLE)).filter((n) => n.endsWith('.yaml')).sort())
+    docs.push(...(yaml.loadAll(await readFile(join(EXAMPLE, f), 'utf8')) as any[]));
   const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'node-app-ferry');
   parseConfig(cm.data['ferry.yaml'], 'node-app-ferry'); // throws with every problem
   ok(await k8s.kubectl(['apply', '--validate=strict', '-f', EXAMPLE]), 'kubectl apply examples/k8s');
   const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'node-app');
   // no controller-manager here: create the pod its ReplicaSet would
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...deployment.spec.template.metadata, name: 'node-app-1', namespace: 'ferry-demo' }, spec: deployment.spec.template.spec };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...deployment.spec.template.metadata, name: 'node-app-1', namespace: 'ferry-demo' },
+    spec: deployment.spec.template.spec,
+  };
   ok(await createPod(pod), 'node app pod');
   const stored = await getPod('ferry-demo', 'node-app-1');
   assert.equal(stored.spec.initContainers[0].name, 'ferry');
@@ -268,7 +291,15 @@ test('the example (examples/k8s): its node app pod is injected with its ConfigMa
   assert.equal(envOf(stored.spec.initContainers[0]).FERRY_INBOUND__APP__URL, 'http://127.0.0.1:8080');
   for (const name of ['zookeeper', 'greeting-provider']) {
     const d = docs.find((x) => x.kind === 'Deployment' && x.metadata.name === name);
-    ok(await createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { ...d.spec.template.metadata, name: `${name}-1`, namespace: 'ferry-demo' }, spec: d.spec.template.spec }), name);
+    ok(
+      await createPod({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { ...d.spec.template.metadata, name: `${name}-1`, namespace: 'ferry-demo' },
+        spec: d.spec.template.spec,
+      }),
+      name,
+    );
     assert.equal((await getPod('ferry-demo', `${name}-1`)).spec.initContainers, undefined, `${name} opted out`);
   }
 });
@@ -283,21 +314,56 @@ test('every rendered chart object (several value sets) and every patched pod pas
       group,
       scope: 'Namespaced',
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
     },
   });
   ok(
     await k8s.kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [crd('cert-manager.io', 'Certificate', 'certificates'), crd('cert-manager.io', 'Issuer', 'issuers'), crd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors')] }),
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          crd('cert-manager.io', 'Certificate', 'certificates'),
+          crd('cert-manager.io', 'Issuer', 'issuers'),
+          crd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors'),
+        ],
+      }),
     }),
     'CRDs',
   );
   await new Promise((r) => setTimeout(r, 1500)); // CRDs become servable
   const valueSets: string[][] = [
     [],
-    ['--set', 'sidecar.mode=classic', '--set', 'webhook.failurePolicy=Ignore', '--set', 'webhook.podOptIn=false', '--set', 'injector.podDisruptionBudget.enabled=false'],
+    [
+      '--set',
+      'sidecar.mode=classic',
+      '--set',
+      'webhook.failurePolicy=Ignore',
+      '--set',
+      'webhook.podOptIn=false',
+      '--set',
+      'injector.podDisruptionBudget.enabled=false',
+    ],
     ['--set', 'tls.mode=certManager', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'webhook.url=https://injector.example:8443'],
-    ['--set', 'tls.mode=secret', '--set', 'tls.secretName=my-tls', '--set', 'webhook.caBundle=Zm9v', '--set-string', 'sidecar.env.A=1', '--set', 'webhook.namespaceSelector.matchLabels.team=shop'],
+    [
+      '--set',
+      'tls.mode=secret',
+      '--set',
+      'tls.secretName=my-tls',
+      '--set',
+      'webhook.caBundle=Zm9v',
+      '--set-string',
+      'sidecar.env.A=1',
+      '--set',
+      'webhook.namespaceSelector.matchLabels.team=shop',
+    ],
   ];
   // a release of its own, so that every object is new to the server (not merged into the installed release's)
   ok(await k8s.kubectl(['create', 'namespace', 'chart-check']), 'namespace');
@@ -306,11 +372,17 @@ test('every rendered chart object (several value sets) and every patched pod pas
     ok(rendered, `helm template ${values.join(' ')}`);
     const kinds = (yaml.loadAll(rendered.stdout) as any[]).filter(Boolean).map((d) => d.kind);
     assert.ok(kinds.includes('MutatingWebhookConfiguration') && kinds.includes('Deployment'), kinds.join());
-    ok(await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: rendered.stdout }), `dry-run of the chart with ${values.join(' ') || 'defaults'}`);
+    ok(
+      await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: rendered.stdout }),
+      `dry-run of the chart with ${values.join(' ') || 'defaults'}`,
+    );
   }
   for (const values of valueSets) ok(await k8s.helm(['lint', '--strict', CHART, ...values]), `helm lint --strict ${values.join(' ')}`);
   // sidecar.mode=auto follows the server version: native from 1.29 (this server: 1.32), classic before
-  const modeFor = async (kubeVersion: string) => /mode: (\w+)/.exec((await k8s.helm(['template', 'check', CHART, '--kube-version', kubeVersion, '--show-only', 'templates/configmap.yaml'])).stdout)?.[1];
+  const modeFor = async (kubeVersion: string) =>
+    /mode: (\w+)/.exec(
+      (await k8s.helm(['template', 'check', CHART, '--kube-version', kubeVersion, '--show-only', 'templates/configmap.yaml'])).stdout,
+    )?.[1];
   assert.equal(await modeFor('1.28.9'), 'classic');
   assert.equal(await modeFor('1.29.0'), 'native');
   // values.schema.json refuses bad values, naming them
@@ -326,12 +398,24 @@ test('every rendered chart object (several value sets) and every patched pod pas
     assert.match(r.stderr, message);
   }
   // the check catches what it should: an unknown field is refused
-  const typo = await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: JSON.stringify({ ...podYaml('typo', 'plain'), spec: { containers: [{ name: 'a', image: 'b', imagePullPolcy: 'Always' }] } }) });
+  const typo = await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], {
+    input: JSON.stringify({ ...podYaml('typo', 'plain'), spec: { containers: [{ name: 'a', image: 'b', imagePullPolcy: 'Always' }] } }),
+  });
   assert.match(typo.stderr, /unknown field "spec\.containers\[0\]\.imagePullPolcy"/);
 
   // the webhook's patches, applied outside the apiserver (which would drop unknown fields silently) and validated strictly
   for (const { pod, mode } of created) {
-    const review = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'x', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: pod.metadata.namespace, object: pod } };
+    const review = {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'x',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        operation: 'CREATE',
+        namespace: pod.metadata.namespace,
+        object: pod,
+      },
+    };
     const { parseInjectorConfig } = await import('../../src/injector/config.js');
     const { review: answer } = await import('../../src/injector/review.js');
     const config = parseInjectorConfig(await injectorYaml((d) => (d.sidecar.mode = mode)), 'chart config');
@@ -339,19 +423,31 @@ test('every rendered chart object (several value sets) and every patched pod pas
     if (decision.outcome !== 'injected') continue;
     const patch = Buffer.from(decision.review.response.patch!, 'base64').toString();
     const file = join(k8s.dir, `${pod.metadata.name}.json`);
-    await writeFile(file, JSON.stringify({ ...pod, metadata: { ...pod.metadata, namespace: 'plain', name: `${pod.metadata.name}-patched` } }));
+    await writeFile(
+      file,
+      JSON.stringify({ ...pod, metadata: { ...pod.metadata, namespace: 'plain', name: `${pod.metadata.name}-patched` } }),
+    );
     const patched = await k8s.kubectl(['patch', '--local', '-f', file, '--type=json', '-p', patch, '-o', 'json']);
     ok(patched, `kubectl patch --local ${pod.metadata.name}`);
-    ok(await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: patched.stdout }), `strict dry-run of patched ${pod.metadata.name} (${mode})`);
+    ok(
+      await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: patched.stdout }),
+      `strict dry-run of patched ${pod.metadata.name} (${mode})`,
+    );
   }
   assert.ok(created.length >= 8, `${created.length} pods replayed`);
 });
 
 test('helm upgrade keeps the generated certificate and caBundle; the injector keeps working', { skip }, async () => {
-  const before = JSON.parse((await k8s.kubectl(['-n', 'ferry-system', 'get', 'secret', 'ferry-injector-tls', '-o', 'json'])).stdout).data['tls.crt'];
+  const before = JSON.parse((await k8s.kubectl(['-n', 'ferry-system', 'get', 'secret', 'ferry-injector-tls', '-o', 'json'])).stdout).data[
+    'tls.crt'
+  ];
   const mwcBefore = JSON.parse((await k8s.kubectl(['get', 'mutatingwebhookconfiguration', 'ferry-ferry-system', '-o', 'json'])).stdout);
-  ok(await k8s.helm(['upgrade', 'ferry', CHART, '-n', 'ferry-system', '--reuse-values', '--set', 'injector.logLevel=debug']), 'helm upgrade');
-  const afterCert = JSON.parse((await k8s.kubectl(['-n', 'ferry-system', 'get', 'secret', 'ferry-injector-tls', '-o', 'json'])).stdout).data['tls.crt'];
+  ok(
+    await k8s.helm(['upgrade', 'ferry', CHART, '-n', 'ferry-system', '--reuse-values', '--set', 'injector.logLevel=debug']),
+    'helm upgrade',
+  );
+  const afterCert = JSON.parse((await k8s.kubectl(['-n', 'ferry-system', 'get', 'secret', 'ferry-injector-tls', '-o', 'json'])).stdout)
+    .data['tls.crt'];
   const mwcAfter = JSON.parse((await k8s.kubectl(['get', 'mutatingwebhookconfiguration', 'ferry-ferry-system', '-o', 'json'])).stdout);
   assert.equal(afterCert, before);
   assert.equal(mwcAfter.webhooks[0].clientConfig.caBundle, mwcBefore.webhooks[0].clientConfig.caBundle);
@@ -359,7 +455,7 @@ test('helm upgrade keeps the generated certificate and caBundle; the injector ke
   assert.equal((await getPod('demo', 'after-upgrade')).spec.initContainers[0].name, 'ferry');
 });
 
-test('admission latency: N pod creations through the webhook (the injector\'s own histogram and the client\'s view)', { skip }, async (t) => {
+test("admission latency: N pod creations through the webhook (the injector's own histogram and the client's view)", { skip }, async (t) => {
   const n = 60;
   const createMs: number[] = [];
   const plainMs: number[] = [];
@@ -373,7 +469,9 @@ test('admission latency: N pod creations through the webhook (the injector\'s ow
     plainMs.push(performance.now() - t0);
   }
   const metrics = await (await fetch(`http://127.0.0.1:${injector!.adminPort}/metrics`)).text();
-  const buckets = [...metrics.matchAll(/^ferry_injector_admission_duration_seconds_bucket\{le="([^"]+)",scope="namespace"\} (\d+)$/gm)].map((m) => ({ le: Number(m[1]), count: Number(m[2]) }));
+  const buckets = [...metrics.matchAll(/^ferry_injector_admission_duration_seconds_bucket\{le="([^"]+)",scope="namespace"\} (\d+)$/gm)].map(
+    (m) => ({ le: Number(m[1]), count: Number(m[2]) }),
+  );
   const total = buckets.at(-1)!.count;
   const quantile = (q: number) => {
     // Prometheus' histogram_quantile: linear inside the bucket
@@ -413,7 +511,10 @@ test('with the injector down and failurePolicy Fail, pod creation is refused', {
 
 test('helm uninstall removes the webhook: pods are created untouched', { skip }, async () => {
   ok(await k8s.helm(['uninstall', 'ferry', '-n', 'ferry-system']), 'helm uninstall');
-  assert.equal((await k8s.api('GET', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/ferry-ferry-system')).status, 404);
+  assert.equal(
+    (await k8s.api('GET', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/ferry-ferry-system')).status,
+    404,
+  );
   const until = Date.now() + 15_000;
   for (;;) {
     const r = await k8s.api('POST', '/api/v1/namespaces/demo/pods?dryRun=All', podYaml('gone', 'demo'));

@@ -25,7 +25,12 @@ const IFACE = 'com.example.shop.OrderService';
 
 /** What the kubelet does with an env list: downward-API fields and secret keys resolved to strings. */
 function resolveEnv(env: EnvVar[], secrets: Record<string, Record<string, string>>): Record<string, string> {
-  const fields: Record<string, string> = { 'status.podIP': POD.ip, 'metadata.name': POD.name, 'metadata.namespace': POD.namespace, 'spec.nodeName': POD.node };
+  const fields: Record<string, string> = {
+    'status.podIP': POD.ip,
+    'metadata.name': POD.name,
+    'metadata.namespace': POD.namespace,
+    'spec.nodeName': POD.node,
+  };
   const out: Record<string, string> = {};
   for (const e of env) {
     const from = e.valueFrom as { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } } | undefined;
@@ -85,7 +90,10 @@ test('injected env: Ferry registers POD_IP in ZooKeeper, probes reach the admin 
   const args = (sidecar.args as string[]).map((a) => a.replace(CONFIG_DIR, dir));
   const env = resolveEnv(sidecar.env!, secrets);
   assert.equal(env.FERRY_API_TOKEN, 's3cret', 'the token reaches the sidecar');
-  const child = spawn(process.execPath, [FERRY_BIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FERRY_BIN, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

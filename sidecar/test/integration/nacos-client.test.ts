@@ -15,7 +15,12 @@ import { eventually } from '../helpers.js';
 import { createNacosHttpTransport, NacosHttpError } from '../../src/discovery/nacos/http-v1.js';
 import { watchInstances } from '../../src/discovery/nacos/instances.js';
 import { registerInstance } from '../../src/discovery/nacos/registration.js';
-import { interfaceLevelEndpoints, interfaceServiceName, readNacosAppLevelEndpoints, readNacosMapping } from '../../src/discovery/nacos/dubbo.js';
+import {
+  interfaceLevelEndpoints,
+  interfaceServiceName,
+  readNacosAppLevelEndpoints,
+  readNacosMapping,
+} from '../../src/discovery/nacos/dubbo.js';
 import { RevisionCache } from '../../src/discovery/app-level/revisions.js';
 import { metadataServiceFetcher } from '../../src/protocols/dubbo/metadata-service.js';
 import type { NacosInstance, NacosTransport } from '../../src/discovery/nacos/types.js';
@@ -42,8 +47,21 @@ after(async () => {
 async function javaProvider(name: string, extraArgs: string[]): Promise<JavaProvider> {
   const { jar33 } = await ensureJavaPeers();
   const dir = await mkdtemp(join(tmpdir(), 'ferry-nacos-java-'));
-  const jvmArgs = [...DEFAULT_JVM_ARGS, `-DJM.LOG.PATH=${dir}`, `-DJM.SNAPSHOT.PATH=${dir}`, `-Dcom.alibaba.nacos.naming.cache.dir=${dir}`, '-Dnacos.logging.default.config.enabled=false'];
-  return startProvider({ jar: jar33, zkAddress: nacos.registryUrl, name, jvmArgs, extraArgs: [...extraArgs, '--no-greeting'], timeoutMs: 120_000 });
+  const jvmArgs = [
+    ...DEFAULT_JVM_ARGS,
+    `-DJM.LOG.PATH=${dir}`,
+    `-DJM.SNAPSHOT.PATH=${dir}`,
+    `-Dcom.alibaba.nacos.naming.cache.dir=${dir}`,
+    '-Dnacos.logging.default.config.enabled=false',
+  ];
+  return startProvider({
+    jar: jar33,
+    zkAddress: nacos.registryUrl,
+    name,
+    jvmArgs,
+    extraArgs: [...extraArgs, '--no-greeting'],
+    timeoutMs: 120_000,
+  });
 }
 
 test('register, list, heartbeat, deregister; namespaces and groups keep services apart', { skip }, async () => {
@@ -92,7 +110,14 @@ test('an ephemeral registration heartbeats, survives a Nacos restart, and is gon
     assert.deepEqual(alive.map((i) => [i.port, i.healthy]), [[18100, true]]);
     await nacos.restart();
     // the server lost its memory: the next beats register the instance again, metadata included
-    await eventually(async () => (await transport.listInstances(key('ferry-app')).catch(() => [])).some((i) => i.port === 18100 && i.metadata['ferry.version'] === 'test'), 10_000, 200);
+    await eventually(
+      async () =>
+        (await transport.listInstances(key('ferry-app')).catch(() => [])).some(
+          (i) => i.port === 18100 && i.metadata['ferry.version'] === 'test',
+        ),
+      10_000,
+      200,
+    );
   } finally {
     await reg.close();
   }
@@ -135,7 +160,11 @@ test('a Java Dubbo 3.3 provider in Nacos: interface-level and application-level 
   try {
     const svc = key(interfaceServiceName(MATRIX, '1.0.0', ''));
     const iface = (await eventually(async () => {
-      const eps = interfaceLevelEndpoints(await transport.listInstances(svc), { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] });
+      const eps = interfaceLevelEndpoints(await transport.listInstances(svc), {
+        interface: MATRIX,
+        version: '1.0.0',
+        protocols: ['dubbo'],
+      });
       return eps.length ? eps : undefined;
     }, 30_000, 200))!;
     assert.deepEqual(iface.map((e) => e.id), [`127.0.0.1:${provider.port}`]);
@@ -144,9 +173,15 @@ test('a Java Dubbo 3.3 provider in Nacos: interface-level and application-level 
 
     assert.deepEqual(await readNacosMapping(transport, '', MATRIX), ['nacos-app']);
     const cache = new RevisionCache({ fetch: metadataServiceFetcher() });
-    const app = await readNacosAppLevelEndpoints(transport, { namespaceId: '', groupName: 'DEFAULT_GROUP' }, { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache);
+    const app = await readNacosAppLevelEndpoints(
+      transport,
+      { namespaceId: '', groupName: 'DEFAULT_GROUP' },
+      { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] },
+      cache,
+    );
     assert.deepEqual(app.map((e) => e.id), [`127.0.0.1:${provider.port}`]);
-    for (const k of ['interface', 'version', 'methods', 'serialization', 'application']) assert.equal(app[0]!.params[k], iface[0]!.params[k], k);
+    for (const k of ['interface', 'version', 'methods', 'serialization', 'application'])
+      assert.equal(app[0]!.params[k], iface[0]!.params[k], k);
     assert.equal(app[0]!.weight, 40);
 
     const watch = watchInstances(transport, svc, { intervalMs: POLL_MS });
@@ -168,10 +203,19 @@ test('a Java Dubbo 3.3 provider in Nacos: interface-level and application-level 
 test('a Java provider registered only at application level in Nacos is found through its MetadataService', { skip }, async () => {
   const provider = await javaProvider('nacos-inst', ['--app', 'nacos-inst-app', '--register-mode', 'instance']);
   try {
-    assert.deepEqual(await transport.listInstances(key(interfaceServiceName(MATRIX, '1.0.0', ''))).then((l) => l.filter((i) => i.port === provider.port)), []);
+    assert.deepEqual(
+      await transport.listInstances(key(interfaceServiceName(MATRIX, '1.0.0', ''))).then((l) => l.filter((i) => i.port === provider.port)),
+      [],
+    );
     const cache = new RevisionCache({ fetch: metadataServiceFetcher() });
     const eps = (await eventually(async () => {
-      const list = await readNacosAppLevelEndpoints(transport, { namespaceId: '', groupName: 'DEFAULT_GROUP' }, { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache, ['nacos-inst-app']);
+      const list = await readNacosAppLevelEndpoints(
+        transport,
+        { namespaceId: '', groupName: 'DEFAULT_GROUP' },
+        { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] },
+        cache,
+        ['nacos-inst-app'],
+      );
       return list.length ? list : undefined;
     }, 30_000, 250))!;
     assert.deepEqual(eps.map((e) => e.id), [`127.0.0.1:${provider.port}`]);

@@ -18,7 +18,9 @@ before(async () => {
     if (req.url?.includes('fail')) return json(res, 503, { down: true });
     json(res, 200, { ok: true });
   });
-  ferry = await startSidecar(`metrics: { enabled: true }\nservices:\n  promorders: { protocol: http, endpoints: ["${upstream.url}"], methods: { create: {} } }\n`);
+  ferry = await startSidecar(
+    `metrics: { enabled: true }\nservices:\n  promorders: { protocol: http, endpoints: ["${upstream.url}"], methods: { create: {} } }\n`,
+  );
   prom = await startPrometheus([new URL(ferry.adminUrl!).host]);
 });
 
@@ -40,7 +42,11 @@ test('the app port has no /metrics; the admin port serves the registry', async (
 });
 
 test('upstream connections gauge follows the HTTP pool', async () => {
-  const res = await fetch(`${ferry.url}/v1/invoke/promorders/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+  const res = await fetch(`${ferry.url}/v1/invoke/promorders/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '[]',
+  });
   await res.arrayBuffer();
   const text = await (await fetch(`${ferry.adminUrl}/metrics`)).text();
   const m = new RegExp(`ferry_upstream_connections\\{protocol="http",endpoint="127\\.0\\.0\\.1:${upstream.port}"\\} (\\d+)`).exec(text);
@@ -49,7 +55,11 @@ test('upstream connections gauge follows the HTTP pool', async () => {
 
 test(`Prometheus scrapes Ferry and its query API returns the request counter`, async () => {
   for (let i = 0; i < 5; i++) {
-    const res = await fetch(`${ferry.url}/v1/invoke/promorders/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    const res = await fetch(`${ferry.url}/v1/invoke/promorders/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
   }
@@ -78,7 +88,12 @@ test('every query of the Grafana dashboard is valid PromQL over the metrics Ferr
   const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
   assert.ok(exprs.length >= 15);
-  const names = new Set((await (await fetch(`${ferry.adminUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!));
+  const names = new Set(
+    (await (await fetch(`${ferry.adminUrl}/metrics`)).text())
+      .split('\n')
+      .filter((l) => l.startsWith('# TYPE '))
+      .map((l) => l.split(' ')[2]!),
+  );
   for (const { title, expr } of exprs) {
     const q = expr.replaceAll('$service', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
     await prom.query(q); // throws on a PromQL error

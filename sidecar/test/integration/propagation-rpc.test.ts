@@ -25,16 +25,20 @@ let ferry: TestSidecar;
 
 before(async () => {
   const definition = protoLoader.loadSync(PROTO, { keepCase: true });
-  const Meta = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { obs: { Meta: grpc.ServiceClientConstructor } } }).ferry.obs.Meta;
+  const Meta = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { obs: { Meta: grpc.ServiceClientConstructor } } }).ferry.obs
+    .Meta;
   grpcServer = new grpc.Server();
   grpcServer.addService(Meta.service, {
     Echo(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
       const metadata: Record<string, string> = {};
-      for (const [k, v] of Object.entries(call.metadata.getMap())) metadata[k] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
+      for (const [k, v] of Object.entries(call.metadata.getMap()))
+        metadata[k] = typeof v === 'string' ? v : Buffer.from(v).toString('base64');
       callback(null, { metadata });
     },
   });
-  grpcPort = await new Promise<number>((resolve, reject) => grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+  grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+  );
 
   const jars = await ensureJavaPeers();
   [p33, p32] = await Promise.all([
@@ -55,7 +59,13 @@ services: ${JSON.stringify({
       matrix33: dubbo(p33.port),
       matrix32: dubbo(p32.port),
       meta: { protocol: 'grpc', proto: [PROTO], service: 'ferry.obs.Meta', endpoints: [`127.0.0.1:${grpcPort}`] },
-      metaNoAuth: { protocol: 'grpc', proto: [PROTO], service: 'ferry.obs.Meta', endpoints: [`127.0.0.1:${grpcPort}`], propagation: { exclude: ['authorization'] } },
+      metaNoAuth: {
+        protocol: 'grpc',
+        proto: [PROTO],
+        service: 'ferry.obs.Meta',
+        endpoints: [`127.0.0.1:${grpcPort}`],
+        propagation: { exclude: ['authorization'] },
+      },
     })}
 `,
   );
@@ -78,7 +88,11 @@ const APP_HEADERS = {
 };
 
 async function invoke(service: string, method: string, body: unknown): Promise<Record<string, string>> {
-  const res = await fetch(`${ferry.url}/v1/invoke/${service}/${method}`, { method: 'POST', headers: APP_HEADERS, body: JSON.stringify(body) });
+  const res = await fetch(`${ferry.url}/v1/invoke/${service}/${method}`, {
+    method: 'POST',
+    headers: APP_HEADERS,
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   assert.equal(res.status, 200, text);
   return JSON.parse(text) as Record<string, string>;

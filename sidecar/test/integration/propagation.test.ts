@@ -65,7 +65,13 @@ async function last<T>(list: T[], send: () => Promise<Response>): Promise<T> {
 }
 
 test('invoke (HTTP): allow-listed headers reach the upstream as headers, others do not', async () => {
-  const h = await last(seen, () => fetch(`${ferry.url}/v1/invoke/orders/create`, { method: 'POST', headers: { ...APP_HEADERS, 'content-type': 'application/json' }, body: '[]' }));
+  const h = await last(seen, () =>
+    fetch(`${ferry.url}/v1/invoke/orders/create`, {
+      method: 'POST',
+      headers: { ...APP_HEADERS, 'content-type': 'application/json' },
+      body: '[]',
+    }),
+  );
   assert.equal(h.authorization, 'Bearer app-token');
   assert.equal(h['x-tenant-id'], 'tenant-7');
   assert.equal(h['x-user-id'], 'u-42');
@@ -102,25 +108,39 @@ test('per-service overrides: one service gets authorization, another does not, a
 });
 
 test('explicit x-ferry-attach-* keys travel whatever the allow-list says', async () => {
-  const h = await last(seen, () => fetch(`${ferry.url}/v1/invoke/public/x`, { method: 'POST', headers: { ...APP_HEADERS, 'x-ferry-attach-x-extra': 'e1' }, body: '[]' }));
+  const h = await last(seen, () =>
+    fetch(`${ferry.url}/v1/invoke/public/x`, { method: 'POST', headers: { ...APP_HEADERS, 'x-ferry-attach-x-extra': 'e1' }, body: '[]' }),
+  );
   assert.equal(h['x-extra'], 'e1');
 });
 
 test('trace context: passed through as sent when tracing is off; a new child span context when it is on', async () => {
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const parent = `00-${traceId}-00f067aa0ba902b7-01`;
-  const off = await last(seen, () => fetch(`${ferry.url}/v1/invoke/orders/x`, { method: 'POST', headers: { traceparent: parent }, body: '[]' }));
+  const off = await last(seen, () =>
+    fetch(`${ferry.url}/v1/invoke/orders/x`, { method: 'POST', headers: { traceparent: parent }, body: '[]' }),
+  );
   assert.equal(off.traceparent, parent);
-  const on = await last(seen, () => fetch(`${traced.url}/v1/invoke/orders/x`, { method: 'POST', headers: { traceparent: parent, 'x-b3-traceid': 'stale' }, body: '[]' }));
+  const on = await last(seen, () =>
+    fetch(`${traced.url}/v1/invoke/orders/x`, { method: 'POST', headers: { traceparent: parent, 'x-b3-traceid': 'stale' }, body: '[]' }),
+  );
   const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(on.traceparent));
   assert.ok(m, String(on.traceparent));
   assert.equal(m[1], traceId);
   assert.notEqual(m[2], '00f067aa0ba902b7');
   assert.equal(on['x-b3-traceid'], traceId, 'b3 multi written from the same span');
   assert.equal(on['x-b3-spanid'], m[2]);
-  const onRpc = await last(seenRpc, () => fetch(`${traced.url}/v1/invoke/calc/ping`, { method: 'POST', headers: { b3: `${traceId}-00f067aa0ba902b7-1`, 'content-type': 'application/json' }, body: '[]' }));
+  const onRpc = await last(seenRpc, () =>
+    fetch(`${traced.url}/v1/invoke/calc/ping`, {
+      method: 'POST',
+      headers: { b3: `${traceId}-00f067aa0ba902b7-1`, 'content-type': 'application/json' },
+      body: '[]',
+    }),
+  );
   assert.match(String(onRpc.traceparent), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-  const proxied = await last(seen, () => fetch(`${traced.url}/v1/proxy/orders/p`, { headers: { traceparent: parent, b3: 'stale-single' } }));
+  const proxied = await last(seen, () =>
+    fetch(`${traced.url}/v1/proxy/orders/p`, { headers: { traceparent: parent, b3: 'stale-single' } }),
+  );
   assert.match(String(proxied.traceparent), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   assert.equal(proxied.b3, undefined, 'stale app trace headers are not forwarded next to fresh ones');
 });

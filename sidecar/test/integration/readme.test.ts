@@ -80,7 +80,13 @@ function extractBlocks(markdown: string): { blocks: Block[]; unmarked: string[] 
           `on the line before it (see the header of sidecar/test/integration/readme.test.ts).`,
       );
     } else {
-      blocks.push({ line: i + 1, info, kind: marker[1] as Kind, args: marker[2]!.replace(/^:/, '').trim(), text: lines.slice(i + 1, end).join('\n') });
+      blocks.push({
+        line: i + 1,
+        info,
+        kind: marker[1] as Kind,
+        args: marker[2]!.replace(/^:/, '').trim(),
+        text: lines.slice(i + 1, end).join('\n'),
+      });
     }
     i = end;
   }
@@ -120,7 +126,11 @@ for (const b of ofKind('config')) {
 
 /** The block, plus a ZooKeeper registry for every name it refers to without declaring it. */
 function withRegistries(text: string): string {
-  const doc = (yaml.load(text) ?? {}) as { registries?: Record<string, unknown>; services?: Record<string, { registry?: string }>; inbound?: { dubbo?: { registry?: string } } };
+  const doc = (yaml.load(text) ?? {}) as {
+    registries?: Record<string, unknown>;
+    services?: Record<string, { registry?: string }>;
+    inbound?: { dubbo?: { registry?: string } };
+  };
   const named = [...Object.values(doc.services ?? {}).map((s) => s.registry), doc.inbound?.dubbo?.registry];
   for (const name of named) if (name && !doc.registries?.[name]) (doc.registries ??= {})[name] = { address: '127.0.0.1:2181' };
   return yaml.dump(doc);
@@ -180,7 +190,14 @@ const USER_CLASSES = `
         balance: java.math.BigDecimal
         tags: java.util.List<java.lang.String>
         color: com.example.Color`;
-const PEERS_CONFIG = (p: { calc: string; greeter: string; ticker: string; zk: string; app: string; dubboPort: number }) => `application: readme-peers
+const PEERS_CONFIG = (p: {
+  calc: string;
+  greeter: string;
+  ticker: string;
+  zk: string;
+  app: string;
+  dubboPort: number;
+}) => `application: readme-peers
 advertiseHost: 127.0.0.1
 registries:
   zk: { address: "${p.zk}" }
@@ -226,7 +243,15 @@ async function startUsersApp(): Promise<TestUpstream> {
     const body = (await readBody(req)).toString('utf8');
     const send = (value: unknown) => json(res, 200, value);
     const id = /^\/users\/(\d+)$/.exec(req.url ?? '')?.[1];
-    if (id) return send({ id: Number(id), name: `user-${id}`, birthday: '1990-05-17T00:00:00.000Z', balance: '1234.56', tags: ['a', 'b'], color: 'GREEN' });
+    if (id)
+      return send({
+        id: Number(id),
+        name: `user-${id}`,
+        birthday: '1990-05-17T00:00:00.000Z',
+        balance: '1234.56',
+        tags: ['a', 'b'],
+        color: 'GREEN',
+      });
     if (req.url === '/users') return send(JSON.parse(body));
     if (req.url === '/audit') return send(null);
     if (req.url === '/echo') return send((JSON.parse(body) as [string])[0]);
@@ -308,9 +333,14 @@ async function startPeers(): Promise<Target> {
   await mkdir(join(dir, 'protos'));
   for (const [name, text] of Object.entries(PROTOS)) await writeFile(join(dir, 'protos', name), text);
   const grpcServer = new grpc.Server();
-  const load = (name: string) => grpc.loadPackageDefinition(protoLoader.loadSync(join(dir, 'protos', name))) as Record<string, Record<string, { service: grpc.ServiceDefinition }>>;
+  const load = (name: string) =>
+    grpc.loadPackageDefinition(protoLoader.loadSync(join(dir, 'protos', name))) as Record<
+      string,
+      Record<string, { service: grpc.ServiceDefinition }>
+    >;
   grpcServer.addService(load('greeter.proto').helloworld!.Greeter!.service, {
-    SayHello: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, { message: `Hello ${call.request.name}` }),
+    SayHello: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+      cb(null, { message: `Hello ${call.request.name}` }),
     ListGreetings(call: grpc.ServerWritableStream<{ n: number }, unknown>) {
       for (let i = 0; i < call.request.n; i++) call.write({ message: `Hello #${i}` });
       call.end();
@@ -334,8 +364,18 @@ async function startPeers(): Promise<Target> {
 
   const calc = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}/rpc`;
   const grpcAddress = `127.0.0.1:${grpcPort}`;
-  await writeFile(join(dir, 'ferry.yaml'), PEERS_CONFIG({ calc, greeter: grpcAddress, ticker: grpcAddress, zk: zk.address, app: app.url, dubboPort: await freePort() }));
-  const ferry = await spawnFerry(['--config', join(dir, 'ferry.yaml'), '--port', String(await freePort()), '--admin-port', String(await freePort())]);
+  await writeFile(
+    join(dir, 'ferry.yaml'),
+    PEERS_CONFIG({ calc, greeter: grpcAddress, ticker: grpcAddress, zk: zk.address, app: app.url, dubboPort: await freePort() }),
+  );
+  const ferry = await spawnFerry([
+    '--config',
+    join(dir, 'ferry.yaml'),
+    '--port',
+    String(await freePort()),
+    '--admin-port',
+    String(await freePort()),
+  ]);
   cleanups.push(() => stop(ferry));
   // The provider is this ferry itself: wait until its consumer side has seen its own registration.
   await waitForDubboUrls(zk.address, 'com.example.UserService');
@@ -410,7 +450,10 @@ for (const b of ofKind('ts').filter((t) => t.args === 'peers')) {
     const target = await targets.peers!();
     // Next to the repo's node_modules, so that `@ferry/sdk` resolves as it does for an app that installed it.
     const file = join(REPO, 'sidecar', 'dist', `readme-${b.line}-${process.pid}.mjs`);
-    await writeFile(file, ts.transpileModule(b.text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    await writeFile(
+      file,
+      ts.transpileModule(b.text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText,
+    );
     try {
       const out = await run(process.execPath, [file], REPO, { FERRY_URL: `http://127.0.0.1:${target.port}` });
       assert.equal(out.code, 0, `README.md:${b.line}: the example failed:\n${out.stdout}${out.stderr}`);
@@ -466,10 +509,13 @@ test('README TypeScript examples compile (strict) against the SDK', { skip: ofKi
   const { getSourceFile, fileExists, readFile: read } = host;
   host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
   host.readFile = (f) => files.get(f) ?? read.call(host, f);
-  host.getSourceFile = (f, lang, ...rest) => (files.has(f) ? ts.createSourceFile(f, files.get(f)!, lang) : getSourceFile.call(host, f, lang, ...rest));
+  host.getSourceFile = (f, lang, ...rest) =>
+    files.has(f) ? ts.createSourceFile(f, files.get(f)!, lang) : getSourceFile.call(host, f, lang, ...rest);
   const program = ts.createProgram([...files.keys()], options, host);
   const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file ? `${d.file.fileName.replace(join(REPO, 'sidecar', 'readme-'), 'README.md example at line ')}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+    const where = d.file
+      ? `${d.file.fileName.replace(join(REPO, 'sidecar', 'readme-'), 'README.md example at line ')}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+      : '';
     return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
   });
   assert.deepEqual(problems, []);
@@ -479,8 +525,10 @@ test('README TypeScript examples compile (strict) against the SDK', { skip: ofKi
 
 /** The application types the Java fragments name (what the service's interface jar would hold). */
 const JAVA_STUBS: Record<string, string> = {
-  'com/example/User.java': 'package com.example;\npublic class User implements java.io.Serializable { public long id; public String name; }\n',
-  'com/example/UserService.java': 'package com.example;\npublic interface UserService { User getUser(long id); User saveUser(User user); }\n',
+  'com/example/User.java':
+    'package com.example;\npublic class User implements java.io.Serializable { public long id; public String name; }\n',
+  'com/example/UserService.java':
+    'package com.example;\npublic interface UserService { User getUser(long id); User saveUser(User user); }\n',
 };
 
 for (const b of ofKind('java')) {
@@ -492,13 +540,22 @@ for (const b of ofKind('java')) {
         await mkdir(join(dir, dirname(path)), { recursive: true });
         await writeFile(join(dir, path), text);
       }
-      const imports = ['org.apache.dubbo.config.*', 'org.apache.dubbo.config.bootstrap.DubboBootstrap', 'org.apache.dubbo.rpc.service.GenericService', 'com.example.*'];
+      const imports = [
+        'org.apache.dubbo.config.*',
+        'org.apache.dubbo.config.bootstrap.DubboBootstrap',
+        'org.apache.dubbo.rpc.service.GenericService',
+        'com.example.*',
+      ];
       await writeFile(
         join(dir, 'Example.java'),
         `${imports.map((i) => `import ${i};`).join('\n')}\ninterface Log { void warn(String message); }\n` +
           `class Example {\n  static void run(Log log, User bad) throws Exception {\n${b.text}\n  }\n}\n`,
       );
-      const out = await run('javac', ['-proc:none', '-cp', jar33, '-d', join(dir, 'classes'), '-sourcepath', dir, join(dir, 'Example.java')], dir);
+      const out = await run(
+        'javac',
+        ['-proc:none', '-cp', jar33, '-d', join(dir, 'classes'), '-sourcepath', dir, join(dir, 'Example.java')],
+        dir,
+      );
       assert.equal(out.code, 0, `README.md:${b.line}: javac (line numbers in Example.java = README line - ${b.line - 4}):\n${out.stderr}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -508,7 +565,12 @@ for (const b of ofKind('java')) {
 
 // -------------------------------------------------------------------------------------------------- helpers
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 20000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });

@@ -46,7 +46,8 @@ before(async () => {
   rpcPort = (rpc.address() as AddressInfo).port;
 
   const definition = protoLoader.loadSync(join(FIXTURES, 'lab.proto'), { keepCase: true, includeDirs: [join(FIXTURES, 'include')] });
-  const lab = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { test: { Lab: grpc.ServiceClientConstructor } } }).ferry.test.Lab;
+  const lab = (grpc.loadPackageDefinition(definition) as unknown as { ferry: { test: { Lab: grpc.ServiceClientConstructor } } }).ferry.test
+    .Lab;
   grpcServer = new grpc.Server();
   grpcServer.addService(lab.service, {
     Whoami(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) {
@@ -55,14 +56,25 @@ before(async () => {
       cb(null, { fields });
     },
   });
-  grpcPort = await new Promise<number>((resolve, reject) => grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  grpcPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
 
   const common = `application=calc-provider&dubbo=2.0.2&side=provider&timestamp=${Date.now()}`;
   registrations.push(
-    await registerProvider(registry, parseDubboUrl(`jsonrpc://127.0.0.1:${rpcPort}/com.example.Calc?interface=com.example.Calc&methods=add&version=1.0.0&${common}`)),
+    await registerProvider(
+      registry,
+      parseDubboUrl(`jsonrpc://127.0.0.1:${rpcPort}/com.example.Calc?interface=com.example.Calc&methods=add&version=1.0.0&${common}`),
+    ),
     // A provider of another version: not picked.
-    await registerProvider(registry, parseDubboUrl(`jsonrpc://127.0.0.1:1/com.example.Calc?interface=com.example.Calc&methods=add&version=2.0.0&${common}`)),
-    await registerProvider(registry, parseDubboUrl(`tri://127.0.0.1:${grpcPort}/ferry.test.Lab?interface=ferry.test.Lab&version=1.0.0&group=blue&${common}`)),
+    await registerProvider(
+      registry,
+      parseDubboUrl(`jsonrpc://127.0.0.1:1/com.example.Calc?interface=com.example.Calc&methods=add&version=2.0.0&${common}`),
+    ),
+    await registerProvider(
+      registry,
+      parseDubboUrl(`tri://127.0.0.1:${grpcPort}/ferry.test.Lab?interface=ferry.test.Lab&version=1.0.0&group=blue&${common}`),
+    ),
   );
 
   ferry = await startSidecar(`
@@ -94,7 +106,11 @@ after(async () => {
 });
 
 async function invoke(service: string, method: string, body: unknown) {
-  const res = await request(`${ferry.url}${invokePath(service, method)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await request(`${ferry.url}${invokePath(service, method)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.statusCode, body: (await res.body.json()) as unknown };
 }
 
@@ -124,7 +140,9 @@ test('the endpoint list follows the registry: provider gone → 503, back → se
   assert.equal((gone.body as ErrorBody).code, 'FERRY_ERR_NO_ENDPOINT');
   registrations[0] = await registerProvider(
     registry,
-    parseDubboUrl(`jsonrpc://127.0.0.1:${rpcPort}/com.example.Calc?interface=com.example.Calc&methods=add&version=1.0.0&side=provider&timestamp=${Date.now()}`),
+    parseDubboUrl(
+      `jsonrpc://127.0.0.1:${rpcPort}/com.example.Calc?interface=com.example.Calc&methods=add&version=1.0.0&side=provider&timestamp=${Date.now()}`,
+    ),
   );
   await eventually(async () => (await invoke('calc', 'add', [1, 2])).status === 200, 10000);
 });

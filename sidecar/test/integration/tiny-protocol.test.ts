@@ -53,7 +53,11 @@ test('a protocol added as one folder + one line: config, the chain, the HTTP API
   const { port: api } = await sidecar.start();
   try {
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`http://127.0.0.1:${api}/v1/invoke/shout/upper`, { method: 'POST', headers: { authorization: 'Bearer t' }, body: '["hi"]' });
+      const res = await fetch(`http://127.0.0.1:${api}/v1/invoke/shout/upper`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t' },
+        body: '["hi"]',
+      });
       assert.equal(res.status, 200);
       assert.equal(await res.json(), 'HI');
     }
@@ -76,6 +80,7 @@ test("the protocol's schema checks its services; without it the name is unknown"
   );
   assert.throws(
     () => parseConfig(yaml, 'test'),
-    (err: ConfigError) => err.issues.some((i) => i.path === 'services.shout.protocol' && i.message.startsWith('expected one of http, dubbo, jsonrpc, grpc')),
+    (err: ConfigError) =>
+      err.issues.some((i) => i.path === 'services.shout.protocol' && i.message.startsWith('expected one of http, dubbo, jsonrpc, grpc')),
   );
 });

@@ -57,10 +57,16 @@ const parentId = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 test('server span continues the app trace; client span per attempt is its child and the upstream parent', async () => {
   exporter.reset();
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-  const res = await fetch(`${url}/v1/invoke/orders/create`, { method: 'POST', headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, authorization: 'Bearer SECRET-TOKEN-1' }, body: '[]' });
+  const res = await fetch(`${url}/v1/invoke/orders/create`, {
+    method: 'POST',
+    headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, authorization: 'Bearer SECRET-TOKEN-1' },
+    body: '[]',
+  });
   assert.equal(res.status, 200);
   await res.arrayBuffer();
-  const spans = (await eventually<ReadableSpan[] | undefined>(() => (exporter.getFinishedSpans().length >= 2 ? exporter.getFinishedSpans() : undefined)))!;
+  const spans = (await eventually<ReadableSpan[] | undefined>(() =>
+    exporter.getFinishedSpans().length >= 2 ? exporter.getFinishedSpans() : undefined,
+  ))!;
   const [server] = byKind(spans, SpanKind.SERVER);
   const [client] = byKind(spans, SpanKind.CLIENT);
   assert.ok(server && client);
@@ -104,14 +110,18 @@ test('a retried call has one client span per attempt, the failed one marked as a
 test('an upstream 500 through pass-through marks the client span as an error; trace ids are on every request log line; no auth value is logged', async () => {
   exporter.reset();
   lines.length = 0;
-  const res = await fetch(`${url}/v1/proxy/orders/boom`, { headers: { authorization: 'Bearer SECRET-TOKEN-2', cookie: 'sid=SECRET-COOKIE', 'x-api-key': 'SECRET-KEY' } });
+  const res = await fetch(`${url}/v1/proxy/orders/boom`, {
+    headers: { authorization: 'Bearer SECRET-TOKEN-2', cookie: 'sid=SECRET-COOKIE', 'x-api-key': 'SECRET-KEY' },
+  });
   assert.equal(res.status, 500);
   await res.arrayBuffer();
   const res2 = await fetch(`${url}/v1/invoke/nope/x`, { method: 'POST', headers: { authorization: 'Bearer SECRET-TOKEN-3' }, body: '[]' });
   assert.equal(res2.status, 404);
   await res2.arrayBuffer();
   sidecar.logger.info({ headers: { authorization: 'Bearer SECRET-TOKEN-4', cookie: 'SECRET-COOKIE-2' } }, 'a line with headers');
-  const spans: ReadableSpan[] = await eventually<any>(() => (byKind(exporter.getFinishedSpans(), SpanKind.CLIENT).length >= 1 ? exporter.getFinishedSpans() : undefined));
+  const spans: ReadableSpan[] = await eventually<any>(() =>
+    byKind(exporter.getFinishedSpans(), SpanKind.CLIENT).length >= 1 ? exporter.getFinishedSpans() : undefined,
+  );
   const client = byKind(spans, SpanKind.CLIENT)[0]!;
   assert.equal(client.attributes['http.response.status_code'], 500);
   assert.equal(client.status.code, 2);
@@ -133,15 +143,27 @@ test('an upstream 500 through pass-through marks the client span as an error; tr
 test('with asyncContext the request span is active inside the pipeline: root-logger lines carry its ids', async () => {
   const asyncLines: string[] = [];
   const logger = createLogger('info', { write: (s: string) => void asyncLines.push(s) });
-  const config = parseConfig(`listen: { port: 0 }\nadmin: { enabled: false }\ntracing: { enabled: true }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`, 'test');
+  const config = parseConfig(
+    `listen: { port: 0 }\nadmin: { enabled: false }\ntracing: { enabled: true }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`,
+    'test',
+  );
   const logInside = (next: (c: never) => Promise<unknown>) => (call: never) => {
     logger.info('inside the pipeline');
     return next(call);
   };
-  const traced = await createSidecar({ config, logger, tracing: { asyncContext: true, exporter: new InMemorySpanExporter() }, hooks: { observe: [() => logInside as never] } });
+  const traced = await createSidecar({
+    config,
+    logger,
+    tracing: { asyncContext: true, exporter: new InMemorySpanExporter() },
+    hooks: { observe: [() => logInside as never] },
+  });
   const { port } = await traced.start();
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/invoke/orders/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/invoke/orders/x`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
     const inside = asyncLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'inside the pipeline');

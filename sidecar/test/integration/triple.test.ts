@@ -22,7 +22,12 @@ let url: string;
 before(async () => {
   const { jar33 } = await ensureJavaPeers();
   zk = await startZooKeeper();
-  provider = await startProvider({ jar: jar33, zkAddress: zk.address, name: 'tri-1', extraArgs: ['--protocol', 'tri', '--app', 'tri-app', '--no-greeting'] });
+  provider = await startProvider({
+    jar: jar33,
+    zkAddress: zk.address,
+    name: 'tri-1',
+    extraArgs: ['--protocol', 'tri', '--app', 'tri-app', '--no-greeting'],
+  });
   const config = parseConfig(
     `
 listen: { port: 0 }
@@ -57,7 +62,10 @@ services:
   ferry = await createSidecar({ config, logger: createLogger(process.env.FERRY_TEST_LOG ?? 'silent') });
   url = `http://127.0.0.1:${(await ferry.start()).port}`;
   // discovery runs in the background: wait until the provider is known
-  await eventually(async () => (await invoke('greet', 'warm-up')).status === 200 && (await invoke('whoami', [], {}, 'matrix')).status === 200, 15_000);
+  await eventually(
+    async () => (await invoke('greet', 'warm-up')).status === 200 && (await invoke('whoami', [], {}, 'matrix')).status === 200,
+    15_000,
+  );
 });
 after(async () => {
   await ferry?.close();
@@ -66,7 +74,11 @@ after(async () => {
 });
 
 async function invoke(method: string, body: unknown, headers: Record<string, string> = {}, service = 'greeter') {
-  const res = await fetch(`${url}/v1/invoke/${service}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/v1/invoke/${service}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as unknown };
 }
 

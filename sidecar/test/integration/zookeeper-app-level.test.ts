@@ -37,7 +37,13 @@ before(async () => {
   start = async (name: string, extraArgs: string[]): Promise<JavaProvider> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await startProvider({ jar: jar33, zkAddress: zk.address, name, extraArgs: [...extraArgs, '--no-greeting'], timeoutMs: 120_000 });
+        return await startProvider({
+          jar: jar33,
+          zkAddress: zk.address,
+          name,
+          extraArgs: [...extraArgs, '--no-greeting'],
+          timeoutMs: 120_000,
+        });
       } catch (err) {
         // the free port was taken before the JVM bound it (an outgoing connection's ephemeral port, on a busy machine)
         if (attempt === 3 || !/exited with|Address already in use/.test((err as Error).message)) throw err;
@@ -55,7 +61,8 @@ after(async () => {
   await zk?.stop();
 });
 
-const cache = () => new RevisionCache({ fetch: storageAwareFetcher(metadataServiceFetcher(), metadataReportFetcher(session, '/dubbo')), timeoutMs: 5000 });
+const cache = () =>
+  new RevisionCache({ fetch: storageAwareFetcher(metadataServiceFetcher(), metadataReportFetcher(session, '/dubbo')), timeoutMs: 5000 });
 const byId = (eps: readonly Endpoint[]) => new Map(eps.map((e) => [e.id, e]));
 
 test('mapping and instances as Java writes them', async () => {
@@ -70,7 +77,9 @@ test('mapping and instances as Java writes them', async () => {
 });
 
 test('a provider registered only at application level is found (MetadataService V1 over dubbo)', async () => {
-  const eps = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache(), ['inst-app']);
+  const eps = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache(), [
+    'inst-app',
+  ]);
   assert.deepEqual(eps.map((e) => e.id), [`127.0.0.1:${instanceOnly.port}`]);
   const ep = eps[0]!;
   assert.equal(ep.weight, 30);
@@ -82,7 +91,10 @@ test('a provider registered only at application level is found (MetadataService 
   // through the mapping: all dubbo providers of the interface; the version filter applies
   const all = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache());
   assert.deepEqual(all.map((e) => e.id).sort(), [`127.0.0.1:${both.port}`, `127.0.0.1:${instanceOnly.port}`].sort());
-  assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '9.9.9', protocols: ['dubbo'] }, cache()), []);
+  assert.deepEqual(
+    await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '9.9.9', protocols: ['dubbo'] }, cache()),
+    [],
+  );
 });
 
 test('a provider registered both ways: the same endpoint from either path, merged into one', async () => {
@@ -92,12 +104,19 @@ test('a provider registered both ways: the same endpoint from either path, merge
     const interfaceLevel = iface.current();
     // the instance-only provider is invisible to the interface-level path: the gap this closes
     assert.deepEqual(interfaceLevel.map((e) => e.id), [`127.0.0.1:${both.port}`]);
-    const appLevel = await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, cache(), ['both-app']);
+    const appLevel = await readAppLevelEndpoints(
+      session,
+      '/dubbo',
+      { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] },
+      cache(),
+      ['both-app'],
+    );
     const a = byId(appLevel).get(`127.0.0.1:${both.port}`)!;
     const b = interfaceLevel[0]!;
     assert.equal(a.address, b.address);
     assert.equal(a.weight, b.weight);
-    for (const k of ['interface', 'version', 'methods', 'serialization', 'prefer.serialization', 'application', 'dubbo', 'release']) assert.equal(a.params[k], b.params[k], k);
+    for (const k of ['interface', 'version', 'methods', 'serialization', 'prefer.serialization', 'application', 'dubbo', 'release'])
+      assert.equal(a.params[k], b.params[k], k);
     assert.deepEqual(mergeEndpoints(appLevel, interfaceLevel).map((e) => e.id), [`127.0.0.1:${both.port}`]);
   } finally {
     await iface.close();
@@ -122,15 +141,22 @@ test('an instance whose MetadataService cannot be reached yields no endpoint, an
     },
     failureTtlMs: 60_000,
   });
-  assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']), []);
-  assert.deepEqual(await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']), []);
+  assert.deepEqual(
+    await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']),
+    [],
+  );
+  assert.deepEqual(
+    await readAppLevelEndpoints(session, '/dubbo', { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] }, failing, ['inst-app']),
+    [],
+  );
   assert.equal(calls, 1);
 });
 
 test('the application-level source follows instances: a stopped provider leaves the list within the poll bound; auto merges both ways into one endpoint each', async () => {
   const filter = { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] };
   const c = cache();
-  const read = async () => (await Promise.all((await readMapping(session, '/dubbo', MATRIX)).map((a) => readAppInstances(session, a)))).flat();
+  const read = async () =>
+    (await Promise.all((await readMapping(session, '/dubbo', MATRIX)).map((a) => readAppInstances(session, a)))).flat();
   const app = createAppLevelSource({ read, cache: c, filter, intervalMs: 300 });
   const iface = createZooKeeperSource(registry, { interface: MATRIX, version: '1.0.0', protocol: 'dubbo', session });
   const auto = mergedSource(app, iface);

@@ -32,7 +32,9 @@ async function until<T>(what: string, f: () => T | undefined | false, timeoutMs 
   }
 }
 function create(c: Client, path: string, mode = zookeeper.CreateMode.EPHEMERAL): Promise<void> {
-  return new Promise((res, rej) => c.mkdirp(path.slice(0, path.lastIndexOf('/')), (e) => (e ? rej(e) : c.create(path, mode, (e2) => (e2 ? rej(e2) : res())))));
+  return new Promise((res, rej) =>
+    c.mkdirp(path.slice(0, path.lastIndexOf('/')), (e) => (e ? rej(e) : c.create(path, mode, (e2) => (e2 ? rej(e2) : res())))),
+  );
 }
 function remove(c: Client, path: string): Promise<void> {
   return new Promise((res, rej) => c.remove(path, (e) => (e ? rej(e) : res())));

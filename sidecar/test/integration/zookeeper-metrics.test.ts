@@ -35,7 +35,11 @@ const node = (port: number) =>
   `${categoryPath('/dubbo', IFACE, 'providers')}/${toZkNodeName(parseDubboUrl(`dubbo://127.0.0.1:${port}/${IFACE}?interface=${IFACE}&side=provider&version=1.0.0`))}`;
 
 function create(c: Client, path: string): Promise<void> {
-  return new Promise((res, rej) => c.mkdirp(path.slice(0, path.lastIndexOf('/')), (e) => (e ? rej(e) : c.create(path, zookeeper.CreateMode.EPHEMERAL, (e2) => (e2 ? rej(e2) : res())))));
+  return new Promise((res, rej) =>
+    c.mkdirp(path.slice(0, path.lastIndexOf('/')), (e) =>
+      e ? rej(e) : c.create(path, zookeeper.CreateMode.EPHEMERAL, (e2) => (e2 ? rej(e2) : res())),
+    ),
+  );
 }
 
 async function gauge(pattern: RegExp): Promise<number | undefined> {

@@ -11,7 +11,13 @@ test('health URL: hysteresis both ways; a 200 whose JSON says DOWN fails; inboun
     res.end(JSON.stringify({ status: answer.status }));
   });
   // intervalMs long: after the first probe (at once), the test drives them
-  const health = new AppHealth({ healthUrl: `${app.url}/health`, appUrl: app.url, intervalMs: 60_000, failureThreshold: 3, successThreshold: 2 });
+  const health = new AppHealth({
+    healthUrl: `${app.url}/health`,
+    appUrl: app.url,
+    intervalMs: 60_000,
+    failureThreshold: 3,
+    successThreshold: 2,
+  });
   const verdicts: boolean[] = [];
   try {
     assert.equal(health.healthy, undefined);

@@ -55,7 +55,14 @@ test('MetadataInfo → endpoints: filter, per-protocol port, merge with interfac
     app: 'inst-app',
     revision: 'd2ac1293718f893be44fbe588496a8ea',
     services: {
-      'a.B:1.0.0:dubbo': { name: 'a.B', version: '1.0.0', protocol: 'dubbo', port: 37749, path: 'a.B', params: { methods: 'x,y', weight: '30', serialization: 'hessian2' } },
+      'a.B:1.0.0:dubbo': {
+        name: 'a.B',
+        version: '1.0.0',
+        protocol: 'dubbo',
+        port: 37749,
+        path: 'a.B',
+        params: { methods: 'x,y', weight: '30', serialization: 'hessian2' },
+      },
       'a.B:1.0.0:tri': { name: 'a.B', version: '1.0.0', protocol: 'tri', port: 50051, params: {} },
       'g/a.B:2.0.0:dubbo': { name: 'a.B', group: 'g', version: '2.0.0', protocol: 'dubbo', params: {} },
       bad: { protocol: 'dubbo' },
@@ -65,11 +72,23 @@ test('MetadataInfo → endpoints: filter, per-protocol port, merge with interfac
   const infos = new Map([[info.revision, info]]);
   const eps = appLevelEndpoints([i], infos, { interface: 'a.B', version: '1.0.0', protocols: ['dubbo'] });
   assert.deepEqual(eps.map((e) => [e.id, e.weight, e.params.methods, e.params.application]), [['127.0.0.1:37749', 30, 'x,y', 'inst-app']]);
-  assert.deepEqual(appLevelEndpoints([i], infos, { interface: 'a.B', version: '1.0.0', protocols: ['tri'] }).map((e) => e.id), ['127.0.0.1:50051']);
-  assert.deepEqual(appLevelEndpoints([i], infos, { interface: 'a.B', version: '2.0.0', group: 'g', protocols: ['dubbo'] }).map((e) => e.id), ['127.0.0.1:37749']);
+  assert.deepEqual(
+    appLevelEndpoints([i], infos, { interface: 'a.B', version: '1.0.0', protocols: ['tri'] }).map((e) => e.id),
+    ['127.0.0.1:50051'],
+  );
+  assert.deepEqual(
+    appLevelEndpoints([i], infos, { interface: 'a.B', version: '2.0.0', group: 'g', protocols: ['dubbo'] }).map((e) => e.id),
+    ['127.0.0.1:37749'],
+  );
   assert.deepEqual(appLevelEndpoints([i], new Map(), { interface: 'a.B', version: '1.0.0' }), []);
   const other = { ...eps[0]!, id: '10.0.0.1:1', params: {} };
-  assert.deepEqual(mergeEndpoints(eps, [{ ...eps[0]!, params: {} }, other]).map((e) => [e.id, e.params.methods]), [['10.0.0.1:1', undefined], ['127.0.0.1:37749', 'x,y']]);
+  assert.deepEqual(
+    mergeEndpoints(eps, [{ ...eps[0]!, params: {} }, other]).map((e) => [e.id, e.params.methods]),
+    [
+      ['10.0.0.1:1', undefined],
+      ['127.0.0.1:37749', 'x,y'],
+    ],
+  );
   assert.throws(() => parseMetadataInfo({ services: {} }));
 });
 
@@ -104,21 +123,37 @@ test('Ferry as a provider: MetadataInfo, revision, instance record, and its Meta
   const { metadataServiceAnswer } = await import('../../src/protocols/dubbo/server/metadata-service.js');
   const { encodeResponseBody, decodeResponseBody } = await import('../../src/protocols/dubbo/body.js');
   const { fromJava } = await import('../../src/protocols/hessian/index.js');
-  const url = { protocol: 'dubbo', host: '10.0.0.5', port: 20880, path: 'com.example.NodeApp', params: { interface: 'com.example.NodeApp', version: '1.0.0', methods: 'a,b', pid: '1', timestamp: '2' } };
+  const url = {
+    protocol: 'dubbo',
+    host: '10.0.0.5',
+    port: 20880,
+    path: 'com.example.NodeApp',
+    params: { interface: 'com.example.NodeApp', version: '1.0.0', methods: 'a,b', pid: '1', timestamp: '2' },
+  };
   const info = buildMetadataInfo('node-app', [url]);
   assert.match(info.revision, /^[0-9a-f]{32}$/);
-  assert.equal(buildMetadataInfo('node-app', [{ ...url, params: { ...url.params, pid: '9', timestamp: '9' } }]).revision, info.revision, 'pid/timestamp do not change the revision');
+  assert.equal(
+    buildMetadataInfo('node-app', [{ ...url, params: { ...url.params, pid: '9', timestamp: '9' } }]).revision,
+    info.revision,
+    'pid/timestamp do not change the revision',
+  );
   assert.notEqual(buildMetadataInfo('node-app', [{ ...url, params: { ...url.params, methods: 'a' } }]).revision, info.revision);
   const instance = parseCuratorInstance(curatorInstanceJson('node-app', '10.0.0.5', 20880, instanceMetadata(info, 20880)), 'node-app');
   assert.equal(revisionOf(instance), info.revision);
-  assert.deepEqual([metadataServiceOf(instance)!.protocol, metadataServiceOf(instance)!.port, metadataServiceOf(instance)!.version], ['dubbo', 20880, '1.0.0']);
+  assert.deepEqual(
+    [metadataServiceOf(instance)!.protocol, metadataServiceOf(instance)!.port, metadataServiceOf(instance)!.version],
+    ['dubbo', 20880, '1.0.0'],
+  );
 
   const answer = metadataServiceAnswer('getMetadataInfo', [info.revision], info)!;
   const decoded = decodeResponseBody(encodeResponseBody({ kind: 'value', value: answer.value }, true));
   assert.equal(decoded.kind, 'value');
   const back = parseMetadataInfo(fromJava((decoded as { value: unknown }).value, undefined, { generic: true }));
   assert.equal(back.revision, info.revision);
-  assert.deepEqual(back.services.map((s) => [s.name, s.version, s.protocol, s.port, s.params.methods]), [['com.example.NodeApp', '1.0.0', 'dubbo', 20880, 'a,b']]);
+  assert.deepEqual(
+    back.services.map((s) => [s.name, s.version, s.protocol, s.port, s.params.methods]),
+    [['com.example.NodeApp', '1.0.0', 'dubbo', 20880, 'a,b']],
+  );
   assert.equal(metadataServiceAnswer('getMetadataInfo', ['other'], info)!.value, null);
   assert.equal(metadataServiceAnswer('getMetadataURL', [], info), undefined);
 });

@@ -59,8 +59,14 @@ services:
 test('protocol-specific requirements', () => {
   assert.ok(issuesOf('services: { a: { protocol: http } }').includes('services.a.endpoints: required for protocol http'));
   assert.ok(issuesOf('services: { g: { protocol: grpc, endpoints: ["h:1"] } }').includes('services.g.proto: required for protocol grpc'));
-  assert.ok(issuesOf('services: { d: { protocol: dubbo, endpoints: ["h:1"] } }').includes('services.d.interface: required for protocol dubbo'));
-  assert.ok(issuesOf('services: { d: { protocol: dubbo, endpoints: ["nohost"], interface: x.Y } }').includes('services.d.endpoints[0]: not host:port'));
+  assert.ok(
+    issuesOf('services: { d: { protocol: dubbo, endpoints: ["h:1"] } }').includes('services.d.interface: required for protocol dubbo'),
+  );
+  assert.ok(
+    issuesOf('services: { d: { protocol: dubbo, endpoints: ["nohost"], interface: x.Y } }').includes(
+      'services.d.endpoints[0]: not host:port',
+    ),
+  );
 });
 
 test('YAML syntax errors are reported, not thrown raw', () => {
@@ -82,11 +88,20 @@ test('file → FERRY_* env → flags, later wins', () => {
 });
 
 test('env names map to config paths', () => {
-  assert.deepEqual(envOverrides({ FERRY_ADMIN__PORT: '1', FERRY_PROPAGATION__HEADERS: 'a,b', OTHER: 'x', FERRY_CONFIG: 'f.yaml' }, ['admin', 'propagation']), {
-    admin: { port: '1' },
-    propagation: { headers: 'a,b' },
-  });
-  assert.deepEqual(parseConfig('', 't', { FERRY_PROPAGATION__HEADERS: 'authorization, x-b-*' }).propagation.headers, ['authorization', 'x-b-*']);
+  assert.deepEqual(
+    envOverrides({ FERRY_ADMIN__PORT: '1', FERRY_PROPAGATION__HEADERS: 'a,b', OTHER: 'x', FERRY_CONFIG: 'f.yaml' }, [
+      'admin',
+      'propagation',
+    ]),
+    {
+      admin: { port: '1' },
+      propagation: { headers: 'a,b' },
+    },
+  );
+  assert.deepEqual(parseConfig('', 't', { FERRY_PROPAGATION__HEADERS: 'authorization, x-b-*' }).propagation.headers, [
+    'authorization',
+    'x-b-*',
+  ]);
 });
 
 test('FERRY_* variables that name no config section are not config (the SDK\'s, the injector\'s): Ferry starts', () => {
@@ -101,7 +116,11 @@ test('FERRY_* variables that name no config section are not config (the SDK\'s, 
   const config = parseConfig('', 't', env);
   assert.equal(config.listen.port, 5000);
   assert.equal(config.advertiseHost, '10.1.2.3');
-  assert.deepEqual(issuesOf('', { FERRY_LISTEN__PROT: '1' }), ['listen.prot: unknown option (known: host, port)'], 'a typo inside a section is still refused');
+  assert.deepEqual(
+    issuesOf('', { FERRY_LISTEN__PROT: '1' }),
+    ['listen.prot: unknown option (known: host, port)'],
+    'a typo inside a section is still refused',
+  );
 });
 
 test('bad env values are refused with the same path messages', () => {

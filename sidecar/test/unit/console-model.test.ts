@@ -56,10 +56,21 @@ test('graph: one node per app, service, endpoint and caller; edges carry the fig
     m.attemptEnd(m.attemptStart('orders', 'dubbo', '10.0.0.1:20880', T0 + i), T0 + i, 3);
     m.inboundCall('java-shop', 'com.example.Api', 'dubbo', 'hello', T0 + i, 1);
   }
-  const topology: Topology = { application: 'node-app', services: [service('orders', [ep('10.0.0.1:20880'), ep('10.0.0.2:20880')]), service('users', [ep('10.0.0.3:20880')])] };
+  const topology: Topology = {
+    application: 'node-app',
+    services: [service('orders', [ep('10.0.0.1:20880'), ep('10.0.0.2:20880')]), service('users', [ep('10.0.0.3:20880')])],
+  };
   const g = buildGraph(m, topology, T0 + 900);
   const ids = g.nodes.map((n) => n.id).sort();
-  assert.deepEqual(ids, ['app', 'caller:java-shop', 'endpoint:orders/10.0.0.1:20880', 'endpoint:orders/10.0.0.2:20880', 'endpoint:users/10.0.0.3:20880', 'service:orders', 'service:users']);
+  assert.deepEqual(ids, [
+    'app',
+    'caller:java-shop',
+    'endpoint:orders/10.0.0.1:20880',
+    'endpoint:orders/10.0.0.2:20880',
+    'endpoint:users/10.0.0.3:20880',
+    'service:orders',
+    'service:users',
+  ]);
   const edge = (id: string) => g.edges.find((e) => e.id === id)!;
   assert.equal(edge('app->service:orders').calls, 30);
   assert.ok(edge('app->service:orders').rps > 0);
@@ -74,11 +85,26 @@ test('graph: one node per app, service, endpoint and caller; edges carry the fig
 
 test('graph health: failing at 5 % errors, down without endpoints or with every breaker open, gone after leaving discovery', () => {
   const m = new ConsoleModel();
-  for (let i = 0; i < 100; i++) m.outbound('a', 'http', 'x', T0 + i, 1, i < 5 ? { code: 'FERRY_ERR_UPSTREAM_CONNECT', message: 'refused' } : undefined);
-  for (let i = 0; i < 100; i++) m.outbound('b', 'http', 'x', T0 + i, 1, i < 1 ? { code: 'FERRY_ERR_UPSTREAM_TIMEOUT', message: 'slow' } : undefined);
+  for (let i = 0; i < 100; i++)
+    m.outbound('a', 'http', 'x', T0 + i, 1, i < 5 ? { code: 'FERRY_ERR_UPSTREAM_CONNECT', message: 'refused' } : undefined);
+  for (let i = 0; i < 100; i++)
+    m.outbound('b', 'http', 'x', T0 + i, 1, i < 1 ? { code: 'FERRY_ERR_UPSTREAM_TIMEOUT', message: 'slow' } : undefined);
   const s = m.attemptStart('c', 'dubbo', 'old:1', T0);
   m.attemptEnd(s, T0, 1, { code: 'FERRY_ERR_UPSTREAM_CONNECT', message: 'refused' });
-  const g = buildGraph(m, { application: 'x', services: [service('a', [ep('h:1')]), service('b', [ep('h:2')]), service('c', [ep('new:1')]), service('d', []), service('e', [ep('h:3', true)])] }, T0 + 500);
+  const g = buildGraph(
+    m,
+    {
+      application: 'x',
+      services: [
+        service('a', [ep('h:1')]),
+        service('b', [ep('h:2')]),
+        service('c', [ep('new:1')]),
+        service('d', []),
+        service('e', [ep('h:3', true)]),
+      ],
+    },
+    T0 + 500,
+  );
   const health = (id: string) => g.nodes.find((n) => n.id === id)?.health;
   assert.equal(health('service:a'), 'failing');
   assert.equal(health('service:b'), 'degraded');
@@ -88,7 +114,12 @@ test('graph health: failing at 5 % errors, down without endpoints or with every 
   assert.equal(health('endpoint:c/old:1'), 'gone');
   assert.equal(health('endpoint:c/new:1'), 'idle');
   // gone endpoints are not drawn forever
-  assert.equal(buildGraph(m, { application: 'x', services: [service('c', [ep('new:1')])] }, T0 + 120_000).nodes.some((n) => n.id === 'endpoint:c/old:1'), false);
+  assert.equal(
+    buildGraph(m, { application: 'x', services: [service('c', [ep('new:1')])] }, T0 + 120_000).nodes.some(
+      (n) => n.id === 'endpoint:c/old:1',
+    ),
+    false,
+  );
 });
 
 test('bounded cardinality: floods of ad-hoc targets, callers, methods and endpoints fold into (other)', () => {
@@ -124,7 +155,8 @@ test('bounded cardinality: floods of ad-hoc targets, callers, methods and endpoi
 test('graph: a service with many endpoints draws the busiest ones and one "+N more" node', () => {
   const m = new ConsoleModel();
   const eps = Array.from({ length: 20 }, (_, i) => ep(`10.0.0.${i}:20880`));
-  for (let i = 0; i < 20; i++) for (let n = 0; n <= i; n++) m.attemptEnd(m.attemptStart('big', 'dubbo', `10.0.0.${i}:20880`, T0), T0 + n, 1);
+  for (let i = 0; i < 20; i++)
+    for (let n = 0; n <= i; n++) m.attemptEnd(m.attemptStart('big', 'dubbo', `10.0.0.${i}:20880`, T0), T0 + n, 1);
   const g = buildGraph(m, { application: 'x', services: [service('big', eps)] }, T0 + 900);
   const drawn = g.nodes.filter((n) => n.kind === 'endpoint');
   assert.equal(drawn.length, ENDPOINTS_DRAWN + 1);
@@ -146,13 +178,31 @@ test('idle entries are swept; configured services are kept', () => {
 
 test('recent errors: the last N, newest first, with code, upstream detail and trace id', () => {
   const m = new ConsoleModel({ recentErrors: 3 });
-  for (let i = 0; i < 5; i++) m.outbound('a', 'dubbo', `m${i}`, T0 + i, 1, { code: 'FERRY_ERR_UPSTREAM_EXCEPTION', message: `boom ${i}`, upstream: { exception: 'java.lang.IllegalStateException' } }, { traceId: `t${i}` });
+  for (let i = 0; i < 5; i++)
+    m.outbound(
+      'a',
+      'dubbo',
+      `m${i}`,
+      T0 + i,
+      1,
+      { code: 'FERRY_ERR_UPSTREAM_EXCEPTION', message: `boom ${i}`, upstream: { exception: 'java.lang.IllegalStateException' } },
+      { traceId: `t${i}` },
+    );
   const errors = m.recentErrors();
   assert.deepEqual(errors.map((e) => e.method), ['m4', 'm3', 'm2']);
   assert.equal(errors[0]!.traceId, 't4');
   assert.deepEqual(errors[0]!.upstream, { exception: 'java.lang.IllegalStateException' });
   assert.equal(m.errorCount, 5);
-  m.inboundCall('java-shop', 'com.example.Api', 'dubbo', 'hello', T0 + 9, 2, { code: 'FERRY_ERR_UPSTREAM_HTTP_STATUS', message: 'app answered 500' }, 't9');
+  m.inboundCall(
+    'java-shop',
+    'com.example.Api',
+    'dubbo',
+    'hello',
+    T0 + 9,
+    2,
+    { code: 'FERRY_ERR_UPSTREAM_HTTP_STATUS', message: 'app answered 500' },
+    't9',
+  );
   assert.deepEqual(
     (({ direction, caller, service, code, traceId }) => ({ direction, caller, service, code, traceId }))(m.recentErrors()[0]!),
     { direction: 'inbound', caller: 'java-shop', service: 'com.example.Api', code: 'FERRY_ERR_UPSTREAM_HTTP_STATUS', traceId: 't9' },
@@ -160,7 +210,11 @@ test('recent errors: the last N, newest first, with code, upstream detail and tr
 });
 
 test('config view: secrets masked wherever they are', () => {
-  const masked = maskSecrets({ admin: { token: 'a-very-long-admin-token', port: 4141 }, services: { s: { endpoints: ['http://user:pw@host:1/x'] } }, registries: { r: { address: 'h:2181' } } }) as any;
+  const masked = maskSecrets({
+    admin: { token: 'a-very-long-admin-token', port: 4141 },
+    services: { s: { endpoints: ['http://user:pw@host:1/x'] } },
+    registries: { r: { address: 'h:2181' } },
+  }) as any;
   assert.equal(masked.admin.token, MASK);
   assert.equal(masked.admin.port, 4141);
   assert.equal(masked.services.s.endpoints[0], `http://user:${MASK}@host:1/x`);

@@ -71,10 +71,16 @@ test('FrameDecoder: partial frames, byte by byte, several frames in one chunk', 
 });
 
 test('FrameDecoder refuses bad magic and oversized payloads from the header alone', () => {
-  assert.throws(() => new FrameDecoder().push(Buffer.from('GET / HTTP/1.1\r\n')), (e: unknown) => e instanceof FrameError && e.code === 'BAD_MAGIC');
+  assert.throws(
+    () => new FrameDecoder().push(Buffer.from('GET / HTTP/1.1\r\n')),
+    (e: unknown) => e instanceof FrameError && e.code === 'BAD_MAGIC',
+  );
   const header = encodeFrame({ request: true, twoWay: true, id: 1n, body: Buffer.alloc(0) });
   header.writeInt32BE(2048, 12);
-  assert.throws(() => new FrameDecoder({ maxPayload: 1024 }).push(header), (e: unknown) => e instanceof FrameError && e.code === 'PAYLOAD_TOO_LARGE' && !e.recoverable);
+  assert.throws(
+    () => new FrameDecoder({ maxPayload: 1024 }).push(header),
+    (e: unknown) => e instanceof FrameError && e.code === 'PAYLOAD_TOO_LARGE' && !e.recoverable,
+  );
   header.writeInt32BE(-1, 12);
   assert.throws(() => new FrameDecoder().push(header), (e: unknown) => e instanceof FrameError && e.code === 'BAD_LENGTH');
   // default limit is 8 MiB
@@ -150,7 +156,11 @@ test('request body round trip (typed)', () => {
 });
 
 test('generic $invoke request body', () => {
-  const args = genericInvokeArgs('save', ['com.example.User', 'java.util.List<java.lang.Long>', 'int[]'], [{ id: '12', name: 'a' }, [1, '2'], [1, 2]]);
+  const args = genericInvokeArgs(
+    'save',
+    ['com.example.User', 'java.util.List<java.lang.Long>', 'int[]'],
+    [{ id: '12', name: 'a' }, [1, '2'], [1, 2]],
+  );
   const body = encodeRequestBody({
     dubboVersion: '2.0.2',
     path: 'com.example.UserService',
@@ -170,13 +180,20 @@ test('generic $invoke request body', () => {
 
 test('response bodies: all six flags', () => {
   for (const withAtt of [false, true]) {
-    const v = decodeResponseBody(encodeResponseBody({ kind: 'value', value: toJava('ok', 'java.lang.String'), attachments: { a: 'b' } }, withAtt));
+    const v = decodeResponseBody(
+      encodeResponseBody({ kind: 'value', value: toJava('ok', 'java.lang.String'), attachments: { a: 'b' } }, withAtt),
+    );
     assert.equal(v.kind, 'value');
     assert.equal(v.kind === 'value' && v.value, 'ok');
     assert.equal(v.attachments.dubbo, withAtt ? '2.0.2' : undefined);
     const n = decodeResponseBody(encodeResponseBody({ kind: 'null' }, withAtt));
     assert.equal(n.kind, 'null');
-    const x = decodeResponseBody(encodeResponseBody({ kind: 'exception', exception: encodeException({ className: 'java.lang.IllegalStateException', message: 'nope' }) }, withAtt));
+    const x = decodeResponseBody(
+      encodeResponseBody(
+        { kind: 'exception', exception: encodeException({ className: 'java.lang.IllegalStateException', message: 'nope' }) },
+        withAtt,
+      ),
+    );
     assert.equal(x.kind, 'exception');
     assert.ok(x.kind === 'exception' && x.exception instanceof JavaObject);
     const ex = decodeException(x.kind === 'exception' ? x.exception : null, (y) => fromJava(y));

@@ -7,7 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { FrameDecoder, FASTJSON2, decodeEvent, encodeFrame, encodeHeartbeatResponse, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
+import {
+  FrameDecoder,
+  FASTJSON2,
+  decodeEvent,
+  encodeFrame,
+  encodeHeartbeatResponse,
+  type DubboFrame,
+} from '../../src/protocols/dubbo/codec.js';
 import { decodeResponseBody, encodeResponseBody } from '../../src/protocols/dubbo/body.js';
 import { DubboConnection } from '../../src/protocols/dubbo/connection.js';
 import { ConnectionPool } from '../../src/protocols/dubbo/pool.js';
@@ -16,7 +23,15 @@ import { FerryError } from '../../src/errors.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 
 const logger = createLogger('silent');
-const frame = (body: number[], serializationId = 2): DubboFrame => ({ request: true, twoWay: false, event: true, serializationId, status: 0, id: 1n, body: Buffer.from(body) });
+const frame = (body: number[], serializationId = 2): DubboFrame => ({
+  request: true,
+  twoWay: false,
+  event: true,
+  serializationId,
+  status: 0,
+  id: 1n,
+  body: Buffer.from(body),
+});
 
 test('decodeEvent: heartbeat and read-only/writeable events in hessian2, fastjson2 and JSON text', () => {
   assert.equal(decodeEvent(frame([0x4e])).kind, 'heartbeat');
@@ -72,7 +87,8 @@ async function fakeProvider(onRequest: (f: DubboFrame, socket: Socket) => void):
   };
 }
 
-const okAnswer = (id: bigint, value: string) => encodeFrame({ request: false, id, body: encodeResponseBody({ kind: 'value', value }, true) });
+const okAnswer = (id: bigint, value: string) =>
+  encodeFrame({ request: false, id, body: encodeResponseBody({ kind: 'value', value }, true) });
 const signal = () => new AbortController().signal;
 
 test('a read-only event in fastjson2 (Dubbo 3.2 defaults) marks the connection: the pool stops offering it', async () => {
@@ -80,7 +96,16 @@ test('a read-only event in fastjson2 (Dubbo 3.2 defaults) marks the connection: 
     if (f.event) return;
     socket.write(okAnswer(f.id, 'ok'));
     // then the provider starts shutting down: one-way event, fastjson2, as a 3.2 provider writes it
-    socket.write(encodeFrame({ request: true, twoWay: false, event: true, id: 99n, serializationId: FASTJSON2, body: Buffer.from([0, 0, 0, 2, 0x4a, 0x52]) }));
+    socket.write(
+      encodeFrame({
+        request: true,
+        twoWay: false,
+        event: true,
+        id: 99n,
+        serializationId: FASTJSON2,
+        body: Buffer.from([0, 0, 0, 2, 0x4a, 0x52]),
+      }),
+    );
   });
   const pool = new ConnectionPool({ size: 1, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
   try {
@@ -100,12 +125,24 @@ test('an answer in a serialization Ferry does not read fails that call only (FER
   let n = 0;
   const p = await fakeProvider((f, socket) => {
     if (f.event) return;
-    if (n++ === 0) socket.write(encodeFrame({ request: false, id: f.id, serializationId: FASTJSON2, body: Buffer.from([0, 0, 0, 1, 0xaf]) }));
+    if (n++ === 0)
+      socket.write(encodeFrame({ request: false, id: f.id, serializationId: FASTJSON2, body: Buffer.from([0, 0, 0, 1, 0xaf]) }));
     else socket.write(okAnswer(f.id, 'second'));
   });
-  const conn = new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  const conn = new DubboConnection({
+    host: '127.0.0.1',
+    port: p.endpoint.port,
+    id: p.endpoint.id,
+    maxPayload: 1 << 20,
+    heartbeatMs: 60000,
+    connectTimeoutMs: 1000,
+    logger,
+  });
   try {
-    await assert.rejects(conn.request(Buffer.from([0x4e]), true, signal()), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_PROTOCOL' && /serialization id 23/.test(e.message));
+    await assert.rejects(
+      conn.request(Buffer.from([0x4e]), true, signal()),
+      (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_PROTOCOL' && /serialization id 23/.test(e.message),
+    );
     const second = await conn.request(Buffer.from([0x4e]), true, signal());
     assert.equal((decodeResponseBody(second!.body) as { value: unknown }).value, 'second');
     assert.equal(conn.closed, false);
@@ -120,7 +157,16 @@ test('idle connection: heartbeats go out, answered ones keep it open; a silent p
     if (f.event && f.twoWay) socket.write(encodeHeartbeatResponse(f.id));
   });
   const silent = await fakeProvider(() => {});
-  const mk = (p: FakeProvider) => new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 100, connectTimeoutMs: 1000, logger });
+  const mk = (p: FakeProvider) =>
+    new DubboConnection({
+      host: '127.0.0.1',
+      port: p.endpoint.port,
+      id: p.endpoint.id,
+      maxPayload: 1 << 20,
+      heartbeatMs: 100,
+      connectTimeoutMs: 1000,
+      logger,
+    });
   const a = mk(answering);
   const s = mk(silent);
   try {
@@ -142,11 +188,25 @@ test('a provider that dies mid-call: the call fails with FERRY_ERR_UPSTREAM_RESE
   const p = await fakeProvider((f, socket) => {
     if (!f.event) socket.destroy();
   });
-  const conn = new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  const conn = new DubboConnection({
+    host: '127.0.0.1',
+    port: p.endpoint.port,
+    id: p.endpoint.id,
+    maxPayload: 1 << 20,
+    heartbeatMs: 60000,
+    connectTimeoutMs: 1000,
+    logger,
+  });
   try {
-    await assert.rejects(conn.request(Buffer.from([0x4e]), true, signal()), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_RESET' && !e.retryable);
+    await assert.rejects(
+      conn.request(Buffer.from([0x4e]), true, signal()),
+      (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_RESET' && !e.retryable,
+    );
     // a call on the closed connection never reached the provider: retryable
-    await assert.rejects(conn.request(Buffer.from([0x4e]), true, signal()), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_CONNECT' && e.retryable);
+    await assert.rejects(
+      conn.request(Buffer.from([0x4e]), true, signal()),
+      (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_CONNECT' && e.retryable,
+    );
   } finally {
     conn.close();
     await p.close();
@@ -155,7 +215,15 @@ test('a provider that dies mid-call: the call fails with FERRY_ERR_UPSTREAM_RESE
 
 test('the app going away (a non-Ferry abort reason) is "cancelled", not an upstream timeout; Ferry\'s deadline is a timeout', async () => {
   const p = await fakeProvider(() => {}); // never answers
-  const conn = new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  const conn = new DubboConnection({
+    host: '127.0.0.1',
+    port: p.endpoint.port,
+    id: p.endpoint.id,
+    maxPayload: 1 << 20,
+    heartbeatMs: 60000,
+    connectTimeoutMs: 1000,
+    logger,
+  });
   try {
     const gone = new AbortController();
     const call = conn.request(Buffer.from([0x4e]), true, gone.signal);
@@ -211,7 +279,11 @@ test('a provider leaving discovery: its calls in flight still get their answers,
     await new Promise((r) => setTimeout(r, 50));
     pool.forget(p.endpoint); // its node disappeared from ZooKeeper (a graceful stop unregisters first)
     assert.equal(conn.closed, false, 'not cut off while a call is in flight');
-    await assert.rejects(conn.request(Buffer.from([0x4e]), true, signal()), (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_CONNECT', 'no new calls');
+    await assert.rejects(
+      conn.request(Buffer.from([0x4e]), true, signal()),
+      (e: FerryError) => e.code === 'FERRY_ERR_UPSTREAM_CONNECT',
+      'no new calls',
+    );
     answer!();
     const frame = await call;
     assert.equal((decodeResponseBody(frame!.body) as { value: unknown }).value, 'late but fine');
@@ -232,7 +304,14 @@ test('a frame that never completes (a wrong length) closes the connection once a
     else socket.write(okAnswer(f.id, `answer ${n}`));
   });
   let decodeErrors = 0;
-  const pool = new ConnectionPool({ size: 1, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger, onDecodeError: () => decodeErrors++ });
+  const pool = new ConnectionPool({
+    size: 1,
+    maxPayload: 1 << 20,
+    heartbeatMs: 60000,
+    connectTimeoutMs: 1000,
+    logger,
+    onDecodeError: () => decodeErrors++,
+  });
   // (300 ms: the half frame, written at once by the provider, must have arrived before the second call leaves)
   const timedCall = async (conn: DubboConnection) => {
     const deadline = new AbortController();
@@ -267,7 +346,15 @@ test('answers that arrived whole before garbage in the same chunk still answer t
     // one write: the first call's answer, then bytes that are no Dubbo frame
     socket.write(Buffer.concat([okAnswer(held[0]!.id, 'first'), Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')]));
   });
-  const conn = new DubboConnection({ host: '127.0.0.1', port: p.endpoint.port, id: p.endpoint.id, maxPayload: 1 << 20, heartbeatMs: 60000, connectTimeoutMs: 1000, logger });
+  const conn = new DubboConnection({
+    host: '127.0.0.1',
+    port: p.endpoint.port,
+    id: p.endpoint.id,
+    maxPayload: 1 << 20,
+    heartbeatMs: 60000,
+    connectTimeoutMs: 1000,
+    logger,
+  });
   try {
     const first = conn.request(Buffer.from([0x4e]), true, signal());
     const second = conn.request(Buffer.from([0x4e]), true, signal());

@@ -8,7 +8,14 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { FrameDecoder, encodeFrame, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeResponseBody, encodeRequestBody } from '../../src/protocols/dubbo/body.js';
-import { decodeException, formatJavaType, fromJava, splitDescriptor, toJava, typeFromDescriptor } from '../../src/protocols/hessian/index.js';
+import {
+  decodeException,
+  formatJavaType,
+  fromJava,
+  splitDescriptor,
+  toJava,
+  typeFromDescriptor,
+} from '../../src/protocols/hessian/index.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../test/fixtures/dubbo/', import.meta.url));
 const MANIFEST = `${FIXTURES_DIR}manifest.json`;
@@ -106,7 +113,12 @@ export function normalize(v: unknown): unknown {
 /** Generic answers/arguments as Java prints them carry PojoUtils' "class" entries; Ferry's JSON does not. */
 export function withoutClass(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutClass);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'class').map(([k, x]) => [k, withoutClass(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== 'class')
+        .map(([k, x]) => [k, withoutClass(x)]),
+    );
   return v;
 }
 
@@ -148,7 +160,13 @@ export async function replayTypedRequests(port: number, opts: { token?: string; 
     let id = 1000n;
     for (const m of requests) {
       const types = declaredTypes(m);
-      const attachments: Record<string, string> = { path: m.path!, interface: m.path!, version: m.version!, timeout: '5000', 'x-tenant-id': 't1' };
+      const attachments: Record<string, string> = {
+        path: m.path!,
+        interface: m.path!,
+        version: m.version!,
+        timeout: '5000',
+        'x-tenant-id': 't1',
+      };
       if (opts.token) attachments.token = opts.token;
       const body = encodeRequestBody({
         dubboVersion: '2.0.2',
@@ -167,7 +185,15 @@ export async function replayTypedRequests(port: number, opts: { token?: string; 
           resolve(f);
         });
       });
-      socket.write(encodeFrame({ request: true, twoWay: true, id: frameId, body, ...(opts.serializationId ? { serializationId: opts.serializationId } : {}) }));
+      socket.write(
+        encodeFrame({
+          request: true,
+          twoWay: true,
+          id: frameId,
+          body,
+          ...(opts.serializationId ? { serializationId: opts.serializationId } : {}),
+        }),
+      );
       const f = await answer;
       const res = manifest.frames.find((x) => x.dir === 's2c' && x.id === m.id)!;
       let got: unknown;
@@ -177,7 +203,12 @@ export async function replayTypedRequests(port: number, opts: { token?: string; 
         if (r.kind === 'exception') {
           const ex = decodeException(r.exception, (v) => fromJava(v));
           got = { exception: ex.exceptionClass, message: ex.message };
-        } else got = { value: normalize(JSON.parse(JSON.stringify(r.kind === 'null' ? null : fromJava(r.value, RETURNS[m.method!], { classes: CLASSES })))) };
+        } else
+          got = {
+            value: normalize(
+              JSON.parse(JSON.stringify(r.kind === 'null' ? null : fromJava(r.value, RETURNS[m.method!], { classes: CLASSES }))),
+            ),
+          };
       }
       let expected: unknown = res.ok ? { value: normalize(res.value) } : { exception: res.exception, message: res.message };
       // instance-specific answers: the shape, not the value

@@ -8,9 +8,28 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeEvent } from '../../src/protocols/dubbo/codec.js';
 import { decodeRequestBody, decodeResponseBody, encodeRequestBody, GENERIC_PARAMETER_DESC } from '../../src/protocols/dubbo/body.js';
-import { HessianDecoder, decodeException, fromJava, splitDescriptor, toJava, typeFromDescriptor, formatJavaType } from '../../src/protocols/hessian/index.js';
+import {
+  HessianDecoder,
+  decodeException,
+  fromJava,
+  splitDescriptor,
+  toJava,
+  typeFromDescriptor,
+  formatJavaType,
+} from '../../src/protocols/hessian/index.js';
 
-import { CLASSES, RETURNS, USER, declaredTypes, fixtureManifest, fixtureFrame as frameOf, normalize, withoutClass, FIXTURES_DIR as DIR, type ManifestFrame } from './dubbo-fixtures.js';
+import {
+  CLASSES,
+  RETURNS,
+  USER,
+  declaredTypes,
+  fixtureManifest,
+  fixtureFrame as frameOf,
+  normalize,
+  withoutClass,
+  FIXTURES_DIR as DIR,
+  type ManifestFrame,
+} from './dubbo-fixtures.js';
 
 const manifest = fixtureManifest() ?? { frames: [] as ManifestFrame[] };
 const skip = manifest.frames.length === 0 && 'no golden frames in sidecar/test/fixtures/dubbo';
@@ -22,7 +41,14 @@ const requestFor = (res: ManifestFrame) => manifest.frames.find((f) => f.dir ===
 
 test('golden frames: the manifest covers typed, generic, exception, null, void and heartbeat frames', { skip }, () => {
   const files = new Set(manifest.frames.map((f) => f.file));
-  for (const f of ['typed-echoUser.request.bin', 'typed-getUser-404.response.bin', 'typed-record.response.bin', 'generic-getUser.response.bin', 'heartbeat.request.bin', 'heartbeat.response.bin']) {
+  for (const f of [
+    'typed-echoUser.request.bin',
+    'typed-getUser-404.response.bin',
+    'typed-record.response.bin',
+    'generic-getUser.response.bin',
+    'heartbeat.request.bin',
+    'heartbeat.response.bin',
+  ]) {
     assert.ok(files.has(f), f);
   }
   assert.ok(requests.length >= 20, `${requests.length} requests`);
@@ -126,7 +152,9 @@ test('golden frames: response bodies decode to what the Java consumer saw (all r
  * in the order of `classes:` (declaration order above): field order is free in Hessian (fields are matched by
  * name), so here the classes are given in Java's order to compare bytes.
  */
-const JAVA_ORDER: Record<string, Record<string, string>> = Object.fromEntries(Object.entries(CLASSES).map(([c, f]) => [c, Object.fromEntries(Object.entries(f).reverse())]));
+const JAVA_ORDER: Record<string, Record<string, string>> = Object.fromEntries(
+  Object.entries(CLASSES).map(([c, f]) => [c, Object.fromEntries(Object.entries(f).reverse())]),
+);
 // the Java sample's attributes map is a LinkedHashMap, which Java writes as a typed map
 JAVA_ORDER[USER]!.attributes = 'java.util.LinkedHashMap<java.lang.String,java.lang.String>';
 
@@ -155,11 +183,16 @@ test('golden frames: Ferry encodes the typed requests\' arguments byte for byte 
     };
     const j = headAndArgs(javaBody);
     const f = headAndArgs(ferryBody);
-    if (!j.equals(f)) differ.push(`${m.file}:\n  java  ${j.subarray(0, 400).toString('hex')}\n  ferry ${f.subarray(0, 400).toString('hex')}`);
+    if (!j.equals(f))
+      differ.push(`${m.file}:\n  java  ${j.subarray(0, 400).toString('hex')}\n  ferry ${f.subarray(0, 400).toString('hex')}`);
     // and the whole request decodes to the same thing
     const back = decodeRequestBody(ferryBody);
     assert.equal(back.method, java.method);
-    assert.deepEqual(json(back.args.map((a, i) => fromJava(a, declared[i], { classes: CLASSES }))), json(java.args.map((a, i) => fromJava(a, declared[i], { classes: CLASSES }))), m.file);
+    assert.deepEqual(
+      json(back.args.map((a, i) => fromJava(a, declared[i], { classes: CLASSES }))),
+      json(java.args.map((a, i) => fromJava(a, declared[i], { classes: CLASSES }))),
+      m.file,
+    );
   }
   assert.deepEqual(differ, []);
 });

@@ -19,7 +19,13 @@ const DEFINITION = JSON.stringify({
     { annotations: [], name: 'echo', parameterTypes: ['java.lang.String', 'int'], parameters: [], returnType: 'java.lang.String' },
     { annotations: [], name: 'echo', parameterTypes: ['com.example.ferry.api.User'], parameters: [], returnType: 'java.lang.String' },
     { annotations: [], name: 'echo', parameterTypes: ['java.lang.String'], parameters: [], returnType: 'java.lang.String' },
-    { annotations: [], name: 'echoUsers', parameterTypes: ['java.util.List<com.example.ferry.api.User>'], parameters: [], returnType: 'java.util.List<com.example.ferry.api.User>' },
+    {
+      annotations: [],
+      name: 'echoUsers',
+      parameterTypes: ['java.util.List<com.example.ferry.api.User>'],
+      parameters: [],
+      returnType: 'java.util.List<com.example.ferry.api.User>',
+    },
     { annotations: [], name: 'maxLong', parameterTypes: [], parameters: [], returnType: 'long' },
     { annotations: [], name: 'broken', parameterTypes: [42], returnType: 'x' },
   ],
@@ -28,7 +34,12 @@ const DEFINITION = JSON.stringify({
     { enums: [], items: [], properties: { seconds: 'long', nanos: 'int' }, type: 'java.time.Instant' },
     { enums: [], items: ['com.example.ferry.api.User'], properties: {}, type: 'java.util.List<com.example.ferry.api.User>' },
     { enums: ['RED', 'GREEN', 'BLUE'], items: [], properties: {}, type: 'com.example.ferry.api.Color' },
-    { enums: [], items: [], properties: { birthday: 'java.util.Date', id: 'long', ['__proto__']: 'x' }, type: 'com.example.ferry.api.User' },
+    {
+      enums: [],
+      items: [],
+      properties: { birthday: 'java.util.Date', id: 'long', ['__proto__']: 'x' },
+      type: 'com.example.ferry.api.User',
+    },
   ],
   uniqueId: 'com.example.ferry.api.TypeMatrixService@ferry-dubbo-peers-3.3.jar',
 });
@@ -38,7 +49,10 @@ test('metadata path: empty version/group segments are left out, as Dubbo writes 
     metadataPath('/dubbo', { interface: 'com.example.ferry.api.TypeMatrixService', version: '1.0.0', application: 'ferry-java-provider' }),
     '/dubbo/metadata/com.example.ferry.api.TypeMatrixService/1.0.0/provider/ferry-java-provider',
   );
-  assert.equal(metadataPath('/dubbo/', { interface: 'a.B', version: '2.0.0', group: 'green', application: 'app' }), '/dubbo/metadata/a.B/2.0.0/green/provider/app');
+  assert.equal(
+    metadataPath('/dubbo/', { interface: 'a.B', version: '2.0.0', group: 'green', application: 'app' }),
+    '/dubbo/metadata/a.B/2.0.0/green/provider/app',
+  );
   assert.equal(metadataPath('/', { interface: 'a.B', application: 'app' }), '/metadata/a.B/provider/app');
 });
 
@@ -61,12 +75,21 @@ test('ServiceDefinition parsing: methods, POJO field types (JDK types and generi
 
 test('completeTarget: parameter types by name and argument count, return types, ambiguous overloads refused', () => {
   const def = parseServiceDefinition(DEFINITION);
-  const base: DubboTarget = { interface: 'com.example.ferry.api.TypeMatrixService', method: 'echo', parameterTypes: [], invocation: 'generic' };
+  const base: DubboTarget = {
+    interface: 'com.example.ferry.api.TypeMatrixService',
+    method: 'echo',
+    parameterTypes: [],
+    invocation: 'generic',
+  };
   assert.deepEqual(completeTarget(base, def, ['ab', 2]).parameterTypes, ['java.lang.String', 'int']);
   assert.equal(completeTarget(base, def, ['ab', 2]).returns, 'java.lang.String');
   assert.throws(
     () => completeTarget(base, def, ['x']),
-    (e: FerryError) => e.code === 'FERRY_ERR_BAD_ARGUMENTS' && /overloaded with 1 parameter\(s\): \(com\.example\.ferry\.api\.User\), \(java\.lang\.String\)|overloaded with 1 parameter\(s\): \(com\.example\.ferry\.api\.User\), \(java\.lang\.String\)/.test(e.message),
+    (e: FerryError) =>
+      e.code === 'FERRY_ERR_BAD_ARGUMENTS' &&
+      /overloaded with 1 parameter\(s\): \(com\.example\.ferry\.api\.User\), \(java\.lang\.String\)|overloaded with 1 parameter\(s\): \(com\.example\.ferry\.api\.User\), \(java\.lang\.String\)/.test(
+        e.message,
+      ),
   );
   // declared types win; the return type is found for them
   const declared = completeTarget({ ...base, parameterTypes: ['com.example.ferry.api.User'] }, def, [{}]);
@@ -86,7 +109,10 @@ test('completeTarget: parameter types by name and argument count, return types, 
 
 test('methods called by signature pick an overload: echo(java.lang.String, int)', () => {
   assert.deepEqual(parseSignature('echo(java.lang.String, int)'), { name: 'echo', parameterTypes: ['java.lang.String', 'int'] });
-  assert.deepEqual(parseSignature('put(java.util.Map<java.lang.String,java.lang.Long>,long[])'), { name: 'put', parameterTypes: ['java.util.Map<java.lang.String,java.lang.Long>', 'long[]'] });
+  assert.deepEqual(parseSignature('put(java.util.Map<java.lang.String,java.lang.Long>,long[])'), {
+    name: 'put',
+    parameterTypes: ['java.util.Map<java.lang.String,java.lang.Long>', 'long[]'],
+  });
   assert.deepEqual(parseSignature('now()'), { name: 'now', parameterTypes: [] });
   assert.equal(parseSignature('echo'), undefined);
   assert.throws(() => parseSignature('echo(a,)'), (e: FerryError) => e.code === 'FERRY_ERR_BAD_REQUEST');

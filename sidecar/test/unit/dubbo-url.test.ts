@@ -52,9 +52,16 @@ test('other schemes, IPv6, credentials, no query', () => {
 test('ZooKeeper paths', () => {
   assert.equal(categoryPath('/dubbo', 'com.foo.S', 'providers'), '/dubbo/com.foo.S/providers');
   assert.equal(categoryPath('/dubbo/', 'com.foo.S', 'consumers'), '/dubbo/com.foo.S/consumers');
-  assert.ok(urlNodePath('/dubbo', 'com.foo.S', 'consumers', 'consumer://1.2.3.4/com.foo.S?a=b').endsWith('/consumers/consumer%3A%2F%2F1.2.3.4%2Fcom.foo.S%3Fa%3Db'));
+  assert.ok(
+    urlNodePath('/dubbo', 'com.foo.S', 'consumers', 'consumer://1.2.3.4/com.foo.S?a=b').endsWith(
+      '/consumers/consumer%3A%2F%2F1.2.3.4%2Fcom.foo.S%3Fa%3Db',
+    ),
+  );
   const cu = consumerUrl({ ip: '1.2.3.4', interface: 'com.foo.S', application: 'ferry', version: '1.0.0' });
-  assert.match(formatDubboUrl(cu), /^consumer:\/\/1\.2\.3\.4\/com\.foo\.S\?application=ferry&category=consumers&check=false&dubbo=2\.0\.2&interface=com\.foo\.S&pid=\d+&side=consumer&timestamp=\d+&version=1\.0\.0$/);
+  assert.match(
+    formatDubboUrl(cu),
+    /^consumer:\/\/1\.2\.3\.4\/com\.foo\.S\?application=ferry&category=consumers&check=false&dubbo=2\.0\.2&interface=com\.foo\.S&pid=\d+&side=consumer&timestamp=\d+&version=1\.0\.0$/,
+  );
 });
 
 test('provider matching follows UrlUtils.isMatch', () => {

@@ -37,7 +37,13 @@ test('parseApplications: lists or single objects, app names upper-cased, the ser
 
 test("reconcileHashCode: counts per status over every app, statuses in alphabetical order (Eureka's format)", () => {
   assert.equal(reconcileHashCode([]), '');
-  assert.equal(reconcileHashCode([[inst('a'), inst('b', { status: 'DOWN' })], [inst('c'), inst('d', { status: 'OUT_OF_SERVICE' })]]), 'DOWN_1_OUT_OF_SERVICE_1_UP_2_');
+  assert.equal(
+    reconcileHashCode([
+      [inst('a'), inst('b', { status: 'DOWN' })],
+      [inst('c'), inst('d', { status: 'OUT_OF_SERVICE' })],
+    ]),
+    'DOWN_1_OUT_OF_SERVICE_1_UP_2_',
+  );
 });
 
 test('endpointOf: hostName (or ipAddr), https on an enabled secure port, zone and metadata in params, a JSON-RPC path', () => {
@@ -52,7 +58,11 @@ test('endpointOf: hostName (or ipAddr), https on an enabled secure port, zone an
   assert.equal(secure.address, 'https://orders-1.local:8443');
   assert.equal(secure.port, 8443);
 
-  const aws = endpointOf(inst('a', { dataCenterInfo: { '@class': 'com.netflix.appinfo.AmazonInfo', name: 'Amazon', metadata: { 'availability-zone': 'us-east-1a' } } }))!;
+  const aws = endpointOf(
+    inst('a', {
+      dataCenterInfo: { '@class': 'com.netflix.appinfo.AmazonInfo', name: 'Amazon', metadata: { 'availability-zone': 'us-east-1a' } },
+    }),
+  )!;
   assert.equal(aws.params.zone, 'us-east-1a');
 
   assert.equal(endpointOf(inst('a'), { path: '/rpc' })!.address, 'http://orders-1.local:8080/rpc');

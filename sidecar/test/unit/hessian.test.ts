@@ -109,13 +109,22 @@ test('collections, maps, arrays, enums and POJOs', () => {
   const decoded = new HessianDecoder(bytes).read() as unknown as { className: string; fields: Record<string, unknown> };
   assert.equal(decoded.className, 'com.example.Order');
   assert.equal((decoded.fields.buyer as { className: string }).className, 'com.example.User');
-  assert.deepEqual(json(fromJava(decoded, undefined, { includeClass: true })), { $class: 'com.example.Order', id: 7, buyer: { $class: 'com.example.User', id: 1 } });
+  assert.deepEqual(json(fromJava(decoded, undefined, { includeClass: true })), {
+    $class: 'com.example.Order',
+    id: 7,
+    buyer: { $class: 'com.example.User', id: 1 },
+  });
   // field types from config
-  const typed = toJava({ id: 5 }, 'com.example.User', { classes: { 'com.example.User': { id: 'long', name: 'java.lang.String' } } }) as { $: Record<string, unknown> };
+  const typed = toJava({ id: 5 }, 'com.example.User', { classes: { 'com.example.User': { id: 'long', name: 'java.lang.String' } } }) as {
+    $: Record<string, unknown>;
+  };
   assert.deepEqual(Object.keys(typed.$), ['id', 'name']);
   assert.deepEqual(typed.$.id, { $class: 'long', $: 5 });
   // generic shape: POJOs become maps, enums names
-  const g = toJava({ id: 1, color: 'RED' }, 'com.example.User', { generic: true, classes: { 'com.example.User': { color: 'com.example.Color' } } }) as { $class: string; $: Map<string, unknown> };
+  const g = toJava({ id: 1, color: 'RED' }, 'com.example.User', {
+    generic: true,
+    classes: { 'com.example.User': { color: 'com.example.Color' } },
+  }) as { $class: string; $: Map<string, unknown> };
   assert.equal(g.$class, 'java.util.HashMap');
   assert.equal(g.$.get('color'), 'RED');
 });
@@ -177,7 +186,10 @@ test('refs cannot blow up the JSON conversion (billion laughs)', () => {
     parts.push('51' + encInt(ref));
   }
   // the decoder counts what refs repeat against maxItems, and a few bytes may stand for 64 items each at most
-  assert.throws(() => new HessianDecoder(Buffer.from(parts.join(''), 'hex')).read(), (e: unknown) => e instanceof HessianError && e.kind === 'limit');
+  assert.throws(
+    () => new HessianDecoder(Buffer.from(parts.join(''), 'hex')).read(),
+    (e: unknown) => e instanceof HessianError && e.kind === 'limit',
+  );
   // the conversion has its own bound, for values built otherwise
   let dag: unknown[] = [0, 0];
   for (let i = 0; i < 40; i++) dag = [dag, dag];
@@ -197,11 +209,17 @@ function encInt(n: number): string {
 }
 
 test('Java type names and descriptors', () => {
-  assert.equal(parameterDescriptor(['java.lang.String', 'long', 'byte[]', 'java.util.List<com.example.User>', 'Integer', 'int[][]']), 'Ljava/lang/String;J[BLjava/util/List;Ljava/lang/Integer;[[I');
+  assert.equal(
+    parameterDescriptor(['java.lang.String', 'long', 'byte[]', 'java.util.List<com.example.User>', 'Integer', 'int[][]']),
+    'Ljava/lang/String;J[BLjava/util/List;Ljava/lang/Integer;[[I',
+  );
   assert.deepEqual(splitDescriptor('Ljava/lang/String;J[B[[Lcom/x/Y;Z'), ['Ljava/lang/String;', 'J', '[B', '[[Lcom/x/Y;', 'Z']);
   assert.equal(splitDescriptor('').length, 0);
   assert.throws(() => splitDescriptor('Ljava/lang/String'), HessianError);
-  assert.equal(formatJavaType(parseJavaType('java.util.Map< String , java.util.List<? extends com.x.Y>>')), 'java.util.Map<java.lang.String,java.util.List<com.x.Y>>');
+  assert.equal(
+    formatJavaType(parseJavaType('java.util.Map< String , java.util.List<? extends com.x.Y>>')),
+    'java.util.Map<java.lang.String,java.util.List<com.x.Y>>',
+  );
   assert.equal(formatJavaType(parseJavaType('[Ljava.lang.String;')), 'java.lang.String[]');
   assert.throws(() => parseJavaType('java.util.List<'), HessianError);
 });
@@ -217,7 +235,10 @@ test('parseJson: JSON.parse values, plus the text of every number JavaScript wou
   ];
   for (const text of texts) assert.deepEqual(parseJson(text), JSON.parse(text), text);
   const v = parseJson(texts[0]!) as any[];
-  assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => jsonNumberText(v, i)), ['12345678901234567890.1234567890', '19.90', undefined, '-0', '1e3', undefined]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map((i) => jsonNumberText(v, i)),
+    ['12345678901234567890.1234567890', '19.90', undefined, '-0', '1e3', undefined],
+  );
   assert.equal(jsonNumberText(v[7], 'a'), '1.50e2');
   assert.equal(jsonNumberText(v[7].b, 0), '0.10');
   const dup = parseJson(texts[1]!) as Record<string, unknown>;
@@ -230,6 +251,9 @@ test('parseJson: JSON.parse values, plus the text of every number JavaScript wou
   assert.equal(jsonNumberText(argumentOf(19.9), 0), null);
   assert.equal(jsonNumberText(argumentOf('19.90'), 0), undefined);
   // BigDecimal by the text; a lost text is refused
-  assert.deepEqual(toJava(v[1], 'java.math.BigDecimal', {}, 'args[1]', jsonNumberText(v, 1)), { $class: 'java.math.BigDecimal', $: { value: '19.90' } });
+  assert.deepEqual(toJava(v[1], 'java.math.BigDecimal', {}, 'args[1]', jsonNumberText(v, 1)), {
+    $class: 'java.math.BigDecimal',
+    $: { value: '19.90' },
+  });
   assert.throws(() => toJava(19.9, 'java.math.BigDecimal', {}, 'args[0]', null), /args\[0\]/);
 });

@@ -73,20 +73,34 @@ test('ferry.io/env: values may hold "=", names the injector sets are refused', (
     ['A', 'b=c'],
     ['B_2', ''],
   ]);
-  assert.deepEqual(podSettings({ 'ferry.io/env': 'FERRY_ADMIN__PORT=1' }, defaults).problems, ['ferry.io/env: FERRY_ADMIN__PORT is set by the injector (use the ferry.io/* annotation for it)']);
+  assert.deepEqual(podSettings({ 'ferry.io/env': 'FERRY_ADMIN__PORT=1' }, defaults).problems, [
+    'ferry.io/env: FERRY_ADMIN__PORT is set by the injector (use the ferry.io/* annotation for it)',
+  ]);
 });
 
 test('requests above limits and app ports on Ferry\'s own are refused', () => {
-  assert.deepEqual(podSettings({ 'ferry.io/sidecar-memory-request': '1Gi', 'ferry.io/sidecar-cpu-request': '2', 'ferry.io/sidecar-cpu-limit': '1500m' }, defaults).problems, [
-    'ferry.io/sidecar-cpu-request: 2 is above the cpu limit 1500m',
-    'ferry.io/sidecar-memory-request: 1Gi is above the memory limit 256Mi',
+  assert.deepEqual(
+    podSettings(
+      { 'ferry.io/sidecar-memory-request': '1Gi', 'ferry.io/sidecar-cpu-request': '2', 'ferry.io/sidecar-cpu-limit': '1500m' },
+      defaults,
+    ).problems,
+    [
+      'ferry.io/sidecar-cpu-request: 2 is above the cpu limit 1500m',
+      'ferry.io/sidecar-memory-request: 1Gi is above the memory limit 256Mi',
+    ],
+  );
+  assert.deepEqual(podSettings({ 'ferry.io/app-port': '4141' }, defaults).problems, [
+    "ferry.io/app-port: 4141 is one of Ferry's own ports (4140, 4141)",
   ]);
-  assert.deepEqual(podSettings({ 'ferry.io/app-port': '4141' }, defaults).problems, ["ferry.io/app-port: 4141 is one of Ferry's own ports (4140, 4141)"]);
 });
 
 test('the injector config refuses mesh env the injector manages, and equal ports', () => {
   assert.throws(
-    () => parseInjectorConfig('tls: { certFile: a, keyFile: b }\nsidecar: { port: 5000, adminPort: 5000, env: { POD_IP: x, "1X": y } }', 'inj.yaml'),
+    () =>
+      parseInjectorConfig(
+        'tls: { certFile: a, keyFile: b }\nsidecar: { port: 5000, adminPort: 5000, env: { POD_IP: x, "1X": y } }',
+        'inj.yaml',
+      ),
     (err: Error) =>
       err.message.includes('sidecar.adminPort: must differ from sidecar.port (5000)') &&
       err.message.includes('sidecar.env.POD_IP: set by the injector') &&

@@ -25,12 +25,15 @@ interface Answer {
 function post(port: number, ca: Buffer, path: string, body: unknown): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      const cn = String((res.socket as TLSSocket).getPeerCertificate().subject?.CN);
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text), cn }));
-    });
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        const cn = String((res.socket as TLSSocket).getPeerCertificate().subject?.CN);
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text), cn }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -52,8 +55,13 @@ const podReview = (uid: string, annotations: Record<string, string> = {}) => ({
 const patchOf = (a: Answer) => JSON.parse(Buffer.from(a.body.response.patch, 'base64').toString()) as Array<{ path: string; value: any }>;
 const imageOf = (a: Answer) => patchOf(a).find((o) => o.path === '/spec/initContainers')!.value[0].image as string;
 
-async function startInjector(configFile: string): Promise<{ child: ChildProcess; port: number; adminPort: number; output(): string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, POD_NAMESPACE: 'ferry-system' } });
+async function startInjector(
+  configFile: string,
+): Promise<{ child: ChildProcess; port: number; adminPort: number; output(): string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [FERRY_BIN, 'injector', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, POD_NAMESPACE: 'ferry-system' },
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -97,7 +105,11 @@ test('ferry injector: TLS webhook, errors, metrics, certificate and config reloa
       assert.equal(a.body.response.allowed, true);
       assert.equal(imageOf(a), 'ferry:1');
       const refused = await post(inj.port, ca, '/mutate/namespace', podReview('u-2', { 'ferry.io/port': 'x' }));
-      assert.deepEqual(refused.body.response, { uid: 'u-2', allowed: false, status: { code: 400, reason: 'BadRequest', message: 'ferry: pod not created: ferry.io/port: "x" is not a port (1-65535)' } });
+      assert.deepEqual(refused.body.response, {
+        uid: 'u-2',
+        allowed: false,
+        status: { code: 400, reason: 'BadRequest', message: 'ferry: pod not created: ferry.io/port: "x" is not a port (1-65535)' },
+      });
       const skipped = await post(inj.port, ca, '/mutate/pod', podReview('u-3'));
       assert.deepEqual(skipped.body.response, { uid: 'u-3', allowed: true });
 
@@ -126,7 +138,9 @@ test('ferry injector: TLS webhook, errors, metrics, certificate and config reloa
       await eventually(async () => assert.equal((await post(inj.port, ca, '/mutate/pod', podReview('u-5'))).cn, 'second'));
       // a mismatched pair (a half-done manual edit) keeps the running certificate
       await tls.write({ 'tls.crt': await readFile(first.certFile), 'tls.key': await readFile(second.keyFile) });
-      await eventually(async () => assert.match(await (await admin('/metrics')).text(), /ferry_injector_cert_reloads_total\{result="invalid"\} 1/));
+      await eventually(async () =>
+        assert.match(await (await admin('/metrics')).text(), /ferry_injector_cert_reloads_total\{result="invalid"\} 1/),
+      );
       assert.equal((await post(inj.port, ca, '/mutate/pod', podReview('u-6'))).cn, 'second');
       assert.match(inj.output(), /serving certificate not reloaded; keeping the running one/);
 
@@ -134,7 +148,9 @@ test('ferry injector: TLS webhook, errors, metrics, certificate and config reloa
       await conf.write({ 'injector.yaml': yaml('ferry:2') });
       await eventually(async () => assert.equal(imageOf(await post(inj.port, ca, '/mutate/namespace', podReview('u-7'))), 'ferry:2'));
       await conf.write({ 'injector.yaml': yaml('ferry:3', 1) });
-      await eventually(async () => assert.match(await (await admin('/metrics')).text(), /ferry_injector_config_reloads_total\{result="restart_required"\} 1/));
+      await eventually(async () =>
+        assert.match(await (await admin('/metrics')).text(), /ferry_injector_config_reloads_total\{result="restart_required"\} 1/),
+      );
       assert.equal(imageOf(await post(inj.port, ca, '/mutate/namespace', podReview('u-8'))), 'ferry:2');
 
       // SIGTERM: readiness off at once, admissions still answered during the delay, then exit 0

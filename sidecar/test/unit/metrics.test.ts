@@ -14,12 +14,30 @@ let probe: (() => Promise<void>) | undefined;
 const protocols = await loadProtocols();
 
 function route(protocol: string, methods?: Record<string, unknown>): RouteInfo {
-  const config = { name: 'svc', protocol, interface: 'a.Svc', service: 'a.Svc', ...(methods ? { methods } : {}) } as unknown as ServiceConfig;
+  const config = {
+    name: 'svc',
+    protocol,
+    interface: 'a.Svc',
+    service: 'a.Svc',
+    ...(methods ? { methods } : {}),
+  } as unknown as ServiceConfig;
   return { service: 'svc', protocol, timeoutMs: 1000, config, telemetry: protocols.get(protocol)!.telemetry(config as never) };
 }
 
 function call(method: string, extra: Partial<Call> = {}): Call {
-  return { service: 'svc', method, args: [], incomingHeaders: {}, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 1, ...extra };
+  return {
+    service: 'svc',
+    method,
+    args: [],
+    incomingHeaders: {},
+    outgoing: {},
+    deadline: Date.now() + 1000,
+    signal: new AbortController().signal,
+    oneWay: false,
+    requestId: 'r',
+    attempt: 1,
+    ...extra,
+  };
 }
 
 /** The protocol client at the end of the chain. */

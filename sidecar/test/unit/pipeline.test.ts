@@ -12,7 +12,12 @@ import { createRandomBalancer } from '../../src/routing/balancers/random.js';
 import type { EndpointSource } from '../../src/discovery/types.js';
 
 const ep = (id: string, weight = 100): Endpoint => ({ id, address: id, host: id, port: 1, weight, params: {} });
-const sourceOf = (endpoints: Endpoint[]): EndpointSource => ({ current: () => endpoints, ready: async () => {}, subscribe: () => () => {}, close: async () => {} });
+const sourceOf = (endpoints: Endpoint[]): EndpointSource => ({
+  current: () => endpoints,
+  ready: async () => {},
+  subscribe: () => () => {},
+  close: async () => {},
+});
 
 function fakeCall(overrides: Partial<Call> = {}): Call {
   return {

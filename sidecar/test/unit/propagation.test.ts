@@ -82,8 +82,16 @@ test('selectHeaders: allowed only, multi-values joined, control and connection h
 });
 
 test('trace headers: owned by the tracer when tracing is on, passed through when it is off', () => {
-  const incoming = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', b3: 'x', 'x-b3-traceid': 'y', authorization: 'a' };
-  const on = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call('open', incoming), config(services).services['open']!);
+  const incoming = {
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    b3: 'x',
+    'x-b3-traceid': 'y',
+    authorization: 'a',
+  };
+  const on = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(
+    call('open', incoming),
+    config(services).services['open']!,
+  );
   assert.deepEqual(on.outgoing, { authorization: 'a' });
   const off = propagationPolicy(config(services)).apply(call('open', incoming), config(services).services['open']!);
   assert.deepEqual(off.outgoing, { ...incoming });
@@ -105,6 +113,9 @@ test('pass-through keeps the request headers but drops governed ones this servic
   const custom = policy.apply(call('custom', headers, { http: base }), cfg.services['custom']!);
   assert.equal(custom.http!.headers.authorization, undefined, 'governed by the global list, not in custom list');
   assert.equal(custom.http!.headers['x-custom'], '1');
-  const traced = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(call('open', headers, { http: base }), cfg.services['open']!);
+  const traced = propagationPolicy(config(`tracing: { enabled: true }\n${services}`)).apply(
+    call('open', headers, { http: base }),
+    cfg.services['open']!,
+  );
   assert.equal(traced.http!.headers.traceparent, undefined);
 });

@@ -17,7 +17,13 @@ test('answers: numbers JavaScript would round become exact strings; strings and 
     d: '9223372036854775807 x',
     e: 1.5,
   });
-  assert.deepEqual(parseAnswer('[19.90, 12345678901234567890.1234567890, 0.1, 1.0E10, -0.5]'), ['19.90', '12345678901234567890.1234567890', 0.1, 1e10, -0.5]);
+  assert.deepEqual(parseAnswer('[19.90, 12345678901234567890.1234567890, 0.1, 1.0E10, -0.5]'), [
+    '19.90',
+    '12345678901234567890.1234567890',
+    0.1,
+    1e10,
+    -0.5,
+  ]);
   assert.deepEqual(parseAnswer('"say \\"9223372036854775807\\""'), 'say "9223372036854775807"');
   assert.equal(parseAnswer('9007199254740991'), 9007199254740991);
   assert.throws(() => parseAnswer('{bad'), SyntaxError);

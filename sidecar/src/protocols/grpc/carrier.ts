@@ -2,7 +2,21 @@ import { Metadata } from '@grpc/grpc-js';
 import type { Carrier } from '../types.js';
 
 /** Keys Ferry never writes as metadata: HTTP/2 framing and gRPC's own (except the binary trace/tags keys). */
-const RESERVED = new Set(['content-type', 'content-length', 'te', 'host', 'user-agent', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'trailer', 'date', 'server']);
+const RESERVED = new Set([
+  'content-type',
+  'content-length',
+  'te',
+  'host',
+  'user-agent',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'trailer',
+  'date',
+  'server',
+]);
 const GRPC_ALLOWED = new Set(['grpc-trace-bin', 'grpc-tags-bin']);
 
 export function isReservedKey(key: string): boolean {

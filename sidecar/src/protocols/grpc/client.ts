@@ -59,10 +59,16 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     const method = loaded.methods.get(call.method);
     if (!method) {
       const known = [...new Set([...loaded.methods.values()].map((m) => m.name))];
-      throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', `no method "${call.method}" in gRPC service ${loaded.fullName} (known: ${known.join(', ')})`);
+      throw new FerryError(
+        'FERRY_ERR_METHOD_NOT_FOUND',
+        `no method "${call.method}" in gRPC service ${loaded.fullName} (known: ${known.join(', ')})`,
+      );
     }
     if (method.requestStream) {
-      throw new FerryError('FERRY_ERR_BAD_REQUEST', `${loaded.fullName}/${method.name} is a client-streaming method; only unary and server-streaming calls are bridged`);
+      throw new FerryError(
+        'FERRY_ERR_BAD_REQUEST',
+        `${loaded.fullName}/${method.name} is a client-streaming method; only unary and server-streaming calls are bridged`,
+      );
     }
     return method;
   }
@@ -80,10 +86,14 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     try {
       return decodeToJson(method.responseType, bytes, loaded.resolve);
     } catch (err) {
-      throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `cannot decode ${method.responseType.fullName.slice(1)} from ${endpoint.id}: ${(err as Error).message}`, {
-        upstream: { protocol: 'grpc', endpoint: endpoint.id },
-        cause: err,
-      });
+      throw new FerryError(
+        'FERRY_ERR_UPSTREAM_PROTOCOL',
+        `cannot decode ${method.responseType.fullName.slice(1)} from ${endpoint.id}: ${(err as Error).message}`,
+        {
+          upstream: { protocol: 'grpc', endpoint: endpoint.id },
+          cause: err,
+        },
+      );
     }
   }
 
@@ -92,16 +102,24 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
       let headers: grpc.Metadata | undefined;
       let trailers: grpc.Metadata | undefined;
       const onAbort = () => pending.cancel();
-      const pending = channel(endpoint).makeUnaryRequest(method.path, asIs, asIs, payload, metadataFor(call), { deadline: new Date(call.deadline) }, (err, value) => {
-        call.signal.removeEventListener('abort', onAbort);
-        if (err) return reject(grpcFailure(err, endpoint.id, loaded.resolve, call.signal));
-        try {
-          const out = metadataToHeaders(headers, trailers);
-          resolve({ kind: 'value', value: decode(method, value!, endpoint), ...(out ? { headers: out } : {}) });
-        } catch (error) {
-          reject(error);
-        }
-      });
+      const pending = channel(endpoint).makeUnaryRequest(
+        method.path,
+        asIs,
+        asIs,
+        payload,
+        metadataFor(call),
+        { deadline: new Date(call.deadline) },
+        (err, value) => {
+          call.signal.removeEventListener('abort', onAbort);
+          if (err) return reject(grpcFailure(err, endpoint.id, loaded.resolve, call.signal));
+          try {
+            const out = metadataToHeaders(headers, trailers);
+            resolve({ kind: 'value', value: decode(method, value!, endpoint), ...(out ? { headers: out } : {}) });
+          } catch (error) {
+            reject(error);
+          }
+        },
+      );
       pending.on('metadata', (metadata: grpc.Metadata) => (headers = metadata));
       pending.on('status', (status: grpc.StatusObject) => (trailers = status.metadata));
       if (call.signal.aborted) onAbort();
@@ -116,7 +134,9 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
    */
   async function serverStream(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer): Promise<Reply> {
     let headers: grpc.Metadata | undefined;
-    const stream = channel(endpoint).makeServerStreamRequest(method.path, asIs, asIs, payload, metadataFor(call), { deadline: new Date(call.deadline) });
+    const stream = channel(endpoint).makeServerStreamRequest(method.path, asIs, asIs, payload, metadataFor(call), {
+      deadline: new Date(call.deadline),
+    });
     stream.on('metadata', (metadata: grpc.Metadata) => (headers = metadata));
     const onAbort = () => stream.cancel();
     if (call.signal.aborted) onAbort();

@@ -165,7 +165,11 @@ class Encoder {
       if (value === null && !this.nullable(field)) continue;
       if (field.partOf && field.partOf.fieldsArray.length > 1) {
         const other = oneofs.get(field.partOf.name);
-        if (other) this.bad(here, `oneof "${field.partOf.name}" already has "${other}"; set only one of ${field.partOf.fieldsArray.map(jsonNameOf).join(', ')}`);
+        if (other)
+          this.bad(
+            here,
+            `oneof "${field.partOf.name}" already has "${other}"; set only one of ${field.partOf.fieldsArray.map(jsonNameOf).join(', ')}`,
+          );
         oneofs.set(field.partOf.name, key);
       }
       this.field(field, value, w, here);
@@ -260,7 +264,8 @@ class Encoder {
     if (fullName(enumType) === 'google.protobuf.NullValue' && value === null) return 0;
     if (typeof value === 'string') {
       const number = enumType.values[value];
-      if (number === undefined) this.bad(path, `"${value}" is not a value of enum ${fullName(enumType)} (known: ${Object.keys(enumType.values).join(', ')})`);
+      if (number === undefined)
+        this.bad(path, `"${value}" is not a value of enum ${fullName(enumType)} (known: ${Object.keys(enumType.values).join(', ')})`);
       return number;
     }
     if (typeof value === 'number' && Number.isInteger(value) && value >= INT32.min && value <= INT32.max) return value;
@@ -326,7 +331,8 @@ class Encoder {
     if (typeof value === 'string' && /^-?\d+$/.test(value)) big = BigInt(value);
     else if (typeof value === 'number') {
       if (!Number.isInteger(value)) this.bad(path, `${value} is not an integer (${type})`);
-      if (!Number.isSafeInteger(value)) this.bad(path, `${value} is beyond 2^53 and may have lost precision: send ${type} values as strings`);
+      if (!Number.isSafeInteger(value))
+        this.bad(path, `${value} is beyond 2^53 and may have lost precision: send ${type} values as strings`);
       big = BigInt(value);
     } else return this.bad(path, `expected an integer (preferably as a string) for ${type}, got ${kindOf(value)}`);
     if (big < range.min || big > range.max) this.bad(path, `${String(value)} is out of range for ${type}`);
@@ -340,7 +346,8 @@ class Encoder {
       case 'google.protobuf.Timestamp': {
         if (typeof json !== 'string') return this.bad(path, `expected an RFC 3339 timestamp string, got ${kindOf(json)}`);
         const parsed = parseTimestamp(json);
-        if (!parsed) return this.bad(path, `"${json}" is not an RFC 3339 timestamp between 0001-01-01 and 9999-12-31 (e.g. "2024-05-01T12:30:00.5Z")`);
+        if (!parsed)
+          return this.bad(path, `"${json}" is not an RFC 3339 timestamp between 0001-01-01 and 9999-12-31 (e.g. "2024-05-01T12:30:00.5Z")`);
         return { seconds: String(parsed.seconds), nanos: parsed.nanos };
       }
       case 'google.protobuf.Duration': {
@@ -371,7 +378,8 @@ class Encoder {
       case 'google.protobuf.Any': {
         if (!isPlainObject(json)) return this.bad(path, `expected a JSON object with "@type" for google.protobuf.Any, got ${kindOf(json)}`);
         const url = json['@type'];
-        if (typeof url !== 'string' || !url.includes('/')) return this.bad(`${path}.@type`, 'google.protobuf.Any needs "@type": "type.googleapis.com/full.Name"');
+        if (typeof url !== 'string' || !url.includes('/'))
+          return this.bad(`${path}.@type`, 'google.protobuf.Any needs "@type": "type.googleapis.com/full.Name"');
         const innerName = url.slice(url.lastIndexOf('/') + 1);
         const inner = this.resolve(innerName);
         if (!inner) return this.bad(`${path}.@type`, `unknown message type "${innerName}"`);
@@ -646,7 +654,8 @@ function fraction(nanos: number): string {
 
 export function formatTimestamp(seconds: bigint, nanos: number): string {
   const s = Number(seconds);
-  if (s < TIMESTAMP_MIN || s > TIMESTAMP_MAX || nanos < 0 || nanos > 999_999_999) throw new Error(`Timestamp out of range: ${seconds}s ${nanos}ns`);
+  if (s < TIMESTAMP_MIN || s > TIMESTAMP_MAX || nanos < 0 || nanos > 999_999_999)
+    throw new Error(`Timestamp out of range: ${seconds}s ${nanos}ns`);
   const iso = new Date(s * 1000).toISOString(); // YYYY-MM-DDTHH:mm:ss.000Z for years 0001..9999
   return `${iso.slice(0, 19)}${fraction(nanos)}Z`;
 }

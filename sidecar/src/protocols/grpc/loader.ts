@@ -67,7 +67,13 @@ export function loadService(service: ServiceConfig): LoadedService {
   }
   const found = definition[serviceName];
   const services = Object.entries(definition)
-    .filter(([, d]) => typeof d === 'object' && d !== null && !('format' in d) && Object.values(d).some((m) => typeof m === 'object' && m !== null && 'path' in m))
+    .filter(
+      ([, d]) =>
+        typeof d === 'object' &&
+        d !== null &&
+        !('format' in d) &&
+        Object.values(d).some((m) => typeof m === 'object' && m !== null && 'path' in m),
+    )
     .map(([n]) => n);
   if (!found || 'format' in found || !services.includes(serviceName)) {
     throw new Error(`${where}.service: no service "${serviceName}" in ${files.join(', ')} (found: ${services.join(', ') || 'none'})`);

@@ -18,6 +18,7 @@ export const grpcProtocol: Protocol<GrpcServiceConfig> = {
       system: 'grpc',
       service: service.interface ?? service.service ?? service.name,
       methodsChecked: true,
-      outcome: (reply, status) => (reply ? { [ATTR.rpcGrpcStatusCode]: 0 } : typeof status === 'number' ? { [ATTR.rpcGrpcStatusCode]: status } : undefined),
+      outcome: (reply, status) =>
+        reply ? { [ATTR.rpcGrpcStatusCode]: 0 } : typeof status === 'number' ? { [ATTR.rpcGrpcStatusCode]: status } : undefined,
     }),
 };

@@ -33,7 +33,10 @@ export const grpcServiceSchema = serviceSchema(
 export type GrpcServiceConfig = Infer<typeof grpcServiceSchema> & ServiceConfig;
 
 /** `proto` and `includeDirs` made absolute (relative to the config file's folder). */
-export function resolveProtoPaths(service: { proto?: string[] | undefined; includeDirs?: string[] | undefined }, resolve: (path: string) => string): void {
+export function resolveProtoPaths(
+  service: { proto?: string[] | undefined; includeDirs?: string[] | undefined },
+  resolve: (path: string) => string,
+): void {
   if (service.proto) service.proto = service.proto.map(resolve);
   if (service.includeDirs) service.includeDirs = service.includeDirs.map(resolve);
 }

@@ -48,8 +48,20 @@ const RPC_TYPES = protobuf.Root.fromJSON(<protobuf.INamespace>{
         },
         rpc: {
           nested: {
-            Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 } } },
-            ErrorInfo: { fields: { reason: { type: 'string', id: 1 }, domain: { type: 'string', id: 2 }, metadata: { keyType: 'string', type: 'string', id: 3 } } },
+            Status: {
+              fields: {
+                code: { type: 'int32', id: 1 },
+                message: { type: 'string', id: 2 },
+                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
+              },
+            },
+            ErrorInfo: {
+              fields: {
+                reason: { type: 'string', id: 1 },
+                domain: { type: 'string', id: 2 },
+                metadata: { keyType: 'string', type: 'string', id: 3 },
+              },
+            },
             RetryInfo: { fields: { retry_delay: { type: 'google.protobuf.Duration', id: 1 } } },
             DebugInfo: { fields: { stack_entries: { rule: 'repeated', type: 'string', id: 1 }, detail: { type: 'string', id: 2 } } },
             QuotaFailure: {
@@ -58,18 +70,34 @@ const RPC_TYPES = protobuf.Root.fromJSON(<protobuf.INamespace>{
             },
             PreconditionFailure: {
               fields: { violations: { rule: 'repeated', type: 'Violation', id: 1 } },
-              nested: { Violation: { fields: { type: { type: 'string', id: 1 }, subject: { type: 'string', id: 2 }, description: { type: 'string', id: 3 } } } },
+              nested: {
+                Violation: {
+                  fields: { type: { type: 'string', id: 1 }, subject: { type: 'string', id: 2 }, description: { type: 'string', id: 3 } },
+                },
+              },
             },
             BadRequest: {
               fields: { field_violations: { rule: 'repeated', type: 'FieldViolation', id: 1 } },
               nested: {
                 FieldViolation: {
-                  fields: { field: { type: 'string', id: 1 }, description: { type: 'string', id: 2 }, reason: { type: 'string', id: 3 }, localized_message: { type: 'LocalizedMessage', id: 4 } },
+                  fields: {
+                    field: { type: 'string', id: 1 },
+                    description: { type: 'string', id: 2 },
+                    reason: { type: 'string', id: 3 },
+                    localized_message: { type: 'LocalizedMessage', id: 4 },
+                  },
                 },
               },
             },
             RequestInfo: { fields: { request_id: { type: 'string', id: 1 }, serving_data: { type: 'string', id: 2 } } },
-            ResourceInfo: { fields: { resource_type: { type: 'string', id: 1 }, resource_name: { type: 'string', id: 2 }, owner: { type: 'string', id: 3 }, description: { type: 'string', id: 4 } } },
+            ResourceInfo: {
+              fields: {
+                resource_type: { type: 'string', id: 1 },
+                resource_name: { type: 'string', id: 2 },
+                owner: { type: 'string', id: 3 },
+                description: { type: 'string', id: 4 },
+              },
+            },
             Help: {
               fields: { links: { rule: 'repeated', type: 'Link', id: 1 } },
               nested: { Link: { fields: { description: { type: 'string', id: 1 }, url: { type: 'string', id: 2 } } } },
@@ -113,7 +141,8 @@ export function statusDetails(metadata: Metadata | undefined, resolve: TypeResol
   }
 }
 
-const CONNECT_HINTS = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|No connection established|Failed to connect|connect ETIMEDOUT/i;
+const CONNECT_HINTS =
+  /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|No connection established|Failed to connect|connect ETIMEDOUT/i;
 const RESET_HINTS = /ECONNRESET|Connection dropped|RST_STREAM|socket hang up|GOAWAY/i;
 
 /** A gRPC failure (status from the server, or from grpc-js for transport trouble) as a Ferry error. */
@@ -126,10 +155,12 @@ export function grpcFailure(err: StatusLike, endpoint: string, resolve: TypeReso
   const upstream = { protocol: 'grpc', status: code, message, endpoint, ...(details ? { data: details } : {}) };
   const text = `gRPC ${statusName(code)}: ${message}`;
   // Transport failures grpc-js reports as UNAVAILABLE/INTERNAL are Ferry's connection errors (retry, breaker).
-  if (code === Status.UNAVAILABLE && CONNECT_HINTS.test(message)) return new FerryError('FERRY_ERR_UPSTREAM_CONNECT', text, { upstream, cause: err });
+  if (code === Status.UNAVAILABLE && CONNECT_HINTS.test(message))
+    return new FerryError('FERRY_ERR_UPSTREAM_CONNECT', text, { upstream, cause: err });
   if ((code === Status.UNAVAILABLE || code === Status.INTERNAL) && RESET_HINTS.test(message) && !details) {
     return new FerryError('FERRY_ERR_UPSTREAM_RESET', text, { upstream, cause: err });
   }
-  if (code === Status.RESOURCE_EXHAUSTED && /larger than max/i.test(message)) return new FerryError('FERRY_ERR_UPSTREAM_TOO_LARGE', text, { upstream, cause: err });
+  if (code === Status.RESOURCE_EXHAUSTED && /larger than max/i.test(message))
+    return new FerryError('FERRY_ERR_UPSTREAM_TOO_LARGE', text, { upstream, cause: err });
   return new FerryError(errorCodeForStatus(code), text, { upstream, cause: err });
 }

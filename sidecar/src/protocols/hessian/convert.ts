@@ -169,7 +169,13 @@ export function hessianArrayType(component: JavaType): string {
  * Throws `HessianError` (kind `type`) with the JSON path when the value does not fit. `numberText` is the JSON
  * text of `json` when it is a number (`jsonNumberText(holder, key)`); numbers inside it are looked up the same way.
  */
-export function toJava(json: unknown, javaType?: string | JavaType, options: ToJavaOptions = {}, path = '$', numberText?: string | null): HessianInput {
+export function toJava(
+  json: unknown,
+  javaType?: string | JavaType,
+  options: ToJavaOptions = {},
+  path = '$',
+  numberText?: string | null,
+): HessianInput {
   return new ToJava(options).convert(json, typeOf(javaType), path, 0, numberText);
 }
 
@@ -179,7 +185,14 @@ class ToJava {
   constructor(private readonly o: ToJavaOptions) {}
 
   fail(path: string, what: string, v: unknown): never {
-    const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+    const shown =
+      typeof v === 'string'
+        ? JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)
+        : v === null
+          ? 'null'
+          : Array.isArray(v)
+            ? 'an array'
+            : typeof v;
     throw new HessianError(`${path}: expected ${what}, got ${shown}`, 'type');
   }
 
@@ -188,7 +201,8 @@ class ToJava {
     if (v === undefined) v = null;
     // explicit override: {"$class": "...", "$": value}
     if (isPlainObject(v) && typeof v.$class === 'string' && '$' in v && Object.keys(v).length === 2) {
-      if (this.o.allowClass && !this.o.allowClass(v.$class) && v.$class !== t.name) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
+      if (this.o.allowClass && !this.o.allowClass(v.$class) && v.$class !== t.name)
+        throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
       return this.convert(v.$, typeOf(v.$class), path, depth + 1, jsonNumberText(v, '$'));
     }
     if (v === null) {
@@ -272,7 +286,8 @@ class ToJava {
 
   integer(v: unknown, [min, max]: [number, number], path: string, name: string): number {
     const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) this.fail(path, `an integer in [${min}, ${max}] for ${name}`, v);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+      this.fail(path, `an integer in [${min}, ${max}] for ${name}`, v);
     return n;
   }
 
@@ -304,7 +319,12 @@ class ToJava {
   /** A BigDecimal keeps every digit of its JSON text: a number's own text when JSON.parse would have lost digits or scale. */
   decimal(v: unknown, path: string, text?: string | null): string {
     if (typeof v === 'number' && Number.isFinite(v)) {
-      if (text === null) this.fail(path, 'a decimal string for java.math.BigDecimal (a bare JSON number as the whole body loses its digits: send ["19.90"], [19.90] or "19.90")', v);
+      if (text === null)
+        this.fail(
+          path,
+          'a decimal string for java.math.BigDecimal (a bare JSON number as the whole body loses its digits: send ["19.90"], [19.90] or "19.90")',
+          v,
+        );
       return text ?? String(v);
     }
     if (typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim())) return v.trim();
@@ -323,7 +343,8 @@ class ToJava {
     if (typeof v === 'number' && Number.isSafeInteger(v)) ms = BigInt(v);
     else if (typeof v === 'string' && /^[+-]?\d{4,9}-\d{2}-\d{2}/.test(v.trim())) {
       // without Z or an offset the text names no instant (JS would read it in the host's time zone)
-      if (!INSTANT_OFFSET.test(v.trim())) this.fail(path, 'an ISO date-time with "Z" or an offset (2024-03-10T06:30:00Z, …+08:00) for java.util.Date', v);
+      if (!INSTANT_OFFSET.test(v.trim()))
+        this.fail(path, 'an ISO date-time with "Z" or an offset (2024-03-10T06:30:00Z, …+08:00) for java.util.Date', v);
       // parsed exactly (JS Date would roll 2024-02-30 over to March 1); java.util.Date keeps milliseconds, like Date.from(Instant)
       const instant = this.time(v.trim(), path, 'an ISO date-time string', parseInstant);
       ms = instant.seconds * 1000n + BigInt(Math.floor(instant.nanos / 1_000_000));
@@ -373,7 +394,16 @@ class ToJava {
       const m = new Map<unknown, unknown>();
       for (const [k, val] of Object.entries(v)) {
         if (k === '$class') continue;
-        m.set(k, this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1, jsonNumberText(v, k)));
+        m.set(
+          k,
+          this.convert(
+            val,
+            fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE,
+            `${path}.${k}`,
+            depth + 1,
+            jsonNumberText(v, k),
+          ),
+        );
       }
       if (typeof v.$class === 'string' || this.o.classKey) m.set('class', cls);
       return { $class: 'java.util.HashMap', $: m };
@@ -383,7 +413,13 @@ class ToJava {
     for (const [k, val] of Object.entries(v)) {
       if (k === '$class') continue;
       if (k === '__proto__') throw new HessianError(`${path}: key "__proto__" refused`, 'type');
-      fields[k] = this.convert(val, fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE, `${path}.${k}`, depth + 1, jsonNumberText(v, k));
+      fields[k] = this.convert(
+        val,
+        fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : OBJECT_TYPE,
+        `${path}.${k}`,
+        depth + 1,
+        jsonNumberText(v, k),
+      );
     }
     return { $class: cls, $: fields };
   }
@@ -424,13 +460,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 // java.time handles: fields in the order hessian-lite writes them (captured from Java: day, month, year /
 // nano, second, minute, hour / time, date), so Ferry's bytes equal Java's.
 function localDateHandle(d: { year: number; month: number; day: number }): HessianInput {
-  return { $class: HANDLE.localDate, $: { day: { $class: 'int', $: d.day }, month: { $class: 'int', $: d.month }, year: { $class: 'int', $: d.year } } };
+  return {
+    $class: HANDLE.localDate,
+    $: { day: { $class: 'int', $: d.day }, month: { $class: 'int', $: d.month }, year: { $class: 'int', $: d.year } },
+  };
 }
 
 function localTimeHandle(t: { hour: number; minute: number; second: number; nano: number }): HessianInput {
   return {
     $class: HANDLE.localTime,
-    $: { nano: { $class: 'int', $: t.nano }, second: { $class: 'int', $: t.second }, minute: { $class: 'int', $: t.minute }, hour: { $class: 'int', $: t.hour } },
+    $: {
+      nano: { $class: 'int', $: t.nano },
+      second: { $class: 'int', $: t.second },
+      minute: { $class: 'int', $: t.minute },
+      hour: { $class: 'int', $: t.hour },
+    },
   };
 }
 
@@ -443,7 +487,10 @@ function bigIntegerObject(b: bigint): HessianInput {
     mag.unshift(Number(abs & 0xffffffffn) | 0);
     abs >>= 32n;
   }
-  return { $class: 'java.math.BigInteger', $: { signum: { $class: 'int', $: signum }, mag: { $class: '[int', $: mag.map((w) => ({ $class: 'int', $: w })) } } };
+  return {
+    $class: 'java.math.BigInteger',
+    $: { signum: { $class: 'int', $: signum }, mag: { $class: '[int', $: mag.map((w) => ({ $class: 'int', $: w })) } },
+  };
 }
 
 // ----------------------------------------------------------------------------------- Java → JSON
@@ -538,7 +585,9 @@ class FromJava {
     const out: Record<string, unknown> = Object.create(null);
     if (this.o.includeClass) out.$class = cls;
     const keys = [...m.keys()].map((k) => this.key(k)).filter((k) => k !== 'class');
-    const ordered = fieldTypes ? [...Object.keys(fieldTypes).filter((k) => keys.includes(k)), ...keys.filter((k) => !(k in fieldTypes))] : keys;
+    const ordered = fieldTypes
+      ? [...Object.keys(fieldTypes).filter((k) => keys.includes(k)), ...keys.filter((k) => !(k in fieldTypes))]
+      : keys;
     for (const k of ordered) {
       if (k === '__proto__') throw new HessianError('map key "__proto__" refused', 'forbidden');
       out[k] = this.convert(m.get(k), fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : undefined);
@@ -608,7 +657,10 @@ function localTimeText(o: JavaObject): string {
 /** The date or time half of a LocalDateTimeHandle: hessian-lite always writes it as its own handle object. */
 function handlePart(v: unknown, cls: string, owner: JavaObject): JavaObject {
   if (v instanceof JavaObject && v.className === cls) return v;
-  throw new HessianError(`${owner.className}: expected a ${cls}, got ${v instanceof JavaObject ? v.className : v instanceof Map ? 'a map' : v === null ? 'null' : typeof v}`, 'malformed');
+  throw new HessianError(
+    `${owner.className}: expected a ${cls}, got ${v instanceof JavaObject ? v.className : v instanceof Map ? 'a map' : v === null ? 'null' : typeof v}`,
+    'malformed',
+  );
 }
 
 /** A java.time handle's int field; a missing or non-integer one is a malformed value, never a silent 0. */

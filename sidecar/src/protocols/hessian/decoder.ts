@@ -153,7 +153,15 @@ export class HessianDecoder {
    * outside the depth limit (`70 70 70…`, typed lists whose type is a typed list, would overflow the stack).
    */
   private scalar(code: number, what: string): JavaValue {
-    if (code === 0x43 || code === 0x48 || code === 0x4d || code === 0x4f || code === 0x51 || (code >= 0x55 && code <= 0x58) || (code >= 0x60 && code <= 0x7f)) {
+    if (
+      code === 0x43 ||
+      code === 0x48 ||
+      code === 0x4d ||
+      code === 0x4f ||
+      code === 0x51 ||
+      (code >= 0x55 && code <= 0x58) ||
+      (code >= 0x60 && code <= 0x7f)
+    ) {
       throw new HessianError(`expected ${what}, got code 0x${code.toString(16)} at ${this.pos - 1}`, 'malformed');
     }
     return this.readWithCode(code);
@@ -426,7 +434,8 @@ export class HessianDecoder {
   }
 
   private classDef(): void {
-    if (this.classes.length >= this.limits.maxClassDefs) throw new HessianError(`more than ${this.limits.maxClassDefs} class definitions`, 'limit');
+    if (this.classes.length >= this.limits.maxClassDefs)
+      throw new HessianError(`more than ${this.limits.maxClassDefs} class definitions`, 'limit');
     const name = this.readString('class name');
     const n = this.readIntValue();
     if (n < 0 || n > this.limits.maxFieldsPerClass) throw new HessianError(`class ${name} declares ${n} fields`, 'limit');

@@ -31,7 +31,11 @@ export function isThrowableObject(v: unknown): boolean {
 export function decodeException(value: JavaValue | unknown, toJson: (v: unknown) => unknown): JavaException {
   if (!(value instanceof JavaObject)) {
     // not an object: some providers (e.g. dubbo-js) write a bare string
-    return { exceptionClass: 'java.lang.RuntimeException', message: value === null || value === undefined ? null : bareMessage(value, toJson), fields: {} };
+    return {
+      exceptionClass: 'java.lang.RuntimeException',
+      message: value === null || value === undefined ? null : bareMessage(value, toJson),
+      fields: {},
+    };
   }
   const f = value.fields;
   let exceptionClass = value.className;
@@ -66,7 +70,11 @@ function bareMessage(value: unknown, toJson: (v: unknown) => unknown): string {
  * Throwable subclasses: own fields first, then Throwable's `detailMessage, cause, stackTrace, suppressedExceptions`.
  * An empty stack trace and an explicit null cause keep the Java consumer from seeing null internals.
  */
-export function encodeException(exception: { className?: string; message?: string | null; fields?: Record<string, HessianInput> }): HessianInput {
+export function encodeException(exception: {
+  className?: string;
+  message?: string | null;
+  fields?: Record<string, HessianInput>;
+}): HessianInput {
   const $: Record<string, unknown> = { ...(exception.fields ?? {}) };
   $.detailMessage = exception.message ?? null;
   $.cause = null;

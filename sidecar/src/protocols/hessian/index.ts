@@ -13,7 +13,16 @@ export * from './java-types.js';
 export { toJava, fromJava, hessianArrayType, HANDLE, type ToJavaOptions, type FromJavaOptions, type HessianInput } from './convert.js';
 export { parseJson, jsonNumberText, argumentOf } from './json-text.js';
 export { decodeException, encodeException, isThrowableObject, type JavaException } from './exception.js';
-export { formatDateMillis, formatInstant, formatLocalDate, formatLocalTime, parseInstant, parseLocalDate, parseLocalDateTime, parseLocalTime } from './time.js';
+export {
+  formatDateMillis,
+  formatInstant,
+  formatLocalDate,
+  formatLocalTime,
+  parseInstant,
+  parseLocalDate,
+  parseLocalDateTime,
+  parseLocalTime,
+} from './time.js';
 
 /** Names hessian.js writes with dedicated serializers (not class-def objects). */
 const SCALAR_CLASSES = new Set([

@@ -181,7 +181,15 @@ export function splitDescriptor(desc: string): string[] {
 
 /** Parses one JVM descriptor into a JavaType (`J` → long, `[Ljava/lang/String;` → String[]). */
 export function typeFromDescriptor(desc: string): JavaType {
-  return parseJavaType(desc.startsWith('[') ? desc.replace(/\//g, '.') : desc.length === 1 ? FROM_DESC[desc] ?? fail(desc) : desc.startsWith('L') && desc.endsWith(';') ? desc.slice(1, -1).replace(/\//g, '.') : fail(desc));
+  return parseJavaType(
+    desc.startsWith('[')
+      ? desc.replace(/\//g, '.')
+      : desc.length === 1
+        ? (FROM_DESC[desc] ?? fail(desc))
+        : desc.startsWith('L') && desc.endsWith(';')
+          ? desc.slice(1, -1).replace(/\//g, '.')
+          : fail(desc),
+  );
 }
 
 function fail(desc: string): never {

@@ -65,7 +65,8 @@ function record(value: unknown): unknown {
     for (const [key, v] of entries) {
       if (v instanceof NumberText) {
         // (an own "__proto__" key, as JSON.parse makes it, must not hit the prototype setter)
-        if (key === '__proto__') Object.defineProperty(holder, key, { value: v.value, writable: true, enumerable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(holder, key, { value: v.value, writable: true, enumerable: true, configurable: true });
         else (holder as Record<string | number, unknown>)[key] = v.value;
         let texts = TEXTS.get(holder);
         if (!texts) TEXTS.set(holder, (texts = new Map()));

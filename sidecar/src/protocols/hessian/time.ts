@@ -107,7 +107,8 @@ export function parseLocalDate(text: string): LocalDateParts {
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw new HessianError(`no such calendar date: "${text}"`, 'type');
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+    throw new HessianError(`no such calendar date: "${text}"`, 'type');
   return { year, month, day };
 }
 

@@ -7,16 +7,21 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_C
 export function httpFailure(err: unknown, signal: AbortSignal, endpointId: string, protocol = 'http'): FerryError {
   if (signal.aborted) {
     if (signal.reason instanceof FerryError) return signal.reason;
-    return new FerryError('FERRY_ERR_CANCELLED', `the app went away before ${endpointId} answered`, { upstream: { protocol, endpoint: endpointId } });
+    return new FerryError('FERRY_ERR_CANCELLED', `the app went away before ${endpointId} answered`, {
+      upstream: { protocol, endpoint: endpointId },
+    });
   }
   if (err instanceof FerryError) return err;
   const code = (err as { code?: string }).code ?? '';
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? '';
   const message = (err as Error).message ?? String(err);
   const upstream = { protocol, endpoint: endpointId, message };
-  if (CONNECT_CODES.has(code) || CONNECT_CODES.has(cause)) return new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${endpointId}: ${code || cause}`, { upstream, cause: err });
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', undefined, { upstream, cause: err });
-  if (RESET_CODES.has(code) || RESET_CODES.has(cause)) return new FerryError('FERRY_ERR_UPSTREAM_RESET', `connection to ${endpointId} lost: ${message}`, { upstream, cause: err });
+  if (CONNECT_CODES.has(code) || CONNECT_CODES.has(cause))
+    return new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${endpointId}: ${code || cause}`, { upstream, cause: err });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', undefined, { upstream, cause: err });
+  if (RESET_CODES.has(code) || RESET_CODES.has(cause))
+    return new FerryError('FERRY_ERR_UPSTREAM_RESET', `connection to ${endpointId} lost: ${message}`, { upstream, cause: err });
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new FerryError('FERRY_ERR_UPSTREAM_TOO_LARGE', undefined, { upstream, cause: err });
   return new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', message, { upstream, cause: err });
 }

@@ -18,7 +18,8 @@ export function endToEnd(headers: HeaderMap, keepHost = false, keepFerry = false
     const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if ((HOP_BY_HOP.has(name) && !(keepHost && name === 'host')) || named?.has(name) || (!keepFerry && name.startsWith('x-ferry-'))) continue;
+    if ((HOP_BY_HOP.has(name) && !(keepHost && name === 'host')) || named?.has(name) || (!keepFerry && name.startsWith('x-ferry-')))
+      continue;
     out[name] = value;
   }
   return out;

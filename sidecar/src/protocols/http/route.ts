@@ -71,11 +71,13 @@ export const proxyRoute: LocalRoute = (kit) =>
       const { service } = request.params;
       const route = kit.route(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
-      if (route.config.protocol !== 'http') throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.config.protocol}; use ${ROUTES.invoke}`);
+      if (route.config.protocol !== 'http')
+        throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.config.protocol}; use ${ROUTES.invoke}`);
       const limitBytes = kit.config().limits.proxyBodyBytes;
       const path = upstreamPath(request.raw.url ?? '/', service);
       const length = Number(request.headers['content-length']);
-      if (Number.isFinite(length) && length > limitBytes) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
+      if (Number.isFinite(length) && length > limitBytes)
+        throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
       const raw = request.body as Readable | undefined;
       const call = kit.call(request, reply, route, request.method, undefined);
       call.http = {

@@ -6,7 +6,17 @@ import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { FerryError } from '../../errors.js';
 import { httpFailure } from '../http/errors.js';
 import { jsonrpcCarrier, type JsonRpcHeaders } from './carrier.js';
-import { batchAnswers, buildRequest, httpStatusError, nextId, parseAnswer, resultOf, toParams, type BatchItem, type JsonRpcRequest } from './codec.js';
+import {
+  batchAnswers,
+  buildRequest,
+  httpStatusError,
+  nextId,
+  parseAnswer,
+  resultOf,
+  toParams,
+  type BatchItem,
+  type JsonRpcRequest,
+} from './codec.js';
 
 /** The arguments of a batch call (the batch route's checked items): no JSON body can forge one. */
 export class JsonRpcBatch {
@@ -42,7 +52,9 @@ async function readText(body: AsyncIterable<Buffer> & { destroy(err?: Error): un
     size += chunk.length;
     if (size > limit) {
       body.destroy();
-      throw new FerryError('FERRY_ERR_UPSTREAM_TOO_LARGE', `JSON-RPC answer exceeds ${limit} bytes`, { upstream: { protocol: 'jsonrpc', endpoint } });
+      throw new FerryError('FERRY_ERR_UPSTREAM_TOO_LARGE', `JSON-RPC answer exceeds ${limit} bytes`, {
+        upstream: { protocol: 'jsonrpc', endpoint },
+      });
     }
     chunks.push(chunk);
   }
@@ -73,12 +85,22 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   function notify(call: Call, url: URL, body: string): Reply {
     const remaining = Math.max(1, call.deadline - Date.now());
     agent()
-      .request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: headersFor(call), body, signal: AbortSignal.timeout(remaining) })
+      .request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: headersFor(call),
+        body,
+        signal: AbortSignal.timeout(remaining),
+      })
       .then(async (res) => {
         await res.body.dump();
-        if (res.statusCode >= 300) logger.warn({ service: call.service, method: call.method, status: res.statusCode }, 'JSON-RPC notification refused');
+        if (res.statusCode >= 300)
+          logger.warn({ service: call.service, method: call.method, status: res.statusCode }, 'JSON-RPC notification refused');
       })
-      .catch((err: unknown) => logger.warn({ service: call.service, method: call.method, err: (err as Error).message }, 'JSON-RPC notification failed'));
+      .catch((err: unknown) =>
+        logger.warn({ service: call.service, method: call.method, err: (err as Error).message }, 'JSON-RPC notification failed'),
+      );
     return { kind: 'accepted' };
   }
 
@@ -133,7 +155,8 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
         return { kind: 'value', value: resultOf(answer, ids[0]!, endpoint.id) };
       } catch (err) {
         // A non-2xx answer that is not a JSON-RPC Response says more through its HTTP status.
-        if (statusCode >= 300 && err instanceof FerryError && err.code === 'FERRY_ERR_UPSTREAM_PROTOCOL') throw httpStatusError(statusCode, endpoint.id, text);
+        if (statusCode >= 300 && err instanceof FerryError && err.code === 'FERRY_ERR_UPSTREAM_PROTOCOL')
+          throw httpStatusError(statusCode, endpoint.id, text);
         throw err;
       }
     },

@@ -22,7 +22,8 @@ export interface JsonRpcErrorObject {
   data?: unknown;
 }
 
-export type JsonRpcResponse = { id: JsonRpcId; result: unknown; error?: undefined } | { id: JsonRpcId; error: JsonRpcErrorObject; result?: undefined };
+export type JsonRpcResponse =
+  { id: JsonRpcId; result: unknown; error?: undefined } | { id: JsonRpcId; error: JsonRpcErrorObject; result?: undefined };
 
 /** One call of a batch, as the app sends it to `POST /v1/batch/{service}`. */
 export interface BatchItem {
@@ -72,7 +73,8 @@ export function checkBatchItem(item: unknown, index: number): BatchItem {
       throw new FerryError('FERRY_ERR_BAD_REQUEST', `${where} has an unknown member "${key}" (expected method, params, notification)`);
     }
   }
-  if (typeof item.method !== 'string' || item.method === '') throw new FerryError('FERRY_ERR_BAD_REQUEST', `${where} needs a "method" string`);
+  if (typeof item.method !== 'string' || item.method === '')
+    throw new FerryError('FERRY_ERR_BAD_REQUEST', `${where} needs a "method" string`);
   if (item.notification !== undefined && typeof item.notification !== 'boolean') {
     throw new FerryError('FERRY_ERR_BAD_REQUEST', `${where}: "notification" must be true or false`);
   }
@@ -116,14 +118,16 @@ export function checkResponse(value: unknown, endpoint: string): JsonRpcResponse
   if (value.jsonrpc !== '2.0') throw protocolError(`"jsonrpc" must be "2.0" (got ${describe(value.jsonrpc)})`, endpoint);
   if (!('id' in value)) throw protocolError('the Response has no "id"', endpoint);
   const id = value.id;
-  if (id !== null && typeof id !== 'string' && typeof id !== 'number') throw protocolError(`"id" must be a string, a number or null (got ${describe(id)})`, endpoint);
+  if (id !== null && typeof id !== 'string' && typeof id !== 'number')
+    throw protocolError(`"id" must be a string, a number or null (got ${describe(id)})`, endpoint);
   const hasResult = 'result' in value;
   const hasError = 'error' in value;
   if (hasResult === hasError) throw protocolError('a Response must have exactly one of "result" and "error"', endpoint);
   if (hasResult) return { id, result: value.result };
   const error = value.error;
   if (!isPlainObject(error)) throw protocolError(`"error" must be an object (got ${describe(error)})`, endpoint);
-  if (typeof error.code !== 'number' || !Number.isInteger(error.code)) throw protocolError(`"error.code" must be an integer (got ${describe(error.code)})`, endpoint);
+  if (typeof error.code !== 'number' || !Number.isInteger(error.code))
+    throw protocolError(`"error.code" must be an integer (got ${describe(error.code)})`, endpoint);
   if (typeof error.message !== 'string') throw protocolError(`"error.message" must be a string (got ${describe(error.message)})`, endpoint);
   const out: JsonRpcErrorObject = { code: error.code, message: error.message };
   if ('data' in error) out.data = error.data;
@@ -152,7 +156,13 @@ export function errorCodeFor(code: number): ErrorCode {
 
 export function mapError(error: JsonRpcErrorObject, endpoint: string): FerryError {
   return new FerryError(errorCodeFor(error.code), `JSON-RPC error ${error.code}: ${error.message}`, {
-    upstream: { protocol: 'jsonrpc', status: error.code, message: error.message, ...('data' in error ? { data: error.data } : {}), endpoint },
+    upstream: {
+      protocol: 'jsonrpc',
+      status: error.code,
+      message: error.message,
+      ...('data' in error ? { data: error.data } : {}),
+      endpoint,
+    },
   });
 }
 
@@ -196,7 +206,8 @@ export function batchAnswers(answer: unknown, ids: ReadonlyArray<number | undefi
       anonymous.push(response.error);
       continue;
     }
-    if (typeof response.id !== 'number' || !wanted.has(response.id)) throw protocolError(`a Response for id ${describe(response.id)}, which was not asked`, endpoint);
+    if (typeof response.id !== 'number' || !wanted.has(response.id))
+      throw protocolError(`a Response for id ${describe(response.id)}, which was not asked`, endpoint);
     if (byId.has(response.id)) throw protocolError(`two Responses for id ${response.id}`, endpoint);
     byId.set(response.id, response);
   }
@@ -213,9 +224,17 @@ export function batchAnswers(answer: unknown, ids: ReadonlyArray<number | undefi
 
 /** A non-2xx HTTP answer whose body is not JSON-RPC: what the status says about the endpoint. */
 export function httpStatusError(statusCode: number, endpoint: string, body: string): FerryError {
-  const upstream = { protocol: 'jsonrpc', status: statusCode, endpoint, ...(body ? { data: body.length > 200 ? `${body.slice(0, 200)}…` : body } : {}) };
-  if (statusCode === 503 || statusCode === 429) return new FerryError('FERRY_ERR_UPSTREAM_OVERLOADED', `JSON-RPC endpoint answered HTTP ${statusCode}`, { upstream });
-  if (statusCode === 400) return new FerryError('FERRY_ERR_UPSTREAM_BAD_REQUEST', `JSON-RPC endpoint refused the request (HTTP 400)`, { upstream });
-  if (statusCode === 404) return new FerryError('FERRY_ERR_UPSTREAM_SERVICE_NOT_FOUND', `no JSON-RPC service at ${endpoint} (HTTP 404)`, { upstream });
+  const upstream = {
+    protocol: 'jsonrpc',
+    status: statusCode,
+    endpoint,
+    ...(body ? { data: body.length > 200 ? `${body.slice(0, 200)}…` : body } : {}),
+  };
+  if (statusCode === 503 || statusCode === 429)
+    return new FerryError('FERRY_ERR_UPSTREAM_OVERLOADED', `JSON-RPC endpoint answered HTTP ${statusCode}`, { upstream });
+  if (statusCode === 400)
+    return new FerryError('FERRY_ERR_UPSTREAM_BAD_REQUEST', `JSON-RPC endpoint refused the request (HTTP 400)`, { upstream });
+  if (statusCode === 404)
+    return new FerryError('FERRY_ERR_UPSTREAM_SERVICE_NOT_FOUND', `no JSON-RPC service at ${endpoint} (HTTP 404)`, { upstream });
   return new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `invalid JSON-RPC answer: HTTP ${statusCode} without a JSON-RPC body`, { upstream });
 }

@@ -29,13 +29,21 @@ export const batchRoute: LocalRoute = (kit) =>
       const route = kit.route(service);
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
       if (route.config.protocol !== 'jsonrpc') {
-        throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" speaks ${route.config.protocol}; batches are for protocol jsonrpc`);
+        throw new FerryError(
+          'FERRY_ERR_WRONG_PROTOCOL',
+          `service "${service}" speaks ${route.config.protocol}; batches are for protocol jsonrpc`,
+        );
       }
       const maxItems = kit.config().limits.batchItems;
       const body = request.body;
-      if (!Array.isArray(body)) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'a batch is a JSON array of {method, params?, notification?}');
+      if (!Array.isArray(body))
+        throw new FerryError('FERRY_ERR_BAD_REQUEST', 'a batch is a JSON array of {method, params?, notification?}');
       if (body.length === 0) throw new FerryError('FERRY_ERR_BAD_REQUEST', 'a batch needs at least one call');
-      if (body.length > maxItems) throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `a batch holds at most ${maxItems} calls (limits.batchItems); got ${body.length}`);
+      if (body.length > maxItems)
+        throw new FerryError(
+          'FERRY_ERR_PAYLOAD_TOO_LARGE',
+          `a batch holds at most ${maxItems} calls (limits.batchItems); got ${body.length}`,
+        );
       const items = body.map((item, i) => checkBatchItem(item, i));
       const call = kit.call(request, reply, route, BATCH_METHOD, new JsonRpcBatch(items));
       return kit.send(reply, await route.invoke(call));

@@ -17,7 +17,8 @@ export const jsonrpcServiceSchema = serviceSchema(
       const problem = httpEndpoint(e);
       if (problem) issues.push({ path: join(join(path, 'endpoints'), i), message: problem });
     });
-    if (svc.registry && !svc.interface) issues.push({ path: join(path, 'interface'), message: 'required to find the service in the registry' });
+    if (svc.registry && !svc.interface)
+      issues.push({ path: join(path, 'interface'), message: 'required to find the service in the registry' });
   },
 );
 

@@ -25,8 +25,12 @@ function errorMessage(text: string): string {
 function statusError(status: number, text: string, endpoint: string, where: string): FerryError {
   const message = errorMessage(text);
   const upstream = { protocol: PROTOCOL, endpoint, status, message };
-  if (status === 404) return new FerryError('FERRY_ERR_UPSTREAM_SERVICE_NOT_FOUND', `${endpoint} does not serve ${where}: ${message}`, { upstream });
-  if (status === 400 || (status === 500 && /decoding json|parameter/i.test(message))) return new FerryError('FERRY_ERR_UPSTREAM_BAD_REQUEST', `${endpoint} could not read the arguments of ${where}: ${message}`, { upstream });
+  if (status === 404)
+    return new FerryError('FERRY_ERR_UPSTREAM_SERVICE_NOT_FOUND', `${endpoint} does not serve ${where}: ${message}`, { upstream });
+  if (status === 400 || (status === 500 && /decoding json|parameter/i.test(message)))
+    return new FerryError('FERRY_ERR_UPSTREAM_BAD_REQUEST', `${endpoint} could not read the arguments of ${where}: ${message}`, {
+      upstream,
+    });
   if (status === 503 || status === 429) return new FerryError('FERRY_ERR_UPSTREAM_OVERLOADED', message, { upstream });
   if (status === 504 || status === 408) return new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', message, { upstream });
   if (status === 500) return new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION', message, { upstream });
@@ -82,7 +86,9 @@ export function createTripleJsonClient(service: ServiceConfig, ctx: ProtocolCont
       try {
         return { kind: 'value', value: parseAnswer(text) };
       } catch {
-        throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `${endpoint.id} answered ${where} with invalid JSON`, { upstream: { protocol: PROTOCOL, endpoint: endpoint.id } });
+        throw new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', `${endpoint.id} answered ${where} with invalid JSON`, {
+          upstream: { protocol: PROTOCOL, endpoint: endpoint.id },
+        });
       }
     },
     close: () => pool.close(),

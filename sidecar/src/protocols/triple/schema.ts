@@ -14,7 +14,8 @@ export const tripleServiceSchema = serviceSchema('triple', grpcFields, (svc, pat
     const problem = hostPort(e);
     if (problem) issues.push({ path: join(join(path, 'endpoints'), i), message: problem });
   });
-  if (!svc.interface && !(svc.proto && svc.service)) issues.push({ path: join(path, 'interface'), message: 'required for protocol triple (or proto and service for an IDL service)' });
+  if (!svc.interface && !(svc.proto && svc.service))
+    issues.push({ path: join(path, 'interface'), message: 'required for protocol triple (or proto and service for an IDL service)' });
   if (svc.proto && !svc.service) issues.push({ path: join(path, 'service'), message: 'required for protocol triple with proto' });
 });
 

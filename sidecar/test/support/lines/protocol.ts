@@ -19,7 +19,10 @@ export const linesProtocol: Protocol<LinesServiceConfig> = {
           socket.destroy();
           reject(error);
         };
-        const onAbort = () => fail(call.signal.reason instanceof FerryError ? call.signal.reason : new FerryError('FERRY_ERR_CANCELLED', undefined, { upstream }));
+        const onAbort = () =>
+          fail(
+            call.signal.reason instanceof FerryError ? call.signal.reason : new FerryError('FERRY_ERR_CANCELLED', undefined, { upstream }),
+          );
         call.signal.addEventListener('abort', onAbort, { once: true });
         socket.once('connect', () => socket.write(`${JSON.stringify({ method: call.method, args: call.args, headers: call.outgoing })}\n`));
         socket.on('data', (chunk: Buffer) => {
@@ -30,7 +33,8 @@ export const linesProtocol: Protocol<LinesServiceConfig> = {
           socket.end();
           try {
             const answer = JSON.parse(text.slice(0, end)) as { result?: unknown; error?: string };
-            if (answer.error !== undefined) reject(new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION', answer.error, { upstream: { ...upstream, message: answer.error } }));
+            if (answer.error !== undefined)
+              reject(new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION', answer.error, { upstream: { ...upstream, message: answer.error } }));
             else resolve({ kind: 'value', value: answer.result ?? null });
           } catch {
             reject(new FerryError('FERRY_ERR_UPSTREAM_PROTOCOL', 'not a JSON line', { upstream }));
@@ -38,7 +42,13 @@ export const linesProtocol: Protocol<LinesServiceConfig> = {
         });
         socket.once('error', (err: NodeJS.ErrnoException) => {
           call.signal.removeEventListener('abort', onAbort);
-          fail(new FerryError(err.code === 'ECONNREFUSED' ? 'FERRY_ERR_UPSTREAM_CONNECT' : 'FERRY_ERR_UPSTREAM_RESET', `${endpoint.id}: ${err.code ?? err.message}`, { upstream }));
+          fail(
+            new FerryError(
+              err.code === 'ECONNREFUSED' ? 'FERRY_ERR_UPSTREAM_CONNECT' : 'FERRY_ERR_UPSTREAM_RESET',
+              `${endpoint.id}: ${err.code ?? err.message}`,
+              { upstream },
+            ),
+          );
         });
       }),
     close: async () => {},

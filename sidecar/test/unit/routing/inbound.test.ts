@@ -56,12 +56,20 @@ function inboundCall(path: string, deadlineMs = 1000): Call {
 }
 
 function chain(tracingOn: boolean) {
-  const config = parseConfig(`tracing: { enabled: ${tracingOn} }\npropagation: { headers: [authorization, "x-user-*", path] }\ninbound: { app: { url: "${app.url}" } }`, 'test');
+  const config = parseConfig(
+    `tracing: { enabled: ${tracingOn} }\npropagation: { headers: [authorization, "x-user-*", path] }\ninbound: { app: { url: "${app.url}" } }`,
+    'test',
+  );
   const exporter = new InMemorySpanExporter();
   const tracing = createTracing(config.tracing, { exporter, simple: true });
   const metrics = createMetrics(new Registry());
   const inbound = createInboundChain(
-    { protocol: 'dubbo', system: 'apache_dubbo', reserved: isDubboReserved, answer: dubboAnswerInterceptor({ maxPayload: 1 << 20, classes: undefined }) },
+    {
+      protocol: 'dubbo',
+      system: 'apache_dubbo',
+      reserved: isDubboReserved,
+      answer: dubboAnswerInterceptor({ maxPayload: 1 << 20, classes: undefined }),
+    },
     { config, observe: [inboundMetricsInterceptor(metrics), inboundTracingInterceptor(tracing)] },
   );
   return { inbound, exporter, tracing, metrics };
@@ -83,7 +91,10 @@ test('inbound: allow-listed attachments reach the app, reserved ones never; the 
     assert.equal(span?.name, 'com.example.Orders/place');
     assert.equal(span?.parentSpanContext?.spanId, 'b7ad6b7169203331');
     assert.equal(span?.attributes['rpc.system'], 'apache_dubbo');
-    assert.match((await metrics.scrape()).body, /ferry_inbound_requests_total\{protocol="dubbo",service="com.example.Orders",method="place",code="OK"\} 1/);
+    assert.match(
+      (await metrics.scrape()).body,
+      /ferry_inbound_requests_total\{protocol="dubbo",service="com.example.Orders",method="place",code="OK"\} 1/,
+    );
   } finally {
     await inbound.close();
     await tracing.shutdown();

@@ -17,7 +17,18 @@ const config = parseConfig(
 const service = config.services.svc!;
 
 function call(): Call {
-  return { service: 'svc', method: 'm', args: [], incomingHeaders: { authorization: 'Bearer t' }, outgoing: {}, deadline: Date.now() + 1000, signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 0 };
+  return {
+    service: 'svc',
+    method: 'm',
+    args: [],
+    incomingHeaders: { authorization: 'Bearer t' },
+    outgoing: {},
+    deadline: Date.now() + 1000,
+    signal: new AbortController().signal,
+    oneWay: false,
+    requestId: 'r',
+    attempt: 0,
+  };
 }
 
 function route(client: ProtocolClient, log: string[]) {

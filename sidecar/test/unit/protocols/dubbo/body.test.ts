@@ -38,7 +38,17 @@ test('an error body that is not a string is described, not stringified', () => {
 
 test('attachments: a Map<String, Object>; other keys are malformed (Java fails the cast too)', () => {
   const head = encodeHessian(['2.0.2', 'com.example.Svc', '0.0.0', 'ping', '']);
-  const ok = decodeRequestBody(encodeRequestBody({ dubboVersion: '2.0.2', path: 'com.example.Svc', version: '0.0.0', method: 'ping', parameterDesc: '', args: [], attachments: { a: '1' } }));
+  const ok = decodeRequestBody(
+    encodeRequestBody({
+      dubboVersion: '2.0.2',
+      path: 'com.example.Svc',
+      version: '0.0.0',
+      method: 'ping',
+      parameterDesc: '',
+      args: [],
+      attachments: { a: '1' },
+    }),
+  );
   assert.equal(ok.attachments.a, '1');
   // {1: "x"}, {[]: "x"}, {[[…], […]]: "x"}
   for (const key of ['91', '78', laughs(8)]) {

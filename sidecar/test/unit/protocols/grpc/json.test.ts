@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { FerryError } from '../../../../src/errors.js';
-import { decodeToJson, encodeJson, formatDuration, formatTimestamp, jsonNameOf, parseDuration, parseTimestamp } from '../../../../src/protocols/grpc/json.js';
+import {
+  decodeToJson,
+  encodeJson,
+  formatDuration,
+  formatTimestamp,
+  jsonNameOf,
+  parseDuration,
+  parseTimestamp,
+} from '../../../../src/protocols/grpc/json.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../../test/fixtures/grpc/', import.meta.url));
 
@@ -38,7 +46,8 @@ const encode = (type: protobuf.Type, json: unknown) => encodeJson(type, json, re
 const decode = (type: protobuf.Type, bytes: Uint8Array) => decodeToJson(type, bytes, resolve) as Obj;
 const roundTrip = (type: protobuf.Type, json: unknown) => decode(type, encode(type, json));
 /** What an independent implementation reads from Ferry's bytes. */
-const wire = (type: protobuf.Type, bytes: Uint8Array) => type.toObject(type.decode(bytes), { longs: String, enums: String, bytes: String, oneofs: true }) as Obj;
+const wire = (type: protobuf.Type, bytes: Uint8Array) =>
+  type.toObject(type.decode(bytes), { longs: String, enums: String, bytes: String, oneofs: true }) as Obj;
 
 function refused(type: protobuf.Type, json: unknown, message: RegExp): void {
   let caught: unknown;
@@ -117,10 +126,27 @@ test('fields without presence are emitted with their defaults; unset messages ar
     fBytes: '',
   });
   const empty = decode(Everything, new Uint8Array(0));
-  for (const absent of ['scalars', 'address', 'at', 'took', 'maybeCount', 'attributes', 'anything', 'extra', 'inner', 'maybe', 'text', 'number', 'where']) {
+  for (const absent of [
+    'scalars',
+    'address',
+    'at',
+    'took',
+    'maybeCount',
+    'attributes',
+    'anything',
+    'extra',
+    'inner',
+    'maybe',
+    'text',
+    'number',
+    'where',
+  ]) {
     assert.equal(absent in empty, false, absent);
   }
-  assert.deepEqual([empty.ids, empty.tags, empty.colors, empty.counts, empty.namesById, empty.color, empty.customName], [[], [], [], {}, {}, 'COLOR_UNSPECIFIED', '']);
+  assert.deepEqual(
+    [empty.ids, empty.tags, empty.colors, empty.counts, empty.namesById, empty.color, empty.customName],
+    [[], [], [], {}, {}, 'COLOR_UNSPECIFIED', ''],
+  );
   // null means "default" on input: nothing is written
   assert.equal(encode(Scalars, { fInt32: null, fString: null, fBytes: null }).length, 0);
   // defaults are not written either (proto3 has no presence for them); -0 is not the default
@@ -230,7 +256,11 @@ test('enums: by name or number in; by name out, numbers the proto does not know 
   assert.equal(back.color, 'BLUE');
   assert.deepEqual(back.colors, ['RED', 'GREEN', 'COLOR_UNSPECIFIED', 99]);
   assert.equal(roundTrip(Everything, { color: 3 }).color, 'BLUE');
-  refused(Everything, { color: 'PURPLE' }, /"PURPLE" is not a value of enum ferry\.test\.Color \(known: COLOR_UNSPECIFIED, RED, GREEN, BLUE\)/);
+  refused(
+    Everything,
+    { color: 'PURPLE' },
+    /"PURPLE" is not a value of enum ferry\.test\.Color \(known: COLOR_UNSPECIFIED, RED, GREEN, BLUE\)/,
+  );
   refused(Everything, { color: 1.5 }, /expected an enum ferry\.test\.Color name or number/);
   refused(Everything, { color: true }, /expected an enum/);
 });
@@ -278,7 +308,10 @@ test('json_name is honoured both ways', () => {
 });
 
 test("lowerCamelCase follows protoc's rule for odd field names (every underscore dropped)", () => {
-  const parsed = protobuf.parse('syntax = "proto3"; message Odd { int32 foo__bar = 1; int32 foo_Bar2 = 2; int32 x_1y = 3; int32 _lead = 4; int32 trail_ = 5; }', { keepCase: true });
+  const parsed = protobuf.parse(
+    'syntax = "proto3"; message Odd { int32 foo__bar = 1; int32 foo_Bar2 = 2; int32 x_1y = 3; int32 _lead = 4; int32 trail_ = 5; }',
+    { keepCase: true },
+  );
   const odd = parsed.root.lookupType('Odd');
   assert.deepEqual(odd.fieldsArray.map(jsonNameOf), ['fooBar', 'fooBar2', 'x1y', 'Lead', 'trail']);
 });
@@ -336,7 +369,18 @@ test('Timestamp: RFC 3339 in (any offset, 0-9 fraction digits), UTC out with 0, 
   assert.equal(at('1969-12-31T23:59:59.5Z'), '1969-12-31T23:59:59.500Z');
   const wireAt = wire(Tick, encode(Tick, { at: '1970-01-01T00:00:01.5Z' })).at as Obj;
   assert.deepEqual(wireAt, { seconds: '1', nanos: 500_000_000 });
-  for (const bad of ['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T00:00:60Z', '2024-01-01 00:00:00Z', '2024-01-01T00:00:00', '10000-01-01T00:00:00Z', '0000-12-31T23:59:59Z', '2024-01-01T00:00:00.1234567890Z']) {
+  for (const bad of [
+    '2024-02-30T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-01-01T24:00:00Z',
+    '2024-01-01T00:00:60Z',
+    '2024-01-01 00:00:00Z',
+    '2024-01-01T00:00:00',
+    '10000-01-01T00:00:00Z',
+    '0000-12-31T23:59:59Z',
+    '2024-01-01T00:00:00.1234567890Z',
+  ]) {
     refused(Tick, { at: bad }, /is not an RFC 3339 timestamp/);
   }
   refused(Tick, { at: 1700000000 }, /expected an RFC 3339 timestamp string, got number/);
@@ -354,14 +398,25 @@ test('Duration: "<seconds>.<fraction>s", signed, at most ±315576000000 s', () =
   assert.equal(took('-1.000000001s'), '-1.000000001s');
   assert.equal(took('315576000000s'), '315576000000s');
   assert.deepEqual(wire(Everything, encode(Everything, { took: '-1.5s' })).took, { seconds: '-1', nanos: -500_000_000 });
-  for (const bad of ['1.5', '1m', '+1s', '.5s', '1.s', '315576000001s', '1.0000000001s', ' 1s']) refused(Everything, { took: bad }, /is not a duration/);
+  for (const bad of ['1.5', '1m', '+1s', '.5s', '1.s', '315576000001s', '1.0000000001s', ' 1s'])
+    refused(Everything, { took: bad }, /is not a duration/);
   refused(Everything, { took: 1.5 }, /expected a duration string/);
   assert.deepEqual(parseDuration('-0.5s'), { seconds: 0n, nanos: -500_000_000 });
   assert.equal(formatDuration(0n, -500_000_000), '-0.500s');
 });
 
 test('wrappers: the bare value; null leaves them unset, a default value is present', () => {
-  const json = { maybeCount: '9223372036854775807', maybeName: '', maybeFlag: false, maybeRatio: 'NaN', maybeBytes: 'AQI=', maybeBig: 0, maybeFloat: 0.1, maybeSmall: -3, maybeUnsigned: 7 };
+  const json = {
+    maybeCount: '9223372036854775807',
+    maybeName: '',
+    maybeFlag: false,
+    maybeRatio: 'NaN',
+    maybeBytes: 'AQI=',
+    maybeBig: 0,
+    maybeFloat: 0.1,
+    maybeSmall: -3,
+    maybeUnsigned: 7,
+  };
   const back = roundTrip(Everything, json);
   assert.deepEqual(
     Object.fromEntries(Object.keys(json).map((k) => [k, back[k]])),
@@ -380,7 +435,8 @@ test('Struct, Value and ListValue carry any JSON, null included', () => {
   assert.deepEqual(back.attributes, attributes);
   assert.deepEqual(back.anything, [null, { a: 1 }]);
   assert.deepEqual(back.list, ['a', 1, false, null]);
-  for (const value of [null, 0, '', false, {}, []]) assert.deepEqual(roundTrip(Everything, { anything: value }).anything, value, JSON.stringify(value));
+  for (const value of [null, 0, '', false, {}, []])
+    assert.deepEqual(roundTrip(Everything, { anything: value }).anything, value, JSON.stringify(value));
   refused(Everything, { attributes: [1] }, /expected a JSON object for google\.protobuf\.Struct, got an array/);
   refused(Everything, { list: { a: 1 } }, /expected a JSON array for google\.protobuf\.ListValue/);
 });
@@ -394,7 +450,10 @@ test('FieldMask: one comma-separated string of lowerCamelCase paths, snake_case 
 });
 
 test('Any: "@type" and the fields inline; well-known types under "value"; unknown types refused in, kept as bytes out', () => {
-  const address = { '@type': 'type.googleapis.com/ferry.shared.Address', ...roundTrip(root.lookupType('ferry.shared.Address'), { street: 'Main St' }) };
+  const address = {
+    '@type': 'type.googleapis.com/ferry.shared.Address',
+    ...roundTrip(root.lookupType('ferry.shared.Address'), { street: 'Main St' }),
+  };
   assert.deepEqual(roundTrip(Everything, { extra: address }).extra, address);
   const duration = { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '2.500s' };
   assert.deepEqual(roundTrip(Everything, { extra: duration }).extra, duration);
@@ -405,14 +464,20 @@ test('Any: "@type" and the fields inline; well-known types under "value"; unknow
   // what another implementation sees: the type URL and the inner message's bytes
   const other = wire(Everything, encode(Everything, { extra: duration })).extra as Obj;
   assert.equal(other.type_url, 'type.googleapis.com/google.protobuf.Duration');
-  assert.deepEqual(wire(root.lookupType('google.protobuf.Duration'), Buffer.from(other.value as string, 'base64')), { seconds: '2', nanos: 500_000_000 });
+  assert.deepEqual(wire(root.lookupType('google.protobuf.Duration'), Buffer.from(other.value as string, 'base64')), {
+    seconds: '2',
+    nanos: 500_000_000,
+  });
   refused(Everything, { extra: { '@type': 'type.googleapis.com/no.Such' } }, /\$\.extra\.@type: unknown message type "no\.Such"/);
   refused(Everything, { extra: { street: 'x' } }, /needs "@type"/);
   refused(Everything, { extra: { '@type': 'ferry.shared.Address' } }, /needs "@type"/);
   refused(Everything, { extra: { ...duration, seconds: 1 } }, /unknown field in an Any of google\.protobuf\.Duration \(only "value"\)/);
   refused(Everything, { extra: { '@type': 'type.googleapis.com/ferry.shared.Address', nope: 1 } }, /unknown field "nope"/);
   // an Any of a type Ferry does not know comes back with its bytes
-  const foreign = root.lookupType('google.protobuf.Any').encode({ type_url: 'type.googleapis.com/other.Thing', value: Buffer.from([8, 1]) }).finish();
+  const foreign = root
+    .lookupType('google.protobuf.Any')
+    .encode({ type_url: 'type.googleapis.com/other.Thing', value: Buffer.from([8, 1]) })
+    .finish();
   const withForeign = Buffer.concat([Buffer.from([0xda, 0x01, foreign.length]), foreign]);
   assert.deepEqual(decode(Everything, withForeign).extra, { '@type': 'type.googleapis.com/other.Thing', value: 'CAE=' });
   // an empty Any (no type URL) is {}
@@ -437,7 +502,10 @@ test('bytes from another implementation decode to the same JSON as Ferry writes'
   assert.deepEqual((back.scalars as Obj).fInt64, '-42');
   assert.deepEqual((back.scalars as Obj).fUint64, '18446744073709551615');
   assert.deepEqual((back.scalars as Obj).fBytes, 'aGk=');
-  assert.deepEqual([back.ids, back.counts, back.namesById, back.flags, back.color, back.number], [['1', '2'], { a: 1 }, { 7: 'seven' }, { true: 'yes' }, 'GREEN', 0]);
+  assert.deepEqual(
+    [back.ids, back.counts, back.namesById, back.flags, back.color, back.number],
+    [['1', '2'], { a: 1 }, { 7: 'seven' }, { true: 'yes' }, 'GREEN', 0],
+  );
   assert.deepEqual([back.at, back.took, back.maybeCount], ['2023-11-14T22:13:20.123Z', '-2.500s', '5']);
 });
 
@@ -461,5 +529,8 @@ test('malformed bytes are a plain Error (the client maps it), never a wrong answ
   // an invalid wire type
   assert.throws(() => decode(Everything, Buffer.from([0x0f])), Error);
   // a Timestamp out of range
-  assert.throws(() => decode(Everything, Buffer.from([0x7a, 0x0a, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])), /Timestamp out of range/);
+  assert.throws(
+    () => decode(Everything, Buffer.from([0x7a, 0x0a, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])),
+    /Timestamp out of range/,
+  );
 });

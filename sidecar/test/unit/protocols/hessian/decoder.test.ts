@@ -35,7 +35,13 @@ test('lengths, refs and class names must be scalars where the grammar wants them
   refused(Buffer.from('43' + '57' + '5a', 'hex'), 'malformed', /expected a string for class name/);
   refused(Buffer.from('70' + '48' + '5a' + '90', 'hex'), 'malformed', /expected a type/);
   // the legit forms still decode: a typed list "[int" of 2, then a list using the type by reference
-  assert.deepEqual(decodeAll(Buffer.from('72' + '045b696e74' + '9192' + '7290' + '93' + '94', 'hex')).map((v) => [...(v as number[])]), [[1, 2], [3, 4]]);
+  assert.deepEqual(
+    decodeAll(Buffer.from('72' + '045b696e74' + '9192' + '7290' + '93' + '94', 'hex')).map((v) => [...(v as number[])]),
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  );
   // and an int written in any integer form (here as a compact long) is a length
   assert.equal((decodeAll(Buffer.from('58' + 'e1' + '91', 'hex'))[0] as unknown[]).length, 1);
 });

@@ -47,7 +47,8 @@ test('params: an array is positional, an object named, nothing or null omitted, 
   assert.deepEqual(toParams({ a: 1 }), { a: 1 });
   assert.equal(toParams(undefined), undefined);
   assert.equal(toParams(null), undefined);
-  for (const scalar of [1, 'x', true, 0, '']) throwsFerry(() => toParams(scalar), 'FERRY_ERR_BAD_ARGUMENTS', /array \(positional\) or an object \(named\)/);
+  for (const scalar of [1, 'x', true, 0, ''])
+    throwsFerry(() => toParams(scalar), 'FERRY_ERR_BAD_ARGUMENTS', /array \(positional\) or an object \(named\)/);
 });
 
 test('ids: positive integers, unique, increasing, never null', () => {
@@ -68,12 +69,20 @@ test('batch items: method, params and notification are checked; the index names 
   throwsFerry(() => checkBatchItem({}, 2), 'FERRY_ERR_BAD_REQUEST', /batch item 2 needs a "method" string/);
   throwsFerry(() => checkBatchItem({ method: '' }, 2), 'FERRY_ERR_BAD_REQUEST', /needs a "method"/);
   throwsFerry(() => checkBatchItem({ method: 5 }, 2), 'FERRY_ERR_BAD_REQUEST', /needs a "method"/);
-  throwsFerry(() => checkBatchItem({ method: 'a', notification: 'yes' }, 4), 'FERRY_ERR_BAD_REQUEST', /"notification" must be true or false/);
+  throwsFerry(
+    () => checkBatchItem({ method: 'a', notification: 'yes' }, 4),
+    'FERRY_ERR_BAD_REQUEST',
+    /"notification" must be true or false/,
+  );
   throwsFerry(() => checkBatchItem({ method: 'a', params: 5 }, 5), 'FERRY_ERR_BAD_ARGUMENTS', /^batch item 5: JSON-RPC params must be/);
 });
 
 test('answers that are not JSON are upstream protocol errors carrying (a bounded part of) the text', () => {
-  const err = throwsFerry(() => parseAnswer('<html>oops</html>', ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /invalid JSON-RPC answer: not JSON/);
+  const err = throwsFerry(
+    () => parseAnswer('<html>oops</html>', ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+    /invalid JSON-RPC answer: not JSON/,
+  );
   assert.equal(err.upstream?.protocol, 'jsonrpc');
   assert.equal(err.upstream?.endpoint, ENDPOINT);
   assert.equal(err.upstream?.data, '<html>oops</html>');
@@ -91,7 +100,11 @@ test('a Response is checked strictly against the spec', () => {
     id: null,
     error: { code: -32700, message: 'Parse error' },
   });
-  assert.deepEqual(checkResponse({ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'm', data: { why: 'x' } } }, ENDPOINT).error, { code: 1, message: 'm', data: { why: 'x' } });
+  assert.deepEqual(checkResponse({ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'm', data: { why: 'x' } } }, ENDPOINT).error, {
+    code: 1,
+    message: 'm',
+    data: { why: 'x' },
+  });
   const bad: Array<[unknown, RegExp]> = [
     [[], /expected a Response object/],
     ['ok', /expected a Response object/],
@@ -118,7 +131,10 @@ test('a Response is checked strictly against the spec', () => {
 });
 
 test('a huge invalid value is described in at most 200 characters', () => {
-  const err = throwsFerry(() => checkResponse({ jsonrpc: '2.0', id: 1, error: 'e'.repeat(10_000) }, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL');
+  const err = throwsFerry(
+    () => checkResponse({ jsonrpc: '2.0', id: 1, error: 'e'.repeat(10_000) }, ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+  );
   assert.ok(err.message.length < 300, `${err.message.length} characters`);
 });
 
@@ -154,14 +170,28 @@ test('an error object becomes a FerryError that keeps the upstream code, message
 test('single calls: the result of our id; an error object thrown; a wrong id, a batch or garbage is a protocol error', () => {
   assert.deepEqual(resultOf({ jsonrpc: '2.0', id: 5, result: { ok: true } }, 5, ENDPOINT), { ok: true });
   assert.equal(resultOf({ jsonrpc: '2.0', id: 5, result: null }, 5, ENDPOINT), null);
-  throwsFerry(() => resultOf({ jsonrpc: '2.0', id: 5, error: { code: -32601, message: 'no' } }, 5, ENDPOINT), 'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND');
+  throwsFerry(
+    () => resultOf({ jsonrpc: '2.0', id: 5, error: { code: -32601, message: 'no' } }, 5, ENDPOINT),
+    'FERRY_ERR_JSONRPC_METHOD_NOT_FOUND',
+  );
   // the server could not read our id: a null id on an error still answers us
-  throwsFerry(() => resultOf({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, 5, ENDPOINT), 'FERRY_ERR_JSONRPC_PARSE_ERROR');
+  throwsFerry(
+    () => resultOf({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, 5, ENDPOINT),
+    'FERRY_ERR_JSONRPC_PARSE_ERROR',
+  );
   throwsFerry(() => resultOf({ jsonrpc: '2.0', id: 6, result: 1 }, 5, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /answers id 6, not 5/);
   throwsFerry(() => resultOf({ jsonrpc: '2.0', id: '5', result: 1 }, 5, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /answers id "5", not 5/);
   throwsFerry(() => resultOf({ jsonrpc: '2.0', id: null, result: 1 }, 5, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /answers id null/);
-  throwsFerry(() => resultOf({ jsonrpc: '2.0', id: 6, error: { code: 1, message: 'm' } }, 5, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /the error answers id 6/);
-  throwsFerry(() => resultOf([{ jsonrpc: '2.0', id: 5, result: 1 }], 5, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /a batch \(array\) answered a single call/);
+  throwsFerry(
+    () => resultOf({ jsonrpc: '2.0', id: 6, error: { code: 1, message: 'm' } }, 5, ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+    /the error answers id 6/,
+  );
+  throwsFerry(
+    () => resultOf([{ jsonrpc: '2.0', id: 5, result: 1 }], 5, ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+    /a batch \(array\) answered a single call/,
+  );
   throwsFerry(() => resultOf('5', 5, ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL');
 });
 
@@ -183,7 +213,11 @@ test('batches: answers matched by id in request order, whatever order the server
 
 test('batches of notifications only: no answer is right, but not when a call awaits one', () => {
   assert.deepEqual(batchAnswers(undefined, [undefined, undefined], ENDPOINT), [{ notified: true }, { notified: true }]);
-  throwsFerry(() => batchAnswers(undefined, [1, undefined], ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /an empty answer to a batch of 1 call/);
+  throwsFerry(
+    () => batchAnswers(undefined, [1, undefined], ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+    /an empty answer to a batch of 1 call/,
+  );
 });
 
 test('batches: items the server left unanswered get an error of their own; nameless errors go to them', () => {
@@ -206,9 +240,20 @@ test('batches: items the server left unanswered get an error of their own; namel
 });
 
 test('batches: a whole-batch refusal (one error with a null id) fails the batch with its code', () => {
-  throwsFerry(() => batchAnswers({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, [1, 2], ENDPOINT), 'FERRY_ERR_JSONRPC_PARSE_ERROR');
-  throwsFerry(() => batchAnswers({ jsonrpc: '2.0', id: 1, result: 1 }, [1, 2], ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /a single Response answered a batch/);
-  throwsFerry(() => batchAnswers({ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'm' } }, [1, 2], ENDPOINT), 'FERRY_ERR_UPSTREAM_PROTOCOL', /a single Response/);
+  throwsFerry(
+    () => batchAnswers({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, [1, 2], ENDPOINT),
+    'FERRY_ERR_JSONRPC_PARSE_ERROR',
+  );
+  throwsFerry(
+    () => batchAnswers({ jsonrpc: '2.0', id: 1, result: 1 }, [1, 2], ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+    /a single Response answered a batch/,
+  );
+  throwsFerry(
+    () => batchAnswers({ jsonrpc: '2.0', id: 1, error: { code: 1, message: 'm' } }, [1, 2], ENDPOINT),
+    'FERRY_ERR_UPSTREAM_PROTOCOL',
+    /a single Response/,
+  );
 });
 
 test('batches: answers for ids not asked, twice the same id, a null-id result or a malformed element are protocol errors', () => {
