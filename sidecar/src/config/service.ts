@@ -3,6 +3,7 @@
  * these (`serviceSchema`), and `services.X` is the union of those schemas keyed on `protocol`.
  */
 import { dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, join, type Node, type ObjectOf } from './dsl.js';
+import { DISCOVERY_MODES } from '../discovery/mode.js';
 
 export const BALANCERS = ['random', 'roundrobin', 'leastactive', 'consistenthash'] as const;
 
@@ -39,6 +40,8 @@ export const commonFields = {
   endpoints: opt(list(str(), { min: 1 })),
   /** A named registry from `registries` (dubbo, jsonrpc, grpc). */
   registry: opt(str()),
+  /** With a registry: `interface`, `instance` (Dubbo 3 application level) or `auto` (both); default: the registry's `discovery`. */
+  discovery: opt(oneOf(DISCOVERY_MODES)),
   timeoutMs: opt(ms()),
   /** Extra attempts on another endpoint for retryable failures (connection refused, overloaded…). */
   retries: opt(num({ int: true, min: 0, max: 10 })),

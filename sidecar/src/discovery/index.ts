@@ -6,6 +6,7 @@ import type { FerryConfig } from '../config/schema.js';
 import { union, type Node } from '../config/dsl.js';
 import type { EndpointSource, Registry, RegistryContext, RegistryEntry, ServiceQuery } from './types.js';
 import { createStaticSource } from './static.js';
+import type { DiscoveryMode } from './mode.js';
 import { zookeeper } from './zookeeper/index.js';
 
 /** Registry type → plug-in; one line per type. The first is the default `type`. */
@@ -28,6 +29,13 @@ export function createRegistry(config: FerryConfig, name: string, ctx: RegistryC
   if (!plugin) throw new Error(`registry type "${registry.type}" is not available in this build`);
   // the config was parsed by this plug-in's own schema (the union is keyed on `type`)
   return plugin.create(name, registry as never, ctx);
+}
+
+interface SourceService {
+  endpoints?: readonly string[] | undefined;
+  registry?: string | undefined;
+  discovery?: DiscoveryMode | undefined;
+  name: string;
 }
 
 /** Where one config version's services find their endpoints: static lists, or a registry's watch. */
@@ -53,13 +61,10 @@ export class Discovery {
   }
 
   /** Static endpoints when given, else the providers the service's registry knows. */
-  source(
-    service: { endpoints?: readonly string[] | undefined; registry?: string | undefined; name: string },
-    query: () => ServiceQuery,
-  ): EndpointSource {
+  source(service: SourceService, query: () => ServiceQuery): EndpointSource {
     if (service.endpoints) return createStaticSource(service.endpoints);
     if (!service.registry) throw new Error(`services.${service.name}: needs endpoints or a registry`);
-    return this.registry(service.registry).watch(query());
+    return this.registry(service.registry).watch({ ...query(), ...(service.discovery ? { discovery: service.discovery } : {}) });
   }
 
   async close(): Promise<void> {

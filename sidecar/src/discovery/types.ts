@@ -1,5 +1,7 @@
 import type { Node } from '../config/dsl.js';
 import type { Logger } from '../observability/logger.js';
+import type { DiscoveryMode } from './mode.js';
+import type { MetadataFetcher } from './app-level/revisions.js';
 
 /** One address that serves a service. Discovery never looks inside payloads. */
 export interface Endpoint {
@@ -38,6 +40,8 @@ export interface ServiceKey {
 /** What a consumer watches: a service's providers that speak `scheme` (`dubbo`, `tri`, `jsonrpc`). */
 export interface ServiceQuery extends ServiceKey {
   scheme: string;
+  /** The service's own `discovery` mode (absent: the registry's). */
+  discovery?: DiscoveryMode;
 }
 
 /** One provider or consumer record as Dubbo registries hold it: `scheme://host:port/interface?params`. */
@@ -100,6 +104,11 @@ export interface Registry {
 
 export interface RegistryContext {
   logger: Logger;
+  /**
+   * Asks a Dubbo 3 instance's own MetadataService for a revision's MetadataInfo (application-level discovery,
+   * `storage-type: local`). Given by the protocols layer; without it only metadata reports are read.
+   */
+  appMetadata?: MetadataFetcher;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { FerryConfig, ServiceConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { Discovery } from '../discovery/index.js';
 import { advertisedHost } from '../discovery/address.js';
+import type { MetadataFetcher } from '../discovery/app-level/revisions.js';
 import type { UpstreamEvents } from '../protocols/types.js';
 import type { Protocols } from '../protocols/index.js';
 import { propagationPolicy, type PropagationPolicy } from '../pipeline/propagation.js';
@@ -20,6 +21,18 @@ export interface RouterContext {
   stages?: RouteStages;
 }
 
+/**
+ * Dubbo 3 instances' own MetadataService (application-level discovery), loaded on the first instance found:
+ * a build whose registries hold none never loads the Dubbo and gRPC clients for it.
+ */
+function metadataServiceClient(logger: Logger): MetadataFetcher {
+  let fetcher: Promise<MetadataFetcher> | undefined;
+  return async (instance, signal) => {
+    fetcher ??= import('../protocols/dubbo/metadata-service.js').then((m) => m.metadataServiceFetcher(logger));
+    return (await fetcher)(instance, signal);
+  };
+}
+
 /** Service name → route, for one config version. Only configured services (and ad-hoc targets) are reachable. */
 export class Router {
   readonly #routes = new Map<string, Route>();
@@ -34,7 +47,7 @@ export class Router {
     this.#ctx = ctx;
     this.#propagation = propagationPolicy(ctx.config);
     this.#host = advertisedHost(ctx.config);
-    this.discovery = new Discovery(ctx.config, { logger: ctx.logger });
+    this.discovery = new Discovery(ctx.config, { logger: ctx.logger, appMetadata: metadataServiceClient(ctx.logger) });
     for (const service of Object.values(ctx.config.services)) this.#routes.set(service.name, this.#build(service));
     this.#configured = this.#routes.size;
   }

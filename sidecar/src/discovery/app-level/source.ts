@@ -14,8 +14,6 @@ import { appLevelEndpoints, mergeEndpoints } from './endpoints.js';
 import type { AppInstance } from './instance.js';
 import type { RevisionCache } from './revisions.js';
 
-export type DiscoveryMode = 'interface' | 'instance' | 'auto';
-
 export interface AppLevelSourceOptions {
   /** The instances of every provider app of the service now (apps from config or the mapping). */
   read(): Promise<AppInstance[]>;
@@ -50,7 +48,12 @@ function emitter() {
   };
 }
 
-export function createAppLevelSource(opts: AppLevelSourceOptions): EndpointSource {
+/** An application-level source; `refresh()` reads again now (a registry watch saw the instances change). */
+export interface AppLevelSource extends EndpointSource {
+  refresh(): void;
+}
+
+export function createAppLevelSource(opts: AppLevelSourceOptions): AppLevelSource {
   const intervalMs = opts.intervalMs ?? 2000;
   const out = emitter();
   let endpoints: readonly Endpoint[] = Object.freeze([]);
@@ -59,10 +62,14 @@ export function createAppLevelSource(opts: AppLevelSourceOptions): EndpointSourc
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let failing = false;
+  let polling = false;
+  let again = false;
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
 
-  const poll = async () => {
+  const poll = async (): Promise<void> => {
+    polling = true;
+    again = false;
     try {
       const instances = await opts.read();
       const infos = await opts.cache.resolve(instances);
@@ -94,9 +101,11 @@ export function createAppLevelSource(opts: AppLevelSourceOptions): EndpointSourc
         );
       failing = true;
     } finally {
+      polling = false;
       resolveReady();
       if (!closed) {
-        timer = setTimeout(() => void poll(), intervalMs);
+        clearTimeout(timer);
+        timer = setTimeout(() => void poll(), again ? 0 : intervalMs);
         timer.unref();
       }
     }
@@ -104,6 +113,15 @@ export function createAppLevelSource(opts: AppLevelSourceOptions): EndpointSourc
   void poll();
 
   return {
+    refresh() {
+      if (closed) return;
+      if (polling) {
+        again = true;
+        return;
+      }
+      clearTimeout(timer);
+      void poll();
+    },
     current: () => endpoints,
     ready: () => ready,
     subscribe: (l) => out.subscribe(l),

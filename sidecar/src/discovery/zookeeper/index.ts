@@ -3,27 +3,46 @@
  * of URL-encoded Dubbo URLs, ephemeral nodes) and Dubbo 3 metadata under `/{root}/metadata`. Handles of the same
  * registry config share one session (reference-counted).
  */
-import type { Registry, RegistryContext, RegistryPlugin, RegistryState } from '../types.js';
+import type { EndpointSource, Registry, RegistryContext, RegistryPlugin, RegistryState, ServiceQuery } from '../types.js';
 import { consumerUrl, createZooKeeperSource, registerConsumer, registerProvider } from './providers.js';
+import { createZooKeeperAppSource } from './app-source.js';
+import { metadataReportFetcher } from './app-level.js';
+import { discoveryModeOf } from '../mode.js';
+import { mergedSource } from '../app-level/source.js';
+import { RevisionCache, storageAwareFetcher, type MetadataFetcher } from '../app-level/revisions.js';
 import { createMetadataReader, type MetadataReader } from './metadata.js';
 import { sharedSession, type ZooKeeperSession } from './zk-client.js';
 import { zookeeperSchema, type ZooKeeperConfig } from './schema.js';
+
+const noMetadataService: MetadataFetcher = () => Promise.reject(new Error('no MetadataService client in this build'));
 
 function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: RegistryContext): Registry {
   const { logger } = ctx;
   let metadata: MetadataReader | undefined;
   const held: ZooKeeperSession[] = [];
+  /** MetadataInfo by revision, for every service of this registry handle (a revision names fixed content). */
+  let revisions: { cache: RevisionCache; session: ZooKeeperSession } | undefined;
+  const revisionCache = () => {
+    if (!revisions) {
+      const session = sharedSession(config, logger);
+      const fetch = storageAwareFetcher(ctx.appMetadata ?? noMetadataService, metadataReportFetcher(session, config.root));
+      revisions = { cache: new RevisionCache({ fetch, logger }), session };
+    }
+    return revisions.cache;
+  };
+  const watch = (query: ServiceQuery): EndpointSource => {
+    const key = { interface: query.interface, ...(query.version ? { version: query.version } : {}), ...(query.group ? { group: query.group } : {}) };
+    const mode = discoveryModeOf(query.discovery, config.discovery);
+    // jsonrpc providers have no application-level form in Dubbo 3
+    const interfaceLevel = () => createZooKeeperSource(config, { ...key, protocol: query.scheme as 'dubbo' | 'jsonrpc' | 'tri', logger });
+    if (mode === 'interface' || query.scheme === 'jsonrpc') return interfaceLevel();
+    const appLevel = createZooKeeperAppSource(config, { ...key, protocol: query.scheme, cache: revisionCache(), logger });
+    return mode === 'instance' ? appLevel : mergedSource(appLevel, interfaceLevel(), logger);
+  };
   return {
     name,
     type: 'zookeeper',
-    watch: (query) =>
-      createZooKeeperSource(config, {
-        interface: query.interface,
-        ...(query.version ? { version: query.version } : {}),
-        ...(query.group ? { group: query.group } : {}),
-        protocol: query.scheme as 'dubbo' | 'jsonrpc' | 'tri',
-        logger,
-      }),
+    watch,
     async register(instance, role) {
       const { application = '', version, group, methods, ...extra } = instance.params;
       const url =
@@ -77,6 +96,8 @@ function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: Reg
     async close() {
       await metadata?.close();
       metadata = undefined;
+      await revisions?.session.release();
+      revisions = undefined;
       await Promise.allSettled(held.splice(0).map((s) => s.release()));
     },
   };

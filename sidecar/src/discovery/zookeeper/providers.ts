@@ -49,7 +49,7 @@ type ChildrenListener = (children: readonly string[]) => void;
  * one-shot watch re-armed once per session), every reconnection and new session; a read failure (ZooKeeper
  * away) keeps the last list and retries. A missing node reads as empty and is watched until it appears.
  */
-class ChildrenWatch {
+export class ChildrenWatch {
   readonly #listeners = new Set<ChildrenListener>();
   #last: readonly string[] | undefined;
   #running = false;
@@ -150,7 +150,8 @@ class ChildrenWatch {
 
 const childrenWatches = new WeakMap<ZooKeeperSession, Map<string, ChildrenWatch>>();
 
-function childrenWatch(session: ZooKeeperSession, path: string, logger?: Logger): ChildrenWatch {
+/** The shared watch of one path's children on one session (created on first use, gone with its last listener). */
+export function childrenWatch(session: ZooKeeperSession, path: string, logger?: Logger): ChildrenWatch {
   let byPath = childrenWatches.get(session);
   if (!byPath) childrenWatches.set(session, (byPath = new Map()));
   let watch = byPath.get(path);
