@@ -34,7 +34,15 @@ let registry: ZooKeeperConfig;
 
 before(async () => {
   zk = await startZooKeeper();
-  registry = { type: 'zookeeper', address: zk.address, root: '/dubbo', sessionTimeoutMs: 10000, connectTimeoutMs: 10000, discovery: 'auto', instancePollMs: 5000 };
+  registry = {
+    type: 'zookeeper',
+    address: zk.address,
+    root: '/dubbo',
+    sessionTimeoutMs: 10000,
+    connectTimeoutMs: 10000,
+    discovery: 'auto',
+    instancePollMs: 5000,
+  };
 
   rpc = new jayson.Server({
     add(args: unknown, cb: (e: unknown, r?: unknown) => void) {

@@ -32,7 +32,15 @@ let start: (name: string, extraArgs: string[]) => Promise<JavaProvider>;
 before(async () => {
   const { jar33 } = await ensureJavaPeers();
   zk = await startZooKeeper();
-  registry = { type: 'zookeeper', address: zk.address, root: '/dubbo', sessionTimeoutMs: 10000, connectTimeoutMs: 5000, discovery: 'auto', instancePollMs: 5000 };
+  registry = {
+    type: 'zookeeper',
+    address: zk.address,
+    root: '/dubbo',
+    sessionTimeoutMs: 10000,
+    connectTimeoutMs: 5000,
+    discovery: 'auto',
+    instancePollMs: 5000,
+  };
   // one JVM at a time: three starting together on a loaded 2-core machine took over a minute
   start = async (name: string, extraArgs: string[]): Promise<JavaProvider> => {
     for (let attempt = 1; ; attempt++) {

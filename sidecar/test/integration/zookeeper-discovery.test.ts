@@ -15,7 +15,15 @@ let registry: ZooKeeperConfig;
 
 before(async () => {
   zk = await startZooKeeper({ tickTime: 500 });
-  registry = { type: 'zookeeper', address: zk.address, root: '/dubbo', sessionTimeoutMs: 3000, connectTimeoutMs: 5000, discovery: 'auto', instancePollMs: 5000 };
+  registry = {
+    type: 'zookeeper',
+    address: zk.address,
+    root: '/dubbo',
+    sessionTimeoutMs: 3000,
+    connectTimeoutMs: 5000,
+    discovery: 'auto',
+    instancePollMs: 5000,
+  };
 });
 after(async () => {
   await zk?.stop();

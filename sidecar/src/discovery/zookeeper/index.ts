@@ -31,7 +31,11 @@ function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: Reg
     return revisions.cache;
   };
   const watch = (query: ServiceQuery): EndpointSource => {
-    const key = { interface: query.interface, ...(query.version ? { version: query.version } : {}), ...(query.group ? { group: query.group } : {}) };
+    const key = {
+      interface: query.interface,
+      ...(query.version ? { version: query.version } : {}),
+      ...(query.group ? { group: query.group } : {}),
+    };
     const mode = discoveryModeOf(query.discovery, config.discovery);
     // jsonrpc providers have no application-level form in Dubbo 3
     const interfaceLevel = () => createZooKeeperSource(config, { ...key, protocol: query.scheme as 'dubbo' | 'jsonrpc' | 'tri', logger });
