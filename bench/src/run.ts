@@ -123,7 +123,8 @@ async function main(): Promise<void> {
           for (const target of targets) {
             const s = await sample(target, options);
             console.error(
-              `[bench]   #${r + 1} ${target.name}: ${Math.round(s.closed.rps)} req/s max, p50 ${Math.round(s.open.p50)} µs / p99 ${Math.round(s.open.p99)} µs @${options.rate}/s`,
+              `[bench]   #${r + 1} ${target.name}: ${Math.round(s.closed.rps)} req/s max, ` +
+                `p50 ${Math.round(s.open.p50)} µs / p99 ${Math.round(s.open.p99)} µs @${options.rate}/s`,
             );
             repeat.push(s);
           }
@@ -148,7 +149,9 @@ async function main(): Promise<void> {
   const pinning = `load generator on cpu ${LOAD_CORE}, targets and upstreams on cpu ${SERVICE_CORE}`;
   console.log(`Started ${started}; ended with load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
   console.log(
-    `${options.repeats} interleaved repeat(s); each: ${options.warmupS}s warm-up, ${options.durationS}s open loop at ${options.rate} req/s (vegeta), ${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
+    `${options.repeats} interleaved repeat(s); each: ${options.warmupS}s warm-up, ${options.durationS}s open loop at ` +
+      `${options.rate} req/s (vegeta), ` +
+      `${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
   );
   for (const result of results) console.log(`${markdown(result, options.rate, options.durationS)}\n`);
   if (values.json)

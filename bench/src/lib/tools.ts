@@ -29,7 +29,8 @@ function onPath(command: string): string | undefined {
 function aptInstall(packages: string[]): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Error(
-      `missing ${packages.join(' ')}: install them (apt-get install -y --no-install-recommends ${packages.join(' ')}) or run the bench as root`,
+      `missing ${packages.join(' ')}: install them (apt-get install -y --no-install-recommends ${packages.join(' ')}) ` +
+        `or run the bench as root`,
     );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

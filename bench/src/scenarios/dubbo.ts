@@ -141,7 +141,8 @@ function javaConsumer(name: string, port: number, method: string): Target {
 function dubboScenario(method: keyof typeof CALLS): Scenario {
   return {
     name: `dubbo-${method}`,
-    description: `HTTP→Dubbo ${method}: a Java Dubbo 3.3 consumer calling a Java provider vs JSON through Ferry /v1/invoke (typed and generic)`,
+    description: `HTTP→Dubbo ${method}: a Java Dubbo 3.3 consumer calling a Java provider ` +
+      `vs JSON through Ferry /v1/invoke (typed and generic)`,
     async setup(options) {
       if (!existsSync(JAR))
         throw new Error(

@@ -38,7 +38,8 @@ export const grpcScenario: Scenario = {
   description: 'gRPC unary (grpc-js server): a grpc-js client direct vs JSON through Ferry /v1/invoke, the same load loop for both',
   async setup(options) {
     const upstream = await startServer('grpc-upstream', SERVICE_CORE, [], 'tcp');
-    const services = `services:\n  greeter:\n    protocol: grpc\n    endpoints: ["127.0.0.1:${upstream.port}"]\n    proto: ["${BENCH_PROTO}"]\n    service: ferry.bench.Greeter\n`;
+    const services = `services:\n  greeter:\n    protocol: grpc\n    endpoints: ["127.0.0.1:${upstream.port}"]\n` +
+      `    proto: ["${BENCH_PROTO}"]\n    service: ferry.bench.Greeter\n`;
     return {
       targets: [
         driven(directTarget('direct (grpc-js client)', upstream), () => ({ kind: 'grpc', target: `127.0.0.1:${upstream.port}` })),

@@ -24,8 +24,10 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
 export const fmt = {
   rps: (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)),
   pct: (v: number) => `${(v * 100).toFixed(v > 0 && v < 0.01 ? 2 : 1)}%`,
-  ms: (v: number | null | undefined) =>
-    v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : v >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`,
+  ms: (v: number | null | undefined) => {
+    if (v === null || v === undefined) return '–';
+    return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : v >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
+  },
   time: (at: number | undefined) => (at ? new Date(at).toLocaleTimeString() : '–'),
   ago: (at: number | undefined) => {
     if (!at) return 'never';

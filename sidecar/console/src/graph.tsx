@@ -114,7 +114,10 @@ function NodeView({ node, at, onPick }: { node: GraphNode; at: { x: number; y: n
       <text class="sub" y={13} text-anchor="middle">
         {node.detail ?? (node.protocol ? `${node.protocol} · ${node.health}` : `${KIND_LABEL[node.kind]} · ${node.health}`)}
       </text>
-      <title>{`${node.label} (${node.kind}${node.protocol ? `, ${node.protocol}` : ''}): ${node.health}${node.detail ? `, ${node.detail}` : ''}`}</title>
+      <title>
+        {`${node.label} (${node.kind}${node.protocol ? `, ${node.protocol}` : ''}): ${node.health}` +
+          `${node.detail ? `, ${node.detail}` : ''}`}
+      </title>
     </g>
   );
 }

@@ -127,7 +127,8 @@ function App() {
         ) : page === 'graph' ? (
           <section>
             <p class="legend">
-              <span class="dot h-ok" /> healthy <span class="dot h-degraded" /> some errors <span class="dot h-failing" /> failing / down{' '}
+              <span class="dot h-ok" /> healthy <span class="dot h-degraded" /> some errors <span class="dot h-failing" /> failing /
+              down{' '}
               <span class="dot h-idle" /> idle
               <span class="muted">
                 {' '}

@@ -141,7 +141,10 @@ export function configSchemaWith<R extends { type: string }>(schemas: { service:
            * be able to deserialize them (a class of the interface, or in their `serialize.allowlist`).
            */
           exceptionClasses: dflt(list(str()), []),
-          /** Field types of POJO classes the app returns (`{com.example.User: {id: long, birthday: java.util.Date}}`): needed for fields whose JSON alone is ambiguous (dates, BigDecimal, enums, longs). */
+          /**
+           * Field types of POJO classes the app returns (`{com.example.User: {id: long, birthday: java.util.Date}}`):
+           * needed for fields whose JSON alone is ambiguous (dates, BigDecimal, enums, longs).
+           */
           classes: opt(dict(dict(str()))),
         }),
       ),

@@ -161,7 +161,15 @@ export class ConsoleModel {
   }
 
   /** One outbound call as the app saw it (all attempts). */
-  outbound(service: string, protocol: string, method: string, now: number, ms: number, failure?: Failure, detail?: { endpoint?: string; traceId?: string }): void {
+  outbound(
+    service: string,
+    protocol: string,
+    method: string,
+    now: number,
+    ms: number,
+    failure?: Failure,
+    detail?: { endpoint?: string; traceId?: string },
+  ): void {
     const stats = this.service(service, protocol);
     stats.touched = now;
     stats.calls.record(now, ms, failure);
@@ -193,7 +201,16 @@ export class ConsoleModel {
   }
 
   /** One call that came in from another application (Ferry as a provider in front of the app). */
-  inboundCall(caller: string, service: string, protocol: string, method: string, now: number, ms: number, failure?: Failure, traceId?: string): void {
+  inboundCall(
+    caller: string,
+    service: string,
+    protocol: string,
+    method: string,
+    now: number,
+    ms: number,
+    failure?: Failure,
+    traceId?: string,
+  ): void {
     this.callers.get(caller || 'unknown', newSeries).record(now, ms, failure);
     const stats =
       this.inbound.peek(service) ??

@@ -42,7 +42,8 @@ function build(registry: Registry) {
     requests: new AccumulatedNumber({
       type: 'counter',
       name: 'ferry_requests_total',
-      help: 'Outbound calls answered, by protocol, service, method and outcome code (OK, a FERRY_ERR_* code, or HTTP_<status> for pass-through answers of 400 and above).',
+      help: 'Outbound calls answered, by protocol, service, method and outcome code (OK, a FERRY_ERR_* code, ' +
+        'or HTTP_<status> for pass-through answers of 400 and above).',
       labelNames: ['protocol', 'service', 'method', 'code'] as const,
       registers: [registry],
     }),
@@ -56,7 +57,8 @@ function build(registry: Registry) {
     inboundRequests: new AccumulatedNumber({
       type: 'counter',
       name: 'ferry_inbound_requests_total',
-      help: 'Calls that came in to the app through Ferry (Ferry as a Dubbo provider), by protocol, configured service and method, and outcome code (OK or a FERRY_ERR_* code; the upstream is the app).',
+      help: 'Calls that came in to the app through Ferry (Ferry as a Dubbo provider), by protocol, configured service and method, ' +
+        'and outcome code (OK or a FERRY_ERR_* code; the upstream is the app).',
       labelNames: ['protocol', 'service', 'method', 'code'] as const,
       registers: [registry],
     }),
@@ -119,7 +121,8 @@ function build(registry: Registry) {
     }),
     configReloads: new Counter({
       name: 'ferry_config_reloads_total',
-      help: 'Config file reloads (file changes and SIGHUP), by result: applied, invalid (kept the running config), restart_required (a key read only at start changed; refused).',
+      help: 'Config file reloads (file changes and SIGHUP), by result: applied, invalid (kept the running config), ' +
+        'restart_required (a key read only at start changed; refused).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

@@ -29,7 +29,8 @@ before(async () => {
     json(res, 200, { ok: true });
   });
   const config = parseConfig(
-    `listen: { port: 0 }\nadmin: { port: 0 }\nlog: { requests: true }\nservices: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`,
+    `listen: { port: 0 }\nadmin: { port: 0 }\nlog: { requests: true }\n` +
+      `services: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`,
     'test config',
   );
   const sink = new Writable({ write: (chunk, _enc, done) => ((logs += chunk.toString()), done()) });

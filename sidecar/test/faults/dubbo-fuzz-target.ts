@@ -268,7 +268,8 @@ export async function startConsumerTarget(seed: number, timeoutMs: number): Prom
     methods: { echoString: { parameterTypes: ['java.lang.String'], returns: 'java.lang.Object' } },
   };
   const sidecar = await startSidecar(
-    `application: fuzz-consumer\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\nservices: ${JSON.stringify({ matrix: service })}\n`,
+    `application: fuzz-consumer\nlog: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }\n` +
+      `services: ${JSON.stringify({ matrix: service })}\n`,
   );
   const agent = new Agent({ connections: 4 });
   const call = async (): Promise<ConsumerResult> => {

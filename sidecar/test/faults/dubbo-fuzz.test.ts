@@ -95,7 +95,8 @@ test(`inbound Dubbo server: ${SOCKET_CASES} mutated frames over loopback, every 
   }
 });
 
-test(`Dubbo consumer: ${CONSUMER_CASES} mutated answers from a fake provider, the app gets a 200 or a marked Ferry error, never a 500`, async () => {
+test(`Dubbo consumer: ${CONSUMER_CASES} mutated answers from a fake provider, ` +
+  `the app gets a 200 or a marked Ferry error, never a 500`, async () => {
   const target = await startConsumerTarget(SEED + 2, CONSUMER_TIMEOUT_MS);
   try {
     const failures: string[] = [];

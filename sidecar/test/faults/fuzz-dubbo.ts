@@ -207,7 +207,9 @@ async function main(): Promise<void> {
     const s = (Date.now() - started) / 1000;
     const done = Atomics.load(watched, 1);
     console.log(
-      `${s.toFixed(0)} s: decoders ${done} cases (${(done / s).toFixed(0)}/s), socket ${socket.cases} cases (${(socket.cases / s).toFixed(0)}/s), ${failures.length} failure(s), rss ${(rssPeak / MiB).toFixed(0)} MiB`,
+      `${s.toFixed(0)} s: decoders ${done} cases (${(done / s).toFixed(0)}/s), ` +
+        `socket ${socket.cases} cases (${(socket.cases / s).toFixed(0)}/s), ` +
+        `${failures.length} failure(s), rss ${(rssPeak / MiB).toFixed(0)} MiB`,
     );
   }, 10_000);
   await Promise.all([...Array.from({ length: lanes }, lane), consumerLane(), decoders]);
@@ -224,13 +226,15 @@ async function main(): Promise<void> {
   console.log('---');
   if (t) {
     console.log(
-      `decoders: ${t.cases} cases (${(t.cases / elapsed).toFixed(0)}/s), ${t.frames} frames (${(t.frames / elapsed).toFixed(0)} frames/s), ` +
+      `decoders: ${t.cases} cases (${(t.cases / elapsed).toFixed(0)}/s), ` +
+        `${t.frames} frames (${(t.frames / elapsed).toFixed(0)} frames/s), ` +
         `${(t.bytes / MiB).toFixed(0)} MiB; ${t.refused} refused with FrameError/HessianError, ${t.decoded} decoded; ` +
         `slowest case ${t.slowestCase}: ${t.slowestMs.toFixed(1)} ms; worker heap peak ${(t.heapPeak / MiB).toFixed(0)} MiB`,
     );
   }
   console.log(
-    `socket: ${socket.cases} cases (${(socket.cases / elapsed).toFixed(0)}/s), ${socket.answers} answers, ${socket.closes} connections closed, ` +
+    `socket: ${socket.cases} cases (${(socket.cases / elapsed).toFixed(0)}/s), ${socket.answers} answers, ` +
+      `${socket.closes} connections closed, ` +
       `slowest ${socket.slowestMs.toFixed(0)} ms, ${socket.controls} control checks; process rss peak ${(rssPeak / MiB).toFixed(0)} MiB`,
   );
   console.log(

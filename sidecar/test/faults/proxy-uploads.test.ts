@@ -24,7 +24,8 @@ before(async () => {
     json(res, 200, { bytes: body.length });
   });
   ferry = await startSidecar(
-    `services: { up: { protocol: http, endpoints: ["${upstream.url}"], timeoutMs: 600, retries: 0 }, big: { protocol: http, endpoints: ["${upstream.url}"] } }`,
+    `services: { up: { protocol: http, endpoints: ["${upstream.url}"], timeoutMs: 600, retries: 0 }, ` +
+      `big: { protocol: http, endpoints: ["${upstream.url}"] } }`,
   );
 });
 
@@ -44,7 +45,8 @@ function stalledUpload(port: number, length: number): Promise<{ status: number; 
     }, 5000);
     socket.on('connect', () =>
       socket.write(
-        `POST /v1/proxy/up/upload HTTP/1.1\r\nHost: ferry\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n0123456789`,
+        `POST /v1/proxy/up/upload HTTP/1.1\r\nHost: ferry\r\n` +
+          `Content-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n0123456789`,
       ),
     );
     socket.on('data', (d) => {

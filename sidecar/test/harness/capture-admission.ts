@@ -39,7 +39,10 @@ const CASES: Record<string, { namespace: string; object: Record<string, unknown>
       'orders',
       {
         initContainers: [{ name: 'migrate', image: 'registry.example/shop/migrate:1', command: ['migrate', 'up'] }],
-        containers: [app({ env: [{ name: 'JAVA_OPTS', value: '-Xmx256m' }] }), { name: 'worker', image: 'registry.example/shop/worker:1', env: [{ name: 'FERRY_URL', value: 'http://127.0.0.1:9999' }] }],
+        containers: [
+          app({ env: [{ name: 'JAVA_OPTS', value: '-Xmx256m' }] }),
+          { name: 'worker', image: 'registry.example/shop/worker:1', env: [{ name: 'FERRY_URL', value: 'http://127.0.0.1:9999' }] },
+        ],
         volumes: [{ name: 'data', emptyDir: {} }],
         terminationGracePeriodSeconds: 10,
       },
@@ -61,8 +64,18 @@ const CASES: Record<string, { namespace: string; object: Record<string, unknown>
       },
     ),
   },
-  'classic-two-containers': { namespace: 'demo', object: pod('legacy', { containers: [app(), { name: 'worker', image: 'registry.example/shop/worker:1' }] }, { 'ferry.io/config': 'legacy-ferry' }) },
-  'generate-name': { namespace: 'demo', object: pod('', { containers: [app()] }, undefined, { name: undefined, generateName: 'web-7d9f8b6c4-', labels: { app: 'web' } }) },
+  'classic-two-containers': {
+    namespace: 'demo',
+    object: pod(
+      'legacy',
+      { containers: [app(), { name: 'worker', image: 'registry.example/shop/worker:1' }] },
+      { 'ferry.io/config': 'legacy-ferry' },
+    ),
+  },
+  'generate-name': {
+    namespace: 'demo',
+    object: pod('', { containers: [app()] }, undefined, { name: undefined, generateName: 'web-7d9f8b6c4-', labels: { app: 'web' } }),
+  },
   'opted-out': { namespace: 'demo', object: pod('batch', { containers: [app()] }, { 'ferry.io/inject': 'false' }) },
   'not-annotated': { namespace: 'plain', object: pod('plain', { containers: [app()] }) },
   'already-injected': {

@@ -165,7 +165,8 @@ async function main(): Promise<void> {
   console.log(`wrote ${manifest.length} frames + manifest.json to ${outDir}`);
 }
 
-// `node --test sidecar/dist/test` runs every file under test/ as a test: not this one (it is run by hand only, and would rewrite the tracked fixtures)
+// `node --test sidecar/dist/test` runs every file under test/ as a test: not this one
+// (it is run by hand only, and would rewrite the tracked fixtures)
 if (!process.env.NODE_TEST_CONTEXT) {
   main().then(
     () => process.exit(0),

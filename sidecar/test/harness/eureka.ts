@@ -74,7 +74,8 @@ async function buildSpringPeers(log: (line: string) => void): Promise<void> {
         log(`Spring Cloud peers built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return;
       }
-      lastErr = `mvn ${args.join(' ')} failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+      lastErr = `mvn ${args.join(' ')} failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''})` +
+        `:\n${r.stdout ?? ''}\n${r.stderr ?? ''}`;
       log(lastErr.split('\n').slice(0, 40).join('\n'));
     }
     throw new Error(lastErr);

@@ -150,7 +150,8 @@ test('Dubbo 3.2 provider: serialization / prefer.serialization it registers (exp
     for (const [label, url] of rows) {
       const q = dubboUrlParams(url);
       console.log(
-        `\n[Dubbo ${label}] provider URL:\n${url}\n  -> serialization=${q.serialization ?? '(absent)'} prefer.serialization=${q['prefer.serialization'] ?? '(absent)'}`,
+        `\n[Dubbo ${label}] provider URL:\n${url}\n  -> serialization=${q.serialization ?? '(absent)'}` +
+          ` prefer.serialization=${q['prefer.serialization'] ?? '(absent)'}`,
       );
     }
     assert.equal(dubboUrlParams(of(explicit.port)).serialization, 'hessian2');
@@ -164,7 +165,8 @@ test('Dubbo 3.2 provider: serialization / prefer.serialization it registers (exp
   }
 });
 
-test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): JSON lines, attachments, group/version, concurrent, typed', async () => {
+test('Java consumer CLI against Java providers (3.2 consumer -> 3.3 provider): ' +
+  'JSON lines, attachments, group/version, concurrent, typed', async () => {
   // --node-app-stub: a Java stand-in for the Node app's NodeAppService, to self-test the typed/concurrent modes
   const p = await startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'pc', extraArgs: ['--node-app-stub'] });
   try {

@@ -106,7 +106,8 @@ async function buildJavaPeers(opts: { force?: boolean; log?: (line: string) => v
         log(`Java peers built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return { jar33: JAR33, jar32: JAR32 };
       }
-      lastErr = `mvn ${args.join(' ')} failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+      lastErr = `mvn ${args.join(' ')} failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''})` +
+        `:\n${r.stdout ?? ''}\n${r.stderr ?? ''}`;
       log(lastErr.split('\n').slice(0, 40).join('\n'));
     }
     throw new Error(lastErr);

@@ -88,7 +88,10 @@ export interface Cluster {
   helm(args: string[], options?: { input?: string }): Promise<RunResult>;
   /** A raw REST call with the admin token; JSON bodies in and out. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  /** Polls a dry-run pod creation until the webhook has mutated it (the webhook configuration reaches the admission chain through an informer). */
+  /**
+   * Polls a dry-run pod creation until the webhook has mutated it
+   * (the webhook configuration reaches the admission chain through an informer).
+   */
   waitForWebhook(namespace: string, isMutated: (pod: any) => boolean, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }

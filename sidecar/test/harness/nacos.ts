@@ -37,7 +37,8 @@ export async function ensureRnacos(log: (line: string) => void = () => {}): Prom
   if (rnacosPresent()) return RNACOS_BIN;
   if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
-      `rnacos ${RNACOS_VERSION} is not built (${RNACOS_BIN}) and cargo is missing: install a Rust toolchain (rustup) and run the pretest again`,
+      `rnacos ${RNACOS_VERSION} is not built (${RNACOS_BIN}) and cargo is missing: ` +
+        `install a Rust toolchain (rustup) and run the pretest again`,
     );
   }
   mkdirSync(CACHE_DIR, { recursive: true });

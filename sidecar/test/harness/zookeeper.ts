@@ -125,7 +125,8 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
     while (Date.now() < deadline) {
       if (c.exitCode !== null || c.signalCode !== null) {
         throw new Error(
-          `ZooKeeper exited (${c.exitCode ?? c.signalCode}) on port ${port}:\n${await readFile(join(dir, 'zk.log'), 'utf8').catch(() => '')}`,
+          `ZooKeeper exited (${c.exitCode ?? c.signalCode}) on port ${port}` +
+            `:\n${await readFile(join(dir, 'zk.log'), 'utf8').catch(() => '')}`,
         );
       }
       if (await ruok(port, '127.0.0.1', 500)) return;

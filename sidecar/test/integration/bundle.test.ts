@@ -90,7 +90,8 @@ test('the production bundle starts from a folder outside the repository and answ
     const tls = await servingCert(dir, 'injector');
     await writeFile(
       join(dir, 'injector.yaml'),
-      `listen: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls.certFile}, keyFile: ${tls.keyFile} }\nshutdown: { delayMs: 0 }\n`,
+      `listen: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\n` +
+        `tls: { certFile: ${tls.certFile}, keyFile: ${tls.keyFile} }\nshutdown: { delayMs: 0 }\n`,
     );
     await readyOnce([main, 'injector', '--config', join(dir, 'injector.yaml')], dir, {}, '"ferry injector listening"');
   } finally {

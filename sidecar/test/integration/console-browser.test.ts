@@ -74,7 +74,8 @@ ${inboundYaml({
   appUrl: app.url,
   zkAddress: zk.address,
   services: `services:
-  matrix: { protocol: dubbo, registry: main, interface: ${MATRIX}, version: 1.0.0, retries: 0, methods: { echoString: { parameterTypes: [java.lang.String] }, whoami: { parameterTypes: [] } } }
+  matrix: { protocol: dubbo, registry: main, interface: ${MATRIX}, version: 1.0.0, retries: 0,
+            methods: { echoString: { parameterTypes: [java.lang.String] }, whoami: { parameterTypes: [] } } }
   web: { protocol: http, endpoints: ["${web.url}"] }`,
 })}`;
   sidecar = await createSidecar({
@@ -123,7 +124,8 @@ async function rpsOf(id: string): Promise<number> {
   return Number(await edge(id).getAttribute('data-rps'));
 }
 
-test('the page asks for the admin token, then draws the live graph: callers → app → services → endpoints with non-zero rates', async (t) => {
+test('the page asks for the admin token, then draws the live graph: ' +
+  'callers → app → services → endpoints with non-zero rates', async (t) => {
   if (!browser) return t.skip('no Chromium (provision.ts installs it; CI fails instead)');
   await page.goto(`${adminUrl}/`);
   await page.locator('form.signin').waitFor();
@@ -166,7 +168,8 @@ test('the page asks for the admin token, then draws the live graph: callers → 
   t.diagnostic(`screenshot: ${shot}`);
 });
 
-test('Services and Registries pages: the Java provider with its figures, the inbound methods and caller, the ZooKeeper session', async (t) => {
+test('Services and Registries pages: the Java provider with its figures, ' +
+  'the inbound methods and caller, the ZooKeeper session', async (t) => {
   if (!browser) return t.skip('no Chromium');
   await page.click('a[data-page=services]');
   const row = page.locator(`details[data-service=matrix] tr[data-endpoint="127.0.0.1:${provider.port}"]`);
@@ -225,7 +228,8 @@ test("a killed provider's node turns red within a few seconds; the failures are 
   while (!((await isRed('service:matrix')) && (await isRed(endpointId)))) {
     if (Date.now() - killedAt > 10_000)
       assert.fail(
-        `still not red 10 s after SIGKILL: ${await node('service:matrix').getAttribute('data-health')}, ${await node(endpointId).getAttribute('data-health')}`,
+        `still not red 10 s after SIGKILL: ${await node('service:matrix').getAttribute('data-health')}, ` +
+          `${await node(endpointId).getAttribute('data-health')}`,
       );
     await page.waitForTimeout(100);
   }

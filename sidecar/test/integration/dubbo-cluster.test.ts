@@ -223,7 +223,8 @@ test('leastactive avoids the provider busy with a slow call', async () => {
   assert.equal(Object.keys(count(after)).length, 2, JSON.stringify(count(after)));
 });
 
-test('a provider added in ZooKeeper is used within 2 s; removed by a graceful SIGTERM under load: dropped within 2 s, no call lost', async (t) => {
+test('a provider added in ZooKeeper is used within 2 s; ' +
+  'removed by a graceful SIGTERM under load: dropped within 2 s, no call lost', async (t) => {
   const zkSeen = watchProviders();
   const ferrySeen: Array<{ t: number; ids: string[] }> = [];
   const unsubscribe = ferry.sidecar
@@ -270,7 +271,8 @@ test('a provider added in ZooKeeper is used within 2 s; removed by a graceful SI
     assert.ok(removed, 'p3 unregistered from ZooKeeper');
     assert.ok(dropped, "p3 dropped from Ferry's list");
     t.diagnostic(
-      `graceful stop (exit ${code}): SIGTERM → unregistered ${removed.t - stopAt} ms; ZooKeeper → Ferry dropped it ${dropped.t - removed.t} ms`,
+      `graceful stop (exit ${code}): SIGTERM → unregistered ${removed.t - stopAt} ms; ` +
+        `ZooKeeper → Ferry dropped it ${dropped.t - removed.t} ms`,
     );
     assert.ok(dropped.t - removed.t <= 2000, `${dropped.t - removed.t} ms`);
     const failures = l.outcomes.filter((o) => !o.ok);
@@ -287,7 +289,8 @@ test('a provider added in ZooKeeper is used within 2 s; removed by a graceful SI
   }
 });
 
-test('SIGKILL of one of two providers under load: every call that could be retried succeeds; only in-flight ones fail, with FERRY_ERR_UPSTREAM_RESET', async (t) => {
+test('SIGKILL of one of two providers under load: every call that could be retried succeeds; ' +
+  'only in-flight ones fail, with FERRY_ERR_UPSTREAM_RESET', async (t) => {
   const workers = 6;
   const l = load('rr', workers);
   await sleep(700);
@@ -300,7 +303,9 @@ test('SIGKILL of one of two providers under load: every call that could be retri
   const afterKill = l.outcomes.filter((o) => o.t > deadAt);
   const failures = l.outcomes.filter((o) => !o.ok);
   t.diagnostic(
-    `SIGKILL under load: ${l.outcomes.length} calls (${before.length} before the kill, ${afterKill.length} after p2 was gone), served ${JSON.stringify(count(l.outcomes.filter((o) => o.ok).map((o) => o.who!)))}, failed ${JSON.stringify(count(failures.map((f) => f.code!)))}`,
+    `SIGKILL under load: ${l.outcomes.length} calls (${before.length} before the kill, ${afterKill.length} after p2 was gone), ` +
+      `served ${JSON.stringify(count(l.outcomes.filter((o) => o.ok).map((o) => o.who!)))}, ` +
+      `failed ${JSON.stringify(count(failures.map((f) => f.code!)))}`,
   );
   assert.ok(before.some((o) => o.who === 'p2'), 'p2 served calls before the kill');
   // only calls sent to p2 before it died and still in flight on its connection may fail, and only as "reset"

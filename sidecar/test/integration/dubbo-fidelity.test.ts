@@ -229,7 +229,8 @@ function line(run: InboundRun, call: string): any {
   return l;
 }
 
-test('java.util.Date without an offset is refused (400 naming the path), whatever the host time zone; with an offset it is the same instant everywhere', async () => {
+test('java.util.Date without an offset is refused (400 naming the path), ' +
+  'whatever the host time zone; with an offset it is the same instant everywhere', async () => {
   await expectRefused('echoDate', '["2024-03-10T06:30:00.123"]', /args\[0\].*offset/);
   await expectRefused('echoDate', '["2024-03-10 06:30:00"]', /args\[0\].*offset/);
   await expectRefused(
@@ -301,7 +302,8 @@ test('dates beyond JavaScript\'s range (new Date(Long.MAX_VALUE), "never expires
   assert.ok(app.seen.some((s) => s.method === 'echoDate' && s.text === JSON.stringify([min])));
 });
 
-test('inbound: generic Java consumers passing java.time.Instant (also inside a POJO, as an object or as PojoUtils.generalize maps) deliver the same JSON as typed ones', async () => {
+test('inbound: generic Java consumers passing java.time.Instant (also inside a POJO, as an object or as PojoUtils.generalize maps) ' +
+  'deliver the same JSON as typed ones', async () => {
   const at = '2024-03-10T06:30:00.123456789Z';
   const typed = JSON.stringify({ name: 's1', at, when: '2024-03-10T06:30:00.123Z', amount: '19.90' });
   for (const run of await inbound()) {
@@ -321,7 +323,8 @@ test('inbound: generic Java consumers passing java.time.Instant (also inside a P
   for (const s of instants) assert.equal(s.text, JSON.stringify([at]));
 });
 
-test('BigDecimal sent as a JSON number keeps every digit and its scale, both directions (or is refused where the text is gone)', async () => {
+test('BigDecimal sent as a JSON number keeps every digit and its scale, ' +
+  'both directions (or is refused where the text is gone)', async () => {
   await expectValue('echoBigDecimal', '[12345678901234567890.1234567890]', '12345678901234567890.1234567890');
   await expectValue('echoBigDecimal', '[19.90]', '19.90');
   await expectValue('echoBigDecimal', '[1.50E+3]', '1.50E+3');
@@ -340,7 +343,8 @@ test('BigDecimal sent as a JSON number keeps every digit and its scale, both dir
     const res = await request(`${ferry.url}/v1/dubbo/invoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: `{"interface":"${MATRIX}","version":"1.0.0","method":"echoBigDecimal","parameterTypes":["java.math.BigDecimal"],"args":[19.90],"endpoint":"127.0.0.1:${p.provider.port}"}`,
+      body: `{"interface":"${MATRIX}","version":"1.0.0","method":"echoBigDecimal","parameterTypes":["java.math.BigDecimal"],` +
+        `"args":[19.90],"endpoint":"127.0.0.1:${p.provider.port}"}`,
     });
     assert.equal(res.statusCode, 200, p.label);
     assert.equal(await res.body.json(), '19.90', p.label);

@@ -107,7 +107,8 @@ test('SIGTERM during 200 calls: ZooKeeper node removed, read-only event, all cal
     await Promise.all([watchZk, watchPort]);
 
     t.diagnostic(
-      `in flight at SIGTERM: ${inFlightAtSignal}; ZooKeeper node gone +${zkGoneAt - signalAt} ms, read-only +${readonlyAt - signalAt} ms, port closed +${portClosedAt - signalAt} ms`,
+      `in flight at SIGTERM: ${inFlightAtSignal}; ZooKeeper node gone +${zkGoneAt - signalAt} ms, ` +
+        `read-only +${readonlyAt - signalAt} ms, port closed +${portClosedAt - signalAt} ms`,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr.slice(-3000));
     const summary = r.lines.find((l) => l.mode === 'concurrent');

@@ -123,9 +123,12 @@ before(async () => {
           "echo(java.lang.String)":      { http: "POST /echo/one", returns: java.lang.Object }
           "echo(java.lang.String, int)": { http: "POST /echo/two", returns: java.lang.Object }
           find:                          { http: "GET /echo/items/{0}/{1}", returns: java.lang.Object }
-          save:                          { http: "PUT /echo/items", parameterTypes: [com.example.ferry.api.Item], returns: java.lang.Object }
-          saveArray:                     { http: "PUT /echo/items", parameterTypes: [com.example.ferry.api.Item], returns: java.lang.Object, body: array }
-          saveText:                      { http: "PATCH /echo/text", parameterTypes: [java.lang.String], returns: java.lang.Object, body: single }
+          save:                          { http: "PUT /echo/items", parameterTypes: [com.example.ferry.api.Item],
+                                           returns: java.lang.Object }
+          saveArray:                     { http: "PUT /echo/items", parameterTypes: [com.example.ferry.api.Item],
+                                           returns: java.lang.Object, body: array }
+          saveText:                      { http: "PATCH /echo/text", parameterTypes: [java.lang.String],
+                                           returns: java.lang.Object, body: single }
           badInt:                        { http: "GET /echo/bad", parameterTypes: [], returns: int }`;
   ferry = await startSidecar(inboundYaml({ appUrl: app.url, services }));
   port = dubboServer(ferry.sidecar).port;

@@ -216,7 +216,8 @@ test('app timeout: the consumer gets its own timeout (Ferry waits a little longe
   }
 });
 
-test('200 concurrent calls on one connection, answered out of order by the app, all correct; a malformed frame on another connection harms nobody', async () => {
+test('200 concurrent calls on one connection, answered out of order by the app, all correct; ' +
+  'a malformed frame on another connection harms nobody', async () => {
   app.addJitterMs = 50;
   const provider = dubboServer(ferry.sidecar);
   const acceptedBefore = provider.acceptedConnections;
@@ -250,10 +251,10 @@ test('200 concurrent calls on one connection, answered out of order by the app, 
 
 test('inbound calls and decode errors are counted on the admin port', async () => {
   const text = await (await fetch(`${ferry.adminUrl}/metrics`)).text();
-  const ok =
-    /ferry_inbound_requests_total\{protocol="dubbo",service="com\.example\.ferry\.api\.NodeAppService",method="([^"]+)",code="OK"\} (\d+)/.exec(
-      text,
-    );
+  const ok = new RegExp(
+    'ferry_inbound_requests_total\\{protocol="dubbo",service="com\\.example\\.ferry\\.api\\.NodeAppService",' +
+      'method="([^"]+)",code="OK"\\} (\\d+)',
+  ).exec(text);
   assert.ok(ok && Number(ok[2]) > 0, 'successful inbound calls counted');
   assert.match(text, /ferry_inbound_requests_total\{[^}]*code="FERRY_ERR_UPSTREAM_HTTP_STATUS"\} \d+/, 'app error answers counted by code');
   assert.match(text, /ferry_inbound_request_duration_seconds_count\{protocol="dubbo"/);

@@ -152,7 +152,10 @@ before(async () => {
     [
       'application: ferry-dubbo-types-test',
       'limits: { dubboPayloadBytes: 1048576 }',
-      `registries: ${JSON.stringify({ zk: { address: zk.address, sessionTimeoutMs: 5000 }, sniffed: { address: zk.address, root: '/sniffed', sessionTimeoutMs: 5000 } })}`,
+      `registries: ${JSON.stringify({
+        zk: { address: zk.address, sessionTimeoutMs: 5000 },
+        sniffed: { address: zk.address, root: '/sniffed', sessionTimeoutMs: 5000 },
+      })}`,
       `propagation: ${JSON.stringify({ headers: ['x-tenant-id', 'x-user-*'] })}`,
       `services: ${JSON.stringify(services)}`,
     ].join('\n'),

@@ -139,7 +139,8 @@ test('discovery: the Spring service found by app name (UP only, zone kept), foll
   }
 });
 
-test('registration: the Spring service calls the app by its Eureka name; health DOWN / OUT_OF_SERVICE take it out and back; close deregisters', async () => {
+test('registration: the Spring service calls the app by its Eureka name; ' +
+  'health DOWN / OUT_OF_SERVICE take it out and back; close deregisters', async () => {
   const http = new EurekaHttp({ serviceUrls: [withAuth] });
   const reg = new EurekaRegistration({
     http,
@@ -197,7 +198,8 @@ test('registration: the Spring service calls the app by its Eureka name; health 
   await eventually(async () => (await spring.call('ferry-app', '/hello')).httpStatus === 503, SPRING_BOUND_MS);
 });
 
-test('health-following: a failing health endpoint takes the registration DOWN (not one failed probe), recovery brings it back', async () => {
+test('health-following: a failing health endpoint takes the registration DOWN (not one failed probe), ' +
+  'recovery brings it back', async () => {
   let healthy = true;
   let probes = 0;
   const health = await startUpstream((_req, res) => {
@@ -251,7 +253,8 @@ test('health-following: a failing health endpoint takes the registration DOWN (n
   }
 });
 
-test('Eureka restarted: the last good list serves meanwhile, Ferry registers again, the Spring service too; a stopped service drops out', async () => {
+test('Eureka restarted: the last good list serves meanwhile, Ferry registers again, ' +
+  'the Spring service too; a stopped service drops out', async () => {
   const registry = new EurekaRegistry({ serviceUrls: [withAuth], refreshMs: REFRESH_MS });
   const source = createEurekaSource(registry, { app: 'SPRING-ORDERS' });
   const http = new EurekaHttp({ serviceUrls: [withAuth], timeoutMs: 3000 });

@@ -630,7 +630,8 @@ services:
     await dead.close();
   }
   const wrongService = parseConfig(
-    `services:\n  x: { protocol: grpc, endpoints: ["127.0.0.1:1"], proto: [lab.proto], includeDirs: [include], service: ferry.test.Nope }\n`,
+    `services:\n  x: { protocol: grpc, endpoints: ["127.0.0.1:1"], ` +
+      `proto: [lab.proto], includeDirs: [include], service: ferry.test.Nope }\n`,
     't',
     {},
     {},

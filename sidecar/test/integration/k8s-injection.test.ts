@@ -118,7 +118,8 @@ after(async () => {
   await k8s?.stop();
 });
 
-test('helm install + labelled namespace + kubectl apply of a plain pod: a stored pod with a correct native Ferry sidecar', { skip }, async () => {
+test('helm install + labelled namespace + kubectl apply of a plain pod: ' +
+  'a stored pod with a correct native Ferry sidecar', { skip }, async () => {
   ok(await createPod(podYaml('app', 'demo')), 'create');
   const pod = await getPod('demo', 'app');
   assert.equal(pod.status.phase, 'Pending');
@@ -304,7 +305,8 @@ test('the example (examples/k8s): its node app pod is injected with its ConfigMa
   }
 });
 
-test('every rendered chart object (several value sets) and every patched pod passes kubectl apply --dry-run=server --validate=strict', { skip }, async () => {
+test('every rendered chart object (several value sets) and every patched pod ' +
+  'passes kubectl apply --dry-run=server --validate=strict', { skip }, async () => {
   // CRDs the chart's optional objects need, reduced to "any spec" (the real ones ship with cert-manager / the Prometheus operator)
   const crd = (group: string, kind: string, plural: string) => ({
     apiVersion: 'apiextensions.k8s.io/v1',

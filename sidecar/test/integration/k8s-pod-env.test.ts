@@ -42,7 +42,8 @@ function resolveEnv(env: EnvVar[], secrets: Record<string, Record<string, string
   return out;
 }
 
-test('injected env: Ferry registers POD_IP in ZooKeeper, probes reach the admin port at the pod address, the SDK finds Ferry by FERRY_URL', async () => {
+test('injected env: Ferry registers POD_IP in ZooKeeper, ' +
+  'probes reach the admin port at the pod address, the SDK finds Ferry by FERRY_URL', async () => {
   const zk = await startZooKeeper();
   const appHits: string[] = [];
   const app = await startUpstream((req, res) => {
@@ -85,7 +86,8 @@ test('injected env: Ferry registers POD_IP in ZooKeeper, probes reach the admin 
     join(dir, 'ferry.yaml'),
     `registries:\n  zk: { address: "${zk.address}" }\nservices:\n  catalog: { protocol: http, endpoints: ["${upstream.url}"] }\n` +
       `  orders: { protocol: dubbo, registry: zk, interface: ${IFACE}, methods: { place: { parameterTypes: [] } } }\n` +
-      `inbound:\n  dubbo:\n    port: 0\n    registry: zk\n    services:\n      - interface: ${IFACE}\n        methods:\n          place: { http: "POST /orders" }\n`,
+      `inbound:\n  dubbo:\n    port: 0\n    registry: zk\n` +
+      `    services:\n      - interface: ${IFACE}\n        methods:\n          place: { http: "POST /orders" }\n`,
   );
   const args = (sidecar.args as string[]).map((a) => a.replace(CONFIG_DIR, dir));
   const env = resolveEnv(sidecar.env!, secrets);

@@ -154,7 +154,8 @@ test('several server addresses: a dead one is skipped', { skip }, async () => {
   }
 });
 
-test('a Java Dubbo 3.3 provider in Nacos: interface-level and application-level give the same endpoint; its stop is seen within the bound', { skip }, async () => {
+test('a Java Dubbo 3.3 provider in Nacos: ' +
+  'interface-level and application-level give the same endpoint; its stop is seen within the bound', { skip }, async () => {
   const provider = await javaProvider('nacos-p1', ['--app', 'nacos-app', '--weight', '40']);
   let stopped = false;
   try {

@@ -117,7 +117,8 @@ test('Java Dubbo 3.2 provider receives allow-listed headers as attachments (auth
   assertTrace(att);
 });
 
-test('Java Dubbo 3.3 provider receives allow-listed attachments and trace context (its ContextFilter hides authorization from RpcContext)', async () => {
+test('Java Dubbo 3.3 provider receives allow-listed attachments and ' +
+  'trace context (its ContextFilter hides authorization from RpcContext)', async () => {
   const att = await invoke('matrix33', 'attachments', []);
   assert.equal(att['x-tenant-id'], 'tenant-7');
   assert.equal(att['x-user-id'], 'u-42');

@@ -389,7 +389,8 @@ async function startPeers(): Promise<Target> {
 }
 
 for (const b of shellBlocks) {
-  test(`README.md:${b.line}: the commands answer as shown (${b.args === 'demo' ? "npm start's demo sidecar" : 'the protocol peers'})`, async () => {
+  const peers = b.args === 'demo' ? "npm start's demo sidecar" : 'the protocol peers';
+  test(`README.md:${b.line}: the commands answer as shown (${peers})`, async () => {
     assert.ok(targets[b.args], `README.md:${b.line}: \`shell ${b.args}\`: no such target (demo or peers)`);
     const target = await targets[b.args]!();
     const steps = splitShell(b.text);
@@ -470,7 +471,8 @@ const PRELUDES: Record<string, string> = {
   koa: `import Koa from 'koa';\nconst app = new Koa();\n`,
   fastify: `import Fastify from 'fastify';\nconst app = Fastify();\n`,
   // @nestjs/common is not a dependency here: its two interfaces, as Nest declares them.
-  nestjs: `interface MiddlewareConsumer { apply(...middleware: unknown[]): { forRoutes(...routes: string[]): MiddlewareConsumer } }\ninterface NestModule { configure(consumer: MiddlewareConsumer): void }\n`,
+  nestjs: `interface MiddlewareConsumer { apply(...middleware: unknown[]): { forRoutes(...routes: string[]): MiddlewareConsumer } }` +
+    `\ninterface NestModule { configure(consumer: MiddlewareConsumer): void }\n`,
   then: `import { FerryClient } from '@ferry/sdk';\nconst ferry = new FerryClient();\n`,
 };
 
@@ -514,7 +516,8 @@ test('README TypeScript examples compile (strict) against the SDK', { skip: ofKi
   const program = ts.createProgram([...files.keys()], options, host);
   const problems = ts.getPreEmitDiagnostics(program).map((d) => {
     const where = d.file
-      ? `${d.file.fileName.replace(join(REPO, 'sidecar', 'readme-'), 'README.md example at line ')}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+      ? `${d.file.fileName.replace(join(REPO, 'sidecar', 'readme-'), 'README.md example at line ')}:` +
+        `${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
       : '';
     return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
   });

@@ -149,7 +149,8 @@ test('the endpoint list follows the registry: provider gone → 503, back → se
   registrations[0] = await registerProvider(
     registry,
     parseDubboUrl(
-      `jsonrpc://127.0.0.1:${rpcPort}/com.example.Calc?interface=com.example.Calc&methods=add&version=1.0.0&side=provider&timestamp=${Date.now()}`,
+      `jsonrpc://127.0.0.1:${rpcPort}/com.example.Calc?interface=com.example.Calc` +
+        `&methods=add&version=1.0.0&side=provider&timestamp=${Date.now()}`,
     ),
   );
   await eventually(async () => (await invoke('calc', 'add', [1, 2])).status === 200, 10000);

@@ -107,7 +107,8 @@ test('a retried call has one client span per attempt, the failed one marked as a
   statuses = new Set();
 });
 
-test('an upstream 500 through pass-through marks the client span as an error; trace ids are on every request log line; no auth value is logged', async () => {
+test('an upstream 500 through pass-through marks the client span as an error; ' +
+  'trace ids are on every request log line; no auth value is logged', async () => {
   exporter.reset();
   lines.length = 0;
   const res = await fetch(`${url}/v1/proxy/orders/boom`, {
@@ -144,7 +145,8 @@ test('with asyncContext the request span is active inside the pipeline: root-log
   const asyncLines: string[] = [];
   const logger = createLogger('info', { write: (s: string) => void asyncLines.push(s) });
   const config = parseConfig(
-    `listen: { port: 0 }\nadmin: { enabled: false }\ntracing: { enabled: true }\nservices:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`,
+    `listen: { port: 0 }\nadmin: { enabled: false }\ntracing: { enabled: true }\n` +
+      `services:\n  orders: { protocol: http, endpoints: ["${upstream.url}"] }\n`,
     'test',
   );
   const logInside = (next: (c: never) => Promise<unknown>) => (call: never) => {

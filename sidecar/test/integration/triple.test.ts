@@ -82,7 +82,8 @@ async function invoke(method: string, body: unknown, headers: Record<string, str
   return { status: res.status, body: (await res.json()) as unknown };
 }
 
-test('protobuf-IDL Triple service through the gRPC path, provider found as tri:// in ZooKeeper; headers arrive as attachments', async () => {
+test('protobuf-IDL Triple service through the gRPC path, ' +
+  'provider found as tri:// in ZooKeeper; headers arrive as attachments', async () => {
   assert.deepEqual(await invoke('greet', 'ferry', { 'x-tenant-id': 't-42' }), { status: 200, body: 'hello ferry from tri-1 for t-42' });
   // int64 wrapper: proto3 JSON writes it as a string
   assert.deepEqual(await invoke('square', '3000000000'), { status: 200, body: '9000000000000000000' });

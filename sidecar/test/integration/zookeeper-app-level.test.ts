@@ -160,7 +160,8 @@ test('an instance whose MetadataService cannot be reached yields no endpoint, an
   assert.equal(calls, 1);
 });
 
-test('the application-level source follows instances: a stopped provider leaves the list within the poll bound; auto merges both ways into one endpoint each', async () => {
+test('the application-level source follows instances: a stopped provider leaves the list within the poll bound; ' +
+  'auto merges both ways into one endpoint each', async () => {
   const filter = { interface: MATRIX, version: '1.0.0', protocols: ['dubbo'] };
   const c = cache();
   const read = async () =>

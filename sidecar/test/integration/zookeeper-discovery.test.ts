@@ -47,8 +47,10 @@ function create(c: Client, path: string, mode = zookeeper.CreateMode.EPHEMERAL):
 function remove(c: Client, path: string): Promise<void> {
   return new Promise((res, rej) => c.remove(path, (e) => (e ? rej(e) : res())));
 }
-const providerNode = (port: number, extra = '', scheme = 'dubbo') =>
-  `${categoryPath('/dubbo', IFACE, 'providers')}/${toZkNodeName(parseDubboUrl(`${scheme}://127.0.0.1:${port}/${IFACE}?interface=${IFACE}&side=provider${extra}`))}`;
+const providerNode = (port: number, extra = '', scheme = 'dubbo') => {
+  const url = parseDubboUrl(`${scheme}://127.0.0.1:${port}/${IFACE}?interface=${IFACE}&side=provider${extra}`);
+  return `${categoryPath('/dubbo', IFACE, 'providers')}/${toZkNodeName(url)}`;
+};
 const ids = (eps: readonly Endpoint[]) => eps.map((e) => e.id).join(',');
 
 test('providers added/removed are reflected within 2 s; filters; last good list while ZooKeeper is away', async () => {
@@ -133,9 +135,11 @@ test('ephemeral registrations come back after session expiry', async () => {
   }
 });
 
-test('a providers folder created between the read that missed it and the watch is still seen (a consumer starting with its first provider)', async () => {
+test('a providers folder created between the read that missed it and the watch ' +
+  'is still seen (a consumer starting with its first provider)', async () => {
   const iface = 'com.example.ferry.RaceService';
-  const node = `${categoryPath('/dubbo', iface, 'providers')}/${toZkNodeName(parseDubboUrl(`dubbo://127.0.0.1:20890/${iface}?interface=${iface}&side=provider`))}`;
+  const url = parseDubboUrl(`dubbo://127.0.0.1:20890/${iface}?interface=${iface}&side=provider`);
+  const node = `${categoryPath('/dubbo', iface, 'providers')}/${toZkNodeName(url)}`;
   const session = new ZooKeeperSession(zk.address, { sessionTimeoutMs: 3000 });
   const writer = await zkClient(zk.address);
   // the provider registers just after the consumer's first read found no folder, before its exists() watch

@@ -31,8 +31,10 @@ after(async () => {
   await zk?.stop();
 });
 
-const node = (port: number) =>
-  `${categoryPath('/dubbo', IFACE, 'providers')}/${toZkNodeName(parseDubboUrl(`dubbo://127.0.0.1:${port}/${IFACE}?interface=${IFACE}&side=provider&version=1.0.0`))}`;
+const node = (port: number) => {
+  const url = parseDubboUrl(`dubbo://127.0.0.1:${port}/${IFACE}?interface=${IFACE}&side=provider&version=1.0.0`);
+  return `${categoryPath('/dubbo', IFACE, 'providers')}/${toZkNodeName(url)}`;
+};
 
 function create(c: Client, path: string): Promise<void> {
   return new Promise((res, rej) =>

@@ -295,7 +295,8 @@ test('a provider leaving discovery: its calls in flight still get their answers,
   }
 });
 
-test('a frame that never completes (a wrong length) closes the connection once a later call times out behind it; the pool reconnects', async () => {
+test('a frame that never completes (a wrong length) closes the connection ' +
+  'once a later call times out behind it; the pool reconnects', async () => {
   let n = 0;
   const p = await fakeProvider((f, socket) => {
     if (f.event) return;
@@ -337,7 +338,8 @@ test('a frame that never completes (a wrong length) closes the connection once a
   }
 });
 
-test('answers that arrived whole before garbage in the same chunk still answer their calls; the rest fail, the connection closes', async () => {
+test('answers that arrived whole before garbage in the same chunk ' +
+  'still answer their calls; the rest fail, the connection closes', async () => {
   const held: DubboFrame[] = [];
   const p = await fakeProvider((f, socket) => {
     if (f.event) return;

@@ -91,7 +91,8 @@ test('ferry injector: TLS webhook, errors, metrics, certificate and config reloa
     const conf = new KubeletVolume(join(dir, 'conf'));
     await tls.write({ 'tls.crt': await readFile(first.certFile), 'tls.key': await readFile(first.keyFile) });
     const yaml = (image: string, port = 0) =>
-      `listen: { host: 127.0.0.1, port: ${port} }\nadmin: { host: 127.0.0.1, port: 0 }\ntls: { certFile: ${tls.path('tls.crt')}, keyFile: ${tls.path('tls.key')} }\n` +
+      `listen: { host: 127.0.0.1, port: ${port} }\nadmin: { host: 127.0.0.1, port: 0 }\n` +
+      `tls: { certFile: ${tls.path('tls.crt')}, keyFile: ${tls.path('tls.key')} }\n` +
       `log: { level: info }\nshutdown: { delayMs: 700, drainTimeoutMs: 2000 }\nsidecar: { image: "${image}" }\n`;
     await conf.write({ 'injector.yaml': yaml('ferry:1') });
     const inj = await startInjector(conf.path('injector.yaml'));

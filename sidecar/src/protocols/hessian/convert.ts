@@ -322,7 +322,8 @@ class ToJava {
       if (text === null)
         this.fail(
           path,
-          'a decimal string for java.math.BigDecimal (a bare JSON number as the whole body loses its digits: send ["19.90"], [19.90] or "19.90")',
+          'a decimal string for java.math.BigDecimal ' +
+            '(a bare JSON number as the whole body loses its digits: send ["19.90"], [19.90] or "19.90")',
           v,
         );
       return text ?? String(v);
@@ -624,7 +625,8 @@ class FromJava {
           const c = civilFromDays(f.date);
           const nod = BigInt(f.time);
           const secs = Number(nod / 1_000_000_000n);
-          return `${formatLocalDate(c.year, c.month, c.day)}T${formatLocalTime(Math.floor(secs / 3600), Math.floor((secs % 3600) / 60), secs % 60, Number(nod % 1_000_000_000n))}`;
+          const time = formatLocalTime(Math.floor(secs / 3600), Math.floor((secs % 3600) / 60), secs % 60, Number(nod % 1_000_000_000n));
+          return `${formatLocalDate(c.year, c.month, c.day)}T${time}`;
         }
         break;
     }
@@ -658,7 +660,8 @@ function localTimeText(o: JavaObject): string {
 function handlePart(v: unknown, cls: string, owner: JavaObject): JavaObject {
   if (v instanceof JavaObject && v.className === cls) return v;
   throw new HessianError(
-    `${owner.className}: expected a ${cls}, got ${v instanceof JavaObject ? v.className : v instanceof Map ? 'a map' : v === null ? 'null' : typeof v}`,
+    `${owner.className}: expected a ${cls}, got ` +
+      `${v instanceof JavaObject ? v.className : v instanceof Map ? 'a map' : v === null ? 'null' : typeof v}`,
     'malformed',
   );
 }

@@ -2,8 +2,8 @@
  * The in-memory model of decoded Hessian 2 values (what `HessianDecoder` produces and `fromJava` consumes).
  *
  *   null → null, boolean → boolean, int/double → number, long → number when |v| ≤ 2^53−1 else bigint,
- *   date → Date (WideDate beyond JS Date's range), string → string, binary → Buffer, list → Array (typed lists carry their Hessian type
- *   under `JAVA_TYPE`), map → Map (typed maps carry `JAVA_TYPE`), object (class-def instance) → JavaObject.
+ *   date → Date (WideDate beyond JS Date's range), string → string, binary → Buffer, list → Array (typed lists carry their
+ *   Hessian type under `JAVA_TYPE`), map → Map (typed maps carry `JAVA_TYPE`), object (class-def instance) → JavaObject.
  *
  * Nothing here has a prototype that data can reach: object fields live in null-prototype records and
  * `__proto__` is refused by the decoder.
@@ -54,7 +54,10 @@ export function javaTypeOf(value: unknown): string | undefined {
 export class HessianError extends Error {
   constructor(
     message: string,
-    /** `malformed` (garbage, truncated), `limit` (a configured limit was hit), `forbidden` (e.g. a `__proto__` key), `type` (value does not fit a declared Java type). */
+    /**
+     * `malformed` (garbage, truncated), `limit` (a configured limit was hit), `forbidden` (e.g. a `__proto__` key),
+     * `type` (value does not fit a declared Java type).
+     */
     readonly kind: 'malformed' | 'limit' | 'forbidden' | 'type',
   ) {
     super(message);

@@ -16,7 +16,10 @@ export function requestBody(args: readonly unknown[]): string {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** True when `Number(text)` does not give back this literal's value exactly (integers beyond 2^53, too many digits, trailing-zero scale). */
+/**
+ * True when `Number(text)` does not give back this literal's value exactly
+ * (integers beyond 2^53, too many digits, trailing-zero scale).
+ */
 function lossy(text: string): boolean {
   if (/[eE]/.test(text)) return false; // floating point written by a double: JavaScript reads it as well as Java wrote it
   const n = Number(text);

@@ -57,7 +57,8 @@ function inboundCall(path: string, deadlineMs = 1000): Call {
 
 function chain(tracingOn: boolean) {
   const config = parseConfig(
-    `tracing: { enabled: ${tracingOn} }\npropagation: { headers: [authorization, "x-user-*", path] }\ninbound: { app: { url: "${app.url}" } }`,
+    `tracing: { enabled: ${tracingOn} }\npropagation: { headers: [authorization, "x-user-*", path] }\n` +
+      `inbound: { app: { url: "${app.url}" } }`,
     'test',
   );
   const exporter = new InMemorySpanExporter();

@@ -11,7 +11,8 @@ import type { ProtocolClient } from '../../../src/protocols/types.js';
 
 const protocols = await loadProtocols();
 const config = parseConfig(
-  'defaults: { loadBalancer: roundrobin, retries: 1 }\nservices:\n  svc: { protocol: http, endpoints: ["http://127.0.0.1:1", "http://127.0.0.1:2"], timeoutMs: 700 }',
+  'defaults: { loadBalancer: roundrobin, retries: 1 }\nservices:\n' +
+    '  svc: { protocol: http, endpoints: ["http://127.0.0.1:1", "http://127.0.0.1:2"], timeoutMs: 700 }',
   'test',
 );
 const service = config.services.svc!;
