@@ -115,6 +115,8 @@ export const ERRORS = {
   FERRY_ERR_HEADERS_TOO_LARGE: { statusCode: 431, retryable: false, message: 'Request headers too large' },
   /** A token is required (the admin token on the admin API) and the request had none or a wrong one. */
   FERRY_ERR_UNAUTHORIZED: { statusCode: 401, retryable: false, message: 'Missing or wrong token' },
+  /** An ad-hoc call to a registry or endpoint the config does not open to ad-hoc calls (`adhoc`); nothing was dialled. */
+  FERRY_ERR_TARGET_NOT_ALLOWED: { statusCode: 403, retryable: false, message: 'The target is not open to ad-hoc calls' },
   /** The app's request body did not arrive within the call's timeout; the upstream is not to blame (HTTP's 408). */
   FERRY_ERR_REQUEST_TIMEOUT: { statusCode: 408, retryable: false, message: 'The request body did not arrive in time' },
   /** The app went away before the answer came; the upstream is not to blame (nginx's 499). */

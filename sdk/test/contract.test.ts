@@ -14,6 +14,7 @@ const LOCKED: Record<string, [number, boolean]> = {
   FERRY_ERR_PAYLOAD_TOO_LARGE: [413, false],
   FERRY_ERR_HEADERS_TOO_LARGE: [431, false],
   FERRY_ERR_UNAUTHORIZED: [401, false],
+  FERRY_ERR_TARGET_NOT_ALLOWED: [403, false],
   FERRY_ERR_REQUEST_TIMEOUT: [408, false],
   FERRY_ERR_CANCELLED: [499, false],
   FERRY_ERR_SHUTTING_DOWN: [503, true],
@@ -63,7 +64,7 @@ const LOCKED: Record<string, [number, boolean]> = {
 test('the error table is locked: same codes, statuses and retryable flags', () => {
   const actual = Object.fromEntries(Object.entries(ERRORS).map(([code, spec]) => [code, [spec.statusCode, spec.retryable]]));
   assert.deepEqual(actual, LOCKED);
-  assert.equal(Object.keys(ERRORS).length, 53);
+  assert.equal(Object.keys(ERRORS).length, 54);
 });
 
 test('every error code follows FERRY_ERR_<AREA>_<WHAT> and has a message', () => {

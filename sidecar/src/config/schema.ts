@@ -5,11 +5,16 @@
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, DEFAULT_PROPAGATED_HEADERS } from '@ferry/sdk/contract';
 import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, type Node, join } from './dsl.js';
 import { BALANCERS, headerName, isUrl, ms, type ServiceConfig } from './service.js';
+import { endpointPattern } from './adhoc.js';
 
 export type { ServiceConfig };
 
 const port = () => num({ int: true, min: 0, max: 65535 });
 const httpUrl = () => str((v) => isUrl(v, ['http', 'https']));
+const patternProblem = (v: string): string | undefined => {
+  const pattern = endpointPattern(v);
+  return typeof pattern === 'string' ? pattern : undefined;
+};
 
 const inboundMethod = obj({
   /**
@@ -100,6 +105,17 @@ export function configSchemaWith<R extends { type: string }>(schemas: { service:
       /** Dubbo frame payload (Dubbo's own default is 8 MiB). */
       dubboPayloadBytes: dflt(num({ int: true, min: 1024 }), 8 * 1024 * 1024),
     }),
+    /**
+     * Ad-hoc calls (`POST /v1/dubbo/invoke`: a service that is not in `services`) and the targets they may reach
+     * (see config/adhoc.ts for the patterns). Off by default: without it the app can only call configured services.
+     */
+    adhoc: obj({
+      enabled: dflt(bool(), false),
+      /** Configured registries ad-hoc calls may look services up in. */
+      registries: dflt(list(str()), []),
+      /** `HOST:PORT` patterns of providers ad-hoc calls may dial directly (`"endpoint"`): `10.0.0.0/8:20880`, `*.svc.cluster.local:*`. */
+      endpoints: dflt(list(str(patternProblem)), []),
+    }),
     /** Defaults for every service; a service's own setting wins. */
     defaults: obj({
       timeoutMs: dflt(ms(), 3000),
@@ -178,6 +194,11 @@ export function checkReferences(config: FerryConfig, issues: Issue[]): void {
     if (!/^[A-Za-z0-9._-]+$/.test(name))
       issues.push({ path: `services.${name}`, message: 'service names use letters, digits, ".", "_" and "-" only' });
   }
+  config.adhoc.registries.forEach((name, i) => {
+    if (config.registries[name]) return;
+    const known = Object.keys(config.registries).join(', ') || 'none';
+    issues.push({ path: `adhoc.registries[${i}]`, message: `no registry named "${name}" (known: ${known})` });
+  });
   const reg = config.inbound.dubbo?.registry;
   if (reg && !config.registries[reg]) issues.push({ path: 'inbound.dubbo.registry', message: `no registry named "${reg}"` });
 }

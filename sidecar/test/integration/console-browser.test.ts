@@ -70,6 +70,7 @@ before(async () => {
   provider = await startProvider({ jar: jars.jar33, zkAddress: zk.address, name: 'p1', extraArgs: ['--no-greeting'] });
   const yaml = `listen: { port: 0 }
 admin: { port: 0, token: "${TOKEN}" }
+adhoc: { enabled: true, registries: [main] }
 ${inboundYaml({
   appUrl: app.url,
   zkAddress: zk.address,

@@ -52,6 +52,7 @@ before(async () => {
   ferry = await startSidecar(
     [
       'application: ferry-dubbo-cluster-test',
+      'adhoc: { enabled: true, endpoints: ["127.0.0.1:*"] }',
       `registries: ${JSON.stringify({ zk: { address: zk.address, sessionTimeoutMs: 5000 } })}`,
       `services: ${JSON.stringify({
         rr: service('roundrobin'),

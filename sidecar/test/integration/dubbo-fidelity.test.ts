@@ -104,6 +104,7 @@ function ferryYaml(): string {
   }
   return `
 application: ferry-fidelity-test
+adhoc: { enabled: true, endpoints: ["127.0.0.1:*"] }
 services: ${JSON.stringify(services)}
 inbound:
   app: { url: "${app.url}", timeoutMs: 5000 }

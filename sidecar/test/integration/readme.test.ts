@@ -130,8 +130,13 @@ function withRegistries(text: string): string {
     registries?: Record<string, unknown>;
     services?: Record<string, { registry?: string }>;
     inbound?: { dubbo?: { registry?: string } };
+    adhoc?: { registries?: string[] };
   };
-  const named = [...Object.values(doc.services ?? {}).map((s) => s.registry), doc.inbound?.dubbo?.registry];
+  const named = [
+    ...Object.values(doc.services ?? {}).map((s) => s.registry),
+    doc.inbound?.dubbo?.registry,
+    ...(doc.adhoc?.registries ?? []),
+  ];
   for (const name of named) if (name && !doc.registries?.[name]) (doc.registries ??= {})[name] = { address: '127.0.0.1:2181' };
   return yaml.dump(doc);
 }
@@ -201,6 +206,7 @@ const PEERS_CONFIG = (p: {
 advertiseHost: 127.0.0.1
 registries:
   zk: { address: "${p.zk}" }
+adhoc: { enabled: true, registries: [zk] }
 services:
   calc: { protocol: jsonrpc, endpoints: ["${p.calc}"] }
   orders: { protocol: http, endpoints: ["${p.app}"] }

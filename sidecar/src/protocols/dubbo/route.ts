@@ -4,6 +4,9 @@ import { FerryError } from '../../errors.js';
 import type { LocalRoute } from '../types.js';
 import { validate } from '../../config/dsl.js';
 import { dubboServiceSchema, type DubboServiceConfig } from './schema.js';
+import { adhocPolicy } from '../../config/adhoc.js';
+import { hostPort } from '../../config/service.js';
+import { parseEndpoint } from '../../discovery/static.js';
 
 interface AdhocBody {
   interface?: unknown;
@@ -13,7 +16,7 @@ interface AdhocBody {
   parameterTypes?: unknown;
   args?: unknown;
   attachments?: unknown;
-  /** A named registry (default: the only one configured). */
+  /** A named registry (default: the only one in `adhoc.registries`). */
   registry?: unknown;
   /** Or a provider address, `host:port`, to call directly. */
   endpoint?: unknown;
@@ -27,7 +30,8 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 
 /**
  * `POST /v1/dubbo/invoke`: a generic Dubbo call to a service that is not in Ferry's config, in the shape of
- * dubbo-admin's test call. The target is resolved through the registry like a configured service.
+ * dubbo-admin's test call. The target is resolved through the registry like a configured service. Only targets the
+ * config opens to ad-hoc calls (`adhoc`) are reached; any other is refused before anything is dialled.
  */
 export const adhocRoute: LocalRoute = (kit) =>
   async function dubboAdhoc(app: FastifyInstance): Promise<void> {
@@ -42,15 +46,29 @@ export const adhocRoute: LocalRoute = (kit) =>
       const args = body.args ?? [];
       if (!Array.isArray(args)) throw new FerryError('FERRY_ERR_BAD_REQUEST', '"args" must be a list');
       const config = kit.config();
-      const registries = Object.keys(config.registries);
+      const allow = adhocPolicy(config.adhoc);
       let registry: string | undefined;
       let endpoints: string[] | undefined;
-      if (isStr(body.endpoint)) endpoints = [body.endpoint];
-      else if (isStr(body.registry)) registry = body.registry;
-      else if (registries.length === 1) registry = registries[0];
-      else
-        throw new FerryError('FERRY_ERR_BAD_REQUEST', `name a "registry" (${registries.join(', ') || 'none configured'}) or an "endpoint"`);
-      if (registry && !config.registries[registry]) throw new FerryError('FERRY_ERR_BAD_REQUEST', `no registry named "${registry}"`);
+      let refused: string | undefined;
+      if (isStr(body.endpoint)) {
+        if (hostPort(body.endpoint)) {
+          throw new FerryError('FERRY_ERR_BAD_REQUEST', `"endpoint": expected host:port, got "${body.endpoint}"`);
+        }
+        // the host and port the client will dial (the static source parses the endpoint the same way)
+        const { host, port } = parseEndpoint(body.endpoint);
+        endpoints = [body.endpoint];
+        refused = allow({ host, port });
+      } else {
+        const open = config.adhoc.registries;
+        registry = isStr(body.registry) ? body.registry : open.length === 1 ? open[0]! : '';
+        refused = allow({ registry });
+        if (!refused && !config.registries[registry]) throw new FerryError('FERRY_ERR_BAD_REQUEST', `no registry named "${registry}"`);
+        if (refused && !registry && config.adhoc.enabled) {
+          const names = open.join(', ') || 'none';
+          throw new FerryError('FERRY_ERR_BAD_REQUEST', `name a "registry" (open to ad-hoc calls: ${names}) or an "endpoint"`);
+        }
+      }
+      if (refused) throw new FerryError('FERRY_ERR_TARGET_NOT_ALLOWED', refused);
 
       const version = isStr(body.version) ? body.version : undefined;
       const group = isStr(body.group) ? body.group : undefined;
