@@ -100,6 +100,11 @@ export function configSchemaWith<R extends { type: string }>(schemas: { service:
       proxyBodyBytes: dflt(num({ int: true, min: 1024 }), 64 * 1024 * 1024),
       /** All request headers together. */
       headerBytes: dflt(num({ int: true, min: 1024 }), 16 * 1024),
+      /**
+       * Nesting of arrays and objects in those JSON bodies (Jackson's default): deeper ones are the app's 400, not a
+       * stack overflow in an encoder blamed on the upstream.
+       */
+      jsonDepth: dflt(num({ int: true, min: 8, max: 4096 }), 1000),
       /** Items in one JSON-RPC batch. */
       batchItems: dflt(num({ int: true, min: 1 }), 100),
       /** Dubbo frame payload (Dubbo's own default is 8 MiB). */

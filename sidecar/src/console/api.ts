@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { HEADERS, ROUTES, invokePath } from '@ferry/sdk/contract';
 import { FerryError } from '../errors.js';
 import type { AdminAuth } from './auth.js';
+import { parseJsonBody } from '../server/json-body.js';
 import type { ConsoleState } from './state.js';
 
 interface InvokeBody {
@@ -41,6 +42,16 @@ function parseAnswer(text: string): unknown {
 export function consoleApi(state: ConsoleState, auth: AdminAuth) {
   const base = ROUTES.admin;
   return async function consoleApiPlugin(admin: FastifyInstance): Promise<void> {
+    // JSON only when it says so (a page elsewhere cannot send application/json without a CORS preflight, which
+    // Ferry never grants), with the local API's depth limit: a test call's args are re-serialized below
+    admin.removeContentTypeParser('application/json');
+    admin.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+      try {
+        done(null, parseJsonBody(text as string, state.runtime().config.limits.jsonDepth));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
     admin.addHook('onRequest', async (request) => {
       if (request.url.startsWith(`${base}/`) && !request.url.startsWith(`${base}/login`)) auth.check(request);
     });

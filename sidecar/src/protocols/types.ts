@@ -71,7 +71,7 @@ export interface LocalRouteKit {
   call(request: FastifyRequest, reply: FastifyReply, route: RouteHandle, method: string, args: unknown): Call;
   /** Writes a Reply to the app. */
   send(reply: FastifyReply, result: Reply): FastifyReply;
-  /** Bodies parsed as JSON whatever the content type says (as `/v1/invoke` does). */
+  /** Bodies parsed as JSON whatever the content type says (as `/v1/invoke` does), at most `limits.jsonDepth` deep. */
   jsonBodies(app: FastifyInstance): void;
 }
 

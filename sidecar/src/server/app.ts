@@ -106,6 +106,6 @@ function routeKit(runtime: AppDeps['runtime']): LocalRouteKit {
     },
     call: buildCall,
     send: sendReply,
-    jsonBodies: acceptJsonBodies,
+    jsonBodies: (app) => acceptJsonBodies(app, runtime().config.limits.jsonDepth),
   };
 }

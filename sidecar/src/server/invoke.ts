@@ -14,7 +14,7 @@ interface InvokeParams {
 /** `POST /v1/invoke/{service}/{method}`: the JSON body is the arguments; the answer is the result as JSON. */
 export function invokeRoute(runtime: () => Runtime) {
   return async function invokePlugin(app: FastifyInstance): Promise<void> {
-    acceptJsonBodies(app);
+    acceptJsonBodies(app, runtime().config.limits.jsonDepth);
     app.post<{ Params: InvokeParams; Body: unknown }>(ROUTES.invoke, async (request, reply) => {
       const { service, method } = request.params;
       const { router } = runtime();

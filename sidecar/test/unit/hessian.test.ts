@@ -257,3 +257,14 @@ test('parseJson: JSON.parse values, plus the text of every number JavaScript wou
   });
   assert.throws(() => toJava(19.9, 'java.math.BigDecimal', {}, 'args[0]', null), /args\[0\]/);
 });
+
+test('parseJson: nesting past maxDepth is a JsonDepthError, whichever parser would run; brackets in strings do not count', async () => {
+  const { parseJson, JsonDepthError } = await import('../../src/protocols/hessian/index.js');
+  const deep = (n: number, inner = '') => `${'['.repeat(n)}${inner}${']'.repeat(n)}`;
+  assert.deepEqual(parseJson(deep(4), 4), [[[[]]]]);
+  assert.throws(() => parseJson(deep(5), 4), (err: unknown) => err instanceof JsonDepthError && err.maxDepth === 4);
+  assert.throws(() => parseJson(deep(5, '19.90'), 4), JsonDepthError);
+  assert.throws(() => parseJson(`{"a":{"b":{"c":{"d":{}}}}}`, 4), JsonDepthError);
+  assert.deepEqual(parseJson(String.raw`["[[[[[[", "{{{{\\", "\"[[["]`, 2), ['[[[[[[', '{{{{\\', '"[[[']);
+  assert.equal((parseJson(deep(100_000)) as unknown[]).length, 1);
+});

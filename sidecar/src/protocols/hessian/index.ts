@@ -11,7 +11,7 @@ export * from './model.js';
 export * from './decoder.js';
 export * from './java-types.js';
 export { toJava, fromJava, hessianArrayType, HANDLE, type ToJavaOptions, type FromJavaOptions, type HessianInput } from './convert.js';
-export { parseJson, jsonNumberText, argumentOf } from './json-text.js';
+export { parseJson, jsonNumberText, argumentOf, JsonDepthError } from './json-text.js';
 export { decodeException, encodeException, isThrowableObject, type JavaException } from './exception.js';
 export {
   formatDateMillis,

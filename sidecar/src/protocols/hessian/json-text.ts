@@ -16,9 +16,21 @@ const TEXTS = new WeakMap<object, Map<string | number, string>>();
 /** Argument lists built around a bare JSON number (the whole body): its text is gone, see `argumentOf`. */
 const TEXT_LOST = new WeakSet<object>();
 
-/** JSON.parse's result, with the text of every number JS would not print back kept for `jsonNumberText`. */
-export function parseJson(text: string): unknown {
-  if (!hasInexactNumber(text)) return JSON.parse(text);
+/** Arrays and objects nested deeper than the limit given to `parseJson`. */
+export class JsonDepthError extends Error {
+  constructor(readonly maxDepth: number) {
+    super(`JSON nested deeper than ${maxDepth} levels`);
+    this.name = 'JsonDepthError';
+  }
+}
+
+/**
+ * JSON.parse's result, with the text of every number JS would not print back kept for `jsonNumberText`.
+ * Throws JsonDepthError for arrays and objects nested deeper than `maxDepth` (JSON.parse itself takes any depth,
+ * but every recursive reader after it — JSON.stringify, the Hessian and protobuf encoders — would overflow the stack).
+ */
+export function parseJson(text: string, maxDepth = Infinity): unknown {
+  if (!scan(text, maxDepth)) return JSON.parse(text);
   const value = losslessParse(text, null, { parseNumber, onDuplicateKey: ({ newValue }) => newValue });
   return record(value);
 }
@@ -78,20 +90,33 @@ function record(value: unknown): unknown {
 }
 
 /**
- * True when the text holds a number token (outside strings) that JavaScript would not print back. Cheap: string
- * contents are skipped with indexOf, and only tokens with a fraction, an exponent or 16+ characters are checked.
+ * True when the text holds a number token (outside strings) that JavaScript would not print back; throws
+ * JsonDepthError past `maxDepth` levels of brackets. Cheap: string contents are skipped with indexOf, and only
+ * tokens with a fraction, an exponent or 16+ characters are checked.
  */
-function hasInexactNumber(text: string): boolean {
+function scan(text: string, maxDepth: number): boolean {
   const n = text.length;
   let i = 0;
+  let depth = 0;
+  let inexact = false;
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) throw new JsonDepthError(maxDepth);
+      i++;
+      continue;
+    }
+    if (c === 0x5d || c === 0x7d) {
+      depth--;
+      i++;
+      continue;
+    }
     if (c === 0x22) {
       // a string: find its closing quote (one not preceded by an odd number of backslashes)
       let j = i + 1;
       for (;;) {
         const q = text.indexOf('"', j);
-        if (q < 0) return false; // not JSON: JSON.parse says so
+        if (q < 0) return inexact; // not JSON: the parser says so
         let bs = 0;
         while (text.charCodeAt(q - 1 - bs) === 0x5c) bs++;
         if (bs % 2 === 0) {
@@ -111,14 +136,14 @@ function hasInexactNumber(text: string): boolean {
         if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) plain = false;
         else break;
       }
-      if (!plain || j - i > 15) {
+      if (!inexact && (!plain || j - i > 15)) {
         const token = text.slice(i, j);
-        if (String(Number(token)) !== token) return true;
+        if (String(Number(token)) !== token) inexact = true;
       }
       i = j;
       continue;
     }
     i++;
   }
-  return false;
+  return inexact;
 }

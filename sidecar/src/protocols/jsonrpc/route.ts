@@ -4,7 +4,6 @@ import { FerryError } from '../../errors.js';
 import type { LocalRoute } from '../types.js';
 import { checkBatchItem } from './codec.js';
 import { JsonRpcBatch } from './client.js';
-import { parseJson } from '../hessian/index.js';
 
 /** The method name batch calls carry through the chain (logs, metrics, timeouts). */
 export const BATCH_METHOD = '$batch';
@@ -17,13 +16,7 @@ export const BATCH_METHOD = '$batch';
  */
 export const batchRoute: LocalRoute = (kit) =>
   async function batchPlugin(app: FastifyInstance): Promise<void> {
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
-      try {
-        done(null, (text as string).trim() === '' ? undefined : parseJson(text as string));
-      } catch (err) {
-        done(new FerryError('FERRY_ERR_BAD_REQUEST', `body is not JSON: ${(err as Error).message}`), undefined);
-      }
-    });
+    kit.jsonBodies(app);
     app.post<{ Params: { service: string }; Body: unknown }>(ROUTES.batch, async (request, reply) => {
       const { service } = request.params;
       const route = kit.route(service);
