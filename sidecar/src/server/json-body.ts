@@ -7,7 +7,9 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
   try {
     return text.trim() === '' ? undefined : parseJson(text, maxDepth);
   } catch (err) {
-    if (err instanceof JsonDepthError) throw new FerryError('FERRY_ERR_BAD_REQUEST', `body nests arrays and objects deeper than ${maxDepth} levels (limits.jsonDepth)`);
+    if (err instanceof JsonDepthError) {
+      throw new FerryError('FERRY_ERR_BAD_REQUEST', `body nests arrays and objects deeper than ${maxDepth} levels (limits.jsonDepth)`);
+    }
     throw new FerryError('FERRY_ERR_BAD_REQUEST', `body is not JSON: ${(err as Error).message}`);
   }
 }

@@ -130,7 +130,9 @@ test('ad-hoc refusal: nothing off the allow-list is dialled, the allowed provide
   let allowedFailed = 0;
   const ALLOWED = 50;
   const direct = call({ endpoint: `127.0.0.1:${providerPort}` });
-  const allowed = await Promise.all(Array.from({ length: ALLOWED }, (_, i) => post(`${open.url}/v1/dubbo/invoke`, { ...direct, args: [`#${i}`] })));
+  const allowed = await Promise.all(
+    Array.from({ length: ALLOWED }, (_, i) => post(`${open.url}/v1/dubbo/invoke`, { ...direct, args: [`#${i}`] })),
+  );
   allowed.forEach((a, i) => {
     if (a.status !== 200 || a.body !== `#${i}`) allowedFailed++;
   });

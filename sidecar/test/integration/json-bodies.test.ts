@@ -28,7 +28,12 @@ before(async () => {
     httpCalls++;
     json(res, 200, { body: JSON.parse((await readBody(req)).toString() || 'null') });
   });
-  const server = new jayson.Server({ echo: (params: unknown, done: (err: null, result: unknown) => void) => ((rpcCalls++), done(null, params)) });
+  const server = new jayson.Server({
+    echo: (params: unknown, done: (err: null, result: unknown) => void) => {
+      rpcCalls++;
+      done(null, params);
+    },
+  });
   rpc = server.http();
   await new Promise<void>((resolve) => rpc.listen(0, '127.0.0.1', resolve));
   dubboTrap = createServer((socket) => {
@@ -41,7 +46,12 @@ before(async () => {
 services:
   web: { protocol: http, endpoints: ["${http.url}"], retries: 0 }
   calc: { protocol: jsonrpc, endpoints: ["http://127.0.0.1:${(rpc.address() as AddressInfo).port}"], retries: 0 }
-  users: { protocol: dubbo, endpoints: ["${dubboEndpoint}"], interface: com.example.Users, retries: 0, methods: { save: { parameterTypes: [java.lang.Object] } } }`);
+  users:
+    protocol: dubbo
+    endpoints: ["${dubboEndpoint}"]
+    interface: com.example.Users
+    retries: 0
+    methods: { save: { parameterTypes: [java.lang.Object] } }`);
 });
 
 after(async () => {
@@ -59,7 +69,12 @@ const ROUTES: Array<[string, (args: string) => string]> = [
   ['/v1/invoke/calc/echo', (args) => args],
   ['/v1/invoke/users/save', (args) => `[${args}]`],
   ['/v1/batch/calc', (args) => `[{"method":"echo","params":${args}}]`],
-  ['/v1/dubbo/invoke', (args) => `{"interface":"com.example.Users","method":"save","parameterTypes":["java.lang.Object"],"args":[${args}],"endpoint":"127.0.0.1:${(dubboTrap.address() as AddressInfo).port}"}`],
+  [
+    '/v1/dubbo/invoke',
+    (args) =>
+      `{"interface":"com.example.Users","method":"save","parameterTypes":["java.lang.Object"],"args":[${args}],` +
+      `"endpoint":"127.0.0.1:${(dubboTrap.address() as AddressInfo).port}"}`,
+  ],
 ];
 
 async function post(url: string, body: string, type?: string) {
@@ -80,7 +95,8 @@ test('JSON nested 100,000 levels is a 400 naming limits.jsonDepth on every JSON 
       }
     }
     // the console's test call: the same limit, and its re-serialized args never overflow
-    const c = await post(`${ferry.adminUrl}/admin/v1/invoke`, `{"service":"web","method":"post","args":${nested(depth)}}`, 'application/json');
+    const testCall = `{"service":"web","method":"post","args":${nested(depth)}}`;
+    const c = await post(`${ferry.adminUrl}/admin/v1/invoke`, testCall, 'application/json');
     assert.equal(c.status, 400, JSON.stringify(c.body).slice(0, 300));
     assert.match(String(c.body.message), /limits\.jsonDepth/);
   }
