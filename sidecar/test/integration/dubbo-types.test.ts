@@ -152,6 +152,7 @@ before(async () => {
     [
       'application: ferry-dubbo-types-test',
       'limits: { dubboPayloadBytes: 1048576 }',
+      `adhoc: { enabled: true, registries: [zk], endpoints: ["127.0.0.1:${provider.port}"] }`,
       `registries: ${JSON.stringify({
         zk: { address: zk.address, sessionTimeoutMs: 5000 },
         sniffed: { address: zk.address, root: '/sniffed', sessionTimeoutMs: 5000 },
