@@ -2,16 +2,8 @@ import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { FerryError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
-import {
-  FrameDecoder,
-  FrameError,
-  RequestIdAllocator,
-  decodeEvent,
-  encodeFrame,
-  encodeHeartbeatRequest,
-  encodeHeartbeatResponse,
-  type DubboFrame,
-} from './codec.js';
+import { encodeFrame, type DubboFrame } from './codec.js';
+import { DubboChannel } from './channel.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -39,27 +31,21 @@ interface Pending {
  */
 export class DubboConnection extends EventEmitter<{ close: [] }> {
   readonly #options: ConnectionOptions;
-  readonly #ids = new RequestIdAllocator();
   readonly #pending = new Map<bigint, Pending>();
-  readonly #decoder: FrameDecoder;
-  #socket: Socket | undefined;
+  #channel: DubboChannel | undefined;
+  /** The socket while it connects (closing the connection then destroys it). */
+  #dialing: Socket | undefined;
   #connecting: Promise<void> | undefined;
-  #lastRead = Date.now();
-  #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
   /** The provider said it is shutting down. */
   readonly = false;
   /** Ferry is closing it once idle (see `closeWhenIdle`). */
   #draining = false;
   #drainTimer: NodeJS.Timeout | undefined;
-  #corked = false;
-  /** Since when the decoder holds the start of a frame whose rest has not arrived (undefined: none). */
-  #partialSince: number | undefined;
 
   constructor(options: ConnectionOptions) {
     super();
     this.#options = options;
-    this.#decoder = new FrameDecoder({ maxPayload: options.maxPayload });
   }
 
   get closed(): boolean {
@@ -76,34 +62,40 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
       const { host, port, connectTimeoutMs, id } = this.#options;
       const socket = connect({ host, port, noDelay: true });
       const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      const failed = (err?: Error) => {
+        clearTimeout(timer);
+        const why = err ? `: ${(err as NodeJS.ErrnoException).code ?? err.message}` : '';
+        const upstream = { protocol: 'apache_dubbo', endpoint: id };
+        reject(new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}${why}`, { upstream }));
+        this.#shutdown(err ? `connection error: ${err.message}` : 'connection closed by the provider');
+      };
+      const closed = () => failed();
+      this.#dialing = socket;
+      socket.once('error', failed);
+      socket.once('close', closed);
       socket.once('connect', () => {
         clearTimeout(timer);
-        socket.setKeepAlive(true, 30_000);
-        this.#socket = socket;
-        this.#lastRead = Date.now();
-        this.#startHeartbeat();
+        socket.off('error', failed);
+        socket.off('close', closed);
+        this.#dialing = undefined;
+        // from here on the channel owns the socket (and its heartbeat timer) until it closes
+        this.#channel = new DubboChannel(
+          socket,
+          {
+            peerRole: 'provider',
+            peer: id,
+            maxPayload: this.#options.maxPayload,
+            heartbeatMs: this.#options.heartbeatMs,
+            logger: this.#options.logger,
+            ...(this.#options.onDecodeError ? { onDecodeError: this.#options.onDecodeError } : {}),
+          },
+          {
+            response: (frame) => this.#onResponse(frame),
+            readonly: (readonly) => (this.readonly = readonly),
+            closed: (reason) => this.#shutdown(reason),
+          },
+        );
         resolve();
-      });
-      socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        if (!this.#socket)
-          reject(
-            new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
-              upstream: { protocol: 'apache_dubbo', endpoint: id },
-            }),
-          );
-        this.#shutdown(`connection error: ${err.message}`);
-      });
-      socket.once('close', () => {
-        clearTimeout(timer);
-        if (!this.#socket)
-          reject(
-            new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${id}`, {
-              upstream: { protocol: 'apache_dubbo', endpoint: id },
-            }),
-          );
-        this.#shutdown('connection closed by the provider');
       });
     });
     return this.#connecting;
@@ -112,13 +104,13 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
   /** Sends a request body; two-way calls resolve with the response frame, one-way ones once written. */
   async request(body: Buffer, twoWay: boolean, signal: AbortSignal): Promise<DubboFrame | undefined> {
     await this.open();
-    const socket = this.#socket;
-    if (this.#closed || this.#draining || !socket) throw this.#resetError('connection closed before the call was sent', true);
-    const id = this.#ids.next();
+    const channel = this.#channel;
+    if (this.#closed || this.#draining || !channel) throw this.#resetError('connection closed before the call was sent', true);
+    const id = channel.nextId();
     const frame = encodeFrame({ request: true, twoWay, id, body });
     const sentAt = Date.now();
     if (!twoWay) {
-      this.#write(socket, frame);
+      channel.send(frame);
       return undefined;
     }
     return new Promise<DubboFrame>((resolve, reject) => {
@@ -149,21 +141,8 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
           reject(e);
         },
       });
-      this.#write(socket, frame);
+      channel.send(frame);
     });
-  }
-
-  /** Calls started in the same tick leave in one write (one syscall instead of one per call). */
-  #write(socket: Socket, frame: Buffer): void {
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        socket.uncork();
-      });
-    }
-    socket.write(frame);
   }
 
   close(): void {
@@ -197,57 +176,16 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
    * reconnects. (A legit frame still arriving after a whole call timeout is as good as lost too.)
    */
   #closeIfStuck(sentAt: number): void {
-    if (this.#closed || this.#partialSince === undefined || this.#partialSince >= sentAt) return;
-    const reason =
-      `a frame from the provider has stayed incomplete for ${Date.now() - this.#partialSince} ms ` +
-      `(${this.#decoder.buffered} bytes): the stream is out of sync`;
+    const partialSince = this.#channel?.partialSince;
+    if (this.#closed || partialSince === undefined || partialSince >= sentAt) return;
+    const waited = `${Date.now() - partialSince} ms (${this.#channel?.buffered} bytes)`;
+    const reason = `a frame from the provider has stayed incomplete for ${waited}: the stream is out of sync`;
     this.#options.logger.warn({ endpoint: this.#options.id }, reason);
     this.#options.onDecodeError?.();
     this.#shutdown(reason);
   }
 
-  #onData(chunk: Buffer): void {
-    this.#lastRead = Date.now();
-    let frames: DubboFrame[];
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch (err) {
-      this.#options.logger.warn(
-        { endpoint: this.#options.id, err: (err as Error).message },
-        'malformed Dubbo frame from provider; closing the connection',
-      );
-      this.#options.onDecodeError?.();
-      // answers that arrived whole before the bad bytes still answer their calls
-      if (err instanceof FrameError) for (const frame of err.complete) this.#onFrame(frame);
-      this.#shutdown(`malformed frame: ${(err as Error).message}`);
-      return;
-    }
-    if (this.#decoder.buffered === 0) this.#partialSince = undefined;
-    else if (frames.length > 0 || this.#partialSince === undefined) this.#partialSince = this.#lastRead;
-    for (const frame of frames) this.#onFrame(frame);
-  }
-
-  #onFrame(frame: DubboFrame): void {
-    if (frame.event) {
-      let kind: string;
-      try {
-        kind = decodeEvent(frame).kind;
-      } catch (err) {
-        if (err instanceof FrameError) return this.#shutdown(`bad event frame: ${err.message}`);
-        throw err;
-      }
-      if (frame.request) {
-        if (kind === 'readonly') this.readonly = true;
-        else if (kind === 'writeable') this.readonly = false;
-        if (frame.twoWay) this.#socket?.write(encodeHeartbeatResponse(frame.id));
-        return;
-      }
-      // the answer to our heartbeat: nothing to do, reading it was the point
-      this.#pending.get(frame.id)?.resolve(frame);
-      this.#pending.delete(frame.id);
-      return;
-    }
-    if (frame.request) return; // a provider does not call us on this connection
+  #onResponse(frame: DubboFrame): void {
     const pending = this.#pending.get(frame.id);
     if (!pending) return; // answered after we gave up on it (timeout)
     this.#pending.delete(frame.id);
@@ -257,26 +195,11 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
         new FerryError(
           'FERRY_ERR_UPSTREAM_PROTOCOL',
           `${this.#options.id} answered with serialization id ${frame.serializationId}; Ferry speaks hessian2 (2) only`,
-          {
-            upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id, status: frame.status },
-          },
+          { upstream: { protocol: 'apache_dubbo', endpoint: this.#options.id, status: frame.status } },
         ),
       );
-      this.#closeIfDrained();
-      return;
-    }
-    pending.resolve(frame);
+    } else pending.resolve(frame);
     this.#closeIfDrained();
-  }
-
-  #startHeartbeat(): void {
-    const { heartbeatMs } = this.#options;
-    this.#heartbeat = setInterval(() => {
-      const idle = Date.now() - this.#lastRead;
-      if (idle >= heartbeatMs * 3) return this.#shutdown(`no answer for ${idle} ms`);
-      if (idle >= heartbeatMs) this.#socket?.write(encodeHeartbeatRequest(this.#ids.next()));
-    }, Math.max(100, Math.floor(heartbeatMs / 3)));
-    this.#heartbeat.unref();
   }
 
   #resetError(message: string, unsent = false): FerryError {
@@ -289,9 +212,9 @@ export class DubboConnection extends EventEmitter<{ close: [] }> {
   #shutdown(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#heartbeat);
     clearTimeout(this.#drainTimer);
-    this.#socket?.destroy();
+    this.#dialing?.destroy();
+    this.#channel?.close(reason);
     const error = this.#resetError(reason);
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();

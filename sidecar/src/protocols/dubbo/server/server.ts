@@ -2,11 +2,8 @@
  * Ferry as a Dubbo provider: a TCP server speaking the Dubbo 2 protocol (hessian2) in front of the app's
  * HTTP endpoints, registered in ZooKeeper like a Java provider.
  *
- * Per connection: a frame decoder (payload limit), many calls in flight answered in any order (matched by
- * request id), heartbeats answered and sent when the consumer is quiet, the connection closed after 3×
- * the heartbeat interval of silence. A frame that breaks the framing (bad magic, bad length, over the
- * payload limit) closes that connection only; a frame with another serialization than hessian2 is answered
- * with status 40 and the connection goes on.
+ * Per connection: the frame loop shared with the client side (`../channel.ts`: decoding, heartbeats, idle
+ * close, malformed frames), and many calls in flight answered in any order (matched by request id).
  *
  * Shutdown (`close`): ZooKeeper nodes removed first, then the read-only event to every connected consumer,
  * then in-flight calls drained (bounded by `shutdown.drainTimeoutMs`), then the port closed.
@@ -17,20 +14,8 @@ import type { FerryConfig } from '../../../config/schema.js';
 import type { Registration, Registry } from '../../../discovery/types.js';
 import type { ServerContext } from '../../types.js';
 import type { Logger } from '../../../observability/logger.js';
-import {
-  FrameDecoder,
-  FrameError,
-  HESSIAN2,
-  RequestIdAllocator,
-  decodeEvent,
-  encodeFrame,
-  encodeHeartbeatRequest,
-  encodeHeartbeatResponse,
-  encodeReadonlyEvent,
-  type DubboFrame,
-} from '../codec.js';
-import { encodeErrorBody } from '../body.js';
-import { DubboStatus } from '../status.js';
+import { HESSIAN2, encodeFrame, type DubboFrame } from '../codec.js';
+import { DubboChannel } from '../channel.js';
 import { InboundDubboHandler } from './handler.js';
 import { dubboAnswerInterceptor } from './answer.js';
 import { isDubboReserved } from '../carrier.js';
@@ -51,7 +36,7 @@ export class DubboInboundServer {
   /** The inbound chain and its HTTP client to the app: this server's, closed with it. */
   readonly #chain: { readonly invoke: Invoke; close(): Promise<void> };
   readonly #server: Server;
-  readonly #connections = new Set<InboundConnection>();
+  readonly #connections = new Set<DubboChannel>();
   readonly #onDecodeError: (() => void) | undefined;
   readonly #host: string;
   /** The registry handle this server registers in: its own, closed with it. */
@@ -154,7 +139,7 @@ export class DubboInboundServer {
     if (this.#inFlight > 0) this.#logger.warn({ inFlight: this.#inFlight }, 'dubbo provider: drain timeout, closing with calls in flight');
     // 4. the port
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const c of this.#connections) c.close('provider shutting down');
+    for (const c of [...this.#connections]) c.close('provider shutting down');
     await closed;
     this.#logger.info({ port: this.#port }, 'dubbo provider port closed');
     await this.#chain.close();
@@ -183,20 +168,27 @@ export class DubboInboundServer {
 
   #accept(socket: Socket): void {
     this.#accepted++;
-    const conn = new InboundConnection(socket, {
-      maxPayload: this.#config.limits.dubboPayloadBytes,
-      heartbeatMs: this.#config.inbound.dubbo!.heartbeatMs,
-      logger: this.#logger,
-      onRequest: (frame) => this.#dispatch(conn, frame),
-      heartbeats: this.heartbeats,
-      onDecodeError: () => this.#onDecodeError?.(),
-    });
-    this.#connections.add(conn);
-    socket.once('close', () => this.#connections.delete(conn));
-    if (this.#readonly) conn.sendReadonly();
+    const channel: DubboChannel = new DubboChannel(
+      socket,
+      {
+        peerRole: 'consumer',
+        peer: `${socket.remoteAddress}:${socket.remotePort}`,
+        maxPayload: this.#config.limits.dubboPayloadBytes,
+        heartbeatMs: this.#config.inbound.dubbo!.heartbeatMs,
+        logger: this.#logger,
+        heartbeats: this.heartbeats,
+        onDecodeError: () => this.#onDecodeError?.(),
+      },
+      {
+        request: (frame) => this.#dispatch(channel, frame),
+        closed: () => this.#connections.delete(channel),
+      },
+    );
+    this.#connections.add(channel);
+    if (this.#readonly) channel.sendReadonly();
   }
 
-  #dispatch(conn: InboundConnection, frame: DubboFrame): void {
+  #dispatch(conn: DubboChannel, frame: DubboFrame): void {
     this.#inFlight++;
     this.#lastRequest = Date.now();
     const peer = { address: conn.remoteAddress, port: conn.remotePort };
@@ -215,149 +207,6 @@ export class DubboInboundServer {
           for (const w of waiters) w();
         }
       });
-  }
-}
-
-interface ConnectionOptions {
-  maxPayload: number;
-  heartbeatMs: number;
-  logger: Logger;
-  onRequest(frame: DubboFrame): void;
-  onDecodeError(): void;
-  heartbeats: { answered: number; sent: number };
-}
-
-/** One consumer connection. */
-class InboundConnection {
-  readonly #socket: Socket;
-  readonly #options: ConnectionOptions;
-  readonly #decoder: FrameDecoder;
-  readonly #ids = new RequestIdAllocator();
-  readonly #heartbeat: NodeJS.Timeout;
-  #lastRead = Date.now();
-  #closed = false;
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
-
-  constructor(socket: Socket, options: ConnectionOptions) {
-    this.#socket = socket;
-    this.#options = options;
-    this.remoteAddress = socket.remoteAddress;
-    this.remotePort = socket.remotePort;
-    this.#decoder = new FrameDecoder({ maxPayload: options.maxPayload });
-    socket.setKeepAlive(true, 30_000);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#options.logger.debug({ err: err.message, peer: this.#peer() }, 'dubbo consumer connection error'));
-    socket.once('close', () => this.#closeState());
-    const { heartbeatMs } = options;
-    this.#heartbeat = setInterval(() => {
-      const idle = Date.now() - this.#lastRead;
-      if (idle >= heartbeatMs * 3) return this.close(`no data from the consumer for ${idle} ms`);
-      if (idle >= heartbeatMs) {
-        this.send(encodeHeartbeatRequest(this.#ids.next()));
-        options.heartbeats.sent++;
-      }
-    }, Math.max(50, Math.floor(heartbeatMs / 3)));
-    this.#heartbeat.unref();
-  }
-
-  send(data: Buffer): void {
-    if (!this.#closed && this.#socket.writable) this.#socket.write(data);
-  }
-
-  /** The read-only event: "send no new calls on this connection". */
-  sendReadonly(): void {
-    this.send(encodeReadonlyEvent(this.#ids.next()));
-  }
-
-  close(reason: string): void {
-    if (this.#closed) return;
-    this.#options.logger.debug({ peer: this.#peer(), reason }, 'closing dubbo consumer connection');
-    this.#closeState();
-    this.#socket.destroy();
-  }
-
-  #closeState(): void {
-    this.#closed = true;
-    clearInterval(this.#heartbeat);
-  }
-
-  #peer(): string {
-    return `${this.remoteAddress}:${this.remotePort}`;
-  }
-
-  #onData(chunk: Buffer): void {
-    this.#lastRead = Date.now();
-    let frames: DubboFrame[];
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch (err) {
-      // the byte stream is out of sync: only this connection goes
-      this.#options.logger.warn(
-        { peer: this.#peer(), err: (err as Error).message },
-        'malformed Dubbo frame from a consumer; closing its connection',
-      );
-      this.#options.onDecodeError();
-      this.close(`malformed frame: ${(err as Error).message}`);
-      return;
-    }
-    for (const frame of frames) {
-      if (this.#closed) return;
-      this.#onFrame(frame);
-    }
-  }
-
-  #onFrame(frame: DubboFrame): void {
-    if (!frame.request) return; // the answer to our heartbeat or read-only event: reading it was the point
-    if (frame.rejected) {
-      if (frame.event) {
-        // a heartbeat in another serialization (its body is that serialization's null): echoing the body in
-        // the same serialization is the answer Java expects
-        if (frame.twoWay && frame.body.length <= 15) {
-          this.send(
-            encodeFrame({
-              request: false,
-              event: true,
-              status: DubboStatus.OK,
-              id: frame.id,
-              serializationId: frame.serializationId,
-              body: frame.body,
-            }),
-          );
-          this.#options.heartbeats.answered++;
-        }
-        return;
-      }
-      this.#options.onDecodeError();
-      if (frame.twoWay)
-        this.#answerError(
-          frame,
-          DubboStatus.BAD_REQUEST,
-          `Unsupported serialization id ${frame.serializationId}: Ferry accepts hessian2 (${HESSIAN2}) only`,
-        );
-      return;
-    }
-    if (frame.event) {
-      let kind: string;
-      try {
-        kind = decodeEvent(frame).kind;
-      } catch (err) {
-        if (!(err instanceof FrameError)) throw err;
-        if (frame.twoWay) this.#answerError(frame, DubboStatus.BAD_REQUEST, `Fail to decode request due to: ${err.message}`);
-        return;
-      }
-      // heartbeats are answered; a consumer's read-only/writeable events mean nothing to a provider
-      if (frame.twoWay && kind === 'heartbeat') {
-        this.send(encodeHeartbeatResponse(frame.id));
-        this.#options.heartbeats.answered++;
-      }
-      return;
-    }
-    this.#options.onRequest(frame);
-  }
-
-  #answerError(frame: DubboFrame, status: number, message: string): void {
-    this.send(encodeFrame({ request: false, id: frame.id, status, serializationId: HESSIAN2, body: encodeErrorBody(message) }));
   }
 }
 
