@@ -2,7 +2,7 @@
  * The fields every service has, whatever its protocol. Each protocol's `schema.ts` adds its own fields to
  * these (`serviceSchema`), and `services.X` is the union of those schemas keyed on `protocol`.
  */
-import { dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, join, type Node, type ObjectOf } from './dsl.js';
+import { dict, list, num, obj, oneOf, opt, str, type Issue, join, type Node, type ObjectOf } from './dsl.js';
 import { DISCOVERY_MODES } from '../discovery/mode.js';
 
 export const BALANCERS = ['random', 'roundrobin', 'leastactive', 'consistenthash'] as const;
@@ -51,8 +51,7 @@ export const commonFields = {
 };
 
 /** A service as the core sees it: the common fields; a protocol narrows it to its own config type. */
-export type ServiceConfig = Infer<ReturnType<typeof commonObject>> & { protocol: string; name: string };
-const commonObject = () => obj(commonFields);
+export type ServiceConfig = ObjectOf<typeof commonFields> & { protocol: string; name: string };
 
 export type EndpointCheck = (endpoint: string) => string | undefined;
 

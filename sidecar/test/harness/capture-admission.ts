@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from './java.js';
 import { startCluster } from './k8s.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 const OUT = join(REPO_ROOT, 'sidecar', 'test', 'fixtures', 'injector');
 
@@ -99,7 +100,7 @@ const CASES: Record<string, { namespace: string; object: Record<string, unknown>
 
 async function main(): Promise<void> {
   const k8s = await startCluster();
-  const seen: Array<{ path: string; review: any }> = [];
+  const seen: Array<{ path: string; review: PeerJson }> = [];
   const server = createServer(
     { cert: await readFile(k8s.webhookTls.certFile), key: await readFile(k8s.webhookTls.keyFile) },
     (req, res) => {

@@ -12,6 +12,7 @@ import { mkdtemp, mkdir, readFile, copyFile, writeFile, rm } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureJavaPeers, startProvider, startCapture, runConsumer, REPO_ROOT } from './java.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 interface IndexEntry {
   seq: number;
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const provider = await startProvider({ jar, zkAddress: 'N/A', name: 'capture', extraArgs: ['--no-greeting'] });
   const proxy = await startCapture({ jar, target: `127.0.0.1:${provider.port}`, outDir: raw });
   const url = `dubbo://127.0.0.1:${proxy.port}`;
-  const views: any[] = [];
+  const views: PeerJson[] = [];
   try {
     // 1. typed calls (one consumer JVM = one connection); heartbeat every 1 s and 2.5 s idle at the end
     const typed = await runConsumer({

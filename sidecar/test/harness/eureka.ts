@@ -18,6 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { freePort } from './ports.js';
 import { exitOf, terminate, track } from './procs.js';
 import { REPO_ROOT, acquireLock, cdsArchivePath, cdsArgs, newestMtime } from './java.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 export const SPRING_PEERS_DIR = join(REPO_ROOT, 'examples', 'spring-cloud');
 export const EUREKA_JAR = join(SPRING_PEERS_DIR, 'eureka-server', 'target', 'ferry-eureka-server.jar');
@@ -333,7 +334,7 @@ async function startSpringServiceOn(port: number, opts: SpringServiceOptions): P
   const instanceId = jvm.ready[1]!;
   const json = async (path: string, init?: RequestInit) => {
     const res = await fetch(url + path, init);
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: (await res.json()) as PeerJson };
   };
   if (opts.waitRegistered !== false) await opts.eureka.waitFor(app, (l) => l.some((i) => i.instanceId === instanceId && i.status === 'UP'));
   return {

@@ -16,6 +16,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 import { exitOf, terminate, track } from './procs.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 // ------------------------------------------------------------------------------------------------ locations
 
@@ -355,7 +356,7 @@ export interface ConsumerResult {
   /** Exit code: 0 ran to completion; 1 setup failed / self-check failed; 2 usage; null = killed (timeout). */
   code: number | null;
   /** Every stdout line that parsed as JSON. */
-  lines: any[];
+  lines: PeerJson[];
   stdout: string;
   stderr: string;
   /** Wall time in ms. */
@@ -384,7 +385,7 @@ export function runConsumer(opts: RunConsumerOptions): Promise<ConsumerResult> {
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120000);
     child.once('close', (code) => {
       clearTimeout(timer);
-      const lines: any[] = [];
+      const lines: PeerJson[] = [];
       for (const l of stdout.split('\n')) {
         const t = l.trim();
         if (!t.startsWith('{') && !t.startsWith('[')) continue;

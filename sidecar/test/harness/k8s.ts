@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './java.js';
 import { freePort } from './ports.js';
 import { terminate, track } from './procs.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 export const TESTENV_DIR = join(REPO_ROOT, 'tools', 'k8s-testenv');
 const CACHE_DIR = process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry');
@@ -87,12 +88,12 @@ export interface Cluster {
   kubectl(args: string[], options?: { input?: string }): Promise<RunResult>;
   helm(args: string[], options?: { input?: string }): Promise<RunResult>;
   /** A raw REST call with the admin token; JSON bodies in and out. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: PeerJson }>;
   /**
    * Polls a dry-run pod creation until the webhook has mutated it
    * (the webhook configuration reaches the admission chain through an informer).
    */
-  waitForWebhook(namespace: string, isMutated: (pod: any) => boolean, timeoutMs?: number): Promise<void>;
+  waitForWebhook(namespace: string, isMutated: (pod: PeerJson) => boolean, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -295,7 +296,7 @@ export async function startCluster(options: { timeoutMs?: number } = {}): Promis
     };
 
     const apiCall = (method: string, path: string, body?: unknown) =>
-      new Promise<{ status: number; body: any }>((resolve, reject) => {
+      new Promise<{ status: number; body: PeerJson }>((resolve, reject) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         const req = httpsRequest(
           `${url}${path}`,

@@ -12,6 +12,7 @@ import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { freePort } from '../harness/ports.js';
 import { json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 const TOKEN = 'console-test-admin-token-0123456789';
 
@@ -54,7 +55,7 @@ services:
 async function get(
   url: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+): Promise<{ status: number; body: PeerJson; headers: Record<string, unknown> }> {
   const res = await request(url, { headers });
   const text = await res.body.text();
   let body: unknown = text;
@@ -72,7 +73,7 @@ async function post(url: string, value: unknown, headers: Record<string, string>
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(value),
   });
-  return { status: res.statusCode, body: (await res.body.json()) as any, headers: res.headers };
+  return { status: res.statusCode, body: (await res.body.json()) as PeerJson, headers: res.headers };
 }
 
 test('without a token: graph, services, errors, test calls and the live feed from real calls', async () => {
@@ -82,21 +83,21 @@ test('without a token: graph, services, errors, test calls and the live feed fro
     assert.equal((await post(`${s.url}/v1/invoke/gone/echo`, {})).status, 502);
 
     const graph = (await get(`${s.admin}/admin/v1/graph`)).body;
-    const edge = graph.edges.find((e: any) => e.id === 'app->service:web');
+    const edge = graph.edges.find((e: PeerJson) => e.id === 'app->service:web');
     assert.equal(edge.calls, 5);
     assert.ok(edge.rps > 0);
     assert.equal(edge.health, 'ok');
-    assert.equal(graph.nodes.find((n: any) => n.id === 'service:gone').health, 'failing');
-    assert.ok(graph.nodes.some((n: any) => n.id === `endpoint:web/${upstream.url}` && n.label === upstream.url.replace('http://', '')));
+    assert.equal(graph.nodes.find((n: PeerJson) => n.id === 'service:gone').health, 'failing');
+    assert.ok(graph.nodes.some((n: PeerJson) => n.id === `endpoint:web/${upstream.url}` && n.label === upstream.url.replace('http://', '')));
 
     const services = (await get(`${s.admin}/admin/v1/services`)).body;
-    const web = services.services.find((x: any) => x.name === 'web');
+    const web = services.services.find((x: PeerJson) => x.name === 'web');
     assert.equal(web.protocol, 'http');
     assert.equal(web.discovery, 'static');
-    assert.equal(web.methods.find((m: any) => m.name === 'echo').calls, 5);
+    assert.equal(web.methods.find((m: PeerJson) => m.name === 'echo').calls, 5);
     assert.equal(web.endpoints[0].state, 'up');
     assert.equal(web.endpoints[0].inFlight, 0);
-    const gone = services.services.find((x: any) => x.name === 'gone');
+    const gone = services.services.find((x: PeerJson) => x.name === 'gone');
     assert.equal(gone.endpoints[0].lastError.code, 'FERRY_ERR_UPSTREAM_CONNECT');
 
     const errors = (await get(`${s.admin}/admin/v1/errors`)).body;
@@ -125,7 +126,7 @@ test('without a token: graph, services, errors, test calls and the live feed fro
     }
     res.body.destroy();
     const data = JSON.parse(/event: graph\ndata: (.*)\n/.exec(text)![1]!);
-    assert.ok(data.nodes.some((n: any) => n.id === 'service:web'));
+    assert.ok(data.nodes.some((n: PeerJson) => n.id === 'service:web'));
 
     // the pages, built by `npm run build`
     const page = await get(`${s.admin}/console/`);

@@ -16,6 +16,7 @@ import { ensureJavaPeers, runConsumer, startProvider, type ConsumerResult, type 
 import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../helpers.js';
 import { CLASSES, USER } from '../unit/dubbo-fixtures.js';
 import { sampleUser } from './dubbo-provider-fixture.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const FIDELITY = 'com.example.ferry.api.FidelityService';
@@ -157,7 +158,7 @@ after(async () => {
 
 interface Answer {
   status: number;
-  body: any;
+  body: PeerJson;
 }
 
 /** POSTs the body text as it is (JSON numbers keep the digits the test wrote). */
@@ -202,7 +203,7 @@ function expectRefused(method: string, text: string, pattern: RegExp): Promise<v
 
 interface InboundRun {
   where: string;
-  lines: Map<string, any>;
+  lines: Map<string, PeerJson>;
 }
 
 /** One run of `consumer fidelity` per (time zone × Java version), shared by the inbound tests. */
@@ -224,7 +225,7 @@ function inbound(): Promise<InboundRun[]> {
   return inboundRuns;
 }
 
-function line(run: InboundRun, call: string): any {
+function line(run: InboundRun, call: string): PeerJson {
   const l = run.lines.get(call);
   assert.ok(l, `${run.where}: no line for ${call}`);
   return l;

@@ -5,6 +5,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { FrameDecoder, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 export interface SniffedFrame extends DubboFrame {
   /** `c2s` consumer → provider, `s2c` provider → consumer. */
@@ -23,7 +24,7 @@ export interface Sniffer {
 
 /**
  * A transparent TCP proxy to 127.0.0.1:targetPort that decodes every Dubbo frame going through it (both
- * directions, any serialization id) with Ferry's FrameDecoder, without changing a byte.
+ * directions, PeerJson serialization id) with Ferry's FrameDecoder, without changing a byte.
  */
 export async function startSniffer(targetPort: number): Promise<Sniffer> {
   const frames: SniffedFrame[] = [];
@@ -65,7 +66,7 @@ export async function startSniffer(targetPort: number): Promise<Sniffer> {
 
 export interface Answer {
   status: number;
-  body: any;
+  body: PeerJson;
   headers: Record<string, string | string[] | undefined>;
   ms: number;
 }

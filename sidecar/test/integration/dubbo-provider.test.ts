@@ -11,6 +11,7 @@ import { ensureJavaPeers, runConsumer, type ConsumerResult, type JavaPeerJars } 
 import { eventually, startSidecar, type TestSidecar, dubboServer } from '../helpers.js';
 import { parseDubboUrl } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { COUNTS, NODE_IFACE, NOW, USER_CLASS, inboundYaml, sampleUser, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 let jars: JavaPeerJars;
 let zk: ZooKeeperServer;
@@ -30,7 +31,7 @@ after(async () => {
 });
 
 /** The consumer's line for a call id (or method name). */
-function line(r: ConsumerResult, id: string): any {
+function line(r: ConsumerResult, id: string): PeerJson {
   const l = r.lines.find((x) => x.call === id || (x.call === undefined && x.method === id));
   assert.ok(l, `no line for ${id}: ${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
   return l;
@@ -42,7 +43,7 @@ function sameInstant(a: string, b: string): boolean {
 }
 
 /** A Java-printed User equals the Node app's JSON (dates compared as instants). */
-function assertUser(actual: any, expected: Record<string, unknown>, generic = false): void {
+function assertUser(actual: PeerJson, expected: Record<string, unknown>, generic = false): void {
   const { birthday, ...rest } = actual;
   const { birthday: eb, ...erest } = expected;
   assert.ok(sameInstant(birthday, eb as string), `birthday ${birthday} vs ${String(eb)}`);
@@ -110,7 +111,7 @@ async function typedRun(jar: string, t: { diagnostic(m: string): void }, label: 
   assert.equal(line(r, 'addLong#big').value, '9007199254740994');
   assert.equal(line(r, 'addLong#max').value, '9223372036854775807'); // 2^63 − 1
   assert.equal(line(r, 'scale').value, '12345.67890'); // BigDecimal with its scale
-  const users = line(r, 'listUsers').value as any[];
+  const users = line(r, 'listUsers').value as PeerJson[];
   assert.equal(users.length, 3);
   users.forEach((u, i) => assertUser(u, sampleUser(i + 1, `user-${i + 1}`)));
   assert.deepEqual(line(r, 'counts').value, COUNTS); // Map<String, Long>, 2^63 − 1 included
@@ -172,7 +173,7 @@ test('Java 3.3 generic consumer ($invoke) → Ferry → Node app: generic shapes
   assertUser(line(r, 'saveUser').value, sampleUser(42, 'Alice'), true);
   assert.equal(line(r, 'addLong').value, 42);
   assert.equal(line(r, 'scale').value, '12345.67890');
-  const users = line(r, 'listUsers').value as any[];
+  const users = line(r, 'listUsers').value as PeerJson[];
   users.forEach((u, i) => assertUser(u, sampleUser(i + 1, `user-${i + 1}`), true));
   assert.deepEqual(line(r, 'counts').value, COUNTS);
   assert.ok(sameInstant(line(r, 'now').value, NOW));

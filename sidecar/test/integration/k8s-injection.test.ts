@@ -17,6 +17,7 @@ import { REPO_ROOT } from '../harness/java.js';
 import { freePort } from '../harness/ports.js';
 import { k8sSkip, startCluster, type Cluster, type RunResult } from '../harness/k8s.js';
 import { KubeletVolume } from '../helpers.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 const skip = k8sSkip();
 const CHART = join(REPO_ROOT, 'charts', 'ferry');
@@ -30,12 +31,12 @@ let injectorPort: number;
 let injectorAdminPort: number;
 let volumes: { config: KubeletVolume; tls: KubeletVolume };
 /** Every pod manifest created below, to replay through the webhook and validate strictly at the end. */
-const created: Array<{ pod: any; mode: string }> = [];
+const created: Array<{ pod: PeerJson; mode: string }> = [];
 
 /** The chart's injector.yaml, pointed at loopback ports and the test's TLS files. */
-async function injectorYaml(change: (doc: any) => void = () => {}): Promise<string> {
+async function injectorYaml(change: (doc: PeerJson) => void = () => {}): Promise<string> {
   const cm = JSON.parse((await k8s.kubectl(['-n', 'ferry-system', 'get', 'configmap', 'ferry-injector', '-o', 'json'])).stdout);
-  const doc = yaml.load(cm.data['injector.yaml']) as any;
+  const doc = yaml.load(cm.data['injector.yaml']) as PeerJson;
   doc.listen = { host: '127.0.0.1', port: injectorPort };
   doc.admin = { enabled: true, host: '127.0.0.1', port: injectorAdminPort };
   doc.tls = { certFile: volumes.tls.path('tls.crt'), keyFile: volumes.tls.path('tls.key') };
@@ -67,13 +68,13 @@ const podYaml = (name: string, namespace: string, annotations: Record<string, st
   spec: { containers: [{ name: 'app', image: 'registry.example/shop/app:1', ports: [{ name: 'http', containerPort: 8080 }] }], ...extra },
 });
 
-async function createPod(pod: any, mode = 'native'): Promise<RunResult> {
+async function createPod(pod: PeerJson, mode = 'native'): Promise<RunResult> {
   const r = await k8s.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) });
   if (r.code === 0) created.push({ pod, mode });
   return r;
 }
 const getPod = async (ns: string, name: string) => (await k8s.api('GET', `/api/v1/namespaces/${ns}/pods/${name}`)).body;
-const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const envOf = (c: PeerJson) => Object.fromEntries((c.env ?? []).map((e: PeerJson) => [e.name, e.value ?? e.valueFrom]));
 
 before(async () => {
   if (skip) return;
@@ -124,7 +125,7 @@ test('helm install + labelled namespace + kubectl apply of a plain pod: ' +
   const pod = await getPod('demo', 'app');
   assert.equal(pod.status.phase, 'Pending');
   assert.equal(pod.metadata.annotations['ferry.io/status'], 'injected');
-  assert.deepEqual(pod.spec.containers.map((c: any) => c.name), ['app'], 'the app containers are unchanged');
+  assert.deepEqual(pod.spec.containers.map((c: PeerJson) => c.name), ['app'], 'the app containers are unchanged');
   const [ferry, ...rest] = pod.spec.initContainers;
   assert.equal(rest.length, 0);
   assert.equal(ferry.name, 'ferry');
@@ -186,7 +187,7 @@ test('annotations override the defaults on the stored pod', { skip }, async () =
     [{ name: 'ferry-config', mountPath: '/etc/ferry', readOnly: true }],
     'a folder mount (subPath would freeze the file)',
   );
-  assert.deepEqual(pod.spec.volumes.find((v: any) => v.name === 'ferry-config').configMap, { name: 'orders-ferry', defaultMode: 420 });
+  assert.deepEqual(pod.spec.volumes.find((v: PeerJson) => v.name === 'ferry-config').configMap, { name: 'orders-ferry', defaultMode: 420 });
   assert.deepEqual(ferry.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
   assert.equal(ferry.ports[0].containerPort, 5141);
   assert.equal(ferry.startupProbe.httpGet.port, 'ferry-admin');
@@ -222,7 +223,7 @@ test('no injection: unlabelled namespace, opted-out pod, disabled namespace, twi
   // kubectl apply of the same manifest again: an update, never injected again
   ok(await createPod(podYaml('app', 'demo')), 're-apply');
   const reapplied = await getPod('demo', 'app');
-  assert.equal(reapplied.spec.initContainers.filter((c: any) => c.name === 'ferry').length, 1);
+  assert.equal(reapplied.spec.initContainers.filter((c: PeerJson) => c.name === 'ferry').length, 1);
   // a copy of an injected pod (kubectl get -o yaml | kubectl create) keeps its one sidecar
   const copy = structuredClone(reapplied);
   copy.metadata = { name: 'app-copy', namespace: 'demo', annotations: reapplied.metadata.annotations };
@@ -230,7 +231,7 @@ test('no injection: unlabelled namespace, opted-out pod, disabled namespace, twi
   delete copy.spec.nodeName;
   ok(await k8s.kubectl(['create', '-f', '-'], { input: JSON.stringify(copy) }), 'copy');
   const copied = await getPod('demo', 'app-copy');
-  assert.equal([...copied.spec.initContainers, ...copied.spec.containers].filter((c: any) => c.name === 'ferry').length, 1);
+  assert.equal([...copied.spec.initContainers, ...copied.spec.containers].filter((c: PeerJson) => c.name === 'ferry').length, 1);
   assert.equal(envOf(copied.spec.containers[0]).FERRY_URL, 'http://127.0.0.1:4140');
   assert.equal(copied.spec.containers[0].env.length, 1, 'FERRY_URL not added twice');
 });
@@ -254,7 +255,7 @@ test(
     const pod = await getPod('demo', 'legacy');
     assert.equal(pod.spec.initContainers, undefined);
     assert.deepEqual(
-      pod.spec.containers.map((c: any) => c.name),
+      pod.spec.containers.map((c: PeerJson) => c.name),
       ['ferry', 'app'],
     );
     const ferry = pod.spec.containers[0];
@@ -271,9 +272,9 @@ test(
 );
 
 test('the example (examples/k8s): its node app pod is injected with its ConfigMap; its ferry.yaml is valid', { skip }, async () => {
-  const docs: any[] = [];
+  const docs: PeerJson[] = [];
   for (const f of (await readdir(EXAMPLE)).filter((n) => n.endsWith('.yaml')).sort())
-    docs.push(...(yaml.loadAll(await readFile(join(EXAMPLE, f), 'utf8')) as any[]));
+    docs.push(...(yaml.loadAll(await readFile(join(EXAMPLE, f), 'utf8')) as PeerJson[]));
   const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'node-app-ferry');
   parseConfig(cm.data['ferry.yaml'], 'node-app-ferry'); // throws with every problem
   ok(await k8s.kubectl(['apply', '--validate=strict', '-f', EXAMPLE]), 'kubectl apply examples/k8s');
@@ -288,7 +289,7 @@ test('the example (examples/k8s): its node app pod is injected with its ConfigMa
   ok(await createPod(pod), 'node app pod');
   const stored = await getPod('ferry-demo', 'node-app-1');
   assert.equal(stored.spec.initContainers[0].name, 'ferry');
-  assert.equal(stored.spec.volumes.find((v: any) => v.name === 'ferry-config').configMap.name, 'node-app-ferry');
+  assert.equal(stored.spec.volumes.find((v: PeerJson) => v.name === 'ferry-config').configMap.name, 'node-app-ferry');
   assert.equal(envOf(stored.spec.initContainers[0]).FERRY_INBOUND__APP__URL, 'http://127.0.0.1:8080');
   for (const name of ['zookeeper', 'greeting-provider']) {
     const d = docs.find((x) => x.kind === 'Deployment' && x.metadata.name === name);
@@ -372,7 +373,7 @@ test('every rendered chart object (several value sets) and every patched pod ' +
   for (const values of valueSets) {
     const rendered = await k8s.helm(['template', 'check', CHART, '-n', 'chart-check', ...values]);
     ok(rendered, `helm template ${values.join(' ')}`);
-    const kinds = (yaml.loadAll(rendered.stdout) as any[]).filter(Boolean).map((d) => d.kind);
+    const kinds = (yaml.loadAll(rendered.stdout) as PeerJson[]).filter(Boolean).map((d) => d.kind);
     assert.ok(kinds.includes('MutatingWebhookConfiguration') && kinds.includes('Deployment'), kinds.join());
     ok(
       await k8s.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: rendered.stdout }),

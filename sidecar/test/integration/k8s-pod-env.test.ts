@@ -144,7 +144,7 @@ test('injected env: Ferry registers POD_IP in ZooKeeper, ' +
       assert.deepEqual(appHits, ['/orders']);
     } finally {
       for (const [name, value] of [['FERRY_URL', saved.url], ['FERRY_API_TOKEN', saved.token]] as const) {
-        if (value === undefined) delete process.env[name];
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
         else process.env[name] = value;
       }
     }

@@ -93,10 +93,10 @@ test('a retried call has one client span per attempt, the failed one marked as a
     await res.arrayBuffer();
   }
   assert.deepEqual([...statuses], [200]);
-  const spans: ReadableSpan[] = await eventually<any>(() => {
+  const spans = (await eventually(() => {
     const s = exporter.getFinishedSpans();
     return byKind(s, SpanKind.SERVER).length >= 2 ? s : undefined;
-  });
+  }))!;
   const clients = byKind(spans, SpanKind.CLIENT);
   assert.ok(clients.length >= 3, `expected a failed and a good attempt, got ${clients.length}`);
   const failed = clients.filter((s) => s.status.code === 2);
@@ -120,9 +120,9 @@ test('an upstream 500 through pass-through marks the client span as an error; ' 
   assert.equal(res2.status, 404);
   await res2.arrayBuffer();
   sidecar.logger.info({ headers: { authorization: 'Bearer SECRET-TOKEN-4', cookie: 'SECRET-COOKIE-2' } }, 'a line with headers');
-  const spans: ReadableSpan[] = await eventually<any>(() =>
+  const spans = (await eventually(() =>
     byKind(exporter.getFinishedSpans(), SpanKind.CLIENT).length >= 1 ? exporter.getFinishedSpans() : undefined,
-  );
+  ))!;
   const client = byKind(spans, SpanKind.CLIENT)[0]!;
   assert.equal(client.attributes['http.response.status_code'], 500);
   assert.equal(client.status.code, 2);

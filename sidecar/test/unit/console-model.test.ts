@@ -7,6 +7,7 @@ import { CallWindow, LATENCY_SECONDS, SERIES_SECONDS } from '../../src/console/w
 import { ConsoleModel, OTHER } from '../../src/console/model.js';
 import { buildGraph, ENDPOINTS_DRAWN, type Topology, type TopologyService } from '../../src/console/graph.js';
 import { maskSecrets, MASK } from '../../src/console/config-view.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 const T0 = 1_700_000_000_000; // a whole second
 
@@ -214,7 +215,7 @@ test('config view: secrets masked wherever they are', () => {
     admin: { token: 'a-very-long-admin-token', port: 4141 },
     services: { s: { endpoints: ['http://user:pw@host:1/x'] } },
     registries: { r: { address: 'h:2181' } },
-  }) as any;
+  }) as PeerJson;
   assert.equal(masked.admin.token, MASK);
   assert.equal(masked.admin.port, 4141);
   assert.equal(masked.services.s.endpoints[0], `http://user:${MASK}@host:1/x`);

@@ -234,13 +234,13 @@ test('parseJson: JSON.parse values, plus the text of every number JavaScript wou
     '[1, 2, 3, 123456789012345]',
   ];
   for (const text of texts) assert.deepEqual(parseJson(text), JSON.parse(text), text);
-  const v = parseJson(texts[0]!) as any[];
+  const v = parseJson(texts[0]!) as unknown[];
   assert.deepEqual(
     [0, 1, 2, 3, 4, 5].map((i) => jsonNumberText(v, i)),
     ['12345678901234567890.1234567890', '19.90', undefined, '-0', '1e3', undefined],
   );
   assert.equal(jsonNumberText(v[7], 'a'), '1.50e2');
-  assert.equal(jsonNumberText(v[7].b, 0), '0.10');
+  assert.equal(jsonNumberText((v[7] as { b: unknown }).b, 0), '0.10');
   const dup = parseJson(texts[1]!) as Record<string, unknown>;
   assert.equal(jsonNumberText(dup, 'k'), '2.0');
   const proto = parseJson(texts[2]!) as Record<string, unknown>;

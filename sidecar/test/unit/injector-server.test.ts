@@ -13,11 +13,12 @@ import type { TLSSocket } from 'node:tls';
 import { FERRY_BIN } from '../process.js';
 import { createCa, servingCert } from '../harness/k8s.js';
 import { KubeletVolume, settles as eventually } from '../helpers.js';
+import type { PeerJson } from '../support/peer-json.js';
 
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: any;
+  body: PeerJson;
   /** CN of the certificate the server presented. */
   cn: string;
 }
@@ -52,7 +53,8 @@ const podReview = (uid: string, annotations: Record<string, string> = {}) => ({
   },
 });
 
-const patchOf = (a: Answer) => JSON.parse(Buffer.from(a.body.response.patch, 'base64').toString()) as Array<{ path: string; value: any }>;
+const patchOf = (a: Answer) =>
+  JSON.parse(Buffer.from(a.body.response.patch, 'base64').toString()) as Array<{ path: string; value: PeerJson }>;
 const imageOf = (a: Answer) => patchOf(a).find((o) => o.path === '/spec/initContainers')!.value[0].image as string;
 
 async function startInjector(

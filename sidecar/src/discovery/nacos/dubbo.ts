@@ -45,7 +45,9 @@ export function interfaceLevelEndpoints(instances: readonly NacosInstance[], fil
     const url = instanceUrl(i);
     if (!matchesProvider(url, filter)) continue;
     const ep = endpointFromUrl(url, perExport);
-    if (!seen.has(ep.id)) out.push(ep), seen.add(ep.id);
+    if (seen.has(ep.id)) continue;
+    seen.add(ep.id);
+    out.push(ep);
   }
   return out;
 }

@@ -225,7 +225,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   /** Removes a node; a missing node is fine. */
   async remove(path: string): Promise<void> {
     try {
-      await this.op<void>('remove', (c, done) => c.remove(path, (err) => done(err)));
+      await this.op<undefined>('remove', (c, done) => c.remove(path, (err) => done(err)));
     } catch (err) {
       if (!(err instanceof ZkError && err.code === ZK_NO_NODE)) throw err;
     }
