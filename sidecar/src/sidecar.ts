@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { FerryConfig } from './config/schema.js';
+import { inboundRegistries, type FerryConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { buildApp } from './server/app.js';
 import { buildAdminApp } from './server/admin.js';
@@ -86,7 +86,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     if (!config.metrics.enabled) return () => {};
     const used = [
       ...Object.values(runtime.config.services).flatMap((s) => (s.registry ? [s.registry] : [])),
-      ...inboundRegistries(runtime.config),
+      ...inboundRegistryNames(runtime.config),
     ];
     return watchDiscovery(runtime.router.discovery, runtime.router.routes(), used, metrics, logger);
   };
@@ -224,6 +224,6 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
 }
 
 /** Registries the inbound servers register in (their gauges follow them too). */
-function inboundRegistries(config: FerryConfig): string[] {
-  return config.inbound.dubbo?.registry ? [config.inbound.dubbo.registry] : [];
+function inboundRegistryNames(config: FerryConfig): string[] {
+  return inboundRegistries(config).map((r) => r.registry);
 }

@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { configSchemaWith, checkReferences, type FerryConfig } from './schema.js';
-import { PROTOCOLS, serviceSchema, serviceSchemaOf } from '../protocols/index.js';
+import { PROTOCOLS, inboundSchemasOf, serviceSchema, serviceSchemaOf } from '../protocols/index.js';
 import type { ProtocolEntry } from '../protocols/types.js';
 import { registrySchema } from '../discovery/index.js';
 import { deepFreeze, validate, type Issue } from './dsl.js';
 import { envOverrides, merge } from './env.js';
 
 /** The whole schema: the core options, services as the protocols define them, registries as their types do. */
-export const configSchema = configSchemaWith({ service: serviceSchema, registry: registrySchema });
+export const configSchema = configSchemaWith({ service: serviceSchema, registry: registrySchema, inbound: inboundSchemasOf(PROTOCOLS) });
 
 export class ConfigError extends Error {
   constructor(
@@ -56,7 +56,9 @@ export function parseConfig(
   protocols: readonly ProtocolEntry[] = PROTOCOLS,
 ): FerryConfig {
   const schema =
-    protocols === PROTOCOLS ? configSchema : configSchemaWith({ service: serviceSchemaOf(protocols), registry: registrySchema });
+    protocols === PROTOCOLS
+      ? configSchema
+      : configSchemaWith({ service: serviceSchemaOf(protocols), registry: registrySchema, inbound: inboundSchemasOf(protocols) });
   let doc: unknown;
   try {
     doc = text.trim() === '' ? {} : yaml.load(text, { filename: source });

@@ -1,9 +1,10 @@
 /**
- * Every configuration option of Ferry and its default, in one place. The README's configuration
- * reference is this file in prose.
+ * The core's configuration options and their defaults; each protocol and registry plug-in adds its own
+ * (`services.<name>`, `registries.<name>`, `inbound.<protocol>`). The README's configuration reference is these
+ * schemas in prose.
  */
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, DEFAULT_PROPAGATED_HEADERS } from '@ferry/sdk/contract';
-import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, type Node, join } from './dsl.js';
+import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, type Node } from './dsl.js';
 import { BALANCERS, headerName, isUrl, ms, type ServiceConfig } from './service.js';
 import { endpointPattern } from './adhoc.js';
 
@@ -16,58 +17,22 @@ const patternProblem = (v: string): string | undefined => {
   return typeof pattern === 'string' ? pattern : undefined;
 };
 
-const inboundMethod = obj({
-  /**
-   * The app's route for this method: `POST /orders`. `{0}`, `{1}`… in the path are replaced by those
-   * arguments (URL-encoded), e.g. `GET /users/{0}`. POST/PUT/PATCH send the arguments as the JSON body
-   * (see `body`); GET/DELETE send no body.
-   */
-  http: str((v) => (/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/.test(v) ? undefined : 'expected "METHOD /path"')),
-  /**
-   * Java parameter types (`long`, `com.example.User`, `java.util.List<com.example.User>`). Typed calls must
-   * carry exactly this signature (overloads: write the method key as `name(type,type)`). Absent: any
-   * signature is accepted and the argument types are taken from the call.
-   */
-  parameterTypes: opt(list(str())),
-  /** Java return type (`void` for none): shapes the JSON answer into Java values. */
-  returns: dflt(str(), 'java.lang.Object'),
-  /**
-   * The JSON body: `array` = the arguments as a JSON array; `single` = the first argument alone;
-   * `auto` = `single` when the method takes exactly one POJO (a class outside `java.*`), else `array`.
-   */
-  body: dflt(oneOf(['auto', 'array', 'single'] as const), 'auto'),
-  /** Used when the consumer sends no timeout (Java consumers always do); also published to consumers as `<method>.timeout`. */
-  timeoutMs: opt(ms()),
-});
-
-const inboundService = obj(
-  {
-    interface: str(),
-    version: opt(str()),
-    group: opt(str()),
-    /** Keyed by Java method name, or `name(type,type)` to tell overloads apart. */
-    methods: dict(inboundMethod),
-  },
-  (svc, path, issues) => {
-    for (const [key, m] of Object.entries(svc.methods)) {
-      const sig = /^([A-Za-z_$][\w$]*)(?:\((.*)\))?$/.exec(key);
-      if (!sig)
-        issues.push({ path: join(join(path, 'methods'), key), message: 'expected a Java method name, or name(type,type) for an overload' });
-      else if (sig[2] !== undefined && m.parameterTypes)
-        issues.push({
-          path: join(join(path, 'methods'), key),
-          message: 'give the parameter types either in the key or in parameterTypes, not both',
-        });
-    }
-  },
-);
-
 /**
  * The whole config, given the service and registry schemas (unions keyed on `protocol` and `type`, assembled
- * from the registries of protocols and of registries: `protocols/index.ts`, `discovery/index.ts`).
+ * from the registries of protocols and of registries: `protocols/index.ts`, `discovery/index.ts`), and the
+ * inbound sections of the protocols that serve the app (`inbound.<protocol>`, each its plug-in's schema).
  */
-export function configSchemaWith<R extends { type: string }>(schemas: { service: Node<ServiceConfig>; registry: Node<R> }) {
+export function configSchemaWith<R extends { type: string }>(schemas: {
+  service: Node<ServiceConfig>;
+  registry: Node<R>;
+  inbound: Readonly<Record<string, Node<unknown>>>;
+}) {
   const { service: serviceSchema, registry: registrySchema } = schemas;
+  const inboundApp = {
+    /** Where the app listens, for calls coming in from other protocols. */
+    app: obj({ url: dflt(httpUrl(), 'http://127.0.0.1:8080'), timeoutMs: dflt(ms(), 3000) }),
+  };
+  const inboundSections = Object.fromEntries(Object.entries(schemas.inbound).map(([name, node]) => [name, opt(node)]));
   return obj({
     /** This app's name in registries (Dubbo `application`) and traces. */
     application: dflt(str(), 'ferry'),
@@ -144,32 +109,8 @@ export function configSchemaWith<R extends { type: string }>(schemas: { service:
     }),
     metrics: obj({ enabled: dflt(bool(), true) }),
     services: dflt(dict(serviceSchema), {}),
-    inbound: obj({
-      /** Where the app listens, for calls coming in from other protocols. */
-      app: obj({ url: dflt(httpUrl(), 'http://127.0.0.1:8080'), timeoutMs: dflt(ms(), 3000) }),
-      dubbo: opt(
-        obj({
-          enabled: dflt(bool(), true),
-          host: dflt(str(), '0.0.0.0'),
-          port: dflt(port(), 20880),
-          registry: opt(str()),
-          services: dflt(list(inboundService), []),
-          /** Idle time after which Ferry sends a heartbeat to a consumer; a connection silent for 3× this is closed. */
-          heartbeatMs: dflt(num({ int: true, min: 100 }), 60_000),
-          /**
-           * Exception classes (beyond the JDK RuntimeExceptions Dubbo consumers accept by default) the app may
-           * name in an error answer's `exceptionClass`, e.g. the interface's declared exceptions. The consumers must
-           * be able to deserialize them (a class of the interface, or in their `serialize.allowlist`).
-           */
-          exceptionClasses: dflt(list(str()), []),
-          /**
-           * Field types of POJO classes the app returns (`{com.example.User: {id: long, birthday: java.util.Date}}`):
-           * needed for fields whose JSON alone is ambiguous (dates, BigDecimal, enums, longs).
-           */
-          classes: opt(dict(dict(str()))),
-        }),
-      ),
-    }),
+    // the protocols' sections are typed by their plug-ins (`InboundConfig` below)
+    inbound: obj({ ...inboundApp, ...inboundSections } as typeof inboundApp),
   });
 }
 
@@ -179,13 +120,23 @@ export interface RegistryConfig {
   type: string;
   [field: string]: unknown;
 }
-export type FerryConfig = Omit<CoreConfig, 'services' | 'registries'> & {
+/** `inbound`: the app's address, and one optional section per protocol Ferry serves (its plug-in's config). */
+export type InboundConfig = CoreConfig['inbound'] & { readonly [protocol: string]: unknown };
+export type FerryConfig = Omit<CoreConfig, 'services' | 'registries' | 'inbound'> & {
   services: Record<string, ServiceConfig>;
   registries: Record<string, RegistryConfig>;
+  inbound: InboundConfig;
 };
-export type InboundServiceConfig = Infer<typeof inboundService>;
-export type InboundMethodConfig = Infer<typeof inboundMethod>;
-export type InboundDubboConfig = NonNullable<FerryConfig['inbound']['dubbo']>;
+
+/** The registries the inbound sections register in (`inbound.<protocol>.registry`), by section. */
+export function inboundRegistries(config: FerryConfig): { section: string; registry: string }[] {
+  const out: { section: string; registry: string }[] = [];
+  for (const [section, value] of Object.entries(config.inbound)) {
+    const registry = (value as { registry?: unknown } | undefined)?.registry;
+    if (typeof registry === 'string') out.push({ section, registry });
+  }
+  return out;
+}
 
 /** Cross-section checks: references between sections. */
 export function checkReferences(config: FerryConfig, issues: Issue[]): void {
@@ -204,6 +155,7 @@ export function checkReferences(config: FerryConfig, issues: Issue[]): void {
     const known = Object.keys(config.registries).join(', ') || 'none';
     issues.push({ path: `adhoc.registries[${i}]`, message: `no registry named "${name}" (known: ${known})` });
   });
-  const reg = config.inbound.dubbo?.registry;
-  if (reg && !config.registries[reg]) issues.push({ path: 'inbound.dubbo.registry', message: `no registry named "${reg}"` });
+  for (const { section, registry } of inboundRegistries(config)) {
+    if (!config.registries[registry]) issues.push({ path: `inbound.${section}.registry`, message: `no registry named "${registry}"` });
+  }
 }

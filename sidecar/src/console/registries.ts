@@ -5,6 +5,7 @@
  */
 import type { ZooKeeperConfig } from '../discovery/zookeeper/schema.js';
 import type { FerryConfig } from '../config/schema.js';
+import type { InboundDubboConfig } from '../protocols/dubbo/server/schema.js';
 import type { Runtime } from '../runtime.js';
 import { sharedSession, type ZooKeeperSession } from '../discovery/zookeeper/zk-client.js';
 import { categoryPath } from '../discovery/zookeeper/dubbo-url.js';
@@ -44,7 +45,8 @@ export class RegistryWatch {
         }),
       );
     }
-    if (config.inbound.dubbo?.registry) used.add(config.inbound.dubbo.registry);
+    const inbound = config.inbound.dubbo as InboundDubboConfig | undefined;
+    if (inbound?.registry) used.add(inbound.registry);
     for (const name of used) {
       const registry = zookeeperConfig(config, name);
       if (!registry) continue;
@@ -64,7 +66,7 @@ export class RegistryWatch {
   }
 
   view(): RegistryView[] {
-    const inbound = this.#config.inbound.dubbo;
+    const inbound = this.#config.inbound.dubbo as InboundDubboConfig | undefined;
     return Object.keys(this.#config.registries).map((name) => {
       const registry = { address: '', root: '/', ...this.#config.registries[name], ...zookeeperConfig(this.#config, name) };
       const s = this.#sessions.get(name);

@@ -3,6 +3,7 @@
  * discovery, endpoints with breaker state, calls in flight and last error, per-method figures; the inbound side).
  */
 import type { FerryConfig } from '../config/schema.js';
+import type { InboundDubboConfig } from '../protocols/dubbo/server/schema.js';
 import type { Route } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
 import type { Topology, TopologyEndpoint, TopologyService } from './graph.js';
@@ -121,7 +122,8 @@ export function servicesView(runtime: Runtime, model: ConsoleModel, now: number)
     .routes()
     .filter((route) => !isAdhoc(config, route) || model.services.peek(route.name))
     .map((route) => serviceView(route, config, model, now));
-  const inbound: InboundView[] = (config.inbound.dubbo?.enabled ? config.inbound.dubbo.services : []).map((svc) => {
+  const dubbo = config.inbound.dubbo as InboundDubboConfig | undefined;
+  const inbound: InboundView[] = (dubbo?.enabled ? dubbo.services : []).map((svc) => {
     const stats = model.inbound.peek(svc.interface);
     return {
       interface: svc.interface,

@@ -22,6 +22,11 @@ export function serviceSchemaOf(protocols: readonly ProtocolEntry[]): Node<Servi
 
 export const serviceSchema = serviceSchemaOf(PROTOCOLS);
 
+/** `inbound.<protocol>`: the inbound sections of the protocols that have one. */
+export function inboundSchemasOf(protocols: readonly ProtocolEntry[]): Record<string, Node<unknown>> {
+  return Object.fromEntries(protocols.flatMap((p) => (p.inbound ? [[p.name, p.inbound]] : [])));
+}
+
 /** The loaded protocols, by name (config types erased: each is called with services of its own protocol). */
 export type Protocols = ReadonlyMap<string, Protocol<never>>;
 

@@ -132,6 +132,8 @@ export interface ProtocolPlugin<C extends ServiceConfig = ServiceConfig> {
   readonly name: string;
   /** Its `services.<name>` schema (`config/service.ts` `serviceSchema`): what `C` is, checked. */
   readonly schema: Node<unknown>;
+  /** Its `inbound.<name>` section, when it can serve the app to others (`createServer`); optional in config. */
+  readonly inbound?: Node<unknown>;
   /** Makes the service's file paths absolute (`resolve` is relative to the config file's folder). */
   resolvePaths?(service: C, resolve: (path: string) => string): void;
   load(): Promise<Protocol<C>>;
@@ -141,6 +143,7 @@ export interface ProtocolPlugin<C extends ServiceConfig = ServiceConfig> {
 export interface ProtocolEntry {
   readonly name: string;
   readonly schema: Node<unknown>;
+  readonly inbound?: Node<unknown>;
   resolvePaths?(service: never, resolve: (path: string) => string): void;
   load(): Promise<Protocol<never>>;
 }

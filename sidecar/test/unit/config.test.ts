@@ -126,3 +126,21 @@ test('FERRY_* variables that name no config section are not config (the SDK\'s, 
 test('bad env values are refused with the same path messages', () => {
   assert.ok(issuesOf('', { FERRY_LISTEN__PORT: 'eighty' }).includes('listen.port: expected a number, got string "eighty"'));
 });
+
+test('inbound.<protocol> is its plug-in\'s section: the Dubbo fields come from the Dubbo plug-in, the core has only inbound.app', async () => {
+  const { PROTOCOLS } = await import('../../src/protocols/index.js');
+  const dubboInbound = 'inbound: { dubbo: { registry: zk, services: [] } }\nregistries: { zk: { address: "zk:2181" } }';
+  const config = parseConfig(dubboInbound, 'test.yaml', { FERRY_INBOUND__DUBBO__PORT: '20990' });
+  const defaults = { enabled: true, host: '0.0.0.0', heartbeatMs: 60_000, exceptionClasses: [] };
+  assert.deepEqual(config.inbound.dubbo, { ...defaults, port: 20990, registry: 'zk', services: [] });
+  assert.deepEqual(issuesOf('inbound: { dubbo: { prot: 1 } }'), [
+    'inbound.dubbo.prot: unknown option (known: enabled, host, port, registry, services, heartbeatMs, exceptionClasses, classes)',
+  ]);
+  assert.deepEqual(issuesOf('inbound: { dubbo: { registry: nowhere } }'), ['inbound.dubbo.registry: no registry named "nowhere"']);
+  // a build without the Dubbo plug-in has no inbound.dubbo at all
+  const withoutDubbo = PROTOCOLS.filter((p) => p.name !== 'dubbo');
+  assert.throws(
+    () => parseConfig('inbound: { dubbo: { port: 1 } }', 'test.yaml', {}, {}, process.cwd(), withoutDubbo),
+    /inbound\.dubbo: unknown option \(known: app\)/,
+  );
+});

@@ -4,6 +4,7 @@ import { createDubboClient } from './client.js';
 import { adhocRoute } from './route.js';
 import { DUBBO_RPC_SYSTEM, DubboInboundServer } from './server/server.js';
 import type { DubboServiceConfig } from './schema.js';
+import { inboundDubbo } from './server/schema.js';
 
 export const dubboProtocol: Protocol<DubboServiceConfig> = {
   name: 'dubbo',
@@ -15,7 +16,7 @@ export const dubboProtocol: Protocol<DubboServiceConfig> = {
   }),
   createClient: (service, ctx) => createDubboClient(service, ctx),
   createServer(ctx) {
-    const dubbo = ctx.config.inbound.dubbo;
+    const dubbo = inboundDubbo(ctx.config);
     return dubbo?.enabled && dubbo.services.length ? new DubboInboundServer(ctx) : undefined;
   },
   routes: [adhocRoute],

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { FerryConfig } from '../../../config/schema.js';
+import { inboundDubbo } from './schema.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { Call, Invoke } from '../../../pipeline/types.js';
 import { FerryError, toFerryError } from '../../../errors.js';
@@ -138,7 +139,7 @@ export class InboundDubboHandler {
     this.#logger = options.logger;
     this.#inbound = options.inbound;
     this.#metadata = options.metadata;
-    const dubbo = options.config.inbound.dubbo!;
+    const dubbo = inboundDubbo(options.config)!;
     this.#services = buildServiceTable(dubbo.services);
     this.#classes = dubbo.classes;
     this.#app = new URL(options.config.inbound.app.url);

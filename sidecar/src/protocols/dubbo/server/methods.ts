@@ -3,7 +3,7 @@
  * its entry: services by `group/interface:version`, typed calls by name and exact JVM descriptor, generic
  * `$invoke` calls by name and Java type names.
  */
-import type { InboundMethodConfig, InboundServiceConfig } from '../../../config/schema.js';
+import type { InboundMethodConfig, InboundServiceConfig } from './schema.js';
 import { descriptorOf, parseJavaType, PRIMITIVES, type JavaType } from '../../hessian/java-types.js';
 
 export interface MethodEntry {

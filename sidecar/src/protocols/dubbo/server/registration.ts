@@ -3,7 +3,8 @@
  * `/{root}/{interface}/providers/{URL-encoded url}`, ephemeral), shaped like a Java Dubbo 3 provider's so
  * that Dubbo 3.3 and 3.2 Java consumers select and call it.
  */
-import type { FerryConfig, InboundServiceConfig } from '../../../config/schema.js';
+import type { FerryConfig } from '../../../config/schema.js';
+import { inboundDubbo, type InboundServiceConfig } from './schema.js';
 import type { Registration, Registry, ServiceInstance } from '../../../discovery/types.js';
 import type { Logger } from '../../../observability/logger.js';
 import { DUBBO_PROTOCOL_VERSION } from '../body.js';
@@ -69,7 +70,7 @@ export async function registerServices(
   port: number,
   logger: Logger,
 ): Promise<Registration[]> {
-  const dubbo = config.inbound.dubbo!;
+  const dubbo = inboundDubbo(config)!;
   const registrations: Registration[] = [];
   try {
     for (const service of dubbo.services) {

@@ -11,6 +11,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { FerryConfig } from '../../../config/schema.js';
+import { inboundDubbo, type InboundDubboConfig } from './schema.js';
 import type { Registration, Registry } from '../../../discovery/types.js';
 import type { ServerContext } from '../../types.js';
 import type { Logger } from '../../../observability/logger.js';
@@ -31,6 +32,8 @@ const DRAIN_QUIET_MS = 100;
 
 export class DubboInboundServer {
   readonly #config: FerryConfig;
+  /** `inbound.dubbo`. */
+  readonly #dubbo: InboundDubboConfig;
   readonly #logger: Logger;
   readonly #handler: InboundDubboHandler;
   /** The inbound chain and its HTTP client to the app: this server's, closed with it. */
@@ -54,17 +57,18 @@ export class DubboInboundServer {
 
   constructor(ctx: ServerContext) {
     this.#config = ctx.config;
+    this.#dubbo = inboundDubbo(ctx.config)!;
     this.#logger = ctx.logger.child({ component: 'dubbo-provider' });
     this.#host = ctx.host;
     const { metrics } = ctx;
     this.#onDecodeError = metrics ? () => metrics.decodeErrors.inc({ protocol: 'dubbo' }) : undefined;
-    const registry = ctx.config.inbound.dubbo?.registry;
+    const { registry } = this.#dubbo;
     this.#registry = registry ? ctx.registry(registry) : undefined;
     this.#chain = ctx.inboundChain({
       protocol: 'dubbo',
       system: DUBBO_RPC_SYSTEM,
       reserved: isDubboReserved,
-      answer: dubboAnswerInterceptor({ maxPayload: ctx.config.limits.dubboPayloadBytes, classes: ctx.config.inbound.dubbo?.classes }),
+      answer: dubboAnswerInterceptor({ maxPayload: ctx.config.limits.dubboPayloadBytes, classes: this.#dubbo.classes }),
     });
     this.#handler = new InboundDubboHandler({ config: ctx.config, logger: this.#logger, inbound: this.#chain.invoke });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
@@ -92,7 +96,7 @@ export class DubboInboundServer {
 
   /** Listens, then registers every service in ZooKeeper (when a registry is configured). */
   async start(): Promise<number> {
-    const dubbo = this.#config.inbound.dubbo!;
+    const dubbo = this.#dubbo;
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen({ host: dubbo.host, port: dubbo.port }, () => {
@@ -174,7 +178,7 @@ export class DubboInboundServer {
         peerRole: 'consumer',
         peer: `${socket.remoteAddress}:${socket.remotePort}`,
         maxPayload: this.#config.limits.dubboPayloadBytes,
-        heartbeatMs: this.#config.inbound.dubbo!.heartbeatMs,
+        heartbeatMs: this.#dubbo.heartbeatMs,
         logger: this.#logger,
         heartbeats: this.heartbeats,
         onDecodeError: () => this.#onDecodeError?.(),
