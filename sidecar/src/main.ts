@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
 import { configReloader, ferryReloadOptions, RELOAD_RESULTS } from './config/reload.js';
 import { watchFiles } from './config/watch.js';
 import { metrics } from './observability/metrics.js';
-import { createSidecar } from './sidecar.js';
+import { createSidecar, type Sidecar } from './sidecar.js';
 import { startDemoUpstream } from './demo/upstream.js';
 import { demoConfigYaml } from './demo/config.js';
 
@@ -60,10 +60,25 @@ async function run(args: CliArgs): Promise<number> {
     return 1;
   }
   const apiToken = process.env.FERRY_API_TOKEN;
-  const sidecar = await createSidecar({ config: loaded.config, ...(apiToken ? { apiToken } : {}) });
+  let sidecar: Sidecar;
+  try {
+    sidecar = await createSidecar({ config: loaded.config, ...(apiToken ? { apiToken } : {}) });
+  } catch (err) {
+    // what the config names but cannot be used (a .proto without the service, a broken one): its message, no stack
+    process.stderr.write(`ferry: cannot start: ${(err as Error).message}\n`);
+    demo?.server.close();
+    return 1;
+  }
   const { logger } = sidecar;
   if (demo) logger.info({ url: demo.url }, 'demo upstream started (embedded demo config)');
-  await sidecar.start();
+  try {
+    await sidecar.start();
+  } catch (err) {
+    process.stderr.write(`ferry: cannot start: ${(err as Error).message}\n`);
+    await sidecar.close().catch(() => {});
+    demo?.server.close();
+    return 1;
+  }
 
   if (args.configFile) {
     for (const result of RELOAD_RESULTS) metrics.configReloads.inc({ result }, 0);

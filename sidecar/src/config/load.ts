@@ -71,7 +71,9 @@ export function parseConfig(
   if (issues.length === 0) {
     for (const [name, svc] of Object.entries(config.services)) {
       svc.name = name;
-      protocols.find((p) => p.name === svc.protocol)?.resolvePaths?.(svc as never, (path) => resolve(baseDir, path));
+      const plugin = protocols.find((p) => p.name === svc.protocol);
+      plugin?.resolvePaths?.(svc as never, (path) => resolve(baseDir, path));
+      plugin?.checkFiles?.(svc as never, `services.${name}`, issues);
     }
     const podIp = env.FERRY_POD_IP ?? env.POD_IP;
     if (!config.advertiseHost && podIp) config.advertiseHost = podIp;

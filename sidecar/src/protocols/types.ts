@@ -11,7 +11,7 @@ import type { Call, CallTelemetry, Interceptor, Invoke, Reply } from '../pipelin
 export type { CallTelemetry };
 import type { Endpoint, Registry, ServiceKey } from '../discovery/types.js';
 import type { FerryConfig, ServiceConfig } from '../config/schema.js';
-import type { Node } from '../config/dsl.js';
+import type { Issue, Node } from '../config/dsl.js';
 import type { Logger } from '../observability/logger.js';
 import type { FerryMetrics } from '../observability/metrics.js';
 
@@ -136,6 +136,8 @@ export interface ProtocolPlugin<C extends ServiceConfig = ServiceConfig> {
   readonly inbound?: Node<unknown>;
   /** Makes the service's file paths absolute (`resolve` is relative to the config file's folder). */
   resolvePaths?(service: C, resolve: (path: string) => string): void;
+  /** After `resolvePaths`: the files the service names are there (`ferry check` and reloads refuse a config without them). */
+  checkFiles?(service: C, path: string, issues: Issue[]): void;
   load(): Promise<Protocol<C>>;
 }
 
@@ -145,5 +147,6 @@ export interface ProtocolEntry {
   readonly schema: Node<unknown>;
   readonly inbound?: Node<unknown>;
   resolvePaths?(service: never, resolve: (path: string) => string): void;
+  checkFiles?(service: never, path: string, issues: Issue[]): void;
   load(): Promise<Protocol<never>>;
 }

@@ -32,6 +32,22 @@ test('ferry check: a good config passes, a bad one is refused naming the path', 
     const refused = await runFerry(['--config', join(dir, 'bad.yaml')]);
     assert.equal(refused.code, 1, 'the sidecar does not start on a bad config');
     assert.match(refused.stderr, /services\.orders\.endpoints\[0\]: not a URL/);
+    // a gRPC proto file that is not there: check fails naming it (it passed), start-up says so without a stack trace
+    const grpcService = (proto: string) => `services:\n  g: { protocol: grpc, endpoints: ["h:1"], proto: [${proto}], service: x.Y }\n`;
+    await writeFile(join(dir, 'noproto.yaml'), grpcService('missing.proto'));
+    const noProto = await runFerry(['check', join(dir, 'noproto.yaml')]);
+    assert.equal(noProto.code, 1, noProto.stdout);
+    assert.match(noProto.stderr, /services\.g\.proto\[0\]: no such file: .*missing\.proto/);
+    const noProtoRun = await runFerry(['--config', join(dir, 'noproto.yaml'), '--port', '0', '--admin-port', '0']);
+    assert.equal(noProtoRun.code, 1);
+    assert.match(noProtoRun.stderr, /services\.g\.proto\[0\]: no such file/);
+    // a proto that is there but does not load, or lacks the service: one line naming the path, no stack trace
+    await writeFile(join(dir, 'broken.proto'), 'syntax = "proto3"; message {');
+    await writeFile(join(dir, 'broken.yaml'), grpcService('broken.proto'));
+    const broken = await runFerry(['--config', join(dir, 'broken.yaml'), '--port', '0', '--admin-port', '0']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /^ferry: cannot start: services\.g\.proto: cannot load .*broken\.proto/m);
+    assert.doesNotMatch(broken.stderr, /\n\s+at /, 'no stack trace');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

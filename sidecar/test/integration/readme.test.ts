@@ -114,6 +114,7 @@ for (const b of ofKind('config')) {
     try {
       const file = join(dir, 'ferry.yaml');
       await writeFile(file, b.args === 'fragment' ? withRegistries(b.text) : b.text);
+      await provideFiles(dir, b.text);
       const { config } = await loadConfig({ file, env: {} });
       // The loader takes values literally: a `${VAR}` in an example would reach the wire as those characters.
       const literal = JSON.stringify(config).match(/\$\{[A-Z_]+\}/);
@@ -122,6 +123,18 @@ for (const b of ofKind('config')) {
       await rm(dir, { recursive: true, force: true });
     }
   });
+}
+
+/** The files the block's services name (`proto`, `includeDirs`), as the user has them beside the config (the loader checks). */
+async function provideFiles(dir: string, text: string): Promise<void> {
+  const doc = (yaml.load(text) ?? {}) as { services?: Record<string, { proto?: string[]; includeDirs?: string[] }> };
+  for (const svc of Object.values(doc.services ?? {})) {
+    for (const folder of svc.includeDirs ?? []) await mkdir(join(dir, folder), { recursive: true });
+    for (const proto of svc.proto ?? []) {
+      await mkdir(dirname(join(dir, proto)), { recursive: true });
+      await writeFile(join(dir, proto), 'syntax = "proto3";\n');
+    }
+  }
 }
 
 /** The block, plus a ZooKeeper registry for every name it refers to without declaring it. */

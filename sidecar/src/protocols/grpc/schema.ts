@@ -1,4 +1,5 @@
-import { bool, dflt, join, list, opt, str, type Infer } from '../../config/dsl.js';
+import { statSync } from 'node:fs';
+import { bool, dflt, join, list, opt, str, type Infer, type Issue } from '../../config/dsl.js';
 import { hostPort, serviceSchema, type ServiceConfig } from '../../config/service.js';
 
 /** `protocol: grpc`: static `host:port` endpoints or `tri://` providers (Dubbo Triple) from a registry. */
@@ -39,4 +40,20 @@ export function resolveProtoPaths(
 ): void {
   if (service.proto) service.proto = service.proto.map(resolve);
   if (service.includeDirs) service.includeDirs = service.includeDirs.map(resolve);
+}
+
+/** Every `proto` file and `includeDirs` folder is there (paths already absolute): else start-up would fail later. */
+export function checkProtoFiles(
+  service: { proto?: string[] | undefined; includeDirs?: string[] | undefined },
+  path: string,
+  issues: Issue[],
+): void {
+  const check = (key: string, list: string[] | undefined, want: 'file' | 'folder') =>
+    list?.forEach((file, i) => {
+      const stat = statSync(file, { throwIfNoEntry: false });
+      const found = want === 'file' ? stat?.isFile() : stat?.isDirectory();
+      if (!found) issues.push({ path: join(join(path, key), i), message: `no such ${want}: ${file}` });
+    });
+  check('proto', service.proto, 'file');
+  check('includeDirs', service.includeDirs, 'folder');
 }
