@@ -139,7 +139,7 @@ test('ad-hoc refusal: nothing off the allow-list is dialled, the allowed provide
   // give a dial that should not have happened time to arrive
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.diagnostic(
-    `ad-hoc refusal: ${attempted} refused calls attempted, ${wrong} not refused with the marker; ` +
+    `figure: ad-hoc refusal: ${attempted} refused calls attempted, ${wrong} not refused with the marker; ` +
       `${providerTrap.connections + registryTrap.connections} connections to the traps; ` +
       `${ALLOWED} allowed calls, ${allowedFailed} failed`,
   );

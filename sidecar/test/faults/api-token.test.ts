@@ -44,7 +44,9 @@ after(async () => {
   await upstream?.close();
 });
 
-test('no token, a wrong one, one of another length: 401 FERRY_ERR_UNAUTHORIZED, nothing reaches the upstream', async () => {
+test('no token, a wrong one, one of another length: 401 FERRY_ERR_UNAUTHORIZED, nothing reaches the upstream', async (t) => {
+  let attempted = 0;
+  let notRefused = 0;
   for (const headers of [
     {},
     { [HEADERS.apiToken]: TOKEN.replace('f', 'g') },
@@ -57,11 +59,16 @@ test('no token, a wrong one, one of another length: 401 FERRY_ERR_UNAUTHORIZED, 
         headers: { 'content-type': 'application/json', ...headers },
         body: '[]',
       });
+      attempted++;
+      if (res.statusCode !== 401 || res.headers[HEADERS.error] !== 'FERRY_ERR_UNAUTHORIZED') notRefused++;
       assert.equal(res.statusCode, 401, path);
       assert.equal(res.headers[HEADERS.error], 'FERRY_ERR_UNAUTHORIZED');
       assert.equal(((await res.body.json()) as { code: string }).code, 'FERRY_ERR_UNAUTHORIZED');
     }
   }
+  t.diagnostic(
+    `figure: token refusal: ${attempted} calls without the right token, ${notRefused} not refused, ${seen.length} reached the upstream`,
+  );
   assert.equal(seen.length, 0, 'refused calls that reached the upstream');
   for (const probe of ['/healthz', '/readyz']) {
     const res = await request(`${url}${probe}`);

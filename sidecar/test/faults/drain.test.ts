@@ -61,7 +61,12 @@ test('drain under keep-alive load: marked SHUTTING_DOWN, Connection: close on ev
   await closed;
   await pool.close();
   await upstream.close();
-  t.diagnostic(`${JSON.stringify(tally)} ${errors.join(',')}`);
+  const failed = tally.unmarked503 + tally.keptAlive + tally.resets;
+  t.diagnostic(
+    `figure: drain (SIGTERM) under keep-alive load: ${tally.attempted} calls attempted, ${failed} failed ` +
+      `(unmarked 503s ${tally.unmarked503}, kept alive ${tally.keptAlive}, resets ${tally.resets}); ` +
+      `${tally.ok} answered 200, ${tally.shuttingDown} marked FERRY_ERR_SHUTTING_DOWN${errors.length ? `; ${errors.join(',')}` : ''}`,
+  );
   assert.ok(tally.ok > 8, 'load ran');
   assert.equal(tally.unmarked503, 0, 'unmarked 503s');
   assert.equal(tally.keptAlive, 0, 'answers during the drain without Connection: close');

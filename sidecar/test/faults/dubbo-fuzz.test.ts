@@ -44,8 +44,9 @@ test('the fuzz corpus is the captured frames', () => {
   assert.ok(corpus.every((f) => f[0] === 0xda && f[1] === 0xbb));
 });
 
-test(`decoders: ${DIRECT_CASES} mutated frames, only typed errors, each within ${CASE_BOUND_MS} ms, memory bounded`, () => {
+test(`decoders: ${DIRECT_CASES} mutated frames, only typed errors, each within ${CASE_BOUND_MS} ms, memory bounded`, (t) => {
   const failures: string[] = [];
+  const began = performance.now();
   let frames = 0;
   let slowest = { ms: 0, index: -1 };
   let heapPeak = 0;
@@ -62,13 +63,18 @@ test(`decoders: ${DIRECT_CASES} mutated frames, only typed errors, each within $
     if (ms > slowest.ms) slowest = { ms, index: i };
     if (i % 500 === 0) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   }
+  const seconds = (performance.now() - began) / 1000;
+  t.diagnostic(
+    `figure: fuzz decoders: ${DIRECT_CASES} cases, ${frames} frames (${Math.round(frames / seconds)} frames/s), ` +
+      `${failures.length} failed; slowest ${slowest.ms.toFixed(0)} ms; heap peak ${(heapPeak / 2 ** 20).toFixed(0)} MiB`,
+  );
   assert.deepEqual(failures, []);
   assert.ok(frames > DIRECT_CASES / 2, `${frames} frames decoded`);
   assert.ok(slowest.ms < CASE_BOUND_MS, `case ${slowest.index} took ${slowest.ms.toFixed(0)} ms`);
   assert.ok(heapPeak < HEAP_BOUND, `heap reached ${(heapPeak / 2 ** 20).toFixed(0)} MiB`);
 });
 
-test(`inbound Dubbo server: ${SOCKET_CASES} mutated frames over loopback, every owed answer given, still serving`, async () => {
+test(`inbound Dubbo server: ${SOCKET_CASES} mutated frames over loopback, every owed answer given, still serving`, async (t) => {
   const target = await startFuzzTarget();
   try {
     assert.equal(await controlCheck(target, SOCKET_BOUND_MS), undefined);
@@ -86,6 +92,9 @@ test(`inbound Dubbo server: ${SOCKET_CASES} mutated frames over loopback, every 
         if (down) failures.push(`after case ${i}: ${down}`);
       }
     }
+    t.diagnostic(
+      `figure: fuzz inbound Dubbo port: ${SOCKET_CASES} cases, ${answers} answers, ${closes} connections closed, ${failures.length} failed`,
+    );
     assert.deepEqual(failures, []);
     assert.ok(answers > SOCKET_CASES / 3, `${answers} answers`);
     assert.ok(closes > 0, 'some cases broke the framing and were closed');
@@ -96,7 +105,7 @@ test(`inbound Dubbo server: ${SOCKET_CASES} mutated frames over loopback, every 
 });
 
 test(`Dubbo consumer: ${CONSUMER_CASES} mutated answers from a fake provider, ` +
-  `the app gets a 200 or a marked Ferry error, never a 500`, async () => {
+  `the app gets a 200 or a marked Ferry error, never a 500`, async (t) => {
   const target = await startConsumerTarget(SEED + 2, CONSUMER_TIMEOUT_MS);
   try {
     const failures: string[] = [];
@@ -108,6 +117,9 @@ test(`Dubbo consumer: ${CONSUMER_CASES} mutated answers from a fake provider, ` 
       const failure = consumerFailure(result, CONSUMER_TIMEOUT_MS + SOCKET_BOUND_MS);
       if (failure) failures.push(`case ${i}: ${failure}`);
     }
+    t.diagnostic(
+      `figure: fuzz Dubbo consumer: ${CONSUMER_CASES} calls, ${failures.length} failed; ${JSON.stringify(Object.fromEntries(seen))}`,
+    );
     assert.deepEqual(failures, []);
     assert.ok((seen.get('502 FERRY_ERR_UPSTREAM_PROTOCOL') ?? 0) > CONSUMER_CASES / 4, JSON.stringify([...seen]));
     assert.equal(await target.stillServes(), true);

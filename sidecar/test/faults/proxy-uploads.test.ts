@@ -83,7 +83,10 @@ test(`${STALLED} stalled uploads: 408 FERRY_ERR_REQUEST_TIMEOUT, none 504, other
     ),
   );
   const failed = others.filter((o) => o.status !== 200);
-  t.diagnostic(`other callers: ${others.length} calls, ${failed.length} failed`);
+  t.diagnostic(
+    `figure: stalled uploads: ${STALLED} stalled, ${statuses.filter((s) => s === 504).length} answered 504; ` +
+      `other callers ${others.length} calls, ${failed.length} failed`,
+  );
   assert.equal(failed.length, 0, JSON.stringify(failed));
 });
 
@@ -101,12 +104,15 @@ function uploadWithExpect(url: string, body: Buffer): Promise<{ status: number; 
   });
 }
 
-test('Expect: 100-continue on /v1/proxy: 200 as direct, the whole body delivered', async () => {
+test('Expect: 100-continue on /v1/proxy: 200 as direct, the whole body delivered', async (t) => {
   const body = Buffer.alloc(1_200_000, 7);
   const direct = await uploadWithExpect(`${upstream.url}/upload`, body);
   assert.equal(direct.status, 200);
-  for (let i = 0; i < 3; i++) {
-    const viaFerry = await uploadWithExpect(`${ferry.url}/v1/proxy/big/upload`, body);
+  const answers = [];
+  for (let i = 0; i < 3; i++) answers.push(await uploadWithExpect(`${ferry.url}/v1/proxy/big/upload`, body));
+  const failed = answers.filter((a) => a.status !== 200 || a.text !== JSON.stringify({ bytes: body.length }));
+  t.diagnostic(`figure: Expect: 100-continue uploads (1.2 MB): ${answers.length} calls attempted, ${failed.length} failed`);
+  for (const viaFerry of answers) {
     assert.equal(viaFerry.status, 200, viaFerry.text);
     assert.deepEqual(JSON.parse(viaFerry.text), { bytes: body.length });
   }

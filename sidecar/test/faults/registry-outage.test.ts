@@ -132,6 +132,10 @@ test(`ZooKeeper killed, then frozen, ${OUTAGE_MS / 1000} s each under load: call
     `whole run: ${tally.attempted} calls, ${tally.failed} failed ${JSON.stringify(tally.codes)}; served ${JSON.stringify(tally.served)}`,
   );
   if (tally.failures.length) t.diagnostic(`failures: ${tally.failures.slice(0, 20).join('; ')}`);
+  t.diagnostic(
+    `figure: registry outage (ZooKeeper killed ${OUTAGE_MS / 1000} s, then frozen ${OUTAGE_MS / 1000} s, under load): ` +
+      `${tally.attempted} calls attempted, ${tally.failed} failed (killed phase ${killed.attempted}/${killed.failed})`,
+  );
   assert.ok(tally.attempted > 200, `bounded load ran (${tally.attempted} calls)`);
   assert.equal(tally.failed, 0, `calls lost: ${JSON.stringify(tally.codes)}`);
   assert.ok((tally.served.meta ?? 0) > 0 && (tally.served.plain ?? 0) > 0, 'both providers served');
