@@ -123,6 +123,10 @@ export const ERRORS = {
   FERRY_ERR_CANCELLED: { statusCode: 499, retryable: false, message: 'The app cancelled the call' },
   FERRY_ERR_SHUTTING_DOWN: { statusCode: 503, retryable: true, message: 'Ferry is shutting down' },
   FERRY_ERR_NOT_READY: { statusCode: 503, retryable: true, message: 'Ferry is not ready' },
+  /** Ferry refused the call at once, its event loop lagging (load shedding): nothing was sent upstream. */
+  FERRY_ERR_OVERLOADED: { statusCode: 503, retryable: true, message: 'Ferry is overloaded' },
+  /** The service's `maxConcurrentCalls` are in flight already (its bulkhead): nothing was sent upstream. */
+  FERRY_ERR_CONCURRENCY_LIMIT: { statusCode: 503, retryable: true, message: 'Too many calls in flight to the service' },
   // --- getting to an upstream
   FERRY_ERR_NO_ENDPOINT: { statusCode: 503, retryable: true, message: 'No endpoint available for the service' },
   FERRY_ERR_CIRCUIT_OPEN: { statusCode: 503, retryable: true, message: 'Circuit breaker open for every endpoint' },

@@ -19,6 +19,8 @@ const LOCKED: Record<string, [number, boolean]> = {
   FERRY_ERR_CANCELLED: [499, false],
   FERRY_ERR_SHUTTING_DOWN: [503, true],
   FERRY_ERR_NOT_READY: [503, true],
+  FERRY_ERR_OVERLOADED: [503, true],
+  FERRY_ERR_CONCURRENCY_LIMIT: [503, true],
   FERRY_ERR_NO_ENDPOINT: [503, true],
   FERRY_ERR_CIRCUIT_OPEN: [503, true],
   FERRY_ERR_UPSTREAM_CONNECT: [502, true],
@@ -64,7 +66,7 @@ const LOCKED: Record<string, [number, boolean]> = {
 test('the error table is locked: same codes, statuses and retryable flags', () => {
   const actual = Object.fromEntries(Object.entries(ERRORS).map(([code, spec]) => [code, [spec.statusCode, spec.retryable]]));
   assert.deepEqual(actual, LOCKED);
-  assert.equal(Object.keys(ERRORS).length, 54);
+  assert.equal(Object.keys(ERRORS).length, 56);
 });
 
 test('every error code follows FERRY_ERR_<AREA>_<WHAT> and has a message', () => {

@@ -15,6 +15,7 @@ import {
   metricsAttemptInterceptor,
   metricsInterceptor,
   retryCounter,
+  resilienceCounter,
   tracingAttemptInterceptor,
   tracingInterceptor,
 } from './pipeline/observe.js';
@@ -219,6 +220,7 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
       ...(extra.observeAttempt ?? []),
     ],
     onRetry: [...(on ? [retryCounter(metrics)] : []), ...(extra.onRetry ?? [])],
+    onResilience: [...(on ? [resilienceCounter(metrics)] : []), ...(extra.onResilience ?? [])],
     ...(events ? { events } : {}),
   };
 }

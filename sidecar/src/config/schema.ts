@@ -7,6 +7,8 @@ import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, DEFAULT_PROPAGATED_HEADERS } from '@f
 import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, type Node } from './dsl.js';
 import { BALANCERS, headerName, isUrl, ms, type ServiceConfig } from './service.js';
 import { endpointPattern } from './adhoc.js';
+import { checkPolicyReferences, policiesSchema, policyRef } from './policies.js';
+import { resilienceSchema } from './resilience.js';
 
 export type { ServiceConfig };
 
@@ -91,7 +93,14 @@ export function configSchemaWith<R extends { type: string }>(schemas: {
       timeoutMs: dflt(ms(), 3000),
       retries: dflt(num({ int: true, min: 0, max: 10 }), 2),
       loadBalancer: dflt(oneOf(BALANCERS), 'random'),
+      /** Named policies for every service without its own (see `policies`); they win over timeoutMs/retries here. */
+      policy: policyRef(),
+      /** Calls in flight per service; more get a fast 503 FERRY_ERR_CONCURRENCY_LIMIT (absent: no limit). */
+      maxConcurrentCalls: opt(num({ int: true, min: 1 })),
     }),
+    /** Named timeouts, retries and circuit breakers, attached by `policy:` (Dapr's resiliency policies). */
+    policies: policiesSchema,
+    resilience: resilienceSchema,
     shutdown: obj({ drainTimeoutMs: dflt(ms(), 15000) }),
     registries: dflt(dict(registrySchema), {}),
     /** Headers of the app's request that travel upstream (exact names, or prefixes ending in `*`). */
@@ -140,6 +149,7 @@ export function inboundRegistries(config: FerryConfig): { section: string; regis
 
 /** Cross-section checks: references between sections. */
 export function checkReferences(config: FerryConfig, issues: Issue[]): void {
+  checkPolicyReferences(config, issues);
   for (const [name, svc] of Object.entries(config.services)) {
     if (svc.registry && !config.registries[svc.registry]) {
       issues.push({

@@ -2,6 +2,7 @@
  * The fields every service has, whatever its protocol. Each protocol's `schema.ts` adds its own fields to
  * these (`serviceSchema`), and `services.X` is the union of those schemas keyed on `protocol`.
  */
+import { policyRef } from './policies.js';
 import { dict, list, num, obj, oneOf, opt, str, type Issue, join, type Node, type ObjectOf } from './dsl.js';
 import { DISCOVERY_MODES } from '../discovery/mode.js';
 
@@ -31,6 +32,8 @@ const propagationOverride = obj({
 /** What every method entry may say, whatever the protocol. */
 export const methodFields = {
   timeoutMs: opt(ms()),
+  /** Named policies for this method (`policies`), ahead of the service's. */
+  policy: policyRef(),
   /** For `loadBalancer: consistenthash`: which argument positions form the hash key. */
   hashArguments: opt(list(num({ int: true, min: 0 }))),
 };
@@ -46,6 +49,10 @@ export const commonFields = {
   /** Extra attempts on another endpoint for retryable failures (connection refused, overloaded…). */
   retries: opt(num({ int: true, min: 0, max: 10 })),
   loadBalancer: opt(oneOf(BALANCERS)),
+  /** Named policies (`policies.timeouts/retries/circuitBreakers`) for this service. */
+  policy: policyRef(),
+  /** Calls in flight to this service; more get a fast 503 FERRY_ERR_CONCURRENCY_LIMIT (default `defaults.maxConcurrentCalls`). */
+  maxConcurrentCalls: opt(num({ int: true, min: 1 })),
   propagation: opt(propagationOverride),
   methods: opt(dict(obj(methodFields))),
 };

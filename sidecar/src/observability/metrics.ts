@@ -95,6 +95,24 @@ function build(registry: Registry) {
       labelNames: ['protocol', 'service', 'code'] as const,
       registers: [registry],
     }),
+    outlierEjections: new Counter({
+      name: 'ferry_outlier_ejections_total',
+      help: 'Endpoints left out of balancing for a while after consecutive failed attempts (outlier ejection).',
+      labelNames: ['protocol', 'service'] as const,
+      registers: [registry],
+    }),
+    shed: new Counter({
+      name: 'ferry_shed_total',
+      help: 'Calls refused at once, nothing sent upstream: reason event_loop (load shedding) or concurrency (maxConcurrentCalls).',
+      labelNames: ['protocol', 'service', 'reason'] as const,
+      registers: [registry],
+    }),
+    retryBudgetExhausted: new Counter({
+      name: 'ferry_retry_budget_exhausted_total',
+      help: 'Retries not made because the route\'s retry budget was spent (the call ended with its last failure).',
+      labelNames: ['protocol', 'service'] as const,
+      registers: [registry],
+    }),
     decodeErrors: new Counter({
       name: 'ferry_decode_errors_total',
       help: 'Frames or payloads that could not be decoded.',

@@ -1,7 +1,8 @@
 import { FerryError, toFerryError } from '../errors.js';
 import type { Endpoint, EndpointSource } from '../discovery/types.js';
 import type { Breakers } from './breaker.js';
-import { endpointsToAvoid } from './retry.js';
+import type { Outliers } from './outlier.js';
+import { endpointsToAvoid, noteGatewayAnswer } from './retry.js';
 import type { Call, Interceptor } from './types.js';
 
 /** Chooses one endpoint among the healthy candidates (never called with an empty list). */
@@ -17,17 +18,19 @@ export interface BalanceOptions {
   source: EndpointSource;
   balancer: Balancer;
   breakers: Breakers;
+  /** The service's outlier ejection, when on. */
+  outliers?: Outliers;
   /** False for an endpoint that asked for no new calls (a Dubbo provider's read-only event). */
   available?(endpoint: Endpoint): boolean;
 }
 
 /**
  * Picks the endpoint for this attempt: the service's balancer over the endpoints discovery knows now,
- * minus those that failed earlier attempts and those whose breaker is open. Failures are stamped with
+ * minus those that failed earlier attempts, those ejected as outliers and those whose breaker is open. Failures are stamped with
  * the endpoint so the retry interceptor can avoid it next time.
  */
 export function balanceInterceptor(options: BalanceOptions): Interceptor {
-  const { source, balancer, breakers, available } = options;
+  const { source, balancer, breakers, available, outliers } = options;
   // Made once: the usual attempt (every endpoint available, every breaker closed) filters nothing and allocates no list.
   const unavailable = available && ((e: Endpoint) => !available(e));
   const blocked = (e: Endpoint) => !breakers.allows(e.id);
@@ -43,12 +46,18 @@ export function balanceInterceptor(options: BalanceOptions): Interceptor {
         const open = candidates.filter((e) => available(e));
         if (open.length > 0) candidates = open;
       }
+      if (outliers && outliers.ejected > 0) {
+        const kept = candidates.filter((e) => outliers.allows(e.id));
+        if (kept.length > 0) candidates = kept;
+      }
       const closed = candidates.some(blocked) ? candidates.filter(allowed) : candidates;
       if (closed.length === 0) throw new FerryError('FERRY_ERR_CIRCUIT_OPEN', `circuit open for every endpoint of "${call.service}"`);
       const endpoint = balancer.pick(closed, call);
       balancer.onStart?.(endpoint);
       try {
-        return await next({ ...call, endpoint });
+        const reply = await next({ ...call, endpoint });
+        if (reply.kind === 'http' && reply.statusCode >= 502 && reply.statusCode <= 504) noteGatewayAnswer(call, endpoint.id);
+        return reply;
       } catch (err) {
         const error = toFerryError(err);
         if (!error.upstream?.endpoint) {

@@ -12,7 +12,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions';
-import type { Call, Interceptor, Invoke, Reply, RouteInfo } from './types.js';
+import type { Call, Interceptor, Invoke, Reply, ResilienceEvent, RouteInfo } from './types.js';
 import type { Endpoint } from '../discovery/types.js';
 import { toFerryError, type FerryError } from '../errors.js';
 import { isTraceHeader } from './propagation.js';
@@ -76,6 +76,17 @@ export function metricsInterceptor(m: FerryMetrics = defaultMetrics): RouteInter
 /** The retry counter of one route: `ferry_retries_total`. */
 export function retryCounter(m: FerryMetrics = defaultMetrics): (route: RouteInfo) => (error: FerryError) => void {
   return (route) => (error) => guard(() => m.retries.inc({ protocol: route.protocol, service: route.service, code: error.code }));
+}
+
+/** The resilience counters of one route: ejections, shed calls, retries the budget refused. */
+export function resilienceCounter(m: FerryMetrics = defaultMetrics): (route: RouteInfo) => (event: ResilienceEvent) => void {
+  return (route) => (event) =>
+    guard(() => {
+      const labels = { protocol: route.protocol, service: route.service };
+      if (event.kind === 'ejection') m.outlierEjections.inc(labels);
+      else if (event.kind === 'shed') m.shed.inc({ ...labels, reason: event.reason });
+      else m.retryBudgetExhausted.inc(labels);
+    });
 }
 
 // ---- tracing -------------------------------------------------------------------------------------------

@@ -1,11 +1,19 @@
-import { toFerryError, type FerryError } from '../errors.js';
-import type { Call, Interceptor } from './types.js';
+import type { Readable } from 'node:stream';
+import { FerryError, toFerryError } from '../errors.js';
+import type { RetryPolicy } from '../config/policies.js';
+import type { RetryBudget } from './retry-budget.js';
+import type { Call, Interceptor, Reply } from './types.js';
 
 export interface RetryOptions {
-  /** Extra attempts after the first (the service's `retries`). */
-  retries: number;
+  policy: RetryPolicy;
+  /** The route's retry budget; absent: retries are bounded by the policy only. */
+  budget?: RetryBudget;
   /** Told about every retry (the retry counter), before the next attempt starts. */
   onRetry?(error: FerryError, call: Call): void;
+  /** Told when a retry was due but the budget was spent (the call ends with its last failure). */
+  onBudgetExhausted?(error: FerryError, call: Call): void;
+  /** For tests: the jitter's source. */
+  random?: () => number;
 }
 
 /**
@@ -20,30 +28,104 @@ export function endpointsToAvoid(attempt: Call): ReadonlySet<string> {
   return failedEndpoints.get(attempt) ?? NONE;
 }
 
+/** The endpoint of an attempt answered by a gateway error (written by balance on such answers only). */
+const gatewayAnswers = new WeakMap<Call, string>();
+
+/** Balance tells retry which endpoint gave an HTTP 502/503/504 answer to this attempt. */
+export function noteGatewayAnswer(attempt: Call, endpointId: string): void {
+  gatewayAnswers.set(attempt, endpointId);
+}
+
+/** Failures after which the call may have run: retried only by `retryOn: idempotent` policies. */
+const MAY_HAVE_RUN: ReadonlySet<string> = new Set(['FERRY_ERR_UPSTREAM_RESET']);
+/** An HTTP upstream's gateway errors (Envoy's `gateway-error`): retried only by `retryOn: idempotent` policies. */
+const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
+/** The wait before retry number `n` (1-based): exponential or constant, with jitter, never above maxIntervalMs. */
+export function backoffMs(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
+  if (policy.initialIntervalMs === 0) return 0;
+  const base = policy.backoff === 'exponential' ? policy.initialIntervalMs * policy.multiplier ** (n - 1) : policy.initialIntervalMs;
+  const jittered = base * (1 - policy.jitter + 2 * policy.jitter * random());
+  return Math.round(Math.min(policy.maxIntervalMs, jittered));
+}
+
 /**
- * Retries retryable failures (the upstream certainly did not run the call) on another endpoint, within the
- * call's deadline. Wraps the endpoint pick, so each attempt is balanced afresh, skipping endpoints that
- * already failed this call. A streamed pass-through body cannot be replayed, so such calls are tried once.
+ * Retries failures the policy allows (by default those where the upstream certainly did not run the call) on
+ * another endpoint, after the policy's backoff, within the call's deadline and the route's retry budget. Wraps the
+ * endpoint pick, so each attempt is balanced afresh, skipping endpoints that already failed this call. A streamed
+ * pass-through body cannot be replayed, so such calls are tried once; one-way calls too.
  */
 export function retryInterceptor(options: RetryOptions): Interceptor {
-  const { retries, onRetry } = options;
+  const { policy, budget, onRetry, onBudgetExhausted, random = Math.random } = options;
+  const retries = policy.maxRetries;
+  const idempotent = policy.retryOn === 'idempotent';
+  const retryable = (error: FerryError) => error.retryable || (idempotent && MAY_HAVE_RUN.has(error.code));
   return (next) =>
     async function retry(call) {
+      budget?.deposit();
       const replayable = !call.http?.body && !call.oneWay;
       // Made on the first failure: most calls never need it.
       let failed: Set<string> | undefined;
       for (let attempt = 1; ; attempt++) {
         const current: Call = { ...call, attempt };
         if (failed) failedEndpoints.set(current, failed);
+        let error: FerryError;
         try {
-          return await next(current);
+          const reply = await next(current);
+          const gateway = idempotent && reply.kind === 'http' && GATEWAY_STATUSES.has(reply.statusCode);
+          if (!gateway || attempt > retries || !replayable) return reply;
+          error = gatewayError(reply, current);
+          if (!(await mayRetry(error, attempt, call))) return reply;
+          discard(reply);
         } catch (err) {
-          const error = toFerryError(err);
-          const last = attempt > retries || !replayable || !error.retryable || Date.now() >= call.deadline || call.signal.aborted;
-          if (last) throw error;
-          if (error.upstream?.endpoint) (failed ??= new Set()).add(error.upstream.endpoint);
-          onRetry?.(error, call);
+          error = toFerryError(err);
+          if (attempt > retries || !replayable || !retryable(error) || !(await mayRetry(error, attempt, call))) throw error;
         }
+        if (error.upstream?.endpoint) (failed ??= new Set()).add(error.upstream.endpoint);
       }
     };
+
+  /** Whether retry number `attempt` fits the deadline and the budget; waits its backoff when it does. */
+  async function mayRetry(error: FerryError, attempt: number, call: Call): Promise<boolean> {
+    const wait = backoffMs(policy, attempt, random);
+    // a retry that could not start before the deadline would only turn this failure into a timeout
+    if (call.signal.aborted || Date.now() + wait >= call.deadline) return false;
+    if (budget && !budget.withdraw()) {
+      onBudgetExhausted?.(error, call);
+      return false;
+    }
+    onRetry?.(error, call);
+    if (wait > 0) await pause(wait, call.signal);
+    return !call.signal.aborted;
+  }
+}
+
+function gatewayError(reply: Extract<Reply, { kind: 'http' }>, attempt: Call): FerryError {
+  const endpoint = gatewayAnswers.get(attempt);
+  return new FerryError('FERRY_ERR_UPSTREAM_HTTP_STATUS', `HTTP ${reply.statusCode}`, {
+    upstream: { protocol: 'http', status: reply.statusCode, ...(endpoint ? { endpoint } : {}) },
+  });
+}
+
+/** A gateway answer that is retried is never sent to the app: its body is dropped. */
+function discard(reply: Extract<Reply, { kind: 'http' }>): void {
+  if (Buffer.isBuffer(reply.body)) return;
+  const body = reply.body as Readable;
+  body.on('error', ignore);
+  body.destroy();
+}
+
+function ignore(): void {}
+
+/** Waits `ms`, or less when the call is aborted meanwhile. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }

@@ -106,3 +106,9 @@ export interface CallTelemetry {
   /** True when an undeclared method name never becomes a label value (an HTTP invoke's method is a path). */
   readonly declaredMethodsOnly?: boolean;
 }
+
+/** What the resilience stages tell the route's listeners (the metrics): rare events, never one per successful call. */
+export type ResilienceEvent =
+  | { readonly kind: 'ejection'; readonly endpoint: string; readonly forMs: number }
+  | { readonly kind: 'shed'; readonly reason: 'event_loop' | 'concurrency' }
+  | { readonly kind: 'retry_budget_exhausted' };

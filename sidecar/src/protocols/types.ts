@@ -56,6 +56,8 @@ export interface RouteHandle {
   readonly name: string;
   readonly config: ServiceConfig;
   readonly timeoutMs: number;
+  /** A call's whole budget for `method` (its named policy or timeoutMs, else the service's). */
+  timeoutFor?(method: string): number;
   readonly invoke: Invoke;
   readonly source: { ready(): Promise<void> };
 }

@@ -2,6 +2,7 @@ import type { FerryConfig } from '../config/schema.js';
 import { compose } from '../pipeline/compose.js';
 import { inboundPropagationInterceptor } from '../pipeline/propagation.js';
 import { timeoutInterceptor } from '../pipeline/timeout.js';
+import { LoadShedder, shedInterceptor } from '../pipeline/shed.js';
 import type { InboundInterceptor } from '../pipeline/observe.js';
 import type { Invoke } from '../pipeline/types.js';
 import type { InboundSpec } from '../protocols/types.js';
@@ -22,7 +23,8 @@ export interface InboundChain {
 }
 
 /**
- * The inbound chain, composed once per inbound server: observe (metrics → tracing) → propagation (received
+ * The inbound chain, composed once per inbound server: observe (metrics → tracing) → shed (when load shedding is on:
+ * a lagging sidecar refuses inbound calls too) → propagation (received
  * keys → the app's headers) → timeout → the protocol's answer stage → the HTTP client to `inbound.app.url`.
  * The same interceptors, error codes and telemetry as outbound calls; the app is the upstream.
  */
@@ -30,14 +32,23 @@ export function createInboundChain(spec: InboundSpec, options: InboundOptions): 
   const { config } = options;
   const app = parseEndpoint(config.inbound.app.url);
   const client = createHttpClient({ ferryAnswerHeaders: true });
+  const shedding = config.resilience.loadShedding;
+  const shedder = shedding.enabled ? new LoadShedder(shedding) : undefined;
   const invoke = compose(
     [
       ...(options.observe ?? []).map((make) => make(spec)),
+      ...(shedder ? [shedInterceptor(shedder)] : []),
       inboundPropagationInterceptor(config, spec.reserved),
       timeoutInterceptor({ timeoutMs: config.inbound.app.timeoutMs }),
       spec.answer,
     ],
     (call) => client.invoke(call, app),
   );
-  return { invoke, close: () => client.close() };
+  return {
+    invoke,
+    close: () => {
+      shedder?.close();
+      return client.close();
+    },
+  };
 }

@@ -6,7 +6,9 @@ import type { MetadataFetcher } from '../discovery/app-level/revisions.js';
 import type { UpstreamEvents } from '../protocols/types.js';
 import type { Protocols } from '../protocols/index.js';
 import { propagationPolicy, type PropagationPolicy } from '../pipeline/propagation.js';
+import { LoadShedder } from '../pipeline/shed.js';
 import { createRoute, type Route, type RouteStages } from './route.js';
+import { protectEmpty } from './empty-protection.js';
 
 export type { Route, RouteStages };
 
@@ -40,6 +42,7 @@ export class Router {
   readonly #propagation: PropagationPolicy;
   readonly #host: string;
   readonly #configured: number;
+  readonly #shedder: LoadShedder | undefined;
   /** The registries this config's services use: the router owns them. */
   readonly discovery: Discovery;
 
@@ -48,6 +51,8 @@ export class Router {
     this.#propagation = propagationPolicy(ctx.config);
     this.#host = advertisedHost(ctx.config);
     this.discovery = new Discovery(ctx.config, { logger: ctx.logger, appMetadata: metadataServiceClient(ctx.logger) });
+    const shedding = ctx.config.resilience.loadShedding;
+    this.#shedder = shedding.enabled ? new LoadShedder(shedding) : undefined;
     for (const service of Object.values(ctx.config.services)) this.#routes.set(service.name, this.#build(service));
     this.#configured = this.#routes.size;
   }
@@ -79,6 +84,7 @@ export class Router {
   async close(): Promise<void> {
     await Promise.allSettled(this.routes().map((r) => r.close()));
     await this.discovery.close();
+    this.#shedder?.close();
   }
 
   #build(service: ServiceConfig): Route {
@@ -87,7 +93,16 @@ export class Router {
     if (!protocol) throw new Error(`protocol "${service.protocol}" is not loaded`);
     // each protocol is handed services of its own protocol, parsed by its own schema
     const own = service as never;
-    const source = this.discovery.source(service, () => ({ ...protocol.serviceKey(own), scheme: protocol.schemes[0] ?? service.protocol }));
+    const discovered = this.discovery.source(service, () => ({
+      ...protocol.serviceKey(own),
+      scheme: protocol.schemes[0] ?? service.protocol,
+    }));
+    const source = service.registry
+      ? protectEmpty(discovered, config.resilience.emptyListProtectionMs, (kept) => {
+          const where = { service: service.name, registry: service.registry, kept };
+          logger.warn(where, 'the registry reports no provider: the last list keeps serving');
+        })
+      : discovered;
     const registry = service.registry ? this.discovery.registry(service.registry) : undefined;
     const client = protocol.createClient(own, {
       config,
@@ -104,6 +119,15 @@ export class Router {
         known = new Map(next.map((e) => [e.id, e]));
       });
     }
-    return createRoute({ config, service, protocol, client, source, propagation: this.#propagation, ...(stages ? { stages } : {}) });
+    return createRoute({
+      config,
+      service,
+      protocol,
+      client,
+      source,
+      propagation: this.#propagation,
+      ...(stages ? { stages } : {}),
+      ...(this.#shedder ? { shedder: this.#shedder } : {}),
+    });
   }
 }

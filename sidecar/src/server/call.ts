@@ -5,7 +5,7 @@ import { cancel, cancellableSignal } from '../pipeline/cancel.js';
 import type { Call } from '../pipeline/types.js';
 import type { RouteHandle } from '../protocols/types.js';
 
-type Route = Pick<RouteHandle, 'name' | 'timeoutMs' | 'config'>;
+type Route = Pick<RouteHandle, 'name' | 'timeoutMs' | 'config' | 'timeoutFor'>;
 import { serverSpanContext } from './tracing-hooks.js';
 
 /** The call's deadline: the service's timeout, shortened (never lengthened) by the app's header. */
@@ -34,7 +34,7 @@ export function buildCall(request: FastifyRequest, reply: FastifyReply, route: R
     args,
     incomingHeaders: request.headers,
     outgoing: attachmentsAsked(request.headers),
-    deadline: deadlineFor(route, request, route.config.methods?.[method]?.timeoutMs),
+    deadline: deadlineFor(route, request, route.timeoutFor ? route.timeoutFor(method) : route.config.methods?.[method]?.timeoutMs),
     signal: appGoneSignal(reply),
     oneWay: request.headers[HEADERS.oneWay] === 'true',
     requestId: String(request.id ?? randomUUID()),

@@ -5,6 +5,7 @@ import { retryInterceptor } from '../../src/pipeline/retry.js';
 import { balanceInterceptor } from '../../src/pipeline/balance.js';
 import { Breakers } from '../../src/pipeline/breaker.js';
 import { FerryError } from '../../src/errors.js';
+import { plainRetry } from '../../src/config/policies.js';
 import type { Call, Interceptor } from '../../src/pipeline/types.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 import { createRoundRobinBalancer } from '../../src/routing/balancers/round-robin.js';
@@ -37,7 +38,7 @@ function fakeCall(overrides: Partial<Call> = {}): Call {
 
 /** retry → balance, configured as a route composes them. */
 function retryBalance(source: EndpointSource, retries = 2): Interceptor[] {
-  return [retryInterceptor({ retries }), balanceInterceptor({ source, balancer: createRoundRobinBalancer(), breakers: new Breakers() })];
+  return [retryInterceptor({ policy: plainRetry(retries) }), balanceInterceptor({ source, balancer: createRoundRobinBalancer(), breakers: new Breakers() })];
 }
 
 test('compose runs interceptors outermost first', async () => {
@@ -79,7 +80,7 @@ test('no endpoint → FERRY_ERR_NO_ENDPOINT', async () => {
 });
 
 test('breakers open after consecutive failures and let one trial through after the open period', () => {
-  const b = new Breakers({ failureThreshold: 3, openMs: 1000 });
+  const b = new Breakers({ consecutiveFailures: 3, openMs: 1000 });
   for (let i = 0; i < 3; i++) b.failure('x', 0);
   assert.equal(b.allows('x', 500), false);
   assert.equal(b.allows('x', 1500), true);

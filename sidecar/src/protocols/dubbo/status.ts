@@ -94,6 +94,8 @@ export function statusForErrorCode(code: ErrorCode): DubboStatusCode {
     case 'FERRY_ERR_SHUTTING_DOWN':
     case 'FERRY_ERR_NOT_READY':
     case 'FERRY_ERR_CIRCUIT_OPEN':
+    case 'FERRY_ERR_OVERLOADED':
+    case 'FERRY_ERR_CONCURRENCY_LIMIT':
       return DubboStatus.SERVER_THREADPOOL_EXHAUSTED_ERROR;
     default:
       return DubboStatus.SERVER_ERROR;
