@@ -11,7 +11,7 @@ import {
   type ErrorBody,
 } from './contract.js';
 import { FerryError } from './errors.js';
-import { currentHeaders } from './context.js';
+import { currentHeaders, DEADLINE_KEY } from './context.js';
 
 export interface FerryClientOptions {
   /** The sidecar's local API. Default: `$FERRY_URL` or `http://127.0.0.1:4140`. */
@@ -108,14 +108,17 @@ export class FerryClient {
   }
 
   async #send(path: string, init: RequestInit, options: CallOptions, json = true): Promise<Response> {
+    const { [DEADLINE_KEY]: deadline, ...captured } = currentHeaders();
     const headers: Record<string, string> = {
-      ...currentHeaders(),
+      ...captured,
       ...this.#headers,
       ...(json ? { 'content-type': 'application/json' } : {}),
     };
     for (const [k, v] of new Headers(init.headers).entries()) headers[k] = v;
     Object.assign(headers, options.headers);
-    const timeout = options.timeoutMs ?? this.#timeoutMs;
+    let timeout = options.timeoutMs ?? this.#timeoutMs;
+    // inside a request a Ferry sent with its time left: never ask for more than is left of it
+    if (deadline) timeout = Math.min(timeout ?? Infinity, Math.max(1, Number(deadline) - Date.now()));
     if (timeout !== undefined) headers[HEADERS.timeout] = String(timeout);
     if (options.oneWay) headers[HEADERS.oneWay] = 'true';
     for (const [k, v] of Object.entries(options.attachments ?? {})) headers[`${HEADERS.attachmentPrefix}${k.toLowerCase()}`] = v;

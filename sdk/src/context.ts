@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DEFAULT_PROPAGATED_HEADERS, headerMatcher } from './contract.js';
+import { DEFAULT_PROPAGATED_HEADERS, HEADERS, headerMatcher } from './contract.js';
 
 export { headerMatcher };
 
@@ -32,6 +32,13 @@ export interface CaptureOptions {
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
 
+/**
+ * Where the captured headers keep the incoming request's deadline (epoch ms on this host), taken from the
+ * `x-ferry-timeout-ms` a calling Ferry sends with the time left. Never sent: the client turns it back into the
+ * time left when it calls Ferry, so nothing the app does for the request works past its caller's deadline.
+ */
+export const DEADLINE_KEY = 'x-ferry-deadline';
+
 /** Builds, once, the function that picks the headers to capture from an incoming request. */
 export function headerCapture(options: CaptureOptions = {}): (headers: IncomingHeaders) => Record<string, string> {
   const matches = headerMatcher([...(options.headers ?? DEFAULT_CAPTURED_HEADERS), ...(options.extraHeaders ?? [])]);
@@ -40,6 +47,11 @@ export function headerCapture(options: CaptureOptions = {}): (headers: IncomingH
     for (const [raw, value] of Object.entries(headers)) {
       if (value === undefined) continue;
       const name = raw.toLowerCase();
+      if (name === HEADERS.timeout) {
+        const left = Number(Array.isArray(value) ? value[0] : value);
+        if (Number.isFinite(left) && left > 0) out[DEADLINE_KEY] = String(Date.now() + left);
+        continue;
+      }
       if (name.startsWith('x-ferry-') || !matches(name)) continue;
       out[name] = Array.isArray(value) ? value.join(', ') : value;
     }

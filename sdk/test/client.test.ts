@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { FerryClient, FerryError, runWithHeaders } from '../src/index.js';
+import { DEADLINE_KEY } from '../src/context.js';
 
 // The SDK is tested against a real sidecar process (the SDK never imports the sidecar's code).
 const FERRY_BIN = fileURLToPath(new URL('../../../sidecar/dist/src/main.js', import.meta.url));
@@ -16,6 +17,7 @@ let upstream: Server;
 let ferry: ChildProcess;
 let dir: string;
 let client: FerryClient;
+let baseUrl: string;
 const seen: Record<string, string | string[] | undefined>[] = [];
 
 before(async () => {
@@ -53,7 +55,8 @@ before(async () => {
     });
     ferry.once('exit', (code) => reject(new Error(`ferry exited ${code}`)));
   });
-  client = new FerryClient({ baseUrl: `http://127.0.0.1:${port}` });
+  baseUrl = `http://127.0.0.1:${port}`;
+  client = new FerryClient({ baseUrl });
 });
 
 after(async () => {
@@ -109,6 +112,16 @@ test('headers in the ambient context travel with every call; attachments too', a
   await runWithHeaders({ 'x-tenant-id': 'acme' }, () => client.invoke('shop', 'ctx', [], { attachments: { 'x-explicit': 'yes' } }));
   assert.equal(seen.at(-1)!['x-tenant-id'], 'acme');
   assert.equal(seen.at(-1)!['x-explicit'], 'yes');
+});
+
+test("inside a request a Ferry sent with its time left, calls ask for no more than is left (the deadline key is never sent)", async () => {
+  const timed = new FerryClient({ baseUrl, timeoutMs: 5000 });
+  await runWithHeaders({ [DEADLINE_KEY]: String(Date.now() + 300) }, () => timed.invoke('shop', 'ctx', []));
+  const asked = Number(seen.at(-1)!['x-ferry-timeout-ms']);
+  assert.ok(asked > 0 && asked <= 300, String(asked));
+  assert.equal(seen.at(-1)![DEADLINE_KEY], undefined);
+  await timed.invoke('shop', 'ctx', []);
+  assert.ok(Number(seen.at(-1)!['x-ferry-timeout-ms']) > 300, 'outside such a request: its own timeout');
 });
 
 test('an unreachable sidecar is a typed error', async () => {

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { currentHeaders, DEFAULT_CAPTURED_HEADERS, headerCapture, runWithHeaders, setTraceHeaders } from '../src/context.js';
+import { currentHeaders, DEADLINE_KEY, DEFAULT_CAPTURED_HEADERS, headerCapture, runWithHeaders, setTraceHeaders } from '../src/context.js';
 
 test('default capture: Ferry default allow-list plus W3C and B3 trace context, nothing else', () => {
   const capture = headerCapture();
-  const got = capture({
+  const before = Date.now();
+  const { [DEADLINE_KEY]: deadline, ...got } = capture({
     Authorization: 'Bearer t',
     'x-request-id': 'r',
     'x-tenant-id': 't',
@@ -31,6 +32,8 @@ test('default capture: Ferry default allow-list plus W3C and B3 trace context, n
     b3: 'b',
     'x-b3-traceid': 'id',
   });
+  // a calling Ferry's time left becomes this request's deadline (never sent as a header itself)
+  assert.ok(Number(deadline) >= before + 5 && Number(deadline) <= Date.now() + 5, String(deadline));
   assert.ok(DEFAULT_CAPTURED_HEADERS.includes('x-user-*'));
   assert.deepEqual(headerCapture({ headers: ['x-org'], extraHeaders: ['x-app-*'] })({ 'x-org': 'o', 'x-app-v': '1', authorization: 'a' }), {
     'x-org': 'o',

@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { HEADERS } from '@ferry/sdk/contract';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
 import type { ProtocolClient } from '../types.js';
@@ -42,6 +43,8 @@ export function createHttpClient(options: HttpClientOptions = {}): ProtocolClien
       const headers: HttpHeaders = exchange ? { ...exchange.headers } : { 'content-type': 'application/json' };
       for (const key in call.outgoing) httpCarrier.set(headers, key, call.outgoing[key]!);
       headers['x-request-id'] ??= call.requestId;
+      // the time left, as Envoy's x-envoy-expected-rq-timeout-ms: a Ferry (or an app) upstream bounds its own calls by it
+      headers[HEADERS.timeout] = String(Math.max(1, call.deadline - Date.now()));
       try {
         const res = await agent.request({
           origin,

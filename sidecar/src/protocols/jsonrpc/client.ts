@@ -1,3 +1,4 @@
+import { HEADERS } from '@ferry/sdk/contract';
 import { Agent } from 'undici';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
@@ -78,6 +79,8 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
     headers['content-type'] = 'application/json';
     headers.accept = 'application/json';
     headers['x-request-id'] ??= call.requestId;
+    // the time left (see the HTTP client): the upstream bounds its own work by it
+    headers[HEADERS.timeout] = String(Math.max(1, call.deadline - Date.now()));
     return headers;
   }
 
