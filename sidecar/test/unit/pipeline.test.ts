@@ -38,7 +38,10 @@ function fakeCall(overrides: Partial<Call> = {}): Call {
 
 /** retry → balance, configured as a route composes them. */
 function retryBalance(source: EndpointSource, retries = 2): Interceptor[] {
-  return [retryInterceptor({ policy: plainRetry(retries) }), balanceInterceptor({ source, balancer: createRoundRobinBalancer(), breakers: new Breakers() })];
+  return [
+    retryInterceptor({ policy: plainRetry(retries) }),
+    balanceInterceptor({ source, balancer: createRoundRobinBalancer(), breakers: new Breakers() }),
+  ];
 }
 
 test('compose runs interceptors outermost first', async () => {
