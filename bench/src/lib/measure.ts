@@ -3,6 +3,7 @@
  * (latency, CPU per request, allocation and promotion per request) and a closed-loop run (max throughput, full
  * GCs, peak memory). Repeats are interleaved (A B C, A B C, …) by the runner and summarised by medians.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,7 +31,6 @@ export interface Sample {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops the target's profile (preload.ts), waits for its files and writes `<dir>/<target>.md` next to them. */
 async function writeProfileSummary(pid: number, target: string, requests: number, dir: string): Promise<void> {

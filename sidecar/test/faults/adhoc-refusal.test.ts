@@ -14,7 +14,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { HEADERS } from '@ferry/sdk/contract';
-import { dubboServer, startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { dubboServer, startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 interface Trap {
   port: number;

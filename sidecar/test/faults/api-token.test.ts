@@ -13,7 +13,7 @@ import { HEADERS } from '@ferry/sdk/contract';
 import { parseConfig } from '../../src/config/load.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startUpstream, readBody, json, type TestUpstream } from '../helpers.js';
+import { startUpstream, readBody, json, type TestUpstream } from '../support/helpers.js';
 
 const TOKEN = 'f3rry-t0ken-0123456789abcdef';
 let upstream: TestUpstream;

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'undici';
 import { HEADERS } from '@ferry/sdk/contract';
-import { startSidecar, startUpstream, json } from '../helpers.js';
-import { sleep } from '../integration/dubbo-helpers.js';
+import { startSidecar, startUpstream, json } from '../support/helpers.js';
+import { sleep } from '../support/dubbo-helpers.js';
 
 test('drain under keep-alive load: marked SHUTTING_DOWN, Connection: close on every answer, no resets', async (t) => {
   const upstream = await startUpstream(async (_req, res) => {

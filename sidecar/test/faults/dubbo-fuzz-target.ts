@@ -7,10 +7,10 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { HEADERS, invokePath } from '@ferry/sdk/contract';
-import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../helpers.js';
+import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../support/helpers.js';
 import { FrameDecoder, encodeHeartbeatResponse, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
 import { decodeErrorBody, decodeResponseBody } from '../../src/protocols/dubbo/body.js';
-import { CLASSES, RETURNS, declaredTypes, fixtureManifest } from '../unit/dubbo-fixtures.js';
+import { CLASSES, RETURNS, declaredTypes, fixtureManifest } from '../support/dubbo-fixtures.js';
 import { FIXTURES_DIR, expectedAnswers, fuzzCase, loadCorpus, suspiciousAnswer, type FuzzCase } from './dubbo-fuzz.js';
 
 export interface FuzzTarget {

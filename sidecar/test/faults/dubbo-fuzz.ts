@@ -24,7 +24,7 @@ import {
   typeFromDescriptor,
 } from '../../src/protocols/hessian/index.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { CLASSES } from '../unit/dubbo-fixtures.js';
+import { CLASSES } from '../support/dubbo-fixtures.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../test/fixtures/dubbo/', import.meta.url));
 /** The limits the inbound server decodes request bodies with. */

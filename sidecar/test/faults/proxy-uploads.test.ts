@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 const STALLED = 10;
 let upstream: TestUpstream;

@@ -8,6 +8,7 @@
  *   r.code; r.lines  // parsed JSON lines, see examples/dubbo-java/README.md "Consumer CLI"
  *   await p.stop();  // SIGTERM: Dubbo unregisters from ZooKeeper, then exits
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -434,8 +435,4 @@ export async function startCapture(opts: { jar: string; target: string; outDir: 
     await sleep(50);
   }
   return { port, outDir: opts.outDir, stop: () => terminate(child, 'SIGTERM', 5000) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

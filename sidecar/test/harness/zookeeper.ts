@@ -9,6 +9,7 @@
  *   await zk.pause(); await zk.resume();        // "ZooKeeper goes away": kill, restart on same port + data dir
  *   await zk.stop();                            // kill + remove the temp dir
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
@@ -266,8 +267,4 @@ export function dubboUrlParams(url: string): Record<string, string> {
   if (q < 0) return out;
   for (const [k, v] of new URLSearchParams(url.slice(q + 1))) out[k] = v;
   return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -12,7 +12,7 @@ import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/ja
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { eventually } from '../helpers.js';
+import { eventually } from '../support/helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/triple/', import.meta.url));
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';

@@ -4,8 +4,8 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { runFerry, spawnFerry } from '../process.js';
-import { startUpstream, json } from '../helpers.js';
+import { runFerry, spawnFerry } from '../support/process.js';
+import { startUpstream, json } from '../support/helpers.js';
 
 test('ferry --help, --version and a bad flag', async () => {
   const help = await runFerry(['--help']);

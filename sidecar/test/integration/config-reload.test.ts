@@ -10,8 +10,8 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { spawnFerry, type FerryProcess } from '../process.js';
-import { json, KubeletVolume, settles as eventually, startUpstream, type TestUpstream } from '../helpers.js';
+import { spawnFerry, type FerryProcess } from '../support/process.js';
+import { json, KubeletVolume, settles as eventually, startUpstream, type TestUpstream } from '../support/helpers.js';
 
 
 const serviceYaml = (url: string, extra = '') => `${extra}services:\n  s: { protocol: http, endpoints: ["${url}"] }\n`;

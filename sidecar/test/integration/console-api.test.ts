@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { freePort } from '../harness/ports.js';
-import { json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+import { json, readBody, startUpstream, type TestUpstream } from '../support/helpers.js';
 import type { PeerJson } from '../support/peer-json.js';
 
 const TOKEN = 'console-test-admin-token-0123456789';

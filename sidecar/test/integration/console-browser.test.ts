@@ -18,8 +18,8 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startZooKeeper, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { REPO_ROOT, ensureJavaPeers, runConsumer, startProvider, type ConsumerResult, type JavaProvider } from '../harness/java.js';
 import { artifact, launchBrowser } from '../harness/browser.js';
-import { json, startUpstream, type TestUpstream } from '../helpers.js';
-import { inboundYaml, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
+import { json, startUpstream, type TestUpstream } from '../support/helpers.js';
+import { inboundYaml, startNodeApp, type NodeApp } from '../support/dubbo-provider-fixture.js';
 
 const TOKEN = 'browser-test-admin-token-0123456789';
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';

@@ -7,11 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from 'node-zookeeper-client';
-import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
+import { startSidecar, eventually, type TestSidecar } from '../support/helpers.js';
 import { startZooKeeper, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, startProvider, type JavaPeerJars, type JavaProvider } from '../harness/java.js';
 import type { Endpoint } from '../../src/discovery/types.js';
-import { postJson, sleep, type Answer } from './dubbo-helpers.js';
+import { postJson, sleep, type Answer } from '../support/dubbo-helpers.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const METHODS = {

@@ -13,9 +13,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { ensureJavaPeers, runConsumer, startProvider, type ConsumerResult, type JavaPeerJars, type JavaProvider } from '../harness/java.js';
-import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../helpers.js';
-import { CLASSES, USER } from '../unit/dubbo-fixtures.js';
-import { sampleUser } from './dubbo-provider-fixture.js';
+import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../support/helpers.js';
+import { CLASSES, USER } from '../support/dubbo-fixtures.js';
+import { sampleUser } from '../support/dubbo-provider-fixture.js';
 import type { PeerJson } from '../support/peer-json.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';

@@ -7,14 +7,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
+import { startSidecar, eventually, type TestSidecar } from '../support/helpers.js';
 import { startZooKeeper, waitForDubboUrls, dubboUrlParams, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
 import { decodeEvent } from '../../src/protocols/dubbo/codec.js';
 import { decodeRequestBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
-import { postJson, sleep, startSniffer, type Answer, type Sniffer } from './dubbo-helpers.js';
-import { CLASSES, USER, fixtureManifest, replayTypedRequests } from '../unit/dubbo-fixtures.js';
+import { postJson, sleep, startSniffer, type Answer, type Sniffer } from '../support/dubbo-helpers.js';
+import { CLASSES, USER, fixtureManifest, replayTypedRequests } from '../support/dubbo-fixtures.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const METHODS = {

@@ -12,10 +12,10 @@ import type { Client } from 'node-zookeeper-client';
 import { startZooKeeper, zkClient, zkChildren, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, runConsumer, type JavaPeerJars } from '../harness/java.js';
 import { freePort } from '../harness/ports.js';
-import { eventually } from '../helpers.js';
-import { spawnFerry } from '../process.js';
+import { eventually } from '../support/helpers.js';
+import { spawnFerry } from '../support/process.js';
 import { FrameDecoder, decodeEvent } from '../../src/protocols/dubbo/codec.js';
-import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
+import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from '../support/dubbo-provider-fixture.js';
 
 let jars: JavaPeerJars;
 let zk: ZooKeeperServer;

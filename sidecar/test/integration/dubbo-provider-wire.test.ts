@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { eventually, startSidecar, startUpstream, type TestSidecar, dubboServer } from '../helpers.js';
+import { eventually, startSidecar, startUpstream, type TestSidecar, dubboServer } from '../support/helpers.js';
 import {
   FrameDecoder,
   encodeFrame,
@@ -24,7 +24,7 @@ import {
   type DubboRequestBody,
 } from '../../src/protocols/dubbo/body.js';
 import { JavaObject, fromJava } from '../../src/protocols/hessian/index.js';
-import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
+import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from '../support/dubbo-provider-fixture.js';
 
 const OVERLOADED = 'com.example.ferry.api.Overloaded';
 

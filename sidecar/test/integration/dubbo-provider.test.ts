@@ -8,9 +8,18 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startZooKeeper, zkClient, zkChildren, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, runConsumer, type ConsumerResult, type JavaPeerJars } from '../harness/java.js';
-import { eventually, startSidecar, type TestSidecar, dubboServer } from '../helpers.js';
+import { eventually, startSidecar, type TestSidecar, dubboServer } from '../support/helpers.js';
 import { parseDubboUrl } from '../../src/discovery/zookeeper/dubbo-url.js';
-import { COUNTS, NODE_IFACE, NOW, USER_CLASS, inboundYaml, sampleUser, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
+import {
+  COUNTS,
+  NODE_IFACE,
+  NOW,
+  USER_CLASS,
+  inboundYaml,
+  sampleUser,
+  startNodeApp,
+  type NodeApp,
+} from '../support/dubbo-provider-fixture.js';
 import type { PeerJson } from '../support/peer-json.js';
 
 let jars: JavaPeerJars;

@@ -8,14 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
+import { startSidecar, eventually, type TestSidecar } from '../support/helpers.js';
 import { startZooKeeper, listDubboUrls, waitForDubboUrls, dubboUrlParams, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
 import { decodeRequestBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
-import { postJson, startSniffer, type Answer, type Sniffer } from './dubbo-helpers.js';
-import { sampleUser } from './dubbo-provider-fixture.js';
-import { CLASSES, ORDER, USER, replayTypedRequests, fixtureManifest } from '../unit/dubbo-fixtures.js';
+import { postJson, startSniffer, type Answer, type Sniffer } from '../support/dubbo-helpers.js';
+import { sampleUser } from '../support/dubbo-provider-fixture.js';
+import { CLASSES, ORDER, USER, replayTypedRequests, fixtureManifest } from '../support/dubbo-fixtures.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const GREETING = 'com.example.ferry.api.GreetingService';

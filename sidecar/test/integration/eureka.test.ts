@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureSpringPeers, startEureka, startSpringService, type EurekaServer, type SpringService } from '../harness/eureka.js';
 import { freePort } from '../harness/ports.js';
-import { eventually, startUpstream, type TestUpstream } from '../helpers.js';
+import { eventually, startUpstream, type TestUpstream } from '../support/helpers.js';
 import { EurekaHttp, EurekaHttpError } from '../../src/discovery/eureka/http.js';
 import { EurekaRegistry, createEurekaSource } from '../../src/discovery/eureka/registry.js';
 import { EurekaRegistration } from '../../src/discovery/eureka/registration.js';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { HEADERS } from '@ferry/sdk/contract';
-import { startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 let upstream: TestUpstream;
 let other: TestUpstream;

@@ -13,7 +13,7 @@ import type { Server as HttpServer } from 'node:http';
 import { request } from 'undici';
 import jayson from 'jayson';
 import { HEADERS } from '@ferry/sdk/contract';
-import { startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { startSidecar, startUpstream, readBody, json, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 let http: TestUpstream;
 let httpCalls = 0;

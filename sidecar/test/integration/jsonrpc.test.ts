@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import jayson from 'jayson';
 import { HEADERS, batchPath, invokePath, type ErrorBody } from '@ferry/sdk/contract';
-import { startSidecar, startUpstream, readBody, json, eventually, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { startSidecar, startUpstream, readBody, json, eventually, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 type Callback = (error: unknown, result?: unknown) => void;
 

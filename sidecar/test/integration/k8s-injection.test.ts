@@ -12,11 +12,11 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { parseConfig } from '../../src/config/load.js';
-import { FERRY_BIN } from '../process.js';
+import { FERRY_BIN } from '../support/process.js';
 import { REPO_ROOT } from '../harness/java.js';
 import { freePort } from '../harness/ports.js';
 import { k8sSkip, startCluster, type Cluster, type RunResult } from '../harness/k8s.js';
-import { KubeletVolume } from '../helpers.js';
+import { KubeletVolume } from '../support/helpers.js';
 import type { PeerJson } from '../support/peer-json.js';
 
 const skip = k8sSkip();

@@ -14,10 +14,10 @@ import { FerryClient } from '@ferry/sdk';
 import { parseInjectorConfig } from '../../src/injector/config.js';
 import { CONFIG_DIR, type Container, type EnvVar } from '../../src/injector/patch.js';
 import { review } from '../../src/injector/review.js';
-import { FERRY_BIN } from '../process.js';
+import { FERRY_BIN } from '../support/process.js';
 import { freePort } from '../harness/ports.js';
 import { startZooKeeper, waitForDubboUrls } from '../harness/zookeeper.js';
-import { json, startUpstream } from '../helpers.js';
+import { json, startUpstream } from '../support/helpers.js';
 import { spawn } from 'node:child_process';
 
 const POD = { ip: '127.0.0.9', name: 'orders-6f7d9-abcde', namespace: 'shop', node: 'node-1' };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rnacosPresent, startNacos, type NacosServer } from '../harness/nacos.js';
 import { DEFAULT_JVM_ARGS, ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
-import { eventually } from '../helpers.js';
+import { eventually } from '../support/helpers.js';
 import { createNacosHttpTransport, NacosHttpError } from '../../src/discovery/nacos/http-v1.js';
 import { watchInstances } from '../../src/discovery/nacos/instances.js';
 import { registerInstance } from '../../src/discovery/nacos/registration.js';

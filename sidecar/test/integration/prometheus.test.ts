@@ -6,7 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startPrometheus, type PrometheusServer } from '../harness/prometheus.js';
-import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 let prom: PrometheusServer;
 let ferry: TestSidecar;

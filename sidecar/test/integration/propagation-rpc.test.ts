@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
-import { startSidecar, type TestSidecar } from '../helpers.js';
+import { startSidecar, type TestSidecar } from '../support/helpers.js';
 
 const PROTO = fileURLToPath(new URL('../../../test/fixtures/observability/meta.proto', import.meta.url));
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -5,7 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
-import { readBody, json, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { readBody, json, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 let upstream: TestUpstream;
 let rpc: TestUpstream;

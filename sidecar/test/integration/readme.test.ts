@@ -41,11 +41,11 @@ import jayson from 'jayson';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { loadConfig } from '../../src/config/load.js';
-import { FERRY_BIN, spawnFerry, type FerryProcess } from '../process.js';
+import { FERRY_BIN, spawnFerry, type FerryProcess } from '../support/process.js';
 import { freePort } from '../harness/ports.js';
 import { startZooKeeper, waitForDubboUrls } from '../harness/zookeeper.js';
 import { ensureJavaPeers } from '../harness/java.js';
-import { eventually, json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+import { eventually, json, readBody, startUpstream, type TestUpstream } from '../support/helpers.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const KINDS = ['config', 'shell', 'transcript', 'ts', 'java', 'output', 'diagram', 'not-run'] as const;

@@ -18,7 +18,7 @@ import { startZooKeeper, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { registerProvider, type Registration } from '../../src/discovery/zookeeper/providers.js';
 import { parseDubboUrl } from '../../src/discovery/zookeeper/dubbo-url.js';
 import type { ZooKeeperConfig } from '../../src/discovery/zookeeper/schema.js';
-import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
+import { startSidecar, eventually, type TestSidecar } from '../support/helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/grpc/', import.meta.url));
 

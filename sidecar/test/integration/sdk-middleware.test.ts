@@ -15,7 +15,7 @@ import { ferryContext as expressContext } from '@ferry/sdk/express';
 import { ferryContext as koaContext } from '@ferry/sdk/koa';
 import { ferryContext as fastifyContext } from '@ferry/sdk/fastify';
 import { ferryNestMiddleware, FerryContextMiddleware } from '@ferry/sdk/nestjs';
-import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { json, readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 let upstream: TestUpstream;
 let ferry: TestSidecar;

@@ -10,7 +10,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { parseConfig } from '../../src/config/load.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { eventually, json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+import { eventually, json, readBody, startUpstream, type TestUpstream } from '../support/helpers.js';
 
 let upstream: TestUpstream;
 let dead: TestUpstream;

@@ -10,7 +10,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startZooKeeper, type ZooKeeperServer } from '../harness/zookeeper.js';
-import { eventually } from '../helpers.js';
+import { eventually } from '../support/helpers.js';
 import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/triple/', import.meta.url));

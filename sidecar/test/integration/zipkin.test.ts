@@ -31,7 +31,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { ensureContextManager } from '../../src/observability/tracing.js';
 import { startZipkin, type ZipkinServer, type ZipkinSpan } from '../harness/zipkin.js';
-import { eventually, json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+import { eventually, json, readBody, startUpstream, type TestUpstream } from '../support/helpers.js';
 
 let zipkin: ZipkinServer;
 let sidecar: Sidecar;

@@ -15,7 +15,7 @@ import { metadataServiceFetcher } from '../../src/protocols/dubbo/metadata-servi
 import { mergeEndpoints } from '../../src/discovery/app-level/endpoints.js';
 import { revisionOf } from '../../src/discovery/app-level/instance.js';
 import { createAppLevelSource, mergedSource } from '../../src/discovery/app-level/source.js';
-import { eventually } from '../helpers.js';
+import { eventually } from '../support/helpers.js';
 import type { ZooKeeperConfig } from '../../src/discovery/zookeeper/schema.js';
 import type { Endpoint } from '../../src/discovery/types.js';
 

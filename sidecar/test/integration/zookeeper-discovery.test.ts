@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zookeeper from 'node-zookeeper-client';
@@ -29,7 +30,6 @@ after(async () => {
   await zk?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 2000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

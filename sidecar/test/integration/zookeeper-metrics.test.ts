@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { startZooKeeper, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { categoryPath, parseDubboUrl, toZkNodeName } from '../../src/discovery/zookeeper/dubbo-url.js';
-import { eventually, startSidecar, type TestSidecar } from '../helpers.js';
+import { eventually, startSidecar, type TestSidecar } from '../support/helpers.js';
 
 const IFACE = 'com.example.ferry.obs.MetricsService';
 let zk: ZooKeeperServer;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppHealth } from '../../src/discovery/app-health.js';
-import { startUpstream } from '../helpers.js';
+import { startUpstream } from '../support/helpers.js';
 import { freePort } from '../harness/ports.js';
 
 test('health URL: hysteresis both ways; a 200 whose JSON says DOWN fails; inbound reports are ignored', async () => {

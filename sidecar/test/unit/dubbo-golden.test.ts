@@ -29,7 +29,7 @@ import {
   withoutClass,
   FIXTURES_DIR as DIR,
   type ManifestFrame,
-} from './dubbo-fixtures.js';
+} from '../support/dubbo-fixtures.js';
 
 const manifest = fixtureManifest() ?? { frames: [] as ManifestFrame[] };
 const skip = manifest.frames.length === 0 && 'no golden frames in sidecar/test/fixtures/dubbo';

@@ -17,7 +17,7 @@ import { createTracing } from '../../../src/observability/tracing.js';
 import { dubboAnswerInterceptor } from '../../../src/protocols/dubbo/server/answer.js';
 import { isDubboReserved } from '../../../src/protocols/dubbo/carrier.js';
 import type { Call } from '../../../src/pipeline/types.js';
-import { json, startUpstream } from '../../helpers.js';
+import { json, startUpstream } from '../../support/helpers.js';
 
 const seen: Array<Record<string, string | string[] | undefined>> = [];
 const app = await startUpstream((req, res) => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { DubboChannel, type ChannelHandlers } from '../../../../src/protocols/dubbo/channel.js';
 import { FrameDecoder, encodeFrame, encodeHeartbeatRequest, type DubboFrame } from '../../../../src/protocols/dubbo/codec.js';
 import { createLogger } from '../../../../src/observability/logger.js';
-import { eventually } from '../../../helpers.js';
+import { eventually } from '../../../support/helpers.js';
 
 const logger = createLogger('silent');
 

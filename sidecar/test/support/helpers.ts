@@ -1,12 +1,12 @@
-import type { DubboInboundServer } from '../src/protocols/dubbo/server/server.js';
+import type { DubboInboundServer } from '../../src/protocols/dubbo/server/server.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config/load.js';
-import { createSidecar, type Sidecar } from '../src/sidecar.js';
-import { createLogger } from '../src/observability/logger.js';
-import type { RuntimeHooks } from '../src/runtime.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createSidecar, type Sidecar } from '../../src/sidecar.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { RuntimeHooks } from '../../src/runtime.js';
 
 export interface TestUpstream {
   server: Server;

@@ -2,8 +2,9 @@
  * The Node app behind Ferry in the Dubbo provider tests: plain HTTP endpoints implementing
  * `com.example.ferry.api.NodeAppService` (examples/dubbo-java), and the Ferry config exposing them.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { json, readBody, startUpstream, type TestUpstream } from '../helpers.js';
+import { json, readBody, startUpstream, type TestUpstream } from './helpers.js';
 
 export const NODE_IFACE = 'com.example.ferry.api.NodeAppService';
 export const USER_CLASS = 'com.example.ferry.api.User';
@@ -42,7 +43,6 @@ export function sampleUser(id: number | string, name: string): Record<string, un
 export const NOW = '2024-02-29T13:45:30.123Z';
 export const COUNTS = { a: 1, big: '9223372036854775807', neg: -5, zero: 0 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function sum(a: unknown, b: unknown): number | string {
   const s = BigInt(a as string | number) + BigInt(b as string | number);

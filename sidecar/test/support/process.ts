@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The compiled `ferry` executable. */
-export const FERRY_BIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+export const FERRY_BIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 export interface FerryProcess {
   child: ChildProcess;

@@ -5,7 +5,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { FrameDecoder, type DubboFrame } from '../../src/protocols/dubbo/codec.js';
-import type { PeerJson } from '../support/peer-json.js';
+import type { PeerJson } from './peer-json.js';
 
 export interface SniffedFrame extends DubboFrame {
   /** `c2s` consumer → provider, `s2c` provider → consumer. */
@@ -89,7 +89,7 @@ export async function postJson(url: string, payload: unknown, headers: Record<st
   return { status: res.statusCode, body, headers: res.headers, ms: Date.now() - t0 };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** Percentile (0..1) of a list of numbers. */
 export function percentile(values: number[], q: number): number {
