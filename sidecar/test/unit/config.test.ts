@@ -127,7 +127,8 @@ test('bad env values are refused with the same path messages', () => {
   assert.ok(issuesOf('', { FERRY_LISTEN__PORT: 'eighty' }).includes('listen.port: expected a number, got string "eighty"'));
 });
 
-test('inbound.<protocol> is its plug-in\'s section: the Dubbo fields come from the Dubbo plug-in, the core has only inbound.app', async () => {
+test('inbound.<protocol> is its plug-in\'s section: ' +
+  'the Dubbo fields come from the Dubbo plug-in, the core has only inbound.app', async () => {
   const { PROTOCOLS } = await import('../../src/protocols/index.js');
   const dubboInbound = 'inbound: { dubbo: { registry: zk, services: [] } }\nregistries: { zk: { address: "zk:2181" } }';
   const config = parseConfig(dubboInbound, 'test.yaml', { FERRY_INBOUND__DUBBO__PORT: '20990' });
