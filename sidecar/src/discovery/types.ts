@@ -2,6 +2,7 @@ import type { Node } from '../config/dsl.js';
 import type { Logger } from '../observability/logger.js';
 import type { DiscoveryMode } from './mode.js';
 import type { MetadataFetcher } from './app-level/revisions.js';
+import type { MetadataInfo } from './app-level/metadata-info.js';
 
 /** One address that serves a service. Discovery never looks inside payloads. */
 export interface Endpoint {
@@ -54,6 +55,19 @@ export interface ServiceInstance {
   params: Readonly<Record<string, string>>;
 }
 
+/**
+ * Ferry as a Dubbo 3 provider at application level (`registerMode: instance | all`): one instance of the app
+ * whose record names the MetadataInfo revision, found by Java consumers through the interface → app mapping;
+ * they then ask the instance's own MetadataService (Ferry answers it on its Dubbo port) for that revision.
+ */
+export interface ApplicationInstance {
+  application: string;
+  host: string;
+  /** The Dubbo port (services and MetadataService). */
+  port: number;
+  metadata: MetadataInfo;
+}
+
 /** A record Ferry keeps in a registry for as long as it lives (re-created after a session loss). */
 export interface Registration {
   /** Where it lives, for logs (a ZooKeeper path, a Nacos service name). */
@@ -94,6 +108,8 @@ export interface Registry {
   watch(query: ServiceQuery): EndpointSource;
   /** Publishes a provider (Ferry as a Dubbo provider) or a consumer record until the registration is closed. */
   register(instance: ServiceInstance, role: 'provider' | 'consumer'): Promise<Registration>;
+  /** Publishes the app at application level (instance record + interface → app mapping) until closed. */
+  registerApplication?(instance: ApplicationInstance): Promise<Registration>;
   /** The provider's service definition, when the registry carries metadata (cached; never throws). */
   metadata?(key: MetadataKey): Promise<ServiceDefinition | undefined>;
   /** Follows the registry's connection state; returns the unsubscribe. */

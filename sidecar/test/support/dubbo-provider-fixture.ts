@@ -121,11 +121,14 @@ export function inboundYaml(opts: {
   zkAddress?: string;
   port?: number;
   heartbeatMs?: number;
+  /** `inbound.dubbo.registerMode` (default: Ferry's, `all`). */
+  registerMode?: string;
+  application?: string;
   services?: string;
   extra?: string;
 }): string {
   return `
-application: node-app
+application: ${opts.application ?? 'node-app'}
 advertiseHost: 127.0.0.1
 log: { level: ${process.env.FERRY_TEST_LOG ?? 'silent'} }
 ${opts.zkAddress ? `registries:\n  main: { address: "${opts.zkAddress}", sessionTimeoutMs: 4000 }` : ''}
@@ -138,6 +141,7 @@ inbound:
     port: ${opts.port ?? 0}
     ${opts.zkAddress ? 'registry: main' : ''}
     ${opts.heartbeatMs ? `heartbeatMs: ${opts.heartbeatMs}` : ''}
+    ${opts.registerMode ? `registerMode: ${opts.registerMode}` : ''}
     classes:
       ${USER_CLASS}:
         id: long

@@ -5,9 +5,12 @@
  * compare-and-set merge, as Java's `ZookeeperMetadataReport.registerServiceAppMapping`).
  */
 import type { Logger } from '../../observability/logger.js';
+import type { ApplicationInstance, Registration as RegistryRecord } from '../types.js';
+import { curatorInstanceJson, instanceMetadata } from '../app-level/publish.js';
 import { registerEphemeral, type Registration } from './providers.js';
 import { instancesPath, mappingPath, parseMapping } from './app-level.js';
-import { ZkError, ZK_NODE_EXISTS, type ZooKeeperSession } from './zk-client.js';
+import type { ZooKeeperConfig } from './schema.js';
+import { sharedSession, ZkError, ZK_NODE_EXISTS, type ZooKeeperSession } from './zk-client.js';
 
 const ZK_BAD_VERSION = -103;
 
@@ -48,4 +51,38 @@ export function registerAppInstance(
   logger?: Logger,
 ): Promise<Registration> {
   return registerEphemeral(session, `${instancesPath(app)}/${host}:${port}`, logger, Buffer.from(json));
+}
+
+/**
+ * Ferry at application level in ZooKeeper: the mapping of each served interface (written now and again on every
+ * new session, in case ZooKeeper lost it) and the instance node (ephemeral, re-created per session). Closing
+ * removes the instance; the mapping stays, as Java leaves it (other instances of the app share it).
+ */
+export async function registerApplication(registry: ZooKeeperConfig, app: ApplicationInstance, logger?: Logger): Promise<RegistryRecord> {
+  const session = sharedSession(registry, logger);
+  const interfaces = [...new Set(app.metadata.services.map((s) => s.name))];
+  const map = async () => {
+    for (const iface of interfaces) await addMapping(session, registry.root, iface, app.application);
+  };
+  const onSession = () =>
+    void map().catch((err: unknown) => logger?.warn({ err: (err as Error).message, app: app.application }, 'zookeeper: could not write the mapping'));
+  session.on('session', onSession);
+  try {
+    if (session.state === 'connected' || (await session.waitConnected(10_000))) await map();
+    const metadata = instanceMetadata(app.metadata, app.port);
+    const json = curatorInstanceJson(app.application, app.host, app.port, metadata);
+    const instance = await registerAppInstance(session, app.application, app.host, app.port, json, logger);
+    return {
+      id: instance.path,
+      async close() {
+        session.off('session', onSession);
+        await instance.close();
+        await session.release();
+      },
+    };
+  } catch (err) {
+    session.off('session', onSession);
+    await session.release();
+    throw err;
+  }
 }

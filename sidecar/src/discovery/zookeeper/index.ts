@@ -6,6 +6,7 @@
 import type { EndpointSource, Registry, RegistryContext, RegistryPlugin, RegistryState, ServiceQuery } from '../types.js';
 import { consumerUrl, createZooKeeperSource, registerConsumer, registerProvider } from './providers.js';
 import { createZooKeeperAppSource } from './app-source.js';
+import { registerApplication } from './app-registration.js';
 import { metadataReportFetcher } from './app-level.js';
 import { discoveryModeOf } from '../mode.js';
 import { mergedSource } from '../app-level/source.js';
@@ -70,6 +71,7 @@ function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: Reg
       const registration = await (role === 'provider' ? registerProvider : registerConsumer)(config, url, { logger });
       return { id: registration.path, close: () => registration.close() };
     },
+    registerApplication: (app) => registerApplication(config, app, logger),
     metadata: (key) => (metadata ??= createMetadataReader(config, logger)).get(key),
     onState(listener) {
       const session = sharedSession(config, logger);

@@ -9,6 +9,9 @@ import type { Registration, Registry, ServiceInstance } from '../../../discovery
 import type { Logger } from '../../../observability/logger.js';
 import { DUBBO_PROTOCOL_VERSION } from '../body.js';
 import { methodName } from './methods.js';
+import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
+import { buildMetadataInfo } from '../../../discovery/app-level/publish.js';
+import { registersAt } from '../../../discovery/mode.js';
 
 /**
  * The Dubbo release whose wire behaviour Ferry follows (published as `release`). Java consumers read it
@@ -59,9 +62,23 @@ export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOpti
   return { scheme: 'dubbo', host: opts.host, port: opts.port, interface: service.interface, params };
 }
 
+/** The URLs of every inbound service as this provider publishes them (interface level). */
+export function providerUrls(config: FerryConfig, host: string, port: number): ServiceInstance[] {
+  const opts = { application: config.application, host, port, timeoutMs: config.inbound.app.timeoutMs };
+  return config.inbound.dubbo!.services.map((service) => providerUrl(service, opts));
+}
+
+/** What Ferry's MetadataService answers and its instance record names (register mode `instance`/`all`). */
+export function applicationMetadata(config: FerryConfig, host: string, port: number): MetadataInfo {
+  const urls = providerUrls(config, host, port).map((u) => ({ protocol: u.scheme, host: u.host, port: u.port, path: u.interface, params: { ...u.params } }));
+  return buildMetadataInfo(config.application, urls);
+}
+
 /**
- * Registers every inbound service; resolves once all nodes exist (or, with ZooKeeper away, once it is
- * retrying in the background: registries re-create their records after a session loss).
+ * Registers every inbound service as `inbound.dubbo.registerMode` says: interface-level provider records,
+ * the application instance (`metadata` = `applicationMetadata(…)`), or both. Resolves once all records exist (or,
+ * with the registry away, once it is retrying in the background: registries re-create their records after a
+ * session loss).
  */
 export async function registerServices(
   config: FerryConfig,
@@ -69,17 +86,29 @@ export async function registerServices(
   host: string,
   port: number,
   logger: Logger,
+  metadata?: MetadataInfo,
 ): Promise<Registration[]> {
+<<<<<<< HEAD
   const dubbo = inboundDubbo(config)!;
+=======
+  const at = registersAt(config.inbound.dubbo!.registerMode);
+>>>>>>> 9a830d2 (Ferry as a Dubbo 3 provider at application level: inbound.dubbo.registerMode interface | instance | all (default all, as Dubbo 3): the interface -> app mapping (CAS merge, re-written per session), /services/{app}/{host:port} with the MetadataInfo revision (ephemeral, re-created per session), Ferry's MetadataService V1 answering on the Dubbo port; Registry.registerApplication so other registry types can implement it. Test (dubbo-provider-app-level.test.ts, 3 tests): real Java 3.3.6 and 3.2 consumers with dubbo.application.service-discovery.migration=FORCE_APPLICATION call the app through Ferry; FORCE_INTERFACE still works with all and finds nothing with instance; interface mode writes no app-level records)
   const registrations: Registration[] = [];
   try {
-    for (const service of dubbo.services) {
-      const url = providerUrl(service, { application: config.application, host, port, timeoutMs: config.inbound.app.timeoutMs });
-      registrations.push(await registry.register(url, 'provider'));
-      logger.info(
-        { interface: service.interface, version: service.version, group: service.group, address: `${host}:${port}` },
-        'dubbo provider registered',
-      );
+    if (at.interface) {
+      for (const url of providerUrls(config, host, port)) {
+        registrations.push(await registry.register(url, 'provider'));
+        const { version, group } = url.params;
+        logger.info({ interface: url.interface, version, group, address: `${host}:${port}` }, 'dubbo provider registered');
+      }
+    }
+    if (at.instance && metadata) {
+      if (!registry.registerApplication) {
+        logger.warn({ registry: registry.name, type: registry.type }, 'dubbo provider: this registry type has no application-level registration');
+      } else {
+        registrations.push(await registry.registerApplication({ application: config.application, host, port, metadata }));
+        logger.info({ application: config.application, revision: metadata.revision, address: `${host}:${port}` }, 'dubbo application instance registered');
+      }
     }
   } catch (err) {
     await Promise.all(registrations.map((r) => r.close().catch(() => undefined)));

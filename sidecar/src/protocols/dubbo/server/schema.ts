@@ -5,6 +5,7 @@
 import { bool, dflt, dict, join, list, num, obj, oneOf, opt, str, type Infer } from '../../../config/dsl.js';
 import { ms } from '../../../config/service.js';
 import type { FerryConfig } from '../../../config/schema.js';
+import { REGISTER_MODES } from '../../../discovery/mode.js';
 
 const inboundMethod = obj({
   /**
@@ -56,6 +57,11 @@ export const dubboInboundSchema = obj({
   port: dflt(num({ int: true, min: 0, max: 65535 }), 20880),
   /** The registry (a name under `registries`) the services are registered in; omitted: none. */
   registry: opt(str()),
+  /**
+   * How the services are published in the registry (Dubbo 3's `register-mode`): `interface` nodes, the
+   * application `instance` (+ the interface → app mapping, answered by Ferry's MetadataService), or `all` (both).
+   */
+  registerMode: dflt(oneOf(REGISTER_MODES), 'all'),
   services: dflt(list(inboundService), []),
   /** Idle time after which Ferry sends a heartbeat to a consumer; a connection silent for 3× this is closed. */
   heartbeatMs: dflt(num({ int: true, min: 100 }), 60_000),

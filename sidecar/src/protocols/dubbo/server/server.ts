@@ -24,7 +24,8 @@ import type { Invoke } from '../../../pipeline/types.js';
 
 /** `rpc.system` of Dubbo (OTel RPC semantic conventions). */
 export const DUBBO_RPC_SYSTEM = 'apache_dubbo';
-import { registerServices } from './registration.js';
+import { applicationMetadata, registerServices } from './registration.js';
+import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
 
 
 /** A quiet period after the read-only event: calls the consumer wrote before it saw the event still arrive. */
@@ -45,6 +46,8 @@ export class DubboInboundServer {
   /** The registry handle this server registers in: its own, closed with it. */
   readonly #registry: Registry | undefined;
   #registrations: Registration[] = [];
+  /** What this provider's MetadataService answers (register mode `instance`/`all`; known once the port is). */
+  #metadata: MetadataInfo | undefined;
   #inFlight = 0;
   #lastRequest = 0;
   #idleWaiters: (() => void)[] = [];
@@ -70,7 +73,7 @@ export class DubboInboundServer {
       reserved: isDubboReserved,
       answer: dubboAnswerInterceptor({ maxPayload: ctx.config.limits.dubboPayloadBytes, classes: this.#dubbo.classes }),
     });
-    this.#handler = new InboundDubboHandler({ config: ctx.config, logger: this.#logger, inbound: this.#chain.invoke });
+    this.#handler = new InboundDubboHandler({ config: ctx.config, logger: this.#logger, inbound: this.#chain.invoke, metadata: () => this.#metadata });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
@@ -106,9 +109,10 @@ export class DubboInboundServer {
     });
     this.#port = (this.#server.address() as AddressInfo).port;
     this.#logger.info({ host: dubbo.host, port: this.#port, services: dubbo.services.map((s) => s.interface) }, 'dubbo provider listening');
+    if (dubbo.registerMode !== 'interface') this.#metadata = applicationMetadata(this.#config, this.#host, this.#port);
     if (this.#registry) {
       try {
-        this.#registrations = await registerServices(this.#config, this.#registry, this.#host, this.#port, this.#logger);
+        this.#registrations = await registerServices(this.#config, this.#registry, this.#host, this.#port, this.#logger, this.#metadata);
       } catch (err) {
         this.#logger.error({ err: (err as Error).message, registry: dubbo.registry }, 'dubbo provider: registration failed');
       }
