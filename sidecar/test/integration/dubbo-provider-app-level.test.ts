@@ -95,7 +95,7 @@ test('registerMode all (default): the mapping, the instance with its revision, a
   }
 });
 
-test('registerMode instance: only application-level records; a FORCE_APPLICATION consumer calls, FORCE_INTERFACE finds nothing', async () => {
+test('registerMode instance: only app-level records; a FORCE_APPLICATION consumer calls, FORCE_INTERFACE finds nothing', async () => {
   await withFerry({ application: 'node-app-inst', registerMode: 'instance' }, async (ferry) => {
     const port = dubboServer(ferry.sidecar).port;
     const c = await zkClient(zk.address);

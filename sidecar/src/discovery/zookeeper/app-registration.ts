@@ -65,7 +65,9 @@ export async function registerApplication(registry: ZooKeeperConfig, app: Applic
     for (const iface of interfaces) await addMapping(session, registry.root, iface, app.application);
   };
   const onSession = () =>
-    void map().catch((err: unknown) => logger?.warn({ err: (err as Error).message, app: app.application }, 'zookeeper: could not write the mapping'));
+    void map().catch((err: unknown) =>
+      logger?.warn({ err: (err as Error).message, app: app.application }, 'zookeeper: could not write the mapping'),
+    );
   session.on('session', onSession);
   try {
     if (session.state === 'connected' || (await session.waitConnected(10_000))) await map();

@@ -70,7 +70,13 @@ export function providerUrls(config: FerryConfig, host: string, port: number): S
 
 /** What Ferry's MetadataService answers and its instance record names (register mode `instance`/`all`). */
 export function applicationMetadata(config: FerryConfig, host: string, port: number): MetadataInfo {
-  const urls = providerUrls(config, host, port).map((u) => ({ protocol: u.scheme, host: u.host, port: u.port, path: u.interface, params: { ...u.params } }));
+  const urls = providerUrls(config, host, port).map((u) => ({
+    protocol: u.scheme,
+    host: u.host,
+    port: u.port,
+    path: u.interface,
+    params: { ...u.params },
+  }));
   return buildMetadataInfo(config.application, urls);
 }
 
@@ -104,10 +110,12 @@ export async function registerServices(
     }
     if (at.instance && metadata) {
       if (!registry.registerApplication) {
-        logger.warn({ registry: registry.name, type: registry.type }, 'dubbo provider: this registry type has no application-level registration');
+        const { name, type } = registry;
+        logger.warn({ registry: name, type }, 'dubbo provider: this registry type has no application-level registration');
       } else {
         registrations.push(await registry.registerApplication({ application: config.application, host, port, metadata }));
-        logger.info({ application: config.application, revision: metadata.revision, address: `${host}:${port}` }, 'dubbo application instance registered');
+        const { revision } = metadata;
+        logger.info({ application: config.application, revision, address: `${host}:${port}` }, 'dubbo application instance registered');
       }
     }
   } catch (err) {

@@ -73,7 +73,12 @@ export class DubboInboundServer {
       reserved: isDubboReserved,
       answer: dubboAnswerInterceptor({ maxPayload: ctx.config.limits.dubboPayloadBytes, classes: this.#dubbo.classes }),
     });
-    this.#handler = new InboundDubboHandler({ config: ctx.config, logger: this.#logger, inbound: this.#chain.invoke, metadata: () => this.#metadata });
+    this.#handler = new InboundDubboHandler({
+      config: ctx.config,
+      logger: this.#logger,
+      inbound: this.#chain.invoke,
+      metadata: () => this.#metadata,
+    });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
