@@ -65,7 +65,7 @@ export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOpti
 /** The URLs of every inbound service as this provider publishes them (interface level). */
 export function providerUrls(config: FerryConfig, host: string, port: number): ServiceInstance[] {
   const opts = { application: config.application, host, port, timeoutMs: config.inbound.app.timeoutMs };
-  return config.inbound.dubbo!.services.map((service) => providerUrl(service, opts));
+  return inboundDubbo(config)!.services.map((service) => providerUrl(service, opts));
 }
 
 /** What Ferry's MetadataService answers and its instance record names (register mode `instance`/`all`). */
@@ -94,11 +94,7 @@ export async function registerServices(
   logger: Logger,
   metadata?: MetadataInfo,
 ): Promise<Registration[]> {
-<<<<<<< HEAD
-  const dubbo = inboundDubbo(config)!;
-=======
-  const at = registersAt(config.inbound.dubbo!.registerMode);
->>>>>>> 9a830d2 (Ferry as a Dubbo 3 provider at application level: inbound.dubbo.registerMode interface | instance | all (default all, as Dubbo 3): the interface -> app mapping (CAS merge, re-written per session), /services/{app}/{host:port} with the MetadataInfo revision (ephemeral, re-created per session), Ferry's MetadataService V1 answering on the Dubbo port; Registry.registerApplication so other registry types can implement it. Test (dubbo-provider-app-level.test.ts, 3 tests): real Java 3.3.6 and 3.2 consumers with dubbo.application.service-discovery.migration=FORCE_APPLICATION call the app through Ferry; FORCE_INTERFACE still works with all and finds nothing with instance; interface mode writes no app-level records)
+  const at = registersAt(inboundDubbo(config)!.registerMode);
   const registrations: Registration[] = [];
   try {
     if (at.interface) {
