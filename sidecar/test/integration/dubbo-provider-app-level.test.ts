@@ -8,11 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startZooKeeper, zkClient, zkChildren, zkData, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, runConsumer, type ConsumerResult, type JavaPeerJars } from '../harness/java.js';
-import { startSidecar, type TestSidecar, dubboServer } from '../helpers.js';
+import { startSidecar, type TestSidecar, dubboServer } from '../support/helpers.js';
 import { parseCuratorInstance, parseMapping } from '../../src/discovery/zookeeper/app-level.js';
 import { revisionOf } from '../../src/discovery/app-level/instance.js';
 import { applicationMetadata } from '../../src/protocols/dubbo/server/registration.js';
-import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from './dubbo-provider-fixture.js';
+import { NODE_IFACE, inboundYaml, startNodeApp, type NodeApp } from '../support/dubbo-provider-fixture.js';
 
 let jars: JavaPeerJars;
 let zk: ZooKeeperServer;
