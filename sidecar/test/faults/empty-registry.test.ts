@@ -9,10 +9,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSidecar, eventually, type TestSidecar } from '../helpers.js';
+import { startSidecar, eventually, type TestSidecar } from '../support/helpers.js';
 import { startZooKeeper, zkChildren, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/java.js';
-import { postJson, sleep } from '../integration/dubbo-helpers.js';
+import { postJson, sleep } from '../support/dubbo-helpers.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const PROTECTION_MS = 5000;

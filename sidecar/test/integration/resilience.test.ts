@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FerryClient } from '@ferry/sdk';
 import { ferryContext } from '@ferry/sdk/express';
-import { json, settles, startSidecar, startUpstream, type TestUpstream } from '../helpers.js';
+import { json, settles, startSidecar, startUpstream, type TestUpstream } from '../support/helpers.js';
 
 async function metric(adminUrl: string, name: string, labels: string): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();

@@ -11,7 +11,7 @@ import { bulkheadInterceptor } from '../../../src/pipeline/bulkhead.js';
 import { LoadShedder, shedInterceptor } from '../../../src/pipeline/shed.js';
 import { protectEmpty } from '../../../src/routing/empty-protection.js';
 import { FerryError } from '../../../src/errors.js';
-import { settles } from '../../helpers.js';
+import { settles } from '../../support/helpers.js';
 import type { Call, Reply } from '../../../src/pipeline/types.js';
 import type { Endpoint, EndpointListener, EndpointSource } from '../../../src/discovery/types.js';
 
