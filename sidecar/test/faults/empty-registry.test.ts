@@ -80,7 +80,7 @@ test('a registry listing no provider at once: the last list serves for emptyList
     if (r.status !== 200) lost++;
     await sleep(20);
   }
-  t.diagnostic(`empty registry: protected Ferry ${lost} of ${attempted} calls lost within the protection time`);
+  t.diagnostic(`figure: empty registry list: ${attempted} calls attempted within the protection time, ${lost} failed`);
   assert.ok(attempted > 10, `${attempted} calls`);
   assert.equal(lost, 0);
   // then the empty list is believed
