@@ -202,6 +202,7 @@ test('Java 3.3 generic consumer ($invoke) → Ferry → Node app: generic shapes
 
 test('app timeout: the consumer gets its own timeout (Ferry waits a little longer, then gives up too)', async () => {
   app.slowExtraMs = 4000;
+  const seenBefore = app.seen.length;
   try {
     const r = await runConsumer({
       jar: jars.jar33,
@@ -218,6 +219,9 @@ test('app timeout: the consumer gets its own timeout (Ferry waits a little longe
     assert.match(l.causeMessage, /Waiting server-side response timeout by scan timer/); // the consumer's own timer
     assert.match(l.causeMessage, /timeout: 1000 ms/);
     assert.ok(l.ms >= 950 && l.ms < 2500, `consumer gave up after ${l.ms} ms`);
+    // the consumer's deadline travelled to the app: the time left (its 1 s timeout, plus Ferry's 500 ms grace)
+    const asked = Number(app.seen.slice(seenBefore).find((r) => r.headers['x-ferry-method'] === 'slow')!.headers['x-ferry-timeout-ms']);
+    assert.ok(asked > 0 && asked <= 1500, `the app was told ${asked} ms`);
     // Ferry stops waiting for the app shortly after the consumer's timeout (the app itself is still sleeping)
     await eventually(() => dubboServer(ferry.sidecar).inFlight === 0, 3000);
     assert.ok(app.active() >= 1);
