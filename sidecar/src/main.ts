@@ -6,8 +6,6 @@ import { configReloader, ferryReloadOptions, RELOAD_RESULTS } from './config/rel
 import { watchFiles } from './config/watch.js';
 import { metrics } from './observability/metrics.js';
 import { createSidecar, type Sidecar } from './sidecar.js';
-import { startDemoUpstream } from './demo/upstream.js';
-import { demoConfigYaml } from './demo/config.js';
 
 async function main(argv: string[]): Promise<number> {
   let args: CliArgs;
@@ -43,11 +41,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function run(args: CliArgs): Promise<number> {
-  const demo = args.demo && !args.configFile ? await startDemoUpstream() : undefined;
+  // the demo's upstream and config are imported only for `--demo`
+  const demo = args.demo && !args.configFile ? await (await import('./demo/upstream.js')).startDemoUpstream() : undefined;
   const loadOptions: LoadOptions = {
     env: process.env,
     overrides: args.overrides,
-    ...(args.configFile ? { file: args.configFile } : demo ? { text: demoConfigYaml(demo.url) } : {}),
+    ...(args.configFile ? { file: args.configFile } : demo ? { text: (await import('./demo/config.js')).demoConfigYaml(demo.url) } : {}),
   };
   let loaded;
   let text = '';

@@ -25,7 +25,7 @@ import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './discovery/metrics.js';
 import { createRegistry } from './discovery/index.js';
 import { advertisedHost } from './discovery/address.js';
-import { loadProtocols } from './protocols/index.js';
+import { inboundProtocols, ProtocolLoader, protocolsUsedBy } from './protocols/index.js';
 import type { ProtocolEntry, ProtocolServer } from './protocols/types.js';
 import { createConsole, type ConsoleState } from './console/index.js';
 
@@ -39,7 +39,7 @@ export interface SidecarOptions {
   metrics?: FerryMetrics;
   /** The local API token (`FERRY_API_TOKEN`). */
   apiToken?: string;
-  /** The protocols to load (default: every protocol of the build, `protocols/index.ts`). */
+  /** The build's protocols (default: `protocols/index.ts`); only those the config uses are loaded. */
   protocols?: readonly ProtocolEntry[];
 }
 
@@ -66,8 +66,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const logger = options.logger ?? createLogger(options.config.log.level);
   const state: Readiness = { ready: false, shuttingDown: false };
   const config = options.config;
-  // Observability is set up once, from the start-up config (a reload keeps it).
-  const tracing = createTracing(config.tracing, options.tracing);
+  // Observability is set up once, from the start-up config (a reload keeps it). Off, tracing still reads callers'
+  // context for inbound servers (the call's trace, the console's trace ids).
+  const inbound = inboundProtocols(config, options.protocols);
+  const tracing = await createTracing(config.tracing, { extract: inbound.length > 0, ...options.tracing });
   const metrics = options.metrics ?? processMetrics;
   if (config.metrics.enabled) {
     metrics.enableDefaultMetrics();
@@ -80,8 +82,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       : undefined;
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
-  // Every protocol of the build is loaded: their local routes are part of the API (see protocols/index.ts).
-  const protocols = await loadProtocols(options.protocols);
+  // Only the protocols the config uses are loaded (a reload or an ad-hoc call loads more); every plug-in's local
+  // routes are mounted all the same, see protocols/index.ts.
+  const loader = new ProtocolLoader(options.protocols);
+  const protocols = await loader.load(protocolsUsedBy(config, options.protocols));
   let current = buildRuntime(config, logger, protocols, hooks);
   const watch = (runtime: Runtime) => {
     if (!config.metrics.enabled) return () => {};
@@ -100,7 +104,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     logger,
     runtime: () => current,
     state,
-    protocols,
+    protocols: loader,
     ...(options.apiToken ? { apiToken: options.apiToken } : {}),
   });
   installServerTracing(app, tracing);
@@ -160,6 +164,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       return { port, ...(adminPort === undefined ? {} : { adminPort }), ...(dubboPort === undefined ? {} : { dubboPort }) };
     },
     async reload(next) {
+      // a protocol the new config brings in loads before its routes are built (the old routes serve meanwhile)
+      await loader.load(protocolsUsedBy(next, options.protocols));
       const previous = current;
       current = buildRuntime(runtimeConfig(next), logger, protocols, hooks);
       unwatch();

@@ -11,7 +11,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-} from '@opentelemetry/semantic-conventions';
+} from '../observability/semconv.js';
 import type { Call, Interceptor, Invoke, Reply, ResilienceEvent, RouteInfo } from './types.js';
 import type { Endpoint } from '../discovery/types.js';
 import { toFerryError, type FerryError } from '../errors.js';

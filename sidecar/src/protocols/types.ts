@@ -124,8 +124,6 @@ export interface Protocol<C extends ServiceConfig = ServiceConfig> {
   createClient(service: C, ctx: ProtocolContext): ProtocolClient;
   /** The inbound server, when the config asks for one. */
   createServer?(ctx: ServerContext): ProtocolServer | undefined;
-  /** Routes this protocol adds to the local API. */
-  readonly routes?: readonly LocalRoute[];
   telemetry(service: C): CallTelemetry;
 }
 
@@ -140,6 +138,13 @@ export interface ProtocolPlugin<C extends ServiceConfig = ServiceConfig> {
   resolvePaths?(service: C, resolve: (path: string) => string): void;
   /** After `resolvePaths`: the files the service names are there (`ferry check` and reloads refuse a config without them). */
   checkFiles?(service: C, path: string, issues: Issue[]): void;
+  /**
+   * Routes this protocol adds to the local API, mounted whether or not the config uses the protocol (routes
+   * cannot be added to a listening server, and a reload may bring the protocol in): keep their modules light;
+   * what they call through the kit loads the protocol's code when a route for it is built.
+   */
+  readonly routes?: readonly LocalRoute[];
+  /** The rest of the protocol (clients, codecs, servers), imported when a config or an ad-hoc call first needs it. */
   load(): Promise<Protocol<C>>;
 }
 
@@ -150,5 +155,6 @@ export interface ProtocolEntry {
   readonly inbound?: Node<unknown>;
   resolvePaths?(service: never, resolve: (path: string) => string): void;
   checkFiles?(service: never, path: string, issues: Issue[]): void;
+  readonly routes?: readonly LocalRoute[];
   load(): Promise<Protocol<never>>;
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { installErrorHandling } from './errors.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 
 export interface AdminDeps {
   logger: Logger;
@@ -12,7 +13,10 @@ export interface AdminDeps {
 /** The platform's port: health probes and metrics, never the app's calls. */
 export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   // Probes and scrapes are frequent: log only what goes wrong.
-  const admin = Fastify({ loggerInstance: deps.logger.child({ port: 'admin' }, { level: 'warn' }) as FastifyBaseLogger });
+  const admin = Fastify({
+    loggerInstance: deps.logger.child({ port: 'admin' }, { level: 'warn' }) as FastifyBaseLogger,
+    schemaController: lazySchemaCompilers(),
+  });
   installErrorHandling(admin);
   admin.register(healthRoutes(deps.state));
   for (const plugin of deps.plugins ?? []) admin.register(plugin);

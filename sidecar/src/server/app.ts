@@ -15,7 +15,8 @@ import { invokeRoute } from './invoke.js';
 import { buildCall } from './call.js';
 import { sendReply } from './send.js';
 import { acceptJsonBodies } from './json-body.js';
-import type { Protocols } from '../protocols/index.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
+import type { ProtocolLoader } from '../protocols/index.js';
 import type { LocalRouteKit } from '../protocols/types.js';
 
 export interface AppDeps {
@@ -26,8 +27,8 @@ export interface AppDeps {
   state: Readiness;
   /** `FERRY_API_TOKEN`: when set, the local API asks for it. */
   apiToken?: string;
-  /** The loaded protocols: their local routes (batch, ad-hoc Dubbo, pass-through) join the API. */
-  protocols: Protocols;
+  /** The build's protocols: their local routes (batch, ad-hoc Dubbo, pass-through) join the API; ad-hoc calls load theirs. */
+  protocols: ProtocolLoader;
 }
 
 /** A malformed request that never reached fastify still gets a Ferry error body (431, 400). */
@@ -58,6 +59,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     http: { maxHeaderSize: config.limits.headerBytes },
     routerOptions: { maxParamLength: 1024 },
+    schemaController: lazySchemaCompilers(),
     clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
       if (err.code === 'HPE_HEADER_OVERFLOW')
         rawError(socket, 'FERRY_ERR_HEADERS_TOO_LARGE', `request headers exceed ${config.limits.headerBytes} bytes`);
@@ -82,17 +84,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.apiToken) requireApiToken(app, deps.apiToken);
   app.register(healthRoutes(deps.state));
   app.register(invokeRoute(deps.runtime));
-  const kit = routeKit(deps.runtime);
-  for (const protocol of deps.protocols.values()) for (const route of protocol.routes ?? []) app.register(route(kit));
+  const kit = routeKit(deps.runtime, deps.protocols);
+  for (const protocol of deps.protocols.entries) for (const route of protocol.routes ?? []) app.register(route(kit));
   return app;
 }
 
 /** What protocol routes reach of the server: the current routes, calls built and replies sent as invoke does. */
-function routeKit(runtime: AppDeps['runtime']): LocalRouteKit {
+function routeKit(runtime: AppDeps['runtime'], protocols: ProtocolLoader): LocalRouteKit {
   return {
     config: () => runtime().config,
     route: (name) => runtime().router.get(name),
     async adhoc(service, max) {
+      // an ad-hoc call may be the first of its protocol (no configured service uses it): its code loads now, once
+      await protocols.load([service.protocol]);
       try {
         return runtime().router.adhoc(service, max);
       } catch (err) {

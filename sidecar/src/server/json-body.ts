@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { FerryError } from '../errors.js';
-import { JsonDepthError, parseJson } from '../protocols/hessian/index.js';
+import { JsonDepthError, parseJson } from '../protocols/hessian/json-text.js';
 
 /** A JSON body as the app sent it: big numbers keep the digits of their text; too deep a nesting is the app's error. */
 export function parseJsonBody(text: string, maxDepth: number): unknown {

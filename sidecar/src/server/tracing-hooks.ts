@@ -24,7 +24,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
   ATTR_ERROR_TYPE,
-} from '@opentelemetry/semantic-conventions';
+} from '../observability/semconv.js';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { Logger } from '../observability/logger.js';
 import { traceBoundSym } from '../observability/logger.js';

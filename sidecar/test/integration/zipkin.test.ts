@@ -29,7 +29,7 @@ import express from 'express';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
-import { ensureContextManager } from '../../src/observability/tracing.js';
+import { ensureContextManager } from '../../src/observability/tracing-sdk.js';
 import { startZipkin, type ZipkinServer, type ZipkinSpan } from '../harness/zipkin.js';
 import { eventually, json, readBody, startUpstream, type TestUpstream } from '../support/helpers.js';
 

@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { dubboAttachmentCarrier, isDubboReserved } from '../../src/protocols/dubbo/carrier.js';
 import { httpCarrier, type HttpHeaders } from '../../src/protocols/http/carrier.js';
 import { applyOutgoing, readCarrier } from '../../src/protocols/carrier-util.js';
-import { buildPropagator, headersGetter, outgoingSetter } from '../../src/observability/tracing.js';
+import { buildPropagator, headersGetter, outgoingSetter } from '../../src/observability/propagators.js';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 

@@ -1,4 +1,5 @@
 import type { ProtocolPlugin } from '../types.js';
+import { adhocRoute } from './route.js';
 import { dubboServiceSchema, type DubboServiceConfig } from './schema.js';
 import { dubboInboundSchema } from './server/schema.js';
 
@@ -7,5 +8,6 @@ export const dubbo: ProtocolPlugin<DubboServiceConfig> = {
   name: 'dubbo',
   schema: dubboServiceSchema,
   inbound: dubboInboundSchema,
+  routes: [adhocRoute],
   load: async () => (await import('./protocol.js')).dubboProtocol,
 };

@@ -1,7 +1,6 @@
 import type { Protocol } from '../types.js';
 import { rpcTelemetry } from '../telemetry.js';
 import { createDubboClient } from './client.js';
-import { adhocRoute } from './route.js';
 import { DUBBO_RPC_SYSTEM, DubboInboundServer } from './server/server.js';
 import type { DubboServiceConfig } from './schema.js';
 import { inboundDubbo } from './server/schema.js';
@@ -19,6 +18,5 @@ export const dubboProtocol: Protocol<DubboServiceConfig> = {
     const dubbo = inboundDubbo(ctx.config);
     return dubbo?.enabled && dubbo.services.length ? new DubboInboundServer(ctx) : undefined;
   },
-  routes: [adhocRoute],
   telemetry: (service) => rpcTelemetry({ system: DUBBO_RPC_SYSTEM, service: service.interface }),
 };

@@ -1,8 +1,7 @@
-import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_FULL } from '../../observability/semconv.js';
 import type { Protocol } from '../types.js';
 import { answeredByUpstream } from '../../pipeline/observe.js';
 import { createHttpClient } from './client.js';
-import { proxyRoute } from './route.js';
 import type { HttpServiceConfig } from './schema.js';
 
 export const httpProtocol: Protocol<HttpServiceConfig> = {
@@ -10,7 +9,6 @@ export const httpProtocol: Protocol<HttpServiceConfig> = {
   schemes: [],
   serviceKey: (service) => ({ interface: service.name }),
   createClient: () => createHttpClient(),
-  routes: [proxyRoute],
   telemetry: () => ({
     spanName: (call) => (call.http ? call.http.method : `POST ${call.method}`),
     spanAttributes(call, endpoint) {

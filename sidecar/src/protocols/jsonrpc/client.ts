@@ -11,6 +11,7 @@ import {
   batchAnswers,
   buildRequest,
   httpStatusError,
+  JsonRpcBatch,
   nextId,
   parseAnswer,
   resultOf,
@@ -18,11 +19,6 @@ import {
   type BatchItem,
   type JsonRpcRequest,
 } from './codec.js';
-
-/** The arguments of a batch call (the batch route's checked items): no JSON body can forge one. */
-export class JsonRpcBatch {
-  constructor(readonly items: readonly BatchItem[]) {}
-}
 
 export function batchOf(call: Call): readonly BatchItem[] | undefined {
   return call.args instanceof JsonRpcBatch ? call.args.items : undefined;

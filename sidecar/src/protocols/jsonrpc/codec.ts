@@ -33,6 +33,11 @@ export interface BatchItem {
   notification?: boolean;
 }
 
+/** The arguments of a batch call (the batch route's checked items): no JSON body can forge one. */
+export class JsonRpcBatch {
+  constructor(readonly items: readonly BatchItem[]) {}
+}
+
 /** What the app gets back per batch item, in request order. */
 export type BatchAnswer = { result: unknown } | { error: ErrorBody } | { notified: true };
 

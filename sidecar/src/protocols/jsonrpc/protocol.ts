@@ -2,7 +2,6 @@ import type { Protocol } from '../types.js';
 import { rpcTelemetry } from '../telemetry.js';
 import { ATTR } from '../../observability/tracing.js';
 import { createJsonRpcClient } from './client.js';
-import { batchRoute } from './route.js';
 import type { JsonRpcServiceConfig } from './schema.js';
 
 export const jsonrpcProtocol: Protocol<JsonRpcServiceConfig> = {
@@ -14,7 +13,6 @@ export const jsonrpcProtocol: Protocol<JsonRpcServiceConfig> = {
     ...(service.group ? { group: service.group } : {}),
   }),
   createClient: (service, ctx) => createJsonRpcClient(service, ctx),
-  routes: [batchRoute],
   telemetry: (service) =>
     rpcTelemetry({
       system: 'jsonrpc',

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
 import { FerryError } from '../../errors.js';
 import type { LocalRoute } from '../types.js';
-import { checkBatchItem } from './codec.js';
-import { JsonRpcBatch } from './client.js';
+import { checkBatchItem, JsonRpcBatch } from './codec.js';
 
 /** The method name batch calls carry through the chain (logs, metrics, timeouts). */
 export const BATCH_METHOD = '$batch';

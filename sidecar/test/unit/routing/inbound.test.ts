@@ -55,14 +55,14 @@ function inboundCall(path: string, deadlineMs = 1000): Call {
   };
 }
 
-function chain(tracingOn: boolean) {
+async function chain(tracingOn: boolean) {
   const config = parseConfig(
     `tracing: { enabled: ${tracingOn} }\npropagation: { headers: [authorization, "x-user-*", path] }\n` +
       `inbound: { app: { url: "${app.url}" } }`,
     'test',
   );
   const exporter = new InMemorySpanExporter();
-  const tracing = createTracing(config.tracing, { exporter, simple: true });
+  const tracing = await createTracing(config.tracing, { exporter, simple: true, extract: true });
   const metrics = createMetrics(new Registry());
   const inbound = createInboundChain(
     {
@@ -77,7 +77,7 @@ function chain(tracingOn: boolean) {
 }
 
 test('inbound: allow-listed attachments reach the app, reserved ones never; the app gets a child of the caller trace', async () => {
-  const { inbound, exporter, tracing, metrics } = chain(true);
+  const { inbound, exporter, tracing, metrics } = await chain(true);
   try {
     const reply = await inbound.invoke(inboundCall('/orders'));
     assert.equal(reply.kind, 'value');
@@ -103,7 +103,7 @@ test('inbound: allow-listed attachments reach the app, reserved ones never; the 
 });
 
 test('inbound: the deadline gives the outbound timeout code; app errors and timeouts are counted and recorded on the span', async () => {
-  const { inbound, exporter, tracing, metrics } = chain(true);
+  const { inbound, exporter, tracing, metrics } = await chain(true);
   try {
     await assert.rejects(inbound.invoke(inboundCall('/slow', 100)), { code: 'FERRY_ERR_UPSTREAM_TIMEOUT' });
     await assert.rejects(inbound.invoke(inboundCall('/fail')), (err: { code: string; upstream?: { exceptionClass?: string } }) => {
@@ -123,7 +123,7 @@ test('inbound: the deadline gives the outbound timeout code; app errors and time
 });
 
 test('inbound with tracing off: the caller trace headers pass through to the app unchanged', async () => {
-  const { inbound, tracing } = chain(false);
+  const { inbound, tracing } = await chain(false);
   try {
     await inbound.invoke(inboundCall('/orders'));
     assert.equal(seen.at(-1)!.traceparent, `00-${TRACE_ID}-b7ad6b7169203331-01`);

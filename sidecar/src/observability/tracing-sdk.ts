@@ -1,0 +1,110 @@
+/**
+ * Tracing on: the OpenTelemetry tracer provider, sampler and exporter. Imported by `createTracing` only when
+ * `tracing.enabled` (the SDK and an exporter are ~400 module files), and only the configured exporter.
+ *
+ * - Sampling: ParentBased(TraceIdRatio(sampleRatio)): an incoming sampled/unsampled decision is kept, new
+ *   traces are recorded at the configured ratio.
+ * - Exporters: zipkin, otlp (OTLP/HTTP JSON), console, none (spans still give ids to logs and upstreams).
+ *
+ * Nothing here is registered as the global tracer provider or propagator, so several sidecars can live in
+ * one process; only an AsyncLocalStorage context manager is installed (once, with `asyncContext`) so the
+ * active span follows the request.
+ */
+import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv.js';
+import { buildPropagator, headersGetter, outgoingSetter } from './propagators.js';
+import type { Tracing, TracingConfig, TracingOptions } from './tracing.js';
+
+/** Default collector URLs when `tracing.endpoint` is not set. */
+export const DEFAULT_ENDPOINTS = {
+  zipkin: 'http://127.0.0.1:9411/api/v2/spans',
+  otlp: 'http://127.0.0.1:4318/v1/traces',
+} as const;
+
+let contextManagerInstalled = false;
+
+/** Makes `context.active()` follow async work (idempotent; keeps an already-installed manager). */
+export function ensureContextManager(): void {
+  if (contextManagerInstalled) return;
+  contextManagerInstalled = true;
+  const manager = new AsyncLocalStorageContextManager();
+  if (context.setGlobalContextManager(manager.enable())) return;
+  manager.disable(); // someone installed one first: theirs is used
+}
+
+/** The configured exporter; each one's package is imported only when it is the one configured. */
+async function exporterFor(config: TracingConfig): Promise<SpanExporter | undefined> {
+  switch (config.exporter) {
+    case 'zipkin': {
+      const { ZipkinExporter } = await import('@opentelemetry/exporter-zipkin');
+      return new ZipkinExporter({ url: config.endpoint ?? DEFAULT_ENDPOINTS.zipkin, serviceName: config.serviceName });
+    }
+    case 'otlp': {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+      return new OTLPTraceExporter({ url: config.endpoint ?? DEFAULT_ENDPOINTS.otlp });
+    }
+    case 'console':
+      return new ConsoleSpanExporter();
+    default:
+      return undefined;
+  }
+}
+
+export async function createSdkTracing(config: TracingConfig, options: TracingOptions): Promise<Tracing> {
+  const asyncContext = options.asyncContext ?? false;
+  if (asyncContext) ensureContextManager();
+  const exporter = options.exporter ?? (await exporterFor(config));
+  const spanProcessors: SpanProcessor[] = exporter
+    ? [
+        options.simple
+          ? new SimpleSpanProcessor(exporter)
+          : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096 }),
+      ]
+    : [];
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}),
+    }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
+    spanProcessors,
+  });
+  const tracer = provider.getTracer('ferry', options.version);
+  const propagator = buildPropagator(config.propagators);
+  let closed = false;
+  return {
+    enabled: true,
+    asyncContext,
+    tracer,
+    extract: (carrier, parent = ROOT_CONTEXT) => propagator.extract(parent, carrier, headersGetter),
+    inject: (ctx, carrier) => propagator.inject(ctx, carrier, outgoingSetter),
+    async forceFlush() {
+      try {
+        await provider.forceFlush();
+      } catch (err) {
+        diag.warn('ferry: span flush failed', err);
+      }
+    },
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      try {
+        await provider.shutdown();
+      } catch (err) {
+        diag.warn('ferry: tracer shutdown failed', err);
+      }
+    },
+  };
+}
