@@ -19,6 +19,7 @@ import { jsonrpcBatchScenario, jsonrpcScenario } from './scenarios/jsonrpc.js';
 import { grpcScenario } from './scenarios/grpc.js';
 import { dubboEchoString, dubboEchoUser } from './scenarios/dubbo.js';
 import { consoleScenario } from './scenarios/console.js';
+import { startupBench, type StartupReport } from './startup/startup.js';
 
 const SCENARIOS: Scenario[] = [
   hopScenario,
@@ -43,7 +44,9 @@ const USAGE = `Usage: npm run bench -- [options] [scenario ...]
   --profile DIR     profile Ferry's closed-loop runs (CPU, allocations with garbage): files and summaries in DIR
   --json FILE       also write every sample as JSON
   --smoke           a few seconds per scenario, to check the bench works (figures mean nothing)
-Scenarios:${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}`;
+Scenarios:${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}
+  startup: start-up to /readyz, CPU time by then, idle RSS and module files loaded, per config (HTTP only,
+           HTTP with tracing, every protocol), no load`;
 
 function machine(): string {
   const commit = (() => {
@@ -76,9 +79,10 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return void console.log(USAGE);
-  const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
+  const unknown = positionals.filter((p) => p !== 'startup' && !SCENARIOS.some((s) => s.name === p));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
   const chosen = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
+  const startup = !positionals.length || positionals.includes('startup');
 
   // The runner itself (which also drives the gRPC loop's child) stays off the targets' core.
   execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
   };
   const started = `${new Date().toISOString()}, ${machine()}`;
   const results: ScenarioResult[] = [];
+  let startupReport: StartupReport | undefined;
   try {
     for (const scenario of chosen) {
       console.error(`[bench] ${scenario.name}: ${scenario.description}`);
@@ -143,6 +148,17 @@ async function main(): Promise<void> {
         await setup.stop();
       }
     }
+    if (startup) {
+      console.error('[bench] startup: start-up, idle RSS and module files per config');
+      const base = values['ferry-base'] && resolve(values['ferry-base']);
+      startupReport = await startupBench({
+        repeats: options.repeats,
+        settleMs: smoke ? 100 : 2000,
+        workDir,
+        firstConfigOnly: smoke,
+        ...(base ? { base } : {}),
+      });
+    }
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -154,11 +170,12 @@ async function main(): Promise<void> {
       `${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
   );
   for (const result of results) console.log(`${markdown(result, options.rate, options.durationS)}\n`);
-  if (values.json)
-    await writeFile(
-      values.json,
-      JSON.stringify({ started, options: { ...options, tools: undefined, workDir: undefined }, results }, null, 2),
-    );
+  if (startupReport) console.log(`${startupReport.markdown}\n`);
+  const startupJson = startupReport ? { startup: { samples: startupReport.samples, modules: startupReport.modules } } : {};
+  if (values.json) {
+    const optionsJson = { ...options, tools: undefined, workDir: undefined };
+    await writeFile(values.json, JSON.stringify({ started, options: optionsJson, results, ...startupJson }, null, 2));
+  }
 }
 
 main().then(
