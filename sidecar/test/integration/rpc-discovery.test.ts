@@ -89,6 +89,7 @@ before(async () => {
 registries:
   zk: { address: "${zk.address}" }
 defaults: { retries: 0 }
+resilience: { emptyListProtectionMs: 0 }  # a provider gone is gone at once here (the protection: faults/empty-registry)
 services:
   calc: { protocol: jsonrpc, registry: zk, interface: com.example.Calc, version: 1.0.0 }
   calc-at-path: { protocol: jsonrpc, registry: zk, interface: com.example.Calc, version: 1.0.0, path: /rpc/calc }
