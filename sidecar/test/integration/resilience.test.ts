@@ -72,6 +72,41 @@ services:
   }
 });
 
+test('named timeouts: a method\'s policy gives it a longer budget than its service\'s, end to end', async () => {
+  const told: number[] = [];
+  const upstream = await startUpstream((req, res) => {
+    told.push(Number(req.headers['x-ferry-timeout-ms']));
+    req.resume();
+    const timer = setTimeout(() => json(res, 200, 'done'), 1000);
+    res.on('close', () => clearTimeout(timer));
+  });
+  const ferry = await startSidecar(`
+policies:
+  timeouts: { fast: 300, reports: 8000 }
+services:
+  books:
+    protocol: http
+    endpoints: ["${upstream.url}"]
+    policy: { timeout: fast }
+    methods:
+      report: { policy: { timeout: reports } }
+`);
+  try {
+    const quick = await post(`${ferry.url}/v1/invoke/books/list`);
+    assert.equal(quick.status, 504);
+    assert.equal(quick.headers.get('x-ferry-error'), 'FERRY_ERR_UPSTREAM_TIMEOUT');
+    assert.ok(told[0]! <= 300, `told ${told[0]}`);
+    const report = await post(`${ferry.url}/v1/invoke/books/report`);
+    assert.equal(report.status, 200, 'the method\'s own budget');
+    assert.ok(told[1]! > 300 && told[1]! <= 8000, `told ${told[1]}`);
+    const asked = await post(`${ferry.url}/v1/invoke/books/report`, [], { 'x-ferry-timeout-ms': '200' });
+    assert.equal(asked.status, 504, 'the app may still ask for less');
+  } finally {
+    await ferry.close();
+    await upstream.close();
+  }
+});
+
 test('deadline propagation: the time left travels to the upstream, and a second Ferry behind an SDK app honours it', async () => {
   // C: slow; it sees what Ferry B was told is left
   const seenByC: number[] = [];
