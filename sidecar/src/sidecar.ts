@@ -21,6 +21,7 @@ import {
 } from './pipeline/observe.js';
 import { createInboundChain } from './routing/inbound.js';
 import { metricsRoute } from './server/metrics.js';
+import { adminAuth } from './console/auth.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './discovery/metrics.js';
 import { createRegistry } from './discovery/index.js';
@@ -76,10 +77,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     metrics.trackHttpConnections();
   }
   // the console's observers see every call; its pages and API live on the admin port
-  const adminConsole =
-    config.admin.enabled && config.admin.console.enabled
-      ? createConsole({ config, logger, runtime: () => current, app: () => app })
-      : undefined;
+  const apiToken = options.apiToken ? { apiToken: options.apiToken } : {};
+  const consoleOptions = { config, logger, runtime: () => current, app: () => app, ...apiToken };
+  const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole(consoleOptions) : undefined;
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   // Only the protocols the config uses are loaded (a reload or an ad-hoc call loads more); every plug-in's local
@@ -105,7 +105,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     runtime: () => current,
     state,
     protocols: loader,
-    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+    ...apiToken,
   });
   installServerTracing(app, tracing);
   // Ferry serving protocols in front of the app (inbound.*); not reloadable: a restart applies changes.
@@ -128,7 +128,11 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     if (server) servers.set(protocol.name, server);
   }
   const inboundDubbo = servers.get('dubbo');
-  const adminPlugins = [...(config.metrics.enabled ? [metricsRoute(metrics)] : []), ...(adminConsole ? [adminConsole.plugin] : [])];
+  const metricsAuth = config.admin.protectMetrics ? adminAuth(config.admin.token) : undefined;
+  const adminPlugins = [
+    ...(config.metrics.enabled ? [metricsRoute(metrics, metricsAuth)] : []),
+    ...(adminConsole ? [adminConsole.plugin] : []),
+  ];
   const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: adminPlugins }) : undefined;
 
   async function waitReady(runtime: Runtime): Promise<void> {

@@ -49,9 +49,12 @@ export function configSchemaWith<R extends { type: string }>(schemas: {
       port: dflt(port(), DEFAULT_ADMIN_PORT),
       /**
        * When set, the console's API (`/admin/v1/…`) asks for it: `Authorization: Bearer <token>`, or the console's
-       * sign-in cookie. Best given as env `FERRY_ADMIN__TOKEN` (a Secret); never logged. Probes and `/metrics` stay open.
+       * sign-in cookie. Best given as env `FERRY_ADMIN__TOKEN` (a Secret); never logged. Probes stay open; `/metrics`
+       * too unless `protectMetrics`.
        */
       token: opt(str((v) => (v.length >= 16 ? undefined : 'use at least 16 characters'))),
+      /** `/metrics` asks for the admin token too (`Authorization: Bearer`); off: open for scrapers, as the probes are. */
+      protectMetrics: dflt(bool(), false),
       /** The console (`/console/`) and its JSON API (`/admin/v1/…`) on this port. */
       console: obj({ enabled: dflt(bool(), true) }),
     }),
@@ -150,6 +153,7 @@ export function inboundRegistries(config: FerryConfig): { section: string; regis
 /** Cross-section checks: references between sections. */
 export function checkReferences(config: FerryConfig, issues: Issue[]): void {
   checkPolicyReferences(config, issues);
+  if (config.admin.protectMetrics && !config.admin.token) issues.push({ path: 'admin.protectMetrics', message: 'needs admin.token' });
   for (const [name, svc] of Object.entries(config.services)) {
     if (svc.registry && !config.registries[svc.registry]) {
       issues.push({

@@ -103,6 +103,7 @@ export function consoleApi(state: ConsoleState, auth: AdminAuth) {
         payload = body.args ?? [];
       }
       const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (state.apiToken) headers[HEADERS.apiToken] = state.apiToken;
       if (typeof body.timeoutMs === 'number' && body.timeoutMs > 0) headers[HEADERS.timeout] = String(Math.floor(body.timeoutMs));
       // the app's own route, in-process: the same chain, errors and telemetry as a call from the app
       const start = performance.now();

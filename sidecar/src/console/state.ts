@@ -24,6 +24,8 @@ export interface ConsoleOptions {
   runtime: () => Runtime;
   /** The app's API, for test calls (`fastify.inject`: in-process, through the same routes and chain). */
   app: () => FastifyInstance;
+  /** `FERRY_API_TOKEN`, when the local API asks for it: the test calls carry it (they take the app's own route). */
+  apiToken?: string;
   limits?: Partial<ModelLimits>;
 }
 
@@ -33,6 +35,7 @@ export class ConsoleState {
   readonly startedAt = Date.now();
   readonly runtime: () => Runtime;
   readonly app: () => FastifyInstance;
+  readonly apiToken: string | undefined;
   /** The observe-stage interceptors and the inbound observer: add them to the sidecar's hooks. */
   readonly hooks: Required<Pick<RuntimeHooks, 'observe' | 'observeAttempt'>> & { inbound: InboundObserver };
   readonly #config: FerryConfig;
@@ -44,6 +47,7 @@ export class ConsoleState {
     this.#config = options.config;
     this.runtime = options.runtime;
     this.app = options.app;
+    this.apiToken = options.apiToken;
     this.model = new ConsoleModel(options.limits);
     this.live = new LiveFeed(() => this.graph());
     this.hooks = {
