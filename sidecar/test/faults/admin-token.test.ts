@@ -15,7 +15,7 @@ import { HEADERS } from '@ferry/sdk/contract';
 import { parseConfig, ConfigError } from '../../src/config/load.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startUpstream, readBody, json, type TestUpstream } from '../helpers.js';
+import { startUpstream, readBody, json, type TestUpstream } from '../support/helpers.js';
 
 const ADMIN_TOKEN = 'adm1n-t0ken-0123456789abcdef';
 const API_TOKEN = 'ap1-t0ken-0123456789abcdefgh';
