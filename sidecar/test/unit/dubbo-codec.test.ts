@@ -119,6 +119,9 @@ test('status table maps both ways', () => {
   assert.equal(e.code, 'FERRY_ERR_UPSTREAM_SERVICE_NOT_FOUND');
   assert.equal(e.upstream?.status, 60);
   assert.equal(statusForErrorCode('FERRY_ERR_UPSTREAM_OVERLOADED'), DubboStatus.SERVER_THREADPOOL_EXHAUSTED_ERROR);
+  // Ferry refusing a consumer's call at once (load shedding, a bulkhead) is the thread pool's overload answer
+  assert.equal(statusForErrorCode('FERRY_ERR_OVERLOADED'), DubboStatus.SERVER_THREADPOOL_EXHAUSTED_ERROR);
+  assert.equal(statusForErrorCode('FERRY_ERR_CONCURRENCY_LIMIT'), DubboStatus.SERVER_THREADPOOL_EXHAUSTED_ERROR);
   assert.equal(statusForErrorCode('FERRY_ERR_BAD_ARGUMENTS'), 40);
   assert.equal(statusForErrorCode('FERRY_ERR_INTERNAL'), 80);
 });
