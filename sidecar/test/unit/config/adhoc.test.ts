@@ -82,7 +82,11 @@ test('bad patterns and unknown registries are config errors naming the path', ()
 });
 
 test('adhoc from the environment: lists comma-separated', () => {
-  const env = { FERRY_ADHOC__ENABLED: 'true', FERRY_ADHOC__REGISTRIES: 'zk', FERRY_ADHOC__ENDPOINTS: '10.0.0.0/8:20880,*.svc.cluster.local:*' };
+  const env = {
+    FERRY_ADHOC__ENABLED: 'true',
+    FERRY_ADHOC__REGISTRIES: 'zk',
+    FERRY_ADHOC__ENDPOINTS: '10.0.0.0/8:20880,*.svc.cluster.local:*',
+  };
   const config = parseConfig('registries: { zk: { address: "127.0.0.1:2181" } }', 'test', env);
   assert.deepEqual(config.adhoc, { enabled: true, registries: ['zk'], endpoints: ['10.0.0.0/8:20880', '*.svc.cluster.local:*'] });
   assert.equal(adhocPolicy(config.adhoc)({ host: 'users.default.svc.cluster.local', port: 20880 }), undefined);
