@@ -20,6 +20,7 @@ import { grpcScenario } from './scenarios/grpc.js';
 import { dubboEchoString, dubboEchoUser } from './scenarios/dubbo.js';
 import { consoleScenario } from './scenarios/console.js';
 import { startupBench, type StartupReport } from './startup/startup.js';
+import { discoveryScenario } from './scenarios/discovery.js';
 
 const SCENARIOS: Scenario[] = [
   hopScenario,
@@ -29,6 +30,7 @@ const SCENARIOS: Scenario[] = [
   grpcScenario,
   dubboEchoString,
   dubboEchoUser,
+  discoveryScenario,
   consoleScenario,
 ];
 

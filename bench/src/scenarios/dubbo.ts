@@ -10,9 +10,9 @@ import type { BenchOptions, Scenario, Target } from './types.js';
 
 const run = promisify(execFile);
 /** The Java peers of examples/dubbo-java (built by `npm test`'s provision step, or `mvn -q package` there). */
-const JAR = fileURLToPath(new URL('../../../../examples/dubbo-java/dubbo-3.3/target/ferry-dubbo-peers-3.3.jar', import.meta.url));
+export const JAR = fileURLToPath(new URL('../../../../examples/dubbo-java/dubbo-3.3/target/ferry-dubbo-peers-3.3.jar', import.meta.url));
 const JVM = ['-Xmx512m', '-XX:+UseParallelGC'];
-const MATRIX = 'com.example.ferry.api.TypeMatrixService';
+export const MATRIX = 'com.example.ferry.api.TypeMatrixService';
 const USER = 'com.example.ferry.api.User';
 
 /** The same arguments the Java consumer's bench mode sends (ConsumerMain.bench, SampleData.user(42, "Alice")). */
@@ -48,8 +48,11 @@ const CLASSES = {
   },
 };
 
-/** A Java Dubbo 3.3 provider without a registry (direct connections) on the targets' core, ready at its READY line. */
-async function startProvider(): Promise<{ port: number; stop(): Promise<void> }> {
+/**
+ * A Java Dubbo 3.3 provider on the targets' core, ready at its READY line: without a registry (direct
+ * connections) unless `registry` names one (`zookeeper://…`; `extra` = more ProviderMain options).
+ */
+export async function startProvider(registry = 'N/A', extra: string[] = []): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     'taskset',
@@ -62,12 +65,13 @@ async function startProvider(): Promise<{ port: number; stop(): Promise<void> }>
       JAR,
       'provider',
       '--zk',
-      'N/A',
+      registry,
       '--port',
       String(port),
       '--name',
       'bench',
       '--no-greeting',
+      ...extra,
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
