@@ -74,7 +74,8 @@ export const discoveryScenario: Scenario = {
     return {
       targets,
       async afterword() {
-        const parts = [...firstCalls].map(([name, ms]) => `${name} ${median(ms).toFixed(1)} ms (of ${ms.map((m) => m.toFixed(1)).join(', ')})`);
+        const ms = (xs: number[]) => xs.map((m) => m.toFixed(1)).join(', ');
+        const parts = [...firstCalls].map(([name, xs]) => `${name} ${median(xs).toFixed(1)} ms (of ${ms(xs)})`);
         return `First call after /readyz (median per start; "start-up" above is spawn → /readyz, discovery included): ${parts.join('; ')}.`;
       },
       async stop() {
