@@ -132,11 +132,11 @@ test('inbound.<protocol> is its plug-in\'s section: ' +
   const { PROTOCOLS } = await import('../../src/protocols/index.js');
   const dubboInbound = 'inbound: { dubbo: { registry: zk, services: [] } }\nregistries: { zk: { address: "zk:2181" } }';
   const config = parseConfig(dubboInbound, 'test.yaml', { FERRY_INBOUND__DUBBO__PORT: '20990' });
-  const defaults = { enabled: true, host: '0.0.0.0', heartbeatMs: 60_000, exceptionClasses: [], registerMode: 'all' };
+  const defaults = { enabled: true, heartbeatMs: 60_000, exceptionClasses: [], registerMode: 'all' };
   assert.deepEqual(config.inbound.dubbo, { ...defaults, port: 20990, registry: 'zk', services: [] });
   assert.deepEqual(issuesOf('inbound: { dubbo: { prot: 1 } }'), [
     'inbound.dubbo.prot: unknown option ' +
-      '(known: enabled, host, port, registry, registerMode, services, heartbeatMs, exceptionClasses, classes)',
+      '(known: enabled, host, port, token, registry, registerMode, services, heartbeatMs, exceptionClasses, classes)',
   ]);
   assert.deepEqual(issuesOf('inbound: { dubbo: { registry: nowhere } }'), ['inbound.dubbo.registry: no registry named "nowhere"']);
   // a build without the Dubbo plug-in has no inbound.dubbo at all

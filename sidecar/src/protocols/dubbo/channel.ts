@@ -103,6 +103,10 @@ export class DubboChannel {
     return this.#socket.remotePort;
   }
 
+  get localAddress(): string | undefined {
+    return this.#socket.localAddress;
+  }
+
   /** Since when an incomplete frame has been waiting for its rest (undefined: nothing buffered). */
   get partialSince(): number | undefined {
     return this.#partialSince;

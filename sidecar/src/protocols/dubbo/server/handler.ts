@@ -13,7 +13,7 @@
  * the consumer has given up on its own); an answer that does not fit the declared return type or is larger
  * than the payload limit → 50 (BAD_RESPONSE).
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { FerryConfig } from '../../../config/schema.js';
@@ -93,6 +93,8 @@ export interface HandlerOptions {
   inbound: Invoke;
   /** Ferry's application-level MetadataInfo, served by its own MetadataService (register-mode instance/all). */
   metadata?: () => MetadataInfo | undefined;
+  /** The provider token calls must carry (`inbound.dubbo.token`, resolved). */
+  token?: string;
 }
 
 /** Inbound calls end by their deadline; the consumer going away does not cancel the app's call (as in Java). */
@@ -101,6 +103,12 @@ const NEVER_ABORTED = new AbortController().signal;
 export interface Peer {
   address?: string;
   port?: number;
+}
+
+/** The connection a call came in on: the consumer's end, and Ferry's own address (named in some Java errors). */
+export interface Via {
+  peer?: Peer;
+  localAddress?: string;
 }
 
 class Answer extends Error {
@@ -133,12 +141,14 @@ export class InboundDubboHandler {
   readonly #maxPayload: number;
   readonly #exceptionClasses: ReadonlySet<string>;
   readonly #metadata: HandlerOptions['metadata'];
+  readonly #token: Buffer | undefined;
 
   constructor(options: HandlerOptions) {
     this.#config = options.config;
     this.#logger = options.logger;
     this.#inbound = options.inbound;
     this.#metadata = options.metadata;
+    this.#token = options.token === undefined ? undefined : Buffer.from(options.token);
     const dubbo = inboundDubbo(options.config)!;
     this.#services = buildServiceTable(dubbo.services);
     this.#classes = dubbo.classes;
@@ -148,7 +158,8 @@ export class InboundDubboHandler {
   }
 
   /** Answers one request body; `undefined` never happens for two-way calls (one-way callers ignore the answer). */
-  async handle(body: Buffer, peer: Peer = {}): Promise<InboundAnswer> {
+  async handle(body: Buffer, via: Via = {}): Promise<InboundAnswer> {
+    const peer = via.peer ?? {};
     let req: Decoded;
     try {
       req = decodeRequestBody(body, { maxDepth: 256, maxItems: 1_000_000 });
@@ -173,6 +184,7 @@ export class InboundDubboHandler {
         return this.#encode({ kind: 'value', value: toJava(fromJava(req.args[0] ?? null)) }, withAttachments);
       }
       const resolved = this.#resolve(service, req);
+      this.#checkToken(resolved, req, via);
       return await this.#call(resolved, req, peer, withAttachments);
     } catch (err) {
       if (err instanceof Answer) return errorAnswer(err.status, err.message);
@@ -267,6 +279,23 @@ export class InboundDubboHandler {
     }
     const argTypes = method.parameterTypes ?? (req.parameterDesc === '' ? [] : splitDescriptor(req.parameterDesc).map(typeFromDescriptor));
     return { service, method, argTypes, args: req.args.map((v, i) => this.#json(v, argTypes[i]!)), generic: false };
+  }
+
+  /**
+   * Java's TokenFilter (after the arguments are decoded and a generic call is resolved to its method; `$echo` and
+   * the MetadataService are answered before it): the same RpcException, status 70. Constant-time compare.
+   */
+  #checkToken(r: Resolved, req: Decoded, via: Via): void {
+    if (!this.#token) return;
+    const sent = req.attachments.token;
+    const presented = typeof sent === 'string' ? Buffer.from(sent) : undefined;
+    if (presented && presented.length === this.#token.length && timingSafeEqual(presented, this.#token)) return;
+    throw new Answer(
+      DubboStatus.SERVICE_ERROR,
+      `org.apache.dubbo.rpc.RpcException: Invalid token! Forbid invoke remote service interface ${r.service.config.interface} ` +
+        `method ${r.method.name}() from consumer ${via.peer?.address ?? 'unknown'} to provider ${via.localAddress ?? 'unknown'}, ` +
+        `consumer incorrect token is ${typeof sent === 'string' ? sent : 'null'}`,
+    );
   }
 
   #json(value: unknown, type: JavaType): unknown {

@@ -26,6 +26,8 @@ export interface ProviderUrlOptions {
   port: number;
   /** `inbound.app.timeoutMs`: published as the provider default `timeout`. */
   timeoutMs: number;
+  /** The provider token (`token=`): consumers that found Ferry in the registry send it with every call. */
+  token?: string;
   timestamp?: number;
 }
 
@@ -59,18 +61,20 @@ export function providerUrl(service: InboundServiceConfig, opts: ProviderUrlOpti
   for (const [key, m] of Object.entries(service.methods)) if (m.timeoutMs) params[`${methodName(key)}.timeout`] = String(m.timeoutMs);
   if (service.version) params.version = service.version;
   if (service.group) params.group = service.group;
+  if (opts.token !== undefined) params.token = opts.token;
   return { scheme: 'dubbo', host: opts.host, port: opts.port, interface: service.interface, params };
 }
 
 /** The URLs of every inbound service as this provider publishes them (interface level). */
-export function providerUrls(config: FerryConfig, host: string, port: number): ServiceInstance[] {
-  const opts = { application: config.application, host, port, timeoutMs: config.inbound.app.timeoutMs };
+export function providerUrls(config: FerryConfig, host: string, port: number, token?: string): ServiceInstance[] {
+  const { application } = config;
+  const opts = { application, host, port, timeoutMs: config.inbound.app.timeoutMs, ...(token === undefined ? {} : { token }) };
   return inboundDubbo(config)!.services.map((service) => providerUrl(service, opts));
 }
 
 /** What Ferry's MetadataService answers and its instance record names (register mode `instance`/`all`). */
-export function applicationMetadata(config: FerryConfig, host: string, port: number): MetadataInfo {
-  const urls = providerUrls(config, host, port).map((u) => ({
+export function applicationMetadata(config: FerryConfig, host: string, port: number, token?: string): MetadataInfo {
+  const urls = providerUrls(config, host, port, token).map((u) => ({
     protocol: u.scheme,
     host: u.host,
     port: u.port,
@@ -93,12 +97,13 @@ export async function registerServices(
   port: number,
   logger: Logger,
   metadata?: MetadataInfo,
+  token?: string,
 ): Promise<Registration[]> {
   const at = registersAt(inboundDubbo(config)!.registerMode);
   const registrations: Registration[] = [];
   try {
     if (at.interface) {
-      for (const url of providerUrls(config, host, port)) {
+      for (const url of providerUrls(config, host, port, token)) {
         registrations.push(await registry.register(url, 'provider'));
         const { version, group } = url.params;
         logger.info({ interface: url.interface, version, group, address: `${host}:${port}` }, 'dubbo provider registered');

@@ -53,8 +53,19 @@ const inboundService = obj(
 
 export const dubboInboundSchema = obj({
   enabled: dflt(bool(), true),
-  host: dflt(str(), '0.0.0.0'),
+  /**
+   * The address the port listens on. Default: the pod's address (`advertiseHost`, else env `FERRY_POD_IP` /
+   * `POD_IP`); without one, or when it is not an address of this host, all interfaces (`0.0.0.0`, logged).
+   */
+  host: opt(str()),
   port: dflt(num({ int: true, min: 0, max: 65535 }), 20880),
+  /**
+   * Dubbo's provider token (Java's `<dubbo:service token>`): published in the registered URLs, and a call whose
+   * `token` attachment differs is refused as a Java provider's TokenFilter does. `true` or `default`: a random
+   * one per start (only consumers that found Ferry through the registry can call). Best as env
+   * `FERRY_INBOUND__DUBBO__TOKEN`; never logged.
+   */
+  token: opt(str()),
   /** The registry (a name under `registries`) the services are registered in; omitted: none. */
   registry: opt(str()),
   /**
@@ -81,6 +92,12 @@ export const dubboInboundSchema = obj({
 export type InboundDubboConfig = Infer<typeof dubboInboundSchema>;
 export type InboundServiceConfig = Infer<typeof inboundService>;
 export type InboundMethodConfig = Infer<typeof inboundMethod>;
+
+/** The token a provider checks, from `inbound.dubbo.token` as Java's ServiceConfig reads `token` (undefined: none). */
+export function providerToken(configured: string | undefined, random: () => string): string | undefined {
+  if (configured === undefined || ['', 'false', '0', 'null', 'n/a'].includes(configured.toLowerCase())) return undefined;
+  return ['true', 'default'].includes(configured.toLowerCase()) ? random() : configured;
+}
 
 /** The config's `inbound.dubbo` section (validated by `dubboInboundSchema`), when there is one. */
 export function inboundDubbo(config: FerryConfig): InboundDubboConfig | undefined {

@@ -11,7 +11,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { FerryConfig } from '../../../config/schema.js';
-import { inboundDubbo, type InboundDubboConfig } from './schema.js';
+import { randomUUID } from 'node:crypto';
+import { inboundDubbo, providerToken, type InboundDubboConfig } from './schema.js';
 import type { Registration, Registry } from '../../../discovery/types.js';
 import type { ServerContext } from '../../types.js';
 import type { Logger } from '../../../observability/logger.js';
@@ -28,6 +29,8 @@ import { applicationMetadata, registerServices } from './registration.js';
 import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
 
 
+const ALL_INTERFACES = '0.0.0.0';
+
 /** A quiet period after the read-only event: calls the consumer wrote before it saw the event still arrive. */
 const DRAIN_QUIET_MS = 100;
 
@@ -35,6 +38,8 @@ export class DubboInboundServer {
   readonly #config: FerryConfig;
   /** `inbound.dubbo`. */
   readonly #dubbo: InboundDubboConfig;
+  /** The provider token (published, and checked on every call), resolved once. */
+  readonly #token: string | undefined;
   readonly #logger: Logger;
   readonly #handler: InboundDubboHandler;
   /** The inbound chain and its HTTP client to the app: this server's, closed with it. */
@@ -61,6 +66,7 @@ export class DubboInboundServer {
   constructor(ctx: ServerContext) {
     this.#config = ctx.config;
     this.#dubbo = inboundDubbo(ctx.config)!;
+    this.#token = providerToken(this.#dubbo.token, randomUUID);
     this.#logger = ctx.logger.child({ component: 'dubbo-provider' });
     this.#host = ctx.host;
     const { metrics } = ctx;
@@ -78,6 +84,7 @@ export class DubboInboundServer {
       logger: this.#logger,
       inbound: this.#chain.invoke,
       metadata: () => this.#metadata,
+      ...(this.#token === undefined ? {} : { token: this.#token }),
     });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
@@ -105,24 +112,55 @@ export class DubboInboundServer {
   /** Listens, then registers every service in ZooKeeper (when a registry is configured). */
   async start(): Promise<number> {
     const dubbo = this.#dubbo;
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: dubbo.host, port: dubbo.port }, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
+    const host = await this.#listen();
     this.#port = (this.#server.address() as AddressInfo).port;
-    this.#logger.info({ host: dubbo.host, port: this.#port, services: dubbo.services.map((s) => s.interface) }, 'dubbo provider listening');
-    if (dubbo.registerMode !== 'interface') this.#metadata = applicationMetadata(this.#config, this.#host, this.#port);
+    const services = dubbo.services.map((s) => s.interface);
+    this.#logger.info({ host, port: this.#port, services, token: this.#token !== undefined }, 'dubbo provider listening');
+    const token = this.#token;
+    if (dubbo.registerMode !== 'interface') this.#metadata = applicationMetadata(this.#config, this.#host, this.#port, token);
     if (this.#registry) {
       try {
-        this.#registrations = await registerServices(this.#config, this.#registry, this.#host, this.#port, this.#logger, this.#metadata);
+        const [registry, port, metadata] = [this.#registry, this.#port, this.#metadata];
+        this.#registrations = await registerServices(this.#config, registry, this.#host, port, this.#logger, metadata, token);
       } catch (err) {
         this.#logger.error({ err: (err as Error).message, registry: dubbo.registry }, 'dubbo provider: registration failed');
       }
     }
     return this.#port;
+  }
+
+  /**
+   * Binds `inbound.dubbo.host` when configured (a failure fails the start), else the pod's address, so the port
+   * is not open on every interface; without a usable pod address, all interfaces, said once in the log.
+   */
+  async #listen(): Promise<string> {
+    const { host, port } = this.#dubbo;
+    if (host !== undefined) return this.#bind(host, port);
+    const pod = this.#config.advertiseHost;
+    const fallback = (why: string) => {
+      const message = `dubbo provider: ${why}; listening on all interfaces (set inbound.dubbo.host to choose)`;
+      this.#logger.warn({ host: ALL_INTERFACES, port }, message);
+      return this.#bind(ALL_INTERFACES, port);
+    };
+    if (pod === undefined) return fallback('no pod address (advertiseHost, FERRY_POD_IP, POD_IP)');
+    try {
+      return await this.#bind(pod, port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRNOTAVAIL' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN') throw err;
+      return fallback(`the pod address ${pod} is not an address of this host (${code})`);
+    }
+  }
+
+  #bind(host: string, port: number): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const failed = (err: Error) => reject(err);
+      this.#server.once('error', failed);
+      this.#server.listen({ host, port }, () => {
+        this.#server.off('error', failed);
+        resolve(host);
+      });
+    });
   }
 
   /** Unregisters, sends the read-only event, drains in-flight calls (at most `drainTimeoutMs`), closes the port. */
@@ -204,9 +242,9 @@ export class DubboInboundServer {
   #dispatch(conn: DubboChannel, frame: DubboFrame): void {
     this.#inFlight++;
     this.#lastRequest = Date.now();
-    const peer = { address: conn.remoteAddress, port: conn.remotePort };
+    const via = { peer: { address: conn.remoteAddress, port: conn.remotePort }, localAddress: conn.localAddress };
     void this.#handler
-      .handle(frame.body, peer)
+      .handle(frame.body, via)
       .then((answer) => {
         if (frame.twoWay)
           conn.send(encodeFrame({ request: false, id: frame.id, status: answer.status, serializationId: HESSIAN2, body: answer.body }));
