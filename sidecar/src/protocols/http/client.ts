@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent } from './agent.js';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';

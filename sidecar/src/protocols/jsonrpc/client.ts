@@ -1,5 +1,5 @@
 import { HEADERS } from '@ferry/sdk/contract';
-import { Agent } from 'undici';
+import { Agent } from '../http/agent.js';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
 import type { JsonRpcServiceConfig as ServiceConfig } from './schema.js';

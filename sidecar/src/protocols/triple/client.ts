@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent } from '../http/agent.js';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
 import type { TripleServiceConfig as ServiceConfig } from './schema.js';
