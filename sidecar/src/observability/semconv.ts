@@ -1,7 +1,7 @@
 /**
  * The stable OpenTelemetry attribute names Ferry writes. They are fixed by the semantic conventions, so they are
  * written here: the package's entry point also builds every deprecated constant map when loaded (7 module files,
- * ~14 ms of CPU at every start) for these 14 strings. `test/unit/semconv.test.ts` checks them against the package.
+ * ~14 ms of CPU at every start) for these 14 strings. `test/unit/observability/semconv.test.ts` checks them against the package.
  */
 export const ATTR_CLIENT_ADDRESS = 'client.address';
 export const ATTR_CLIENT_PORT = 'client.port';

@@ -6,7 +6,7 @@
  * Starts the test cluster, registers a MutatingWebhookConfiguration shaped like the chart's (the `namespace`
  * and `pod` webhooks) whose URL is a capture server on loopback that allows everything unchanged, creates each
  * case's object, and saves the body the apiserver sent (`<case>.review.json`: the path it called and the
- * review). The unit goldens (test/unit/injector-review.test.ts) replay them through the injector.
+ * review). The unit goldens (test/unit/injector/review.test.ts) replay them through the injector.
  */
 import { createServer } from 'node:https';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { lazySchemaCompilers } from '../../src/server/schema-compilers.js';
+import { lazySchemaCompilers } from '../../../src/server/schema-compilers.js';
 
 test("fastify's own compilers still validate and serialize a route that declares a schema", async () => {
   const app = Fastify({ schemaController: lazySchemaCompilers() });

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ANNOTATIONS, podSettings } from '../../src/injector/annotations.js';
-import { parseInjectorConfig } from '../../src/injector/config.js';
-import { quantityValue } from '../../src/injector/values.js';
+import { ANNOTATIONS, podSettings } from '../../../src/injector/annotations.js';
+import { parseInjectorConfig } from '../../../src/injector/config.js';
+import { quantityValue } from '../../../src/injector/values.js';
 
 const defaults = parseInjectorConfig('tls: { certFile: a, keyFile: b }', 't').sidecar;
 
@@ -109,6 +109,6 @@ test('the injector config refuses mesh env the injector manages, and equal ports
 });
 
 test('README documents every annotation', () => {
-  const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
+  const readme = readFileSync(fileURLToPath(new URL('../../../../../README.md', import.meta.url)), 'utf8');
   for (const key of Object.keys(ANNOTATIONS)) assert.ok(readme.includes(`| \`${key}\``), `README's annotation table lacks ${key}`);
 });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../../src/config/load.js';
 import { headerMatcher, TRACE_CONTEXT_HEADERS } from '@ferry/sdk/contract';
-import { propagationPolicy, selectHeaders, serviceMatcher } from '../../src/pipeline/propagation.js';
-import type { Call } from '../../src/pipeline/types.js';
-import type { FerryConfig } from '../../src/config/schema.js';
+import { propagationPolicy, selectHeaders, serviceMatcher } from '../../../src/pipeline/propagation.js';
+import type { Call } from '../../../src/pipeline/types.js';
+import type { FerryConfig } from '../../../src/config/schema.js';
 
 const config = (yaml: string): FerryConfig => parseConfig(yaml, 'test');
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { dubboAttachmentCarrier, isDubboReserved } from '../../src/protocols/dubbo/carrier.js';
-import { httpCarrier, type HttpHeaders } from '../../src/protocols/http/carrier.js';
-import { applyOutgoing, readCarrier } from '../../src/protocols/carrier-util.js';
-import { buildPropagator, headersGetter, outgoingSetter } from '../../src/observability/propagators.js';
+import { dubboAttachmentCarrier, isDubboReserved } from '../../../src/protocols/dubbo/carrier.js';
+import { httpCarrier, type HttpHeaders } from '../../../src/protocols/http/carrier.js';
+import { applyOutgoing, readCarrier } from '../../../src/protocols/carrier-util.js';
+import { buildPropagator, headersGetter, outgoingSetter } from '../../../src/observability/propagators.js';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 

@@ -12,7 +12,7 @@ import {
   parameterDescriptor,
   splitDescriptor,
   formatJavaType,
-} from '../../src/protocols/hessian/index.js';
+} from '../../../../src/protocols/hessian/index.js';
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v));
 /** JSON → Java → bytes → decode → JSON. */
@@ -225,7 +225,7 @@ test('Java type names and descriptors', () => {
 });
 
 test('parseJson: JSON.parse values, plus the text of every number JavaScript would not print back', async () => {
-  const { parseJson, jsonNumberText, argumentOf } = await import('../../src/protocols/hessian/index.js');
+  const { parseJson, jsonNumberText, argumentOf } = await import('../../../../src/protocols/hessian/index.js');
   const texts = [
     '[12345678901234567890.1234567890, 19.90, 1, -0, 1e3, 3.5, "19.90 \\" 1.0", {"a": 1.50e2, "b": [0.10]}]',
     '{"k": 1, "k": 2.0}',
@@ -259,7 +259,7 @@ test('parseJson: JSON.parse values, plus the text of every number JavaScript wou
 });
 
 test('parseJson: nesting past maxDepth is a JsonDepthError, whichever parser would run; brackets in strings do not count', async () => {
-  const { parseJson, JsonDepthError } = await import('../../src/protocols/hessian/index.js');
+  const { parseJson, JsonDepthError } = await import('../../../../src/protocols/hessian/index.js');
   const deep = (n: number, inner = '') => `${'['.repeat(n)}${inner}${']'.repeat(n)}`;
   assert.deepEqual(parseJson(deep(4), 4), [[[[]]]]);
   assert.throws(() => parseJson(deep(5), 4), (err: unknown) => err instanceof JsonDepthError && err.maxDepth === 4);

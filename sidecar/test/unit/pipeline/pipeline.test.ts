@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compose } from '../../src/pipeline/compose.js';
-import { retryInterceptor } from '../../src/pipeline/retry.js';
-import { balanceInterceptor } from '../../src/pipeline/balance.js';
-import { Breakers } from '../../src/pipeline/breaker.js';
-import { FerryError } from '../../src/errors.js';
-import { plainRetry } from '../../src/config/policies.js';
-import type { Call, Interceptor } from '../../src/pipeline/types.js';
-import type { Endpoint } from '../../src/discovery/types.js';
-import { createRoundRobinBalancer } from '../../src/routing/balancers/round-robin.js';
-import { createRandomBalancer } from '../../src/routing/balancers/random.js';
-import type { EndpointSource } from '../../src/discovery/types.js';
+import { compose } from '../../../src/pipeline/compose.js';
+import { retryInterceptor } from '../../../src/pipeline/retry.js';
+import { balanceInterceptor } from '../../../src/pipeline/balance.js';
+import { Breakers } from '../../../src/pipeline/breaker.js';
+import { FerryError } from '../../../src/errors.js';
+import { plainRetry } from '../../../src/config/policies.js';
+import type { Call, Interceptor } from '../../../src/pipeline/types.js';
+import type { Endpoint } from '../../../src/discovery/types.js';
+import { createRoundRobinBalancer } from '../../../src/routing/balancers/round-robin.js';
+import { createRandomBalancer } from '../../../src/routing/balancers/random.js';
+import type { EndpointSource } from '../../../src/discovery/types.js';
 
 const ep = (id: string, weight = 100): Endpoint => ({ id, address: id, host: id, port: 1, weight, params: {} });
 const sourceOf = (endpoints: Endpoint[]): EndpointSource => ({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAnswer, requestBody } from '../../src/protocols/triple/json.js';
+import { parseAnswer, requestBody } from '../../../../src/protocols/triple/json.js';
 
 test('one argument goes bare, other counts as an array', () => {
   assert.equal(requestBody([]), '[]');

@@ -1,13 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { createMetrics, METHOD_OTHER, MAX_METHODS_PER_SERVICE } from '../../src/observability/metrics.js';
-import { methodAccepted, methodLabeller, metricsAttemptInterceptor, metricsInterceptor, retryCounter } from '../../src/pipeline/observe.js';
-import { compose } from '../../src/pipeline/compose.js';
-import { FerryError } from '../../src/errors.js';
-import type { Call, Reply, RouteInfo } from '../../src/pipeline/types.js';
-import type { ServiceConfig } from '../../src/config/schema.js';
-import { loadProtocols } from '../../src/protocols/index.js';
+import { createMetrics, METHOD_OTHER, MAX_METHODS_PER_SERVICE } from '../../../src/observability/metrics.js';
+import {
+  methodAccepted,
+  methodLabeller,
+  metricsAttemptInterceptor,
+  metricsInterceptor,
+  retryCounter,
+} from '../../../src/pipeline/observe.js';
+import { compose } from '../../../src/pipeline/compose.js';
+import { FerryError } from '../../../src/errors.js';
+import type { Call, Reply, RouteInfo } from '../../../src/pipeline/types.js';
+import type { ServiceConfig } from '../../../src/config/schema.js';
+import { loadProtocols } from '../../../src/protocols/index.js';
 
 let probe: (() => Promise<void>) | undefined;
 

@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metadataPath, parseServiceDefinition } from '../../src/discovery/zookeeper/metadata.js';
-import { completeTarget, parseSignature, targetOf, type DubboTarget } from '../../src/protocols/dubbo/client.js';
-import type { Call } from '../../src/pipeline/types.js';
-import type { DubboServiceConfig } from '../../src/protocols/dubbo/schema.js';
-import { FerryError } from '../../src/errors.js';
+import { metadataPath, parseServiceDefinition } from '../../../../src/discovery/zookeeper/metadata.js';
+import { completeTarget, parseSignature, targetOf, type DubboTarget } from '../../../../src/protocols/dubbo/client.js';
+import type { Call } from '../../../../src/pipeline/types.js';
+import type { DubboServiceConfig } from '../../../../src/protocols/dubbo/schema.js';
+import { FerryError } from '../../../../src/errors.js';
 
 /** Trimmed from what a Dubbo 3.3.6 provider published for TypeMatrixService (see dubbo-types.test.ts). */
 const DEFINITION = JSON.stringify({

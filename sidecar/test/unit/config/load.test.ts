@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, ConfigError } from '../../src/config/load.js';
-import { envOverrides } from '../../src/config/env.js';
+import { parseConfig, ConfigError } from '../../../src/config/load.js';
+import { envOverrides } from '../../../src/config/env.js';
 import { DEFAULT_PORT } from '@ferry/sdk/contract';
 
 function issuesOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
@@ -129,7 +129,7 @@ test('bad env values are refused with the same path messages', () => {
 
 test('inbound.<protocol> is its plug-in\'s section: ' +
   'the Dubbo fields come from the Dubbo plug-in, the core has only inbound.app', async () => {
-  const { PROTOCOLS } = await import('../../src/protocols/index.js');
+  const { PROTOCOLS } = await import('../../../src/protocols/index.js');
   const dubboInbound = 'inbound: { dubbo: { registry: zk, services: [] } }\nregistries: { zk: { address: "zk:2181" } }';
   const config = parseConfig(dubboInbound, 'test.yaml', { FERRY_INBOUND__DUBBO__PORT: '20990' });
   const defaults = { enabled: true, heartbeatMs: 60_000, exceptionClasses: [], registerMode: 'all' };

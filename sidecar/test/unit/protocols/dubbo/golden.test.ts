@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { decodeEvent } from '../../src/protocols/dubbo/codec.js';
-import { decodeRequestBody, decodeResponseBody, encodeRequestBody, GENERIC_PARAMETER_DESC } from '../../src/protocols/dubbo/body.js';
+import { decodeEvent } from '../../../../src/protocols/dubbo/codec.js';
+import { decodeRequestBody, decodeResponseBody, encodeRequestBody, GENERIC_PARAMETER_DESC } from '../../../../src/protocols/dubbo/body.js';
 import {
   HessianDecoder,
   decodeException,
@@ -16,7 +16,7 @@ import {
   toJava,
   typeFromDescriptor,
   formatJavaType,
-} from '../../src/protocols/hessian/index.js';
+} from '../../../../src/protocols/hessian/index.js';
 
 import {
   CLASSES,
@@ -29,7 +29,7 @@ import {
   withoutClass,
   FIXTURES_DIR as DIR,
   type ManifestFrame,
-} from '../support/dubbo-fixtures.js';
+} from '../../../support/dubbo-fixtures.js';
 
 const manifest = fixtureManifest() ?? { frames: [] as ManifestFrame[] };
 const skip = manifest.frames.length === 0 && 'no golden frames in sidecar/test/fixtures/dubbo';

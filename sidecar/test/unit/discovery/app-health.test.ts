@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppHealth } from '../../src/discovery/app-health.js';
-import { startUpstream } from '../support/helpers.js';
-import { freePort } from '../harness/ports.js';
+import { AppHealth } from '../../../src/discovery/app-health.js';
+import { startUpstream } from '../../support/helpers.js';
+import { freePort } from '../../harness/ports.js';
 
 test('health URL: hysteresis both ways; a 200 whose JSON says DOWN fails; inbound reports are ignored', async () => {
   let answer = { code: 200, status: 'UP' };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endpointOf, parseApplications, reconcileHashCode, type EurekaInstance } from '../../src/discovery/eureka/instance.js';
+import { endpointOf, parseApplications, reconcileHashCode, type EurekaInstance } from '../../../../src/discovery/eureka/instance.js';
 
 const inst = (id: string, extra: Partial<EurekaInstance> = {}): EurekaInstance => ({
   instanceId: id,

@@ -9,8 +9,8 @@ import {
   parseDubboUrl,
   toZkNodeName,
   urlNodePath,
-} from '../../src/discovery/zookeeper/dubbo-url.js';
-import { consumerUrl, endpointFromUrl } from '../../src/discovery/zookeeper/providers.js';
+} from '../../../../src/discovery/zookeeper/dubbo-url.js';
+import { consumerUrl, endpointFromUrl } from '../../../../src/discovery/zookeeper/providers.js';
 
 const JAVA_NODE =
   'dubbo%3A%2F%2F10.0.0.5%3A20880%2Fcom.foo.DemoService%3Fanyhost%3Dtrue%26application%3Ddemo-provider%26dubbo%3D2.0.2%26group%3Dg1' +

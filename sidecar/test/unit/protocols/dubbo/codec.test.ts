@@ -11,8 +11,8 @@ import {
   encodeHeartbeatRequest,
   encodeHeartbeatResponse,
   encodeReadonlyEvent,
-} from '../../src/protocols/dubbo/codec.js';
-import { errorCodeForStatus, statusError, statusForErrorCode, DubboStatus } from '../../src/protocols/dubbo/status.js';
+} from '../../../../src/protocols/dubbo/codec.js';
+import { errorCodeForStatus, statusError, statusForErrorCode, DubboStatus } from '../../../../src/protocols/dubbo/status.js';
 import {
   GENERIC_PARAMETER_DESC,
   decodeErrorBody,
@@ -24,8 +24,8 @@ import {
   genericInvokeArgs,
   intVersion,
   supportsResponseAttachments,
-} from '../../src/protocols/dubbo/body.js';
-import { encodeException, fromJava, toJava, JavaObject, decodeException } from '../../src/protocols/hessian/index.js';
+} from '../../../../src/protocols/dubbo/body.js';
+import { encodeException, fromJava, toJava, JavaObject, decodeException } from '../../../../src/protocols/hessian/index.js';
 
 test('heartbeat frames are byte-exact', () => {
   assert.equal(encodeHeartbeatRequest(7n).toString('hex'), 'dabbe200' + '0000000000000007' + '00000001' + '4e');
@@ -214,7 +214,7 @@ test('error bodies are one Hessian string', () => {
 });
 
 // ------------------------------------------------------------------ golden frames captured from real Java Dubbo
-const fixtures = fileURLToPath(new URL('../../../test/fixtures/dubbo/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../../../../test/fixtures/dubbo/', import.meta.url));
 test('golden frames from Java Dubbo decode', { skip: !existsSync(fixtures) && 'no fixtures captured yet' }, () => {
   for (const name of readdirSync(fixtures).filter((n) => n.endsWith('.bin'))) {
     const frames = new FrameDecoder().push(readFileSync(fixtures + name));

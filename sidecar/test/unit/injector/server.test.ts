@@ -10,10 +10,10 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { FERRY_BIN } from '../support/process.js';
-import { createCa, servingCert } from '../harness/k8s.js';
-import { KubeletVolume, settles as eventually } from '../support/helpers.js';
-import type { PeerJson } from '../support/peer-json.js';
+import { FERRY_BIN } from '../../support/process.js';
+import { createCa, servingCert } from '../../harness/k8s.js';
+import { KubeletVolume, settles as eventually } from '../../support/helpers.js';
+import type { PeerJson } from '../../support/peer-json.js';
 
 interface Answer {
   status: number;

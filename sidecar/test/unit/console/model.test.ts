@@ -3,11 +3,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallWindow, LATENCY_SECONDS, SERIES_SECONDS } from '../../src/console/window.js';
-import { ConsoleModel, OTHER } from '../../src/console/model.js';
-import { buildGraph, ENDPOINTS_DRAWN, type Topology, type TopologyService } from '../../src/console/graph.js';
-import { maskSecrets, MASK } from '../../src/console/config-view.js';
-import type { PeerJson } from '../support/peer-json.js';
+import { CallWindow, LATENCY_SECONDS, SERIES_SECONDS } from '../../../src/console/window.js';
+import { ConsoleModel, OTHER } from '../../../src/console/model.js';
+import { buildGraph, ENDPOINTS_DRAWN, type Topology, type TopologyService } from '../../../src/console/graph.js';
+import { maskSecrets, MASK } from '../../../src/console/config-view.js';
+import type { PeerJson } from '../../support/peer-json.js';
 
 const T0 = 1_700_000_000_000; // a whole second
 

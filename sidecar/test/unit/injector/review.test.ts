@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseInjectorConfig } from '../../src/injector/config.js';
-import { admissionRequest, review, type Scope } from '../../src/injector/review.js';
+import { parseInjectorConfig } from '../../../src/injector/config.js';
+import { admissionRequest, review, type Scope } from '../../../src/injector/review.js';
 
-const DIR = fileURLToPath(new URL('../../../test/fixtures/injector/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../../../test/fixtures/injector/', import.meta.url));
 
 /** The mesh-wide defaults every golden is answered with (the chart's defaults, a fixed image). */
 const BASE = `tls: { certFile: /tls/tls.crt, keyFile: /tls/tls.key }

@@ -14,13 +14,13 @@ import {
   encodeFrame,
   encodeHeartbeatResponse,
   type DubboFrame,
-} from '../../src/protocols/dubbo/codec.js';
-import { decodeResponseBody, encodeResponseBody } from '../../src/protocols/dubbo/body.js';
-import { DubboConnection } from '../../src/protocols/dubbo/connection.js';
-import { ConnectionPool } from '../../src/protocols/dubbo/pool.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { FerryError } from '../../src/errors.js';
-import type { Endpoint } from '../../src/discovery/types.js';
+} from '../../../../src/protocols/dubbo/codec.js';
+import { decodeResponseBody, encodeResponseBody } from '../../../../src/protocols/dubbo/body.js';
+import { DubboConnection } from '../../../../src/protocols/dubbo/connection.js';
+import { ConnectionPool } from '../../../../src/protocols/dubbo/pool.js';
+import { createLogger } from '../../../../src/observability/logger.js';
+import { FerryError } from '../../../../src/errors.js';
+import type { Endpoint } from '../../../../src/discovery/types.js';
 
 const logger = createLogger('silent');
 const frame = (body: number[], serializationId = 2): DubboFrame => ({

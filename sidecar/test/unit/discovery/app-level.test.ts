@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCuratorInstance, parseMapping, mappingPath, metadataReportPath } from '../../src/discovery/zookeeper/app-level.js';
-import { metadataServiceOf, protocolPorts, revisionOf, storageTypeOf } from '../../src/discovery/app-level/instance.js';
-import { parseMetadataInfo } from '../../src/discovery/app-level/metadata-info.js';
-import { appLevelEndpoints, mergeEndpoints } from '../../src/discovery/app-level/endpoints.js';
-import { RevisionCache } from '../../src/discovery/app-level/revisions.js';
+import { parseCuratorInstance, parseMapping, mappingPath, metadataReportPath } from '../../../src/discovery/zookeeper/app-level.js';
+import { metadataServiceOf, protocolPorts, revisionOf, storageTypeOf } from '../../../src/discovery/app-level/instance.js';
+import { parseMetadataInfo } from '../../../src/discovery/app-level/metadata-info.js';
+import { appLevelEndpoints, mergeEndpoints } from '../../../src/discovery/app-level/endpoints.js';
+import { RevisionCache } from '../../../src/discovery/app-level/revisions.js';
 
 // as Dubbo 3.3.6 writes it (examples/dubbo-java provider, register-mode instance)
 const NODE = JSON.stringify({
@@ -119,10 +119,10 @@ test('revision cache: one fetch per revision, single-flight, failures not retrie
 });
 
 test('Ferry as a provider: MetadataInfo, revision, instance record, and its MetadataService answer read back', async () => {
-  const { buildMetadataInfo, instanceMetadata, curatorInstanceJson } = await import('../../src/discovery/app-level/publish.js');
-  const { metadataServiceAnswer } = await import('../../src/protocols/dubbo/server/metadata-service.js');
-  const { encodeResponseBody, decodeResponseBody } = await import('../../src/protocols/dubbo/body.js');
-  const { fromJava } = await import('../../src/protocols/hessian/index.js');
+  const { buildMetadataInfo, instanceMetadata, curatorInstanceJson } = await import('../../../src/discovery/app-level/publish.js');
+  const { metadataServiceAnswer } = await import('../../../src/protocols/dubbo/server/metadata-service.js');
+  const { encodeResponseBody, decodeResponseBody } = await import('../../../src/protocols/dubbo/body.js');
+  const { fromJava } = await import('../../../src/protocols/hessian/index.js');
   const url = {
     protocol: 'dubbo',
     host: '10.0.0.5',

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { upstreamPath } from '../../src/protocols/http/route.js';
-import { FerryError } from '../../src/errors.js';
-import { endToEnd } from '../../src/protocols/http/headers.js';
+import { upstreamPath } from '../../../../src/protocols/http/route.js';
+import { FerryError } from '../../../../src/errors.js';
+import { endToEnd } from '../../../../src/protocols/http/headers.js';
 
 test('the path after the service is kept as sent, query included', () => {
   assert.equal(upstreamPath('/v1/proxy/orders/a/b%20c?x=1&y=2', 'orders'), '/a/b%20c?x=1&y=2');
