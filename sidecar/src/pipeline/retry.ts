@@ -70,33 +70,37 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
         const current: Call = { ...call, attempt };
         if (failed) failedEndpoints.set(current, failed);
         let error: FerryError;
+        let wait: number;
         try {
           const reply = await next(current);
           const gateway = idempotent && reply.kind === 'http' && GATEWAY_STATUSES.has(reply.statusCode);
           if (!gateway || attempt > retries || !replayable) return reply;
           error = gatewayError(reply, current);
-          if (!(await mayRetry(error, attempt, call))) return reply;
+          if ((wait = retryWait(error, attempt, call)) < 0) return reply;
+          // dropped before the backoff: its connection is not held while Ferry waits
           discard(reply);
         } catch (err) {
           error = toFerryError(err);
-          if (attempt > retries || !replayable || !retryable(error) || !(await mayRetry(error, attempt, call))) throw error;
+          if (attempt > retries || !replayable || !retryable(error) || (wait = retryWait(error, attempt, call)) < 0) throw error;
         }
+        if (wait > 0) await pause(wait, call.signal);
+        // the app went away meanwhile: nobody waits for another attempt
+        if (call.signal.aborted) throw error;
         if (error.upstream?.endpoint) (failed ??= new Set()).add(error.upstream.endpoint);
       }
     };
 
-  /** Whether retry number `attempt` fits the deadline and the budget; waits its backoff when it does. */
-  async function mayRetry(error: FerryError, attempt: number, call: Call): Promise<boolean> {
+  /** The backoff before retry number `attempt`, or -1 when it does not fit the deadline or the budget. */
+  function retryWait(error: FerryError, attempt: number, call: Call): number {
     const wait = backoffMs(policy, attempt, random);
     // a retry that could not start before the deadline would only turn this failure into a timeout
-    if (call.signal.aborted || Date.now() + wait >= call.deadline) return false;
+    if (call.signal.aborted || Date.now() + wait >= call.deadline) return -1;
     if (budget && !budget.withdraw()) {
       onBudgetExhausted?.(error, call);
-      return false;
+      return -1;
     }
     onRetry?.(error, call);
-    if (wait > 0) await pause(wait, call.signal);
-    return !call.signal.aborted;
+    return wait;
   }
 }
 
