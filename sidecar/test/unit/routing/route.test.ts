@@ -87,3 +87,45 @@ test('a non-retryable failure is tried once; the client and source close with th
   await r.close();
   assert.equal(closed, 1);
 });
+
+test('a method with a policy of its own gets its own chain: its breaker opens, the service\'s others keep calling', async () => {
+  const own = parseConfig(
+    'policies:\n' +
+      '  circuitBreakers: { touchy: { consecutiveFailures: 1, openMs: 60000 } }\n' +
+      '  retries: { none: { maxRetries: 0 } }\n' +
+      '  timeouts: { long: 5000 }\n' +
+      'services:\n' +
+      '  svc:\n' +
+      '    protocol: http\n' +
+      '    endpoints: ["http://127.0.0.1:1"]\n' +
+      '    timeoutMs: 700\n' +
+      '    methods: { flaky: { policy: { circuitBreaker: touchy, retry: none, timeout: long } }, quick: { timeoutMs: 50 } }',
+    'test',
+  );
+  const svc = own.services.svc!;
+  let tries = 0;
+  const client: ProtocolClient = {
+    async invoke(c) {
+      tries++;
+      if (c.method === 'flaky') throw new FerryError('FERRY_ERR_UPSTREAM_CONNECT');
+      return { kind: 'value', value: c.method };
+    },
+    close: async () => {},
+  };
+  const r = createRoute({
+    config: own,
+    service: svc,
+    protocol: protocols.get('http')!,
+    client,
+    source: createStaticSource(svc.endpoints!),
+    propagation: propagationPolicy(own),
+  });
+  assert.deepEqual([r.timeoutFor('flaky'), r.timeoutFor('quick'), r.timeoutFor('other')], [5000, 50, 700]);
+  const named = (method: string) => ({ ...call(), method });
+  await assert.rejects(r.invoke(named('flaky')), { code: 'FERRY_ERR_UPSTREAM_CONNECT' });
+  await assert.rejects(r.invoke(named('flaky')), { code: 'FERRY_ERR_CIRCUIT_OPEN' }, "the method's breaker opened after one failure");
+  assert.equal(tries, 1, 'no retry (its retry policy), nothing sent while open');
+  assert.deepEqual(await r.invoke(named('other')), { kind: 'value', value: 'other' }, "the service's breaker is another one");
+  assert.equal(r.breakers.isOpen(r.source.current()[0]!.id), false);
+  await r.close();
+});
