@@ -18,45 +18,45 @@ export interface GcCounters {
 const ZERO: GcCounters = { scavenges: 0, fullGcs: 0, pauseMs: 0, maxPauseMs: 0, allocatedBytes: 0, promotedBytes: 0 };
 
 export class GcLog {
-  private readonly totals: GcCounters = { ...ZERO };
-  private pending = '';
-  private windowMax = 0;
+  readonly #totals: GcCounters = { ...ZERO };
+  #pending = '';
+  #windowMax = 0;
 
   constructor(stdout: Readable) {
     stdout.setEncoding('utf8');
     stdout.on('data', (chunk: string) => {
-      const lines = (this.pending + chunk).split('\n');
-      this.pending = lines.pop() ?? '';
-      for (const line of lines) this.parse(line);
+      const lines = (this.#pending + chunk).split('\n');
+      this.#pending = lines.pop() ?? '';
+      for (const line of lines) this.#parse(line);
     });
   }
 
-  private parse(line: string): void {
+  #parse(line: string): void {
     const kind = / gc=(\w+)/.exec(line)?.[1];
     if (!kind) return;
     const num = (name: string) => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
     const pause = num('pause');
-    if (kind === 's' || kind === 'mmc') this.totals.scavenges++;
-    else this.totals.fullGcs++;
-    this.totals.pauseMs += pause;
-    this.windowMax = Math.max(this.windowMax, pause);
-    this.totals.allocatedBytes += num('allocated');
-    this.totals.promotedBytes += num('promoted');
+    if (kind === 's' || kind === 'mmc') this.#totals.scavenges++;
+    else this.#totals.fullGcs++;
+    this.#totals.pauseMs += pause;
+    this.#windowMax = Math.max(this.#windowMax, pause);
+    this.#totals.allocatedBytes += num('allocated');
+    this.#totals.promotedBytes += num('promoted');
   }
 
   /** Starts a window: the next `since()` reports the GCs after this point (and their longest pause). */
   mark(): GcCounters {
-    this.windowMax = 0;
-    return { ...this.totals };
+    this.#windowMax = 0;
+    return { ...this.#totals };
   }
 
   since(mark: GcCounters): GcCounters {
-    const t = this.totals;
+    const t = this.#totals;
     return {
       scavenges: t.scavenges - mark.scavenges,
       fullGcs: t.fullGcs - mark.fullGcs,
       pauseMs: t.pauseMs - mark.pauseMs,
-      maxPauseMs: this.windowMax,
+      maxPauseMs: this.#windowMax,
       allocatedBytes: t.allocatedBytes - mark.allocatedBytes,
       promotedBytes: t.promotedBytes - mark.promotedBytes,
     };

@@ -17,30 +17,33 @@ interface MetricValue {
 
 /** Series by label values, in label-name order. */
 class SeriesTree<S> {
-  private readonly root = new Map<string, unknown>();
+  readonly #root = new Map<string, unknown>();
+  readonly #depth: number;
+  readonly #create: (labels: Record<string, string>) => S;
+  readonly #labelNames: readonly string[];
 
-  constructor(
-    private readonly depth: number,
-    private readonly create: (labels: Record<string, string>) => S,
-    private readonly labelNames: readonly string[],
-  ) {}
+  constructor(depth: number, create: (labels: Record<string, string>) => S, labelNames: readonly string[]) {
+    this.#depth = depth;
+    this.#create = create;
+    this.#labelNames = labelNames;
+  }
 
   /** Up to four label values; nothing is allocated once the series exists. */
   get(a: string, b?: string, c?: string, d?: string): S {
-    let map = this.root;
-    for (let level = 0; level < this.depth - 1; level++) {
+    let map = this.#root;
+    for (let level = 0; level < this.#depth - 1; level++) {
       const key = (level === 0 ? a : level === 1 ? b : c)!;
       let next = map.get(key) as Map<string, unknown> | undefined;
       if (!next) map.set(key, (next = new Map()));
       map = next;
     }
-    const key = (this.depth === 1 ? a : this.depth === 2 ? b : this.depth === 3 ? c : d)!;
+    const key = (this.#depth === 1 ? a : this.#depth === 2 ? b : this.#depth === 3 ? c : d)!;
     let series = map.get(key) as S | undefined;
     if (!series) {
       const values = [a, b, c, d];
       const labels: Record<string, string> = {};
-      this.labelNames.forEach((name, i) => (labels[name] = values[i]!));
-      map.set(key, (series = this.create(labels)));
+      this.#labelNames.forEach((name, i) => (labels[name] = values[i]!));
+      map.set(key, (series = this.#create(labels)));
     }
     return series;
   }
@@ -52,11 +55,11 @@ class SeriesTree<S> {
         else yield* walk(v as Map<string, unknown>, level + 1, depth);
       }
     };
-    yield* walk(this.root, 0, this.depth);
+    yield* walk(this.#root, 0, this.#depth);
   }
 
   clear(): void {
-    this.root.clear();
+    this.#root.clear();
   }
 }
 
@@ -127,16 +130,16 @@ export interface HistogramSeries {
 
 export class AccumulatedHistogram extends Accumulated<HistogramSeries> {
   readonly type = 'histogram';
-  private readonly bounds: readonly number[];
+  readonly #bounds: readonly number[];
 
   constructor(options: Options & { buckets: readonly number[] }) {
     const size = options.buckets.length + 1;
     super(options, (labels) => ({ labels, counts: new Float64Array(size), sum: 0, count: 0 }));
-    this.bounds = options.buckets;
+    this.#bounds = options.buckets;
   }
 
   observe(series: HistogramSeries, value: number): void {
-    const bounds = this.bounds;
+    const bounds = this.#bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;
     series.counts[i]!++;
@@ -149,7 +152,7 @@ export class AccumulatedHistogram extends Accumulated<HistogramSeries> {
     const bucket = `${this.name}_bucket`;
     for (const s of this.tree.all()) {
       let cumulative = 0;
-      this.bounds.forEach((le, i) => {
+      this.#bounds.forEach((le, i) => {
         cumulative += s.counts[i]!;
         out.push({ value: cumulative, labels: { le, ...s.labels }, metricName: bucket });
       });

@@ -17,18 +17,22 @@ function write(log: FastifyBaseLogger, level: Level, line: Line): void {
 class RequestLogger implements FastifyBaseLogger {
   #child: FastifyBaseLogger | undefined;
 
-  constructor(
-    private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
-    private readonly options: ChildLoggerOptions,
-  ) {}
+  readonly #parent: FastifyBaseLogger;
+  readonly #bindings: Bindings;
+  readonly #options: ChildLoggerOptions;
+
+  constructor(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#options = options;
+  }
 
   get #log(): FastifyBaseLogger {
-    return (this.#child ??= this.parent.child(this.bindings, this.options));
+    return (this.#child ??= this.#parent.child(this.#bindings, this.#options));
   }
 
   get level(): string {
-    return this.#child?.level ?? this.options.level ?? this.parent.level;
+    return this.#child?.level ?? this.#options.level ?? this.#parent.level;
   }
 
   set level(level: string) {

@@ -53,21 +53,25 @@ class Poller {
   readonly first: Promise<void>;
   #resolveFirst!: () => void;
 
-  constructor(
-    private readonly transport: NacosTransport,
-    private readonly key: NacosServiceKey,
-    private readonly intervalMs: number,
-    private readonly logger: Logger | undefined,
-  ) {
+  readonly #transport: NacosTransport;
+  readonly #key: NacosServiceKey;
+  readonly #intervalMs: number;
+  readonly #logger: Logger | undefined;
+
+  constructor(transport: NacosTransport, key: NacosServiceKey, intervalMs: number, logger: Logger | undefined) {
+    this.#transport = transport;
+    this.#key = key;
+    this.#intervalMs = intervalMs;
+    this.#logger = logger;
     this.first = new Promise((r) => (this.#resolveFirst = r));
     void this.#poll();
   }
 
   async #poll(): Promise<void> {
     try {
-      const list = await this.transport.listInstances(this.key);
+      const list = await this.#transport.listInstances(this.#key);
       if (this.#closed) return;
-      if (this.#failing) this.logger?.info({ service: this.key.serviceName }, 'nacos reachable again');
+      if (this.#failing) this.#logger?.info({ service: this.#key.serviceName }, 'nacos reachable again');
       this.#failing = false;
       const print = fingerprint(list);
       if (this.last === undefined || print !== this.#print) {
@@ -77,21 +81,21 @@ class Poller {
           try {
             l(this.last);
           } catch (err) {
-            this.logger?.error({ err }, 'nacos instances listener failed');
+            this.#logger?.error({ err }, 'nacos instances listener failed');
           }
         }
       }
     } catch (err) {
       if (!this.#failing)
-        this.logger?.warn(
-          { err: (err as Error).message, service: this.key.serviceName },
+        this.#logger?.warn(
+          { err: (err as Error).message, service: this.#key.serviceName },
           'nacos read failed, keeping the last instance list',
         );
       this.#failing = true;
     } finally {
       this.#resolveFirst();
       if (!this.#closed) {
-        this.#timer = setTimeout(() => void this.#poll(), this.intervalMs);
+        this.#timer = setTimeout(() => void this.#poll(), this.#intervalMs);
         this.#timer.unref();
       }
     }

@@ -59,12 +59,16 @@ export class ChildrenWatch {
   /** Session generation in which a child watch is known to be armed (ZooKeeper keeps it across reconnects). */
   #armed = -1;
 
-  constructor(
-    private readonly session: ZooKeeperSession,
-    private readonly path: string,
-    private readonly logger: Logger | undefined,
-    private readonly onIdle: () => void,
-  ) {
+  readonly #session: ZooKeeperSession;
+  readonly #path: string;
+  readonly #logger: Logger | undefined;
+  readonly #onIdle: () => void;
+
+  constructor(session: ZooKeeperSession, path: string, logger: Logger | undefined, onIdle: () => void) {
+    this.#session = session;
+    this.#path = path;
+    this.#logger = logger;
+    this.#onIdle = onIdle;
     session.on('connected', this.#onConnected);
     if (session.state === 'connected') void this.#refresh();
   }
@@ -80,8 +84,8 @@ export class ChildrenWatch {
     if (this.#listeners.size > 0 || this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#retry);
-    this.session.off('connected', this.#onConnected);
-    this.onIdle();
+    this.#session.off('connected', this.#onConnected);
+    this.#onIdle();
   }
 
   #onConnected = () => void this.#refresh();
@@ -99,7 +103,7 @@ export class ChildrenWatch {
       try {
         l(children);
       } catch (err) {
-        this.logger?.error({ err }, 'providers listener failed');
+        this.#logger?.error({ err }, 'providers listener failed');
       }
     }
   }
@@ -114,18 +118,18 @@ export class ChildrenWatch {
     try {
       do {
         this.#again = false;
-        const generation = this.session.generation;
+        const generation = this.#session.generation;
         const arm = this.#armed !== generation;
         const fired = this.#fired;
         let children: string[];
         try {
-          children = await this.session.getChildren(this.path, arm ? this.#onWatch : undefined);
+          children = await this.#session.getChildren(this.#path, arm ? this.#onWatch : undefined);
           if (arm && this.#fired === fired) this.#armed = generation;
         } catch (err) {
           if (err instanceof ZkError && err.code === ZK_NO_NODE) {
             // no providers dir yet: empty, and watch for its creation; created since the read (the watch then
             // waits for its deletion, never fires for the creation): read again
-            if (await this.session.exists(this.path, this.#onWatch).catch(() => false)) {
+            if (await this.#session.exists(this.#path, this.#onWatch).catch(() => false)) {
               this.#again = true;
               continue;
             }
@@ -138,7 +142,7 @@ export class ChildrenWatch {
       } while (this.#again && !this.#closed);
     } catch (err) {
       // ZooKeeper away: keep the last good list; try again on reconnection or after a pause
-      this.logger?.warn({ err: (err as Error).message, path: this.path }, 'zookeeper read failed, keeping the last provider list');
+      this.#logger?.warn({ err: (err as Error).message, path: this.#path }, 'zookeeper read failed, keeping the last provider list');
       clearTimeout(this.#retry);
       this.#retry = setTimeout(() => void this.#refresh(), 2000);
       this.#retry.unref();

@@ -40,13 +40,13 @@ export interface ZooKeeperSessionEvents {
  * `ZkError` (code = ZooKeeper error code) — they never hang while ZooKeeper is away.
  */
 export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
-  private client?: Client;
-  private stateValue: ZkState = 'connecting';
-  private generationValue = 0;
-  private expiryTimer?: NodeJS.Timeout;
-  private firstConnect: Promise<void>;
-  private resolveFirst!: () => void;
-  private refs = 0;
+  #client?: Client;
+  #stateValue: ZkState = 'connecting';
+  #generationValue = 0;
+  #expiryTimer?: NodeJS.Timeout;
+  #firstConnect: Promise<void>;
+  #resolveFirst!: () => void;
+  #refs = 0;
 
   constructor(
     readonly address: string,
@@ -54,100 +54,100 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   ) {
     super();
     this.setMaxListeners(0);
-    this.firstConnect = new Promise((r) => (this.resolveFirst = r));
-    this.open();
+    this.#firstConnect = new Promise((r) => (this.#resolveFirst = r));
+    this.#open();
   }
 
   get state(): ZkState {
-    return this.stateValue;
+    return this.#stateValue;
   }
 
   /** Increases on every new session. */
   get generation(): number {
-    return this.generationValue;
+    return this.#generationValue;
   }
 
   /** Resolves at the first connection, or `false` after `timeoutMs`. */
   async waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.stateValue === 'connected') return true;
+    if (this.#stateValue === 'connected') return true;
     let t: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((r) => (t = setTimeout(() => r(false), timeoutMs)));
     try {
-      return await Promise.race([this.firstConnect.then(() => true), timeout]);
+      return await Promise.race([this.#firstConnect.then(() => true), timeout]);
     } finally {
       clearTimeout(t);
     }
   }
 
-  private open(): void {
+  #open(): void {
     const client = zookeeper.createClient(this.address, { sessionTimeout: this.options.sessionTimeoutMs, spinDelay: 1000, retries: 1 });
-    this.client = client;
+    this.#client = client;
     let sawConnected = false;
     client.on('state', (s) => {
-      if (this.client !== client) return;
+      if (this.#client !== client) return;
       const { State } = zookeeper;
       if (s === State.SYNC_CONNECTED || s === State.CONNECTED_READ_ONLY) {
-        clearTimeout(this.expiryTimer);
-        this.expiryTimer = undefined;
-        this.stateValue = 'connected';
+        clearTimeout(this.#expiryTimer);
+        this.#expiryTimer = undefined;
+        this.#stateValue = 'connected';
         if (!sawConnected) {
           sawConnected = true;
-          this.generationValue++;
-          this.options.logger?.info({ registry: this.address, generation: this.generationValue }, 'zookeeper session established');
-          this.resolveFirst();
-          this.emit('session', this.generationValue);
+          this.#generationValue++;
+          this.options.logger?.info({ registry: this.address, generation: this.#generationValue }, 'zookeeper session established');
+          this.#resolveFirst();
+          this.emit('session', this.#generationValue);
         }
         this.emit('connected');
       } else if (s === State.DISCONNECTED) {
-        this.stateValue = 'disconnected';
+        this.#stateValue = 'disconnected';
         this.options.logger?.warn({ registry: this.address }, 'zookeeper disconnected');
         this.emit('disconnected');
         // the client keeps retrying; if the session cannot still be alive, start a new one
-        clearTimeout(this.expiryTimer);
-        this.expiryTimer = setTimeout(() => this.recycle('disconnected longer than the session timeout'), this.options.sessionTimeoutMs);
-        this.expiryTimer.unref();
+        clearTimeout(this.#expiryTimer);
+        this.#expiryTimer = setTimeout(() => this.#recycle('disconnected longer than the session timeout'), this.options.sessionTimeoutMs);
+        this.#expiryTimer.unref();
       } else if (s === State.EXPIRED) {
         this.emit('expired');
-        this.recycle('session expired');
+        this.#recycle('session expired');
       }
     });
     client.connect();
   }
 
-  private recycle(why: string): void {
-    if (this.stateValue === 'closed') return;
+  #recycle(why: string): void {
+    if (this.#stateValue === 'closed') return;
     this.options.logger?.warn({ registry: this.address, why }, 'zookeeper: starting a new session');
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    const old = this.client;
-    this.client = undefined;
-    this.stateValue = 'connecting';
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    const old = this.#client;
+    this.#client = undefined;
+    this.#stateValue = 'connecting';
     try {
       old?.close();
     } catch {
       /* already closed */
     }
-    this.open();
+    this.#open();
   }
 
   /** Test hook and last resort: drop the current session and start a new one. */
   restartSession(): void {
-    this.recycle('requested');
+    this.#recycle('requested');
   }
 
   /** Session id (hex) of the current client, for tests and logs. */
   sessionId(): string | undefined {
     try {
-      return this.client?.getSessionId().toString('hex');
+      return this.#client?.getSessionId().toString('hex');
     } catch {
       return undefined;
     }
   }
 
-  private op<T>(name: string, run: (c: Client, done: (err: unknown, value?: T) => void) => void): Promise<T> {
+  #op<T>(name: string, run: (c: Client, done: (err: unknown, value?: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const c = this.client;
-      if (!c || this.stateValue === 'closed') return reject(new ZkError(`zookeeper ${name}: session closed`, 'CLOSED'));
+      const c = this.#client;
+      if (!c || this.#stateValue === 'closed') return reject(new ZkError(`zookeeper ${name}: session closed`, 'CLOSED'));
       const timer = setTimeout(() => reject(new ZkError(`zookeeper ${name} timed out`, 'TIMEOUT')), OP_TIMEOUT_MS);
       run(c, (err, value) => {
         clearTimeout(timer);
@@ -161,7 +161,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
 
   /** Children of `path`; `watcher` fires once on the next change (NO_NODE rejects with code −101). */
   getChildren(path: string, watcher?: (event: ZkEvent) => void): Promise<string[]> {
-    return this.op('getChildren', (c, done) =>
+    return this.#op('getChildren', (c, done) =>
       watcher
         ? c.getChildren(path, watcher, (err, children) => done(err, children))
         : c.getChildren(path, (err, children) => done(err, children)),
@@ -174,7 +174,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
    */
   async getData(path: string, watcher?: (event: ZkEvent) => void): Promise<Buffer | undefined> {
     try {
-      return await this.op<Buffer>('getData', (c, done) =>
+      return await this.#op<Buffer>('getData', (c, done) =>
         watcher
           ? c.getData(path, watcher, (err, data) => done(err, data ?? Buffer.alloc(0)))
           : c.getData(path, (err, data) => done(err, data ?? Buffer.alloc(0))),
@@ -188,7 +188,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   /** Data and its version (for `setData`'s compare-and-set); `undefined` when the node does not exist. */
   async getDataWithVersion(path: string): Promise<{ data: Buffer; version: number } | undefined> {
     try {
-      return await this.op<{ data: Buffer; version: number }>('getData', (c, done) =>
+      return await this.#op<{ data: Buffer; version: number }>('getData', (c, done) =>
         c.getData(path, (err, data, stat) => done(err, { data: data ?? Buffer.alloc(0), version: stat?.version ?? -1 })),
       );
     } catch (err) {
@@ -199,25 +199,25 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
 
   /** Replaces a node's data if its version is still `version` (-1: any); BAD_VERSION (−103) otherwise. */
   setData(path: string, data: Buffer, version = -1): Promise<void> {
-    return this.op('setData', (c, done) => c.setData(path, data, version, (err) => done(err)));
+    return this.#op('setData', (c, done) => c.setData(path, data, version, (err) => done(err)));
   }
 
   /** Whether `path` exists; `watcher` fires on creation/deletion. */
   exists(path: string, watcher?: (event: ZkEvent) => void): Promise<boolean> {
-    return this.op('exists', (c, done) =>
+    return this.#op('exists', (c, done) =>
       watcher ? c.exists(path, watcher, (err, stat) => done(err, !!stat)) : c.exists(path, (err, stat) => done(err, !!stat)),
     );
   }
 
   /** Creates persistent parents as needed. */
   mkdirp(path: string): Promise<void> {
-    return this.op('mkdirp', (c, done) => c.mkdirp(path, (err) => done(err)));
+    return this.#op('mkdirp', (c, done) => c.mkdirp(path, (err) => done(err)));
   }
 
   /** Creates one node (`ephemeral` default true); rejects with NODE_EXISTS (−110) if present. */
   create(path: string, ephemeral = true, data?: Buffer): Promise<void> {
     const mode = ephemeral ? zookeeper.CreateMode.EPHEMERAL : zookeeper.CreateMode.PERSISTENT;
-    return this.op('create', (c, done) =>
+    return this.#op('create', (c, done) =>
       data ? c.create(path, data, mode, (err) => done(err)) : c.create(path, mode, (err) => done(err)),
     );
   }
@@ -225,7 +225,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   /** Removes a node; a missing node is fine. */
   async remove(path: string): Promise<void> {
     try {
-      await this.op<undefined>('remove', (c, done) => c.remove(path, (err) => done(err)));
+      await this.#op<undefined>('remove', (c, done) => c.remove(path, (err) => done(err)));
     } catch (err) {
       if (!(err instanceof ZkError && err.code === ZK_NO_NODE)) throw err;
     }
@@ -233,23 +233,23 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
 
   /** Takes a reference (see `sharedSession`). */
   retain(): this {
-    this.refs++;
+    this.#refs++;
     return this;
   }
 
   /** Drops a reference; the last one closes the session (its ephemeral nodes go away at once). */
   async release(): Promise<void> {
-    if (--this.refs > 0) return;
+    if (--this.#refs > 0) return;
     await this.close();
   }
 
   async close(): Promise<void> {
-    if (this.stateValue === 'closed') return;
-    this.stateValue = 'closed';
-    clearTimeout(this.expiryTimer);
+    if (this.#stateValue === 'closed') return;
+    this.#stateValue = 'closed';
+    clearTimeout(this.#expiryTimer);
     if (this.options.key) sessions.delete(this.options.key);
-    const c = this.client;
-    this.client = undefined;
+    const c = this.#client;
+    this.#client = undefined;
     try {
       c?.close();
     } catch {

@@ -111,43 +111,43 @@ export interface FrameDecoderOptions {
  * `complete`. After a throw the decoder is reset; the owner closes the connection.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private readonly maxPayload: number;
-  private readonly serializations: readonly number[];
+  #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #maxPayload: number;
+  readonly #serializations: readonly number[];
 
   constructor(options: FrameDecoderOptions = {}) {
-    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-    this.serializations = options.serializations ?? [HESSIAN2];
+    this.#maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.#serializations = options.serializations ?? [HESSIAN2];
   }
 
   /** Bytes held waiting for the rest of a frame. */
   get buffered(): number {
-    return this.size;
+    return this.#size;
   }
 
   push(chunk: Uint8Array): DubboFrame[] {
     if (chunk.length) {
-      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.size += chunk.length;
+      this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.#size += chunk.length;
     }
     const frames: DubboFrame[] = [];
-    while (this.size >= 2) {
-      const head = this.peek(Math.min(HEADER_LENGTH, this.size));
+    while (this.#size >= 2) {
+      const head = this.#peek(Math.min(HEADER_LENGTH, this.#size));
       if (head[0] !== 0xda || head[1] !== 0xbb) {
-        throw this.fail(new FrameError('BAD_MAGIC', `bad magic 0x${head.subarray(0, 2).toString('hex')} (not a Dubbo frame)`), frames);
+        throw this.#fail(new FrameError('BAD_MAGIC', `bad magic 0x${head.subarray(0, 2).toString('hex')} (not a Dubbo frame)`), frames);
       }
       if (head.length < HEADER_LENGTH) break;
       const length = head.readInt32BE(12);
-      if (length < 0) throw this.fail(new FrameError('BAD_LENGTH', `negative body length ${length}`), frames);
-      if (length > this.maxPayload) {
-        throw this.fail(
-          new FrameError('PAYLOAD_TOO_LARGE', `Dubbo frame body of ${length} bytes exceeds the limit of ${this.maxPayload}`),
+      if (length < 0) throw this.#fail(new FrameError('BAD_LENGTH', `negative body length ${length}`), frames);
+      if (length > this.#maxPayload) {
+        throw this.#fail(
+          new FrameError('PAYLOAD_TOO_LARGE', `Dubbo frame body of ${length} bytes exceeds the limit of ${this.#maxPayload}`),
           frames,
         );
       }
-      if (this.size < HEADER_LENGTH + length) break;
-      const whole = this.take(HEADER_LENGTH + length);
+      if (this.#size < HEADER_LENGTH + length) break;
+      const whole = this.#take(HEADER_LENGTH + length);
       const flag = whole[2]!;
       const frame: DubboFrame = {
         request: (flag & FLAG_REQUEST) !== 0,
@@ -158,7 +158,7 @@ export class FrameDecoder {
         id: whole.readBigInt64BE(4),
         body: whole.subarray(HEADER_LENGTH),
       };
-      if (!this.serializations.includes(frame.serializationId)) {
+      if (!this.#serializations.includes(frame.serializationId)) {
         frame.rejected = new FrameError(
           'UNSUPPORTED_SERIALIZATION',
           `serialization id ${frame.serializationId} is not supported`,
@@ -171,7 +171,7 @@ export class FrameDecoder {
     return frames;
   }
 
-  private fail(error: FrameError, complete: DubboFrame[]): FrameError {
+  #fail(error: FrameError, complete: DubboFrame[]): FrameError {
     this.reset();
     error.complete = complete;
     return error;
@@ -179,27 +179,27 @@ export class FrameDecoder {
 
   /** Drops everything buffered. */
   reset(): void {
-    this.chunks = [];
-    this.size = 0;
+    this.#chunks = [];
+    this.#size = 0;
   }
 
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length >= n) return this.chunks[0]!.subarray(0, n);
-    const merged = Buffer.concat(this.chunks);
-    this.chunks = [merged];
+  #peek(n: number): Buffer {
+    if (this.#chunks[0]!.length >= n) return this.#chunks[0]!.subarray(0, n);
+    const merged = Buffer.concat(this.#chunks);
+    this.#chunks = [merged];
     return merged.subarray(0, n);
   }
 
-  private take(n: number): Buffer {
-    let first = this.chunks[0]!;
+  #take(n: number): Buffer {
+    let first = this.#chunks[0]!;
     if (first.length < n) {
-      first = Buffer.concat(this.chunks);
-      this.chunks = [first];
+      first = Buffer.concat(this.#chunks);
+      this.#chunks = [first];
     }
     const out = first.subarray(0, n);
-    if (first.length === n) this.chunks.shift();
-    else this.chunks[0] = first.subarray(n);
-    this.size -= n;
+    if (first.length === n) this.#chunks.shift();
+    else this.#chunks[0] = first.subarray(n);
+    this.#size -= n;
     return out;
   }
 }
@@ -209,13 +209,13 @@ export class FrameDecoder {
  * Ids are bigints; `Map<bigint, …>` keys compare by value.
  */
 export class RequestIdAllocator {
-  private nextId: bigint;
+  #nextId: bigint;
   constructor(start: bigint | number = 0n) {
-    this.nextId = BigInt.asIntN(64, BigInt(start));
+    this.#nextId = BigInt.asIntN(64, BigInt(start));
   }
   next(): bigint {
-    const id = this.nextId;
-    this.nextId = BigInt.asIntN(64, id + 1n);
+    const id = this.#nextId;
+    this.#nextId = BigInt.asIntN(64, id + 1n);
     return id;
   }
 }

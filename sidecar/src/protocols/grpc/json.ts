@@ -140,8 +140,12 @@ const MAX_DEPTH = 100;
 // ------------------------------------------------------------------ JSON → wire
 
 class Encoder {
-  private depth = 0;
-  constructor(private readonly resolve: TypeResolver) {}
+  #depth = 0;
+  readonly #resolve: TypeResolver;
+
+  constructor(resolve: TypeResolver) {
+    this.#resolve = resolve;
+  }
 
   bad(path: string, message: string): never {
     throw new FerryError('FERRY_ERR_BAD_ARGUMENTS', `${path}: ${message}`);
@@ -150,7 +154,7 @@ class Encoder {
   message(type: Type, json: unknown, w: Writer, path: string): void {
     const name = fullName(type);
     const counted = name !== 'google.protobuf.Value';
-    if (counted && ++this.depth > MAX_DEPTH) this.bad(path, `messages nested deeper than ${MAX_DEPTH} levels`);
+    if (counted && ++this.#depth > MAX_DEPTH) this.bad(path, `messages nested deeper than ${MAX_DEPTH} levels`);
     const shaped = SPECIAL.has(name) ? this.special(name, type, json, path) : json;
     if (!isPlainObject(shaped)) this.bad(path, `expected a JSON object for ${name}, got ${kindOf(shaped)}`);
     const index = fieldsByName(type);
@@ -174,7 +178,7 @@ class Encoder {
       }
       this.field(field, value, w, here);
     }
-    if (counted) this.depth--;
+    if (counted) this.#depth--;
   }
 
   /** `null` is a value (not "unset") only for google.protobuf.Value and NullValue. */
@@ -381,7 +385,7 @@ class Encoder {
         if (typeof url !== 'string' || !url.includes('/'))
           return this.bad(`${path}.@type`, 'google.protobuf.Any needs "@type": "type.googleapis.com/full.Name"');
         const innerName = url.slice(url.lastIndexOf('/') + 1);
-        const inner = this.resolve(innerName);
+        const inner = this.#resolve(innerName);
         if (!inner) return this.bad(`${path}.@type`, `unknown message type "${innerName}"`);
         const { ['@type']: _drop, ...rest } = json;
         const innerJson = anyWrapsValue(innerName) ? rest.value : rest;
@@ -429,12 +433,16 @@ export function encodeJson(type: Type, json: unknown, resolve: TypeResolver): Bu
 // ------------------------------------------------------------------ wire → JSON
 
 class Decoder {
-  private depth = 0;
-  constructor(private readonly resolve: TypeResolver) {}
+  #depth = 0;
+  readonly #resolve: TypeResolver;
+
+  constructor(resolve: TypeResolver) {
+    this.#resolve = resolve;
+  }
 
   message(type: Type, r: Reader, end: number): unknown {
     const counted = fullName(type) !== 'google.protobuf.Value';
-    if (counted && ++this.depth > MAX_DEPTH) throw new Error(`messages nested deeper than ${MAX_DEPTH} levels`);
+    if (counted && ++this.#depth > MAX_DEPTH) throw new Error(`messages nested deeper than ${MAX_DEPTH} levels`);
     const values = new Map<Field, unknown>();
     const index = type.fieldsById;
     while (r.pos < end) {
@@ -471,7 +479,7 @@ class Decoder {
     if (r.pos !== end) throw new Error('message overruns its length');
     // after toJson: an Any decodes its inner message there, one level down
     const json = this.toJson(type, values);
-    if (counted) this.depth--;
+    if (counted) this.#depth--;
     return json;
   }
 
@@ -561,7 +569,7 @@ class Decoder {
         const bytes = Buffer.from(raw.value as string, 'base64');
         if (url === '') return {};
         const innerName = url.slice(url.lastIndexOf('/') + 1);
-        const inner = this.resolve(innerName);
+        const inner = this.#resolve(innerName);
         // A type Ferry does not know cannot be shown field by field: its bytes are kept instead.
         if (!inner) return { '@type': url, value: bytes.toString('base64') };
         const json = this.message(inner, ReaderCtor.create(bytes), bytes.length);

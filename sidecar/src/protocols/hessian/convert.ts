@@ -182,7 +182,11 @@ export function toJava(
 const MAX_DEPTH = 128;
 
 class ToJava {
-  constructor(private readonly o: ToJavaOptions) {}
+  readonly #o: ToJavaOptions;
+
+  constructor(o: ToJavaOptions) {
+    this.#o = o;
+  }
 
   fail(path: string, what: string, v: unknown): never {
     const shown =
@@ -201,7 +205,7 @@ class ToJava {
     if (v === undefined) v = null;
     // explicit override: {"$class": "...", "$": value}
     if (isPlainObject(v) && typeof v.$class === 'string' && '$' in v && Object.keys(v).length === 2) {
-      if (this.o.allowClass && !this.o.allowClass(v.$class) && v.$class !== t.name)
+      if (this.#o.allowClass && !this.#o.allowClass(v.$class) && v.$class !== t.name)
         throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
       return this.convert(v.$, typeOf(v.$class), path, depth + 1, jsonNumberText(v, '$'));
     }
@@ -269,7 +273,7 @@ class ToJava {
     const mapType = MAP_TYPES[name];
     if (mapType !== undefined) return this.map(v, t.args[0] ?? STRING_TYPE, t.args[1] ?? OBJECT_TYPE, mapType, path, depth);
     // a class: enum (string) or POJO (object)
-    if (typeof v === 'string') return this.o.generic ? v : { $class: name, $: { name: v } };
+    if (typeof v === 'string') return this.#o.generic ? v : { $class: name, $: { name: v } };
     if (isPlainObject(v)) return this.pojo(v, name, path, depth);
     return this.fail(path, `an object (or enum name) for ${name}`, v);
   }
@@ -387,11 +391,11 @@ class ToJava {
   pojo(v: Record<string, unknown>, declared: string, path: string, depth: number): HessianInput {
     let cls = declared;
     if (typeof v.$class === 'string' && v.$class !== declared) {
-      if (this.o.allowClass && !this.o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
+      if (this.#o.allowClass && !this.#o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
       cls = v.$class;
     }
-    const fieldTypes = this.o.classes?.[cls];
-    if (this.o.generic) {
+    const fieldTypes = this.#o.classes?.[cls];
+    if (this.#o.generic) {
       const m = new Map<unknown, unknown>();
       for (const [k, val] of Object.entries(v)) {
         if (k === '$class') continue;
@@ -406,7 +410,7 @@ class ToJava {
           ),
         );
       }
-      if (typeof v.$class === 'string' || this.o.classKey) m.set('class', cls);
+      if (typeof v.$class === 'string' || this.#o.classKey) m.set('class', cls);
       return { $class: 'java.util.HashMap', $: m };
     }
     const fields: Record<string, unknown> = {};
@@ -443,7 +447,7 @@ class ToJava {
     if (Array.isArray(v)) return v.map((e, i) => this.convert(e, OBJECT_TYPE, `${path}[${i}]`, depth + 1, jsonNumberText(v, i)));
     if (isPlainObject(v)) {
       if (typeof v.$class === 'string') {
-        if (this.o.allowClass && !this.o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
+        if (this.#o.allowClass && !this.#o.allowClass(v.$class)) throw new HessianError(`${path}: class ${v.$class} not allowed`, 'type');
         return this.convert(v, typeOf(v.$class), path, depth + 1);
       }
       return this.map(v, STRING_TYPE, OBJECT_TYPE, '', path, depth);
@@ -505,15 +509,18 @@ export function fromJava(value: JavaValue | unknown, javaType?: string | JavaTyp
 }
 
 class FromJava {
-  private nodes = 0;
-  private readonly stack = new Set<object>();
-  private readonly max: number;
-  constructor(private readonly o: FromJavaOptions) {
-    this.max = o.maxNodes ?? 1_000_000;
+  #nodes = 0;
+  readonly #stack = new Set<object>();
+  readonly #max: number;
+  readonly #o: FromJavaOptions;
+
+  constructor(o: FromJavaOptions) {
+    this.#o = o;
+    this.#max = o.maxNodes ?? 1_000_000;
   }
 
   convert(v: unknown, t: JavaType | undefined): unknown {
-    if (++this.nodes > this.max) throw new HessianError(`result larger than ${this.max} nodes`, 'limit');
+    if (++this.#nodes > this.#max) throw new HessianError(`result larger than ${this.#max} nodes`, 'limit');
     if (v === null || v === undefined) return null;
     switch (typeof v) {
       case 'boolean':
@@ -533,22 +540,22 @@ class FromJava {
     }
     if (v instanceof WideDate) return formatDateMillis(v.epochMillis);
     if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-    if (this.stack.has(v as object)) throw new HessianError('cyclic value cannot become JSON', 'limit');
-    this.stack.add(v as object);
+    if (this.#stack.has(v as object)) throw new HessianError('cyclic value cannot become JSON', 'limit');
+    this.#stack.add(v as object);
     try {
       if (Array.isArray(v)) {
         const et = t?.component ?? t?.args[0];
         return v.map((e) => this.convert(e, et));
       }
       if (v instanceof Map) {
-        if (this.o.generic && !(t && MAP_TYPES[t.name] !== undefined)) {
+        if (this.#o.generic && !(t && MAP_TYPES[t.name] !== undefined)) {
           const cls = v.get('class');
           if (typeof cls === 'string' && JAVA_CLASS_NAME.test(cls)) return this.generalized(v, cls, t);
         }
         // a map where the declared type is a class: what generic callers send (PojoUtils.generalize turns an
         // Instant into {epochSecond, nano}, a POJO into a map): the declared type says what it is
         if (t && !t.component && t.name === 'java.time.Instant' && v.has('epochSecond')) return this.generalized(v, t.name, t);
-        if (t && !t.component && MAP_TYPES[t.name] === undefined && this.o.classes?.[t.name]) {
+        if (t && !t.component && MAP_TYPES[t.name] === undefined && this.#o.classes?.[t.name]) {
           const cls = v.get('class');
           return this.generalized(v, typeof cls === 'string' && JAVA_CLASS_NAME.test(cls) ? cls : t.name, t);
         }
@@ -564,7 +571,7 @@ class FromJava {
       if (v instanceof JavaObject) return this.object(v, t);
       throw new HessianError('not a decoded Hessian value', 'type');
     } finally {
-      this.stack.delete(v as object);
+      this.#stack.delete(v as object);
     }
   }
 
@@ -582,9 +589,9 @@ class FromJava {
       const s = m.get('epochSecond');
       return formatInstant(typeof s === 'bigint' ? s : BigInt(num(s)), num(m.get('nano')));
     }
-    const fieldTypes = this.o.classes?.[cls] ?? (t && this.o.classes?.[t.name]);
+    const fieldTypes = this.#o.classes?.[cls] ?? (t && this.#o.classes?.[t.name]);
     const out: Record<string, unknown> = Object.create(null);
-    if (this.o.includeClass) out.$class = cls;
+    if (this.#o.includeClass) out.$class = cls;
     const keys = [...m.keys()].map((k) => this.key(k)).filter((k) => k !== 'class');
     const ordered = fieldTypes
       ? [...Object.keys(fieldTypes).filter((k) => keys.includes(k)), ...keys.filter((k) => !(k in fieldTypes))]
@@ -634,9 +641,9 @@ class FromJava {
     const keys = Object.keys(f);
     // enums: hessian-lite writes a one-field object {name}; a POJO with a single String `name` field looks the same
     if (keys.length === 1 && keys[0] === 'name' && typeof f.name === 'string') return f.name;
-    const fieldTypes = this.o.classes?.[o.className] ?? (t && this.o.classes?.[t.name]);
+    const fieldTypes = this.#o.classes?.[o.className] ?? (t && this.#o.classes?.[t.name]);
     const out: Record<string, unknown> = Object.create(null);
-    if (this.o.includeClass) out.$class = o.className;
+    if (this.#o.includeClass) out.$class = o.className;
     // Java writes fields in its own order (hessian-lite: reverse declaration order); declared classes give the JSON order
     const ordered = fieldTypes ? [...Object.keys(fieldTypes).filter((k) => k in f), ...keys.filter((k) => !(k in fieldTypes))] : keys;
     for (const k of ordered) out[k] = this.convert(f[k], fieldTypes?.[k] !== undefined ? typeOf(fieldTypes[k]) : undefined);
