@@ -45,6 +45,8 @@ export const commonFields = {
   registry: opt(str()),
   /** With a registry: `interface`, `instance` (Dubbo 3 application level) or `auto` (both); default: the registry's `discovery`. */
   discovery: opt(oneOf(DISCOVERY_MODES)),
+  /** Application level: the provider applications (Dubbo's `providedBy`), instead of the registry's interface → app mapping. */
+  providedBy: opt(list(str((v) => (/^[\w.@:-]{1,200}$/.test(v) ? undefined : 'not an application name')), { min: 1 })),
   timeoutMs: opt(ms()),
   /** Extra attempts on another endpoint for retryable failures (connection refused, overloaded…). */
   retries: opt(num({ int: true, min: 0, max: 10 })),

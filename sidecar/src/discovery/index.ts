@@ -35,6 +35,7 @@ interface SourceService {
   endpoints?: readonly string[] | undefined;
   registry?: string | undefined;
   discovery?: DiscoveryMode | undefined;
+  providedBy?: readonly string[] | undefined;
   name: string;
 }
 
@@ -64,7 +65,11 @@ export class Discovery {
   source(service: SourceService, query: () => ServiceQuery): EndpointSource {
     if (service.endpoints) return createStaticSource(service.endpoints);
     if (!service.registry) throw new Error(`services.${service.name}: needs endpoints or a registry`);
-    return this.registry(service.registry).watch({ ...query(), ...(service.discovery ? { discovery: service.discovery } : {}) });
+    return this.registry(service.registry).watch({
+      ...query(),
+      ...(service.discovery ? { discovery: service.discovery } : {}),
+      ...(service.providedBy ? { providedBy: service.providedBy } : {}),
+    });
   }
 
   async close(): Promise<void> {

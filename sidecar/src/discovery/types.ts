@@ -43,6 +43,8 @@ export interface ServiceQuery extends ServiceKey {
   scheme: string;
   /** The service's own `discovery` mode (absent: the registry's). */
   discovery?: DiscoveryMode;
+  /** Application level: these provider applications instead of the registry's interface → app mapping. */
+  providedBy?: readonly string[];
 }
 
 /** One provider or consumer record as Dubbo registries hold it: `scheme://host:port/interface?params`. */

@@ -56,6 +56,7 @@ services:
   matrix: ${svc({})}
   matrix-instance: ${svc({ discovery: 'instance' })}
   matrix-interface: ${svc({ discovery: 'interface' })}
+  matrix-provided-by: ${svc({ discovery: 'instance', providedBy: ['inst-app'] })}
   matrix-reg-interface: ${svc({ registry: 'zkiface' })}
   matrix-reg-interface-svc-auto: ${svc({ registry: 'zkiface', discovery: 'auto' })}
   greet: ${greet({})}
@@ -120,6 +121,9 @@ test('the mode per registry and per service: the service wins', async () => {
   assert.deepEqual(ids('matrix-interface'), [addr(both)]);
   assert.deepEqual(ids('matrix-reg-interface'), [addr(both)]);
   assert.deepEqual(ids('matrix-reg-interface-svc-auto'), [addr(inst), addr(both)].sort());
+  // providedBy: these applications, not the mapping's (which lists both-app too)
+  await eventually(() => ids('matrix-provided-by').length === 1, 20_000, 100);
+  assert.deepEqual(ids('matrix-provided-by'), [addr(inst)]);
 });
 
 test('application-level endpoints carry what interface-level ones do: weight, token, version, methods, serialization', async () => {

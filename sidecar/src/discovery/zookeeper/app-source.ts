@@ -1,8 +1,8 @@
 /**
  * A service's providers from Dubbo 3 application-level records in ZooKeeper, as an EndpointSource: the apps
- * of `/dubbo/mapping/{interface}`, their instances under `/services/{app}`, each revision's MetadataInfo (cached by
- * revision for the whole registry). The instance lists are watched (a provider leaving is seen at once); the
- * mapping and instance data (a new revision) are re-read every `instancePollMs`.
+ * of `/dubbo/mapping/{interface}` (or the configured `providedBy`), their instances under `/services/{app}`, each
+ * revision's MetadataInfo (cached by revision for the whole registry). The instance lists are watched (a provider
+ * leaving is seen at once); the mapping and instance data (a new revision) are re-read every `instancePollMs`.
  */
 import type { Logger } from '../../observability/logger.js';
 import type { EndpointSource } from '../types.js';
@@ -20,6 +20,8 @@ export interface AppSourceOptions {
   /** Provider URL scheme to keep (`dubbo`, `tri`). */
   protocol: string;
   cache: RevisionCache;
+  /** The provider applications, when configured (else the mapping says). */
+  providedBy?: readonly string[];
   logger?: Logger;
 }
 
@@ -53,7 +55,7 @@ export function createZooKeeperAppSource(registry: ZooKeeperConfig, opts: AppSou
 
   const source = createAppLevelSource({
     async read() {
-      const apps = await readMapping(session, registry.root, opts.interface);
+      const apps = opts.providedBy?.length ? [...opts.providedBy] : await readMapping(session, registry.root, opts.interface);
       follow(apps);
       return (await Promise.all(apps.map((app) => readAppInstances(session, app)))).flat();
     },

@@ -41,7 +41,13 @@ function createZooKeeperRegistry(name: string, config: ZooKeeperConfig, ctx: Reg
     // jsonrpc providers have no application-level form in Dubbo 3
     const interfaceLevel = () => createZooKeeperSource(config, { ...key, protocol: query.scheme as 'dubbo' | 'jsonrpc' | 'tri', logger });
     if (mode === 'interface' || query.scheme === 'jsonrpc') return interfaceLevel();
-    const appLevel = createZooKeeperAppSource(config, { ...key, protocol: query.scheme, cache: revisionCache(), logger });
+    const appLevel = createZooKeeperAppSource(config, {
+      ...key,
+      protocol: query.scheme,
+      cache: revisionCache(),
+      ...(query.providedBy ? { providedBy: query.providedBy } : {}),
+      logger,
+    });
     return mode === 'instance' ? appLevel : mergedSource(appLevel, interfaceLevel(), logger);
   };
   return {
