@@ -1,9 +1,9 @@
 /**
  * A sidecar loads only the protocol stacks and the trace exporter its config uses: an HTTP-only config never
- * loads the Dubbo, Hessian, gRPC or protobuf code, nor the OpenTelemetry SDK; a protocol comes in when a reload
- * configures it or an ad-hoc call first needs it, and every protocol's local routes answer from the start.
- * What is loaded is read from the CommonJS module cache (those packages are CommonJS): this file runs in its own
- * process, and its tests run in order (each later one loads more).
+ * loads the Dubbo, Hessian, gRPC or protobuf code, nor the OpenTelemetry SDK, nor the ZooKeeper client; a protocol
+ * comes in when a reload configures it or an ad-hoc call first needs it, and every protocol's local routes answer
+ * from the start. What is loaded is read from the CommonJS module cache (those packages are CommonJS): this file
+ * runs in its own process, and its tests run in order (each later one loads more).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +27,7 @@ const STACKS = {
   'the OpenTelemetry SDK': /node_modules\/@opentelemetry\/(sdk-trace|resources|context-async-hooks)/,
   'the Zipkin exporter': /node_modules\/@opentelemetry\/exporter-zipkin\//,
   'the OTLP exporter': /node_modules\/@opentelemetry\/(exporter-trace-otlp|otlp-)/,
+  'the ZooKeeper client': /node_modules\/node-zookeeper-client\//,
 };
 type Stack = keyof typeof STACKS;
 
@@ -61,7 +62,7 @@ const post = (url: string, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const echo = { interface: 'com.example.Echo', method: 'echo' };
 
-test('an HTTP-only config loads no Dubbo, gRPC or OpenTelemetry SDK code; every local route still answers', async () => {
+test('an HTTP-only config loads no Dubbo, gRPC, OpenTelemetry SDK or ZooKeeper code; every local route answers', async () => {
   const { sidecar, api } = await start(`${HTTP_ONLY}adhoc: { enabled: false }\n`);
   try {
     const res = await fetch(`${api}/v1/proxy/up/x`);

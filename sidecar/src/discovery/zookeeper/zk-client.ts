@@ -5,7 +5,6 @@
  * `session` (a NEW session: re-create ephemeral nodes, re-arm watches) and `connected` (any (re)connection).
  */
 import { EventEmitter } from 'node:events';
-import zookeeper from 'node-zookeeper-client';
 import type { Client, Event as ZkEvent } from 'node-zookeeper-client';
 import type { ZooKeeperConfig as RegistryConfig } from './schema.js';
 import type { Logger } from '../../observability/logger.js';
@@ -27,6 +26,13 @@ export const ZK_NODE_EXISTS = -110;
 
 const OP_TIMEOUT_MS = 10_000;
 
+type ZooKeeperLib = typeof import('node-zookeeper-client');
+/** node-zookeeper-client, imported with the first session: a config without a ZooKeeper registry never loads it. */
+let lib: ZooKeeperLib | undefined;
+let loading: Promise<ZooKeeperLib> | undefined;
+const loadLib = (): Promise<ZooKeeperLib> =>
+  (loading ??= import('node-zookeeper-client').then((m) => (lib = (m as { default?: ZooKeeperLib }).default ?? m)));
+
 export interface ZooKeeperSessionEvents {
   /** A new session is established (first connect, or a replacement after expiry). */
   session: [generation: number];
@@ -47,6 +53,8 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   #firstConnect: Promise<void>;
   #resolveFirst!: () => void;
   #refs = 0;
+  /** Settles once the library is loaded and the first client made (operations called before wait for it). */
+  #opened: Promise<void> = Promise.resolve();
 
   constructor(
     readonly address: string,
@@ -80,6 +88,16 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   }
 
   #open(): void {
+    if (!lib) {
+      this.#opened = loadLib().then(
+        () => {
+          if (this.#stateValue !== 'closed') this.#open();
+        },
+        (err: unknown) => this.options.logger?.error({ err, registry: this.address }, 'zookeeper: cannot load node-zookeeper-client'),
+      );
+      return;
+    }
+    const zookeeper = lib;
     const client = zookeeper.createClient(this.address, { sessionTimeout: this.options.sessionTimeoutMs, spinDelay: 1000, retries: 1 });
     this.#client = client;
     let sawConnected = false;
@@ -145,6 +163,11 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
   }
 
   #op<T>(name: string, run: (c: Client, done: (err: unknown, value?: T) => void) => void): Promise<T> {
+    if (!this.#client && this.#stateValue !== 'closed') return this.#opened.then(() => this.#run(name, run));
+    return this.#run(name, run);
+  }
+
+  #run<T>(name: string, run: (c: Client, done: (err: unknown, value?: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const c = this.#client;
       if (!c || this.#stateValue === 'closed') return reject(new ZkError(`zookeeper ${name}: session closed`, 'CLOSED'));
@@ -216,10 +239,12 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperSessionEvents> {
 
   /** Creates one node (`ephemeral` default true); rejects with NODE_EXISTS (−110) if present. */
   create(path: string, ephemeral = true, data?: Buffer): Promise<void> {
-    const mode = ephemeral ? zookeeper.CreateMode.EPHEMERAL : zookeeper.CreateMode.PERSISTENT;
-    return this.#op('create', (c, done) =>
-      data ? c.create(path, data, mode, (err) => done(err)) : c.create(path, mode, (err) => done(err)),
-    );
+    return this.#op('create', (c, done) => {
+      // a client exists, so the library is loaded
+      const mode = ephemeral ? lib!.CreateMode.EPHEMERAL : lib!.CreateMode.PERSISTENT;
+      if (data) c.create(path, data, mode, (err) => done(err));
+      else c.create(path, mode, (err) => done(err));
+    });
   }
 
   /** Removes a node; a missing node is fine. */
