@@ -36,7 +36,7 @@ class RawClient {
   readonly fromServer: DubboFrame[] = [];
   closed = false;
   closedAt = 0;
-  private nextId = 1n;
+  #nextId = 1n;
   /** Answer the provider's heartbeats. */
   answerHeartbeats = true;
 
@@ -80,7 +80,7 @@ class RawClient {
   }
 
   call(req: Partial<DubboRequestBody> & { method: string }, opts: { serializationId?: number } = {}): Promise<DubboFrame> {
-    const id = this.nextId++;
+    const id = this.#nextId++;
     const body = encodeRequestBody({
       dubboVersion: '2.0.2',
       path: NODE_IFACE,
