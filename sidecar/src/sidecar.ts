@@ -27,6 +27,10 @@ import { watchDiscovery } from './discovery/metrics.js';
 import { createRegistry } from './discovery/index.js';
 import { advertisedHost } from './discovery/address.js';
 import { inboundProtocols, ProtocolLoader, protocolsUsedBy } from './protocols/index.js';
+import { AppHealth } from './discovery/app-health.js';
+import { followingHealth } from './discovery/health-following.js';
+import { appHealthUrl, registerApplication, type AppRegistrations } from './discovery/app-registration.js';
+import type { Registry } from './discovery/types.js';
 import type { ProtocolEntry, ProtocolServer } from './protocols/types.js';
 import { createConsole, type ConsoleState } from './console/index.js';
 
@@ -116,13 +120,20 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     ...(adminConsole ? [inboundObserverInterceptor(adminConsole.state.hooks.inbound)] : []),
   ];
   const host = advertisedHost(config);
+  // registrations of the app (its own, Ferry's providers) follow its health; not reloadable, like inbound.*
+  const health = createAppHealth(config, logger);
+  const registry = (name: string): Registry => {
+    const r = createRegistry(config, name, { logger });
+    return health ? followingHealth(r, health, logger) : r;
+  };
+  let appRegistrations: AppRegistrations | undefined;
   for (const protocol of protocols.values()) {
     const server = protocol.createServer?.({
       config,
       logger,
       host,
-      registry: (name) => createRegistry(config, name, { logger }),
-      inboundChain: (spec) => createInboundChain(spec, { config, observe: inboundObserve }),
+      registry,
+      inboundChain: (spec) => createInboundChain(spec, { config, observe: inboundObserve, ...(health ? { health } : {}) }),
       ...(config.metrics.enabled ? { metrics } : {}),
     });
     if (server) servers.set(protocol.name, server);
@@ -162,6 +173,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
         adminPort = (admin.server.address() as AddressInfo).port;
       }
       for (const server of servers.values()) await server.start();
+      if (config.inbound.app.register.length) appRegistrations = await registerApplication(config, host, registry, logger);
       const dubboPort = inboundDubbo?.port;
       logger.info({ port, adminPort, dubboPort, services: Object.keys(config.services) }, 'ferry listening');
       void waitReady(current);
@@ -182,7 +194,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
     async close() {
       state.shuttingDown = true;
-      // registry records first, then the read-only event, the drain, the port (see DubboInboundServer.close)
+      // registry records first: the app's own (callers stop picking it), then Ferry's providers, the read-only
+      // event, the drain, the port (see DubboInboundServer.close)
+      await appRegistrations?.close(Math.min(5000, config.shutdown.drainTimeoutMs));
       const inboundDrain = Promise.all([...servers.values()].map((s) => s.close(config.shutdown.drainTimeoutMs)));
       const drain = app.close();
       const timer = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.drainTimeoutMs).unref());
@@ -194,6 +208,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       await admin?.close();
       unwatch();
       await current.router.close();
+      await health?.close();
       await tracing.shutdown();
     },
   };
@@ -233,6 +248,25 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
     onResilience: [...(on ? [resilienceCounter(metrics)] : []), ...(extra.onResilience ?? [])],
     ...(events ? { events } : {}),
   };
+}
+
+/**
+ * The app's health as registrations follow it: only when something registers (the app itself, or Ferry as a
+ * Dubbo provider) and `inbound.app.health.follow` is on.
+ */
+function createAppHealth(config: FerryConfig, logger: Logger): AppHealth | undefined {
+  const h = config.inbound.app.health;
+  if (!h.follow || (config.inbound.app.register.length === 0 && inboundRegistries(config).length === 0)) return undefined;
+  const healthUrl = appHealthUrl(config);
+  return new AppHealth({
+    ...(healthUrl ? { healthUrl } : {}),
+    appUrl: config.inbound.app.url,
+    intervalMs: h.intervalMs,
+    timeoutMs: h.timeoutMs,
+    failureThreshold: h.failureThreshold,
+    successThreshold: h.successThreshold,
+    logger,
+  });
 }
 
 /** Registries the inbound servers register in (their gauges follow them too). */

@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import { configSchemaWith, checkReferences, type FerryConfig } from './schema.js';
 import { PROTOCOLS, inboundSchemasOf, serviceSchema, serviceSchemaOf } from '../protocols/index.js';
 import type { ProtocolEntry } from '../protocols/types.js';
-import { registrySchema } from '../discovery/index.js';
+import { checkRegistryUse, registrySchema } from '../discovery/index.js';
 import { deepFreeze, validate, type Issue } from './dsl.js';
 import { envOverrides, merge } from './env.js';
 
@@ -78,6 +78,7 @@ export function parseConfig(
     const podIp = env.FERRY_POD_IP ?? env.POD_IP;
     if (!config.advertiseHost && podIp) config.advertiseHost = podIp;
     checkReferences(config, issues);
+    checkRegistryUse(config, issues);
   }
   if (issues.length > 0) throw new ConfigError(issues, source);
   return deepFreeze(config);

@@ -4,7 +4,7 @@
  * schemas in prose.
  */
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, DEFAULT_PROPAGATED_HEADERS } from '@ferry/sdk/contract';
-import { bool, dflt, dict, list, num, obj, oneOf, opt, str, type Infer, type Issue, type Node } from './dsl.js';
+import { bool, dflt, dict, join, list, num, obj, oneOf, opt, str, type Infer, type Issue, type Node } from './dsl.js';
 import { BALANCERS, headerName, isUrl, ms, type ServiceConfig } from './service.js';
 import { endpointPattern } from './adhoc.js';
 import { checkPolicyReferences, policiesSchema, policyRef } from './policies.js';
@@ -20,6 +20,31 @@ const patternProblem = (v: string): string | undefined => {
 };
 
 /**
+ * How every registration of the app follows its health: the app's own (`inbound.app.register`) and Ferry's
+ * Dubbo providers (`inbound.dubbo.registry`). Unhealthy after `failureThreshold` failures in a row, healthy again
+ * after `successThreshold` passes in a row (so a slow call or probe does not flap registrations).
+ */
+const appHealth = obj(
+  {
+    /** Off: registrations stay whatever the app does. */
+    follow: dflt(bool(), true),
+    /**
+     * Probed with GET on the app (`/actuator/health`): a 2xx whose JSON `status`, if any, is `UP` passes.
+     * Absent: the app's port is probed (any HTTP answer passes) and inbound calls that cannot reach the app
+     * (refused, reset) count as failures; slow answers and error statuses never do.
+     */
+    path: opt(str((v) => (v.startsWith('/') ? undefined : 'must start with /'))),
+    intervalMs: dflt(ms(), 5000),
+    timeoutMs: dflt(ms(), 2000),
+    failureThreshold: dflt(num({ int: true, min: 1 }), 3),
+    successThreshold: dflt(num({ int: true, min: 1 }), 2),
+  },
+  (h, path, issues) => {
+    if (h.timeoutMs > h.intervalMs) issues.push({ path: join(path, 'timeoutMs'), message: 'must not exceed intervalMs' });
+  },
+);
+
+/**
  * The whole config, given the service and registry schemas (unions keyed on `protocol` and `type`, assembled
  * from the registries of protocols and of registries: `protocols/index.ts`, `discovery/index.ts`), and the
  * inbound sections of the protocols that serve the app (`inbound.<protocol>`, each its plug-in's schema).
@@ -32,7 +57,16 @@ export function configSchemaWith<R extends { type: string }>(schemas: {
   const { service: serviceSchema, registry: registrySchema } = schemas;
   const inboundApp = {
     /** Where the app listens, for calls coming in from other protocols. */
-    app: obj({ url: dflt(httpUrl(), 'http://127.0.0.1:8080'), timeoutMs: dflt(ms(), 3000) }),
+    app: obj({
+      url: dflt(httpUrl(), 'http://127.0.0.1:8080'),
+      timeoutMs: dflt(ms(), 3000),
+      /**
+       * Registries the app itself is registered in, by `application`, at `advertiseHost` and this URL's port
+       * (registries that register apps: Eureka). Callers that find it by name call the app directly.
+       */
+      register: dflt(list(str()), []),
+      health: appHealth,
+    }),
   };
   const inboundSections = Object.fromEntries(Object.entries(schemas.inbound).map(([name, node]) => [name, opt(node)]));
   return obj({

@@ -41,12 +41,17 @@ export const methodFields = {
 export const commonFields = {
   /** Static endpoints: URLs for http/jsonrpc, host:port for grpc/dubbo. */
   endpoints: opt(list(str(), { min: 1 })),
-  /** A named registry from `registries` (dubbo, jsonrpc, grpc). */
+  /** A named registry from `registries` (dubbo, jsonrpc, grpc; http and jsonrpc by `app`). */
   registry: opt(str()),
   /** With a registry: `interface`, `instance` (Dubbo 3 application level) or `auto` (both); default: the registry's `discovery`. */
   discovery: opt(oneOf(DISCOVERY_MODES)),
   /** Application level: the provider applications (Dubbo's `providedBy`), instead of the registry's interface → app mapping. */
   providedBy: opt(list(str((v) => (/^[\w.@:-]{1,200}$/.test(v) ? undefined : 'not an application name')), { min: 1 })),
+  /**
+   * The service's name in a registry that finds services by application (a Eureka application, a Nacos
+   * service name), e.g. `ORDERS`; http and jsonrpc services. Registries that find Dubbo interfaces refuse it.
+   */
+  app: opt(str((v) => (/^[\w.:@-]+$/.test(v) ? undefined : 'an application name: letters, digits, ".", "_", ":", "@" and "-"'))),
   timeoutMs: opt(ms()),
   /** Extra attempts on another endpoint for retryable failures (connection refused, overloaded…). */
   retries: opt(num({ int: true, min: 0, max: 10 })),

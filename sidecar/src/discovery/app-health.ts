@@ -6,9 +6,9 @@
  * Two sources:
  * - `healthUrl`: probed every `intervalMs`. A pass is a 2xx answer whose JSON body, if it has a `status`
  *   (Spring Boot's `/actuator/health`, Spring Cloud Sidecar's `health-uri`), says `UP`. Probes alone decide.
- * - no `healthUrl`: calls Ferry forwards to the app decide, through `report()`: calls that could not reach the
- *   app count as failures, answers (any status) as passes. No traffic comes while the registration is down,
- *   so then the app's base URL is probed instead, and any HTTP answer is a pass.
+ * - no `healthUrl`: the app's base URL is probed every `intervalMs` (any HTTP answer passes: the app is there),
+ *   and calls Ferry forwards to the app count too, through `report()`: calls that could not reach the app
+ *   (refused, reset) are failures, answers (any status) passes. Slow calls are neither: a busy app is not gone.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../observability/logger.js';
@@ -22,7 +22,7 @@ export interface AppHealthOptions {
   intervalMs?: number;
   /** Probe timeout (default 2000). */
   timeoutMs?: number;
-  /** Failures in a row before unhealthy (default 3). */
+  /** Failures in a row before unhealthy (default 3; the very first verdict is the first probe's). */
   failureThreshold?: number;
   /** Passes in a row before healthy again (default 2; the very first verdict needs one pass). */
   successThreshold?: number;
@@ -41,11 +41,18 @@ export class AppHealth {
   #passes = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #resolveFirst!: (healthy: boolean) => void;
+  readonly #first = new Promise<boolean>((r) => (this.#resolveFirst = r));
 
   constructor(opts: AppHealthOptions) {
     this.#opts = opts;
-    if (!opts.healthUrl) this.#healthy = true;
+    if (!opts.healthUrl) this.#set(true);
     this.#schedule(0);
+  }
+
+  /** The first verdict (with a health URL: after the first probe; without one: at once, healthy). */
+  verdict(): Promise<boolean> {
+    return this.#first;
   }
 
   /** Undefined while no probe has answered yet. */
@@ -85,14 +92,14 @@ export class AppHealth {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#listeners.clear();
+    this.#resolveFirst(this.#healthy ?? false);
     await this.#agent.close();
   }
 
   #schedule(ms: number): void {
     if (this.#closed) return;
     this.#timer = setTimeout(async () => {
-      // without a health URL, probe only to find out when an unhealthy app is back
-      if (this.#opts.healthUrl || this.#healthy === false) await this.probe();
+      await this.probe();
       this.#schedule(this.#opts.intervalMs ?? 5000);
     }, ms);
     this.#timer.unref();
@@ -107,16 +114,21 @@ export class AppHealth {
     } else {
       this.#passes = 0;
       this.#failures++;
-      if (this.#healthy !== false && this.#failures >= (this.#opts.failureThreshold ?? 3)) this.#set(false);
+      const needed = this.#healthy === undefined ? 1 : (this.#opts.failureThreshold ?? 3);
+      if (this.#healthy !== false && this.#failures >= needed) this.#set(false);
     }
   }
 
   #set(healthy: boolean): void {
+    const first = this.#healthy === undefined;
     this.#healthy = healthy;
-    this.#opts.logger?.[healthy ? 'info' : 'warn'](
-      { healthUrl: this.#opts.healthUrl, appUrl: this.#opts.appUrl },
-      healthy ? 'app healthy: registrations up' : 'app unhealthy: registrations down',
-    );
+    this.#resolveFirst(healthy);
+    if (!(first && healthy)) {
+      this.#opts.logger?.[healthy ? 'info' : 'warn'](
+        { healthUrl: this.#opts.healthUrl, appUrl: this.#opts.appUrl },
+        healthy ? 'app healthy: registrations up' : 'app unhealthy: registrations down',
+      );
+    }
     for (const l of this.#listeners) {
       try {
         l(healthy);

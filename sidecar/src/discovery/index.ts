@@ -3,14 +3,15 @@
  * line here. `Discovery` holds one handle per configured registry, for one config version.
  */
 import type { FerryConfig } from '../config/schema.js';
-import { union, type Node } from '../config/dsl.js';
+import { join, union, type Issue, type Node } from '../config/dsl.js';
 import type { EndpointSource, Registry, RegistryContext, RegistryEntry, ServiceQuery } from './types.js';
 import { createStaticSource } from './static.js';
 import type { DiscoveryMode } from './mode.js';
 import { zookeeper } from './zookeeper/index.js';
+import { eureka } from './eureka/index.js';
 
 /** Registry type → plug-in; one line per type. The first is the default `type`. */
-const REGISTRIES: readonly RegistryEntry[] = [zookeeper];
+const REGISTRIES: readonly RegistryEntry[] = [zookeeper, eureka];
 
 const byType = new Map<string, RegistryEntry>(REGISTRIES.map((r) => [r.type, r]));
 
@@ -20,6 +21,39 @@ export const registrySchema: Node<{ type: string }> = union(
   Object.fromEntries(REGISTRIES.map((r) => [r.type, r.schema])),
   REGISTRIES[0]!.type,
 );
+
+/** Protocols whose services a registry can find by application name (`app`): their endpoints are HTTP URLs. */
+const APP_PROTOCOLS = new Set(['http', 'jsonrpc']);
+
+/**
+ * What the registries' plug-ins say about their use: a service's `app` or interface must be something its
+ * registry finds services by; `inbound.app.register` must name registries that register apps.
+ */
+export function checkRegistryUse(config: FerryConfig, issues: Issue[]): void {
+  const pluginOf = (name: string) => byType.get(config.registries[name]?.type ?? '');
+  for (const [name, svc] of Object.entries(config.services)) {
+    const path = join(`services.${name}`, 'app');
+    if (svc.app && !APP_PROTOCOLS.has(svc.protocol)) {
+      issues.push({ path, message: `protocol ${svc.protocol} is found by interface; app is for http and jsonrpc services` });
+    }
+    const plugin = svc.registry ? pluginOf(svc.registry) : undefined;
+    if (!plugin) continue;
+    const finds = plugin.finds ?? ['interface'];
+    const which = `registry "${svc.registry}" (${plugin.type})`;
+    if (svc.app && !finds.includes('app')) issues.push({ path, message: `${which} finds services by interface, not by app` });
+    if (!svc.app && !finds.includes('interface')) issues.push({ path, message: `required: ${which} finds services by application name` });
+  }
+  config.inbound.app.register.forEach((name, i) => {
+    const path = join('inbound.app.register', i);
+    const registry = config.registries[name];
+    if (!registry) {
+      issues.push({ path, message: `no registry named "${name}" (known: ${Object.keys(config.registries).join(', ') || 'none'})` });
+    } else if (!pluginOf(name)?.registersApps) {
+      const message = `registry "${name}" (${registry.type}) does not register apps (only Dubbo providers: inbound.dubbo.registry)`;
+      issues.push({ path, message });
+    }
+  });
+}
 
 /** A handle on one configured registry; the caller owns it (closes it). */
 export function createRegistry(config: FerryConfig, name: string, ctx: RegistryContext): Registry {

@@ -45,7 +45,15 @@ export interface ServiceQuery extends ServiceKey {
   discovery?: DiscoveryMode;
   /** Application level: these provider applications instead of the registry's interface → app mapping. */
   providedBy?: readonly string[];
+  /**
+   * The service's name in registries that find services by application rather than by interface (a Eureka
+   * application, a Nacos service name): `services.<name>.app`.
+   */
+  app?: string;
 }
+
+/** What a registry can find services by: a Dubbo interface (`ServiceKey`), or an application name (`app`). */
+export type ServiceLookup = 'interface' | 'app';
 
 /** One provider or consumer record as Dubbo registries hold it: `scheme://host:port/interface?params`. */
 export interface ServiceInstance {
@@ -74,7 +82,24 @@ export interface ApplicationInstance {
 export interface Registration {
   /** Where it lives, for logs (a ZooKeeper path, a Nacos service name). */
   readonly id: string;
+  /**
+   * Shows the record as (un)healthy without removing it (Eureka's `DOWN`). Registrations without one are
+   * closed while the app is unhealthy and made again when it recovers (see `health-following.ts`).
+   */
+  setHealthy?(healthy: boolean): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The app itself as a registry record (not a Dubbo provider): what callers that find it by name dial. */
+export interface AppInstance {
+  /** `application` (Eureka upper-cases it). */
+  name: string;
+  /** The pod address (`advertiseHost`). */
+  host: string;
+  /** The app's own port (`inbound.app.url`): callers reach the app directly. */
+  port: number;
+  /** The app's health URL when Ferry probes one (shown in the record, as Spring's clients publish theirs). */
+  healthUrl?: string;
 }
 
 export interface MethodDefinition {
@@ -112,6 +137,8 @@ export interface Registry {
   register(instance: ServiceInstance, role: 'provider' | 'consumer'): Promise<Registration>;
   /** Publishes the app at application level (instance record + interface → app mapping) until closed. */
   registerApplication?(instance: ApplicationInstance): Promise<Registration>;
+  /** Registers the app under its name until the registration is closed (registries whose plug-in `registersApps`). */
+  registerApp?(app: AppInstance): Promise<Registration>;
   /** The provider's service definition, when the registry carries metadata (cached; never throws). */
   metadata?(key: MetadataKey): Promise<ServiceDefinition | undefined>;
   /** Follows the registry's connection state; returns the unsubscribe. */
@@ -136,6 +163,10 @@ export interface RegistryContext {
 export interface RegistryPlugin<C extends { type: string } = { type: string }> {
   readonly type: string;
   readonly schema: Node<C>;
+  /** What its `watch` finds services by (default: `interface`); config naming another is refused. */
+  readonly finds?: readonly ServiceLookup[];
+  /** True when its registries implement `registerApp` (`inbound.app.register` may name them). */
+  readonly registersApps?: boolean;
   create(name: string, config: C, ctx: RegistryContext): Registry;
 }
 
@@ -143,5 +174,7 @@ export interface RegistryPlugin<C extends { type: string } = { type: string }> {
 export interface RegistryEntry {
   readonly type: string;
   readonly schema: Node<{ type: string }>;
+  readonly finds?: readonly ServiceLookup[];
+  readonly registersApps?: boolean;
   create(name: string, config: never, ctx: RegistryContext): Registry;
 }

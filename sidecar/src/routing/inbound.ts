@@ -8,13 +8,18 @@ import type { Invoke } from '../pipeline/types.js';
 import type { InboundSpec } from '../protocols/types.js';
 import { createHttpClient } from '../protocols/http/client.js';
 import { parseEndpoint } from '../discovery/static.js';
-
+import { FerryError } from '../errors.js';
 
 export interface InboundOptions {
   config: FerryConfig;
   /** Observe stages (metrics → tracing → the console's observer), outermost first. */
   observe?: readonly InboundInterceptor[];
+  /** Told whether each call reached the app (health-following without a health path). */
+  health?: { report(reached: boolean): void };
 }
+
+/** Failures that say the app is not there (not that it is slow or answered an error). */
+const UNREACHABLE = new Set(['FERRY_ERR_UPSTREAM_CONNECT', 'FERRY_ERR_UPSTREAM_RESET']);
 
 /** An inbound chain and the HTTP client to the app at its end: its owner (the inbound server) closes it. */
 export interface InboundChain {
@@ -29,7 +34,7 @@ export interface InboundChain {
  * The same interceptors, error codes and telemetry as outbound calls; the app is the upstream.
  */
 export function createInboundChain(spec: InboundSpec, options: InboundOptions): InboundChain {
-  const { config } = options;
+  const { config, health } = options;
   const app = parseEndpoint(config.inbound.app.url);
   const client = createHttpClient({ ferryAnswerHeaders: true });
   const shedding = config.resilience.loadShedding;
@@ -42,7 +47,7 @@ export function createInboundChain(spec: InboundSpec, options: InboundOptions): 
       timeoutInterceptor({ timeoutMs: config.inbound.app.timeoutMs }),
       spec.answer,
     ],
-    (call) => client.invoke(call, app),
+    health ? reporting(health, (call) => client.invoke(call, app)) : (call) => client.invoke(call, app),
   );
   return {
     invoke,
@@ -50,5 +55,19 @@ export function createInboundChain(spec: InboundSpec, options: InboundOptions): 
       shedder?.close();
       return client.close();
     },
+  };
+}
+
+/** The app call, telling `health` whether it reached the app: an answer passes, a refused or reset connection fails. */
+function reporting(health: { report(reached: boolean): void }, invoke: Invoke): Invoke {
+  return async (call) => {
+    try {
+      const reply = await invoke(call);
+      health.report(true);
+      return reply;
+    } catch (err) {
+      if (err instanceof FerryError && UNREACHABLE.has(err.code)) health.report(false);
+      throw err;
+    }
   };
 }

@@ -96,6 +96,7 @@ export class Router {
     const discovered = this.discovery.source(service, () => ({
       ...protocol.serviceKey(own),
       scheme: protocol.schemes[0] ?? service.protocol,
+      ...(service.app ? { app: service.app } : {}),
     }));
     const source = service.registry
       ? protectEmpty(discovered, config.resilience.emptyListProtectionMs, (kept) => {

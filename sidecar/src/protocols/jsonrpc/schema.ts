@@ -8,7 +8,7 @@ export const jsonrpcServiceSchema = serviceSchema(
     interface: opt(str()),
     version: opt(str()),
     group: opt(str()),
-    /** For registry-discovered JSON-RPC providers: the URL path (default: `/{interface}`). */
+    /** For registry-discovered JSON-RPC providers: the URL path (default: `/{interface}`; by `app`: `/`). */
     path: opt(str()),
   },
   (svc, path, issues) => {
@@ -17,8 +17,10 @@ export const jsonrpcServiceSchema = serviceSchema(
       const problem = httpEndpoint(e);
       if (problem) issues.push({ path: join(join(path, 'endpoints'), i), message: problem });
     });
-    if (svc.registry && !svc.interface)
-      issues.push({ path: join(path, 'interface'), message: 'required to find the service in the registry' });
+    if (svc.registry && !svc.interface && !svc.app) {
+      const message = 'required to find the service in the registry (or its application name: app)';
+      issues.push({ path: join(path, 'interface'), message });
+    }
   },
 );
 

@@ -57,7 +57,8 @@ services:
 });
 
 test('protocol-specific requirements', () => {
-  assert.ok(issuesOf('services: { a: { protocol: http } }').includes('services.a.endpoints: required for protocol http'));
+  const http = issuesOf('services: { a: { protocol: http } }');
+  assert.ok(http.includes('services.a.endpoints: required for protocol http (or a registry and an app)'));
   assert.ok(issuesOf('services: { g: { protocol: grpc, endpoints: ["h:1"] } }').includes('services.g.proto: required for protocol grpc'));
   assert.ok(
     issuesOf('services: { d: { protocol: dubbo, endpoints: ["h:1"] } }').includes('services.d.interface: required for protocol dubbo'),
@@ -67,6 +68,68 @@ test('protocol-specific requirements', () => {
       'services.d.endpoints[0]: not host:port',
     ),
   );
+});
+
+test('registries by type: eureka finds http/jsonrpc services by app and registers the app; zookeeper finds interfaces', () => {
+  const config = parseConfig(
+    `
+application: orders-app
+registries:
+  eu: { type: eureka, serviceUrls: ["http://e1:8761/eureka/", "http://e2:8761/eureka/"], username: u, password: p }
+  zk: { address: "127.0.0.1:2181" }
+services:
+  orders: { protocol: http, registry: eu, app: SPRING-ORDERS }
+  calc: { protocol: jsonrpc, registry: eu, app: calc, path: /rpc }
+inbound:
+  app: { url: "http://127.0.0.1:8080", register: [eu], health: { path: /actuator/health } }
+`,
+    'eureka.yaml',
+  );
+  type Instance = { renewalIntervalMs: number; leaseDurationMs: number; unhealthyStatus: string };
+  const eu = config.registries.eu as unknown as { refreshMs: number; instance: Instance };
+  assert.equal(eu.refreshMs, 30_000);
+  assert.equal(eu.instance.renewalIntervalMs, 30_000);
+  assert.equal(eu.instance.leaseDurationMs, 90_000);
+  assert.equal(eu.instance.unhealthyStatus, 'DOWN');
+  assert.equal(config.services.orders!.app, 'SPRING-ORDERS');
+  assert.deepEqual(config.inbound.app.health, {
+    follow: true,
+    path: '/actuator/health',
+    intervalMs: 5000,
+    timeoutMs: 2000,
+    failureThreshold: 3,
+    successThreshold: 2,
+  });
+
+  const issues = issuesOf(`
+registries:
+  eu: { type: eureka, serviceUrls: ["ftp://x"], refreshMs: 100, instance: { renewalIntervalMs: 5000, leaseDurationMs: 5000 } }
+`);
+  assert.deepEqual(issues.sort(), [
+    'registries.eu.instance.leaseDurationMs: must exceed renewalIntervalMs',
+    'registries.eu.refreshMs: must be >= 500, got 100',
+    'registries.eu.serviceUrls[0]: not a URL with scheme http or https',
+  ]);
+  const base = 'registries: { eu: { type: eureka, serviceUrls: ["http://e:8761/eureka/"] }, zk: { address: "h:2181" } }\n';
+  assert.deepEqual(issuesOf(`${base}services: { a: { protocol: http, registry: eu } }`), [
+    'services.a.app: required to find an http service in a registry (its application name)',
+  ]);
+  assert.deepEqual(issuesOf(`${base}services: { a: { protocol: jsonrpc, registry: eu, interface: x.Y } }`), [
+    'services.a.app: required: registry "eu" (eureka) finds services by application name',
+  ]);
+  assert.deepEqual(issuesOf(`${base}services: { a: { protocol: http, registry: zk, app: A } }`), [
+    'services.a.app: registry "zk" (zookeeper) finds services by interface, not by app',
+  ]);
+  assert.deepEqual(issuesOf(`${base}services: { d: { protocol: dubbo, registry: eu, interface: x.Y, app: A } }`), [
+    'services.d.app: protocol dubbo is found by interface; app is for http and jsonrpc services',
+  ]);
+  assert.deepEqual(issuesOf(`${base}inbound: { app: { register: [zk, nope] } }`), [
+    'inbound.app.register[0]: registry "zk" (zookeeper) does not register apps (only Dubbo providers: inbound.dubbo.registry)',
+    'inbound.app.register[1]: no registry named "nope" (known: eu, zk)',
+  ]);
+  assert.deepEqual(issuesOf('inbound: { app: { health: { intervalMs: 1000, timeoutMs: 2000 } } }'), [
+    'inbound.app.health.timeoutMs: must not exceed intervalMs',
+  ]);
 });
 
 test('YAML syntax errors are reported, not thrown raw', () => {

@@ -53,13 +53,26 @@ test('health URL: hysteresis both ways; a 200 whose JSON says DOWN fails; inboun
   }
 });
 
-test('no health URL: failed inbound calls take it down, then the app URL is probed until it answers again', async () => {
+test('no health URL: calls that cannot reach the app take it down (not slow ones), the app URL is probed until it answers', async () => {
+  const { createServer } = await import('node:http');
   const port = await freePort();
-  const health = new AppHealth({ appUrl: `http://127.0.0.1:${port}`, intervalMs: 50, failureThreshold: 3, successThreshold: 2 });
+  const listen = async () => {
+    const server = createServer((_req, res) => {
+      res.statusCode = 404; // any answer means the app is there
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    return server;
+  };
+  let server = await listen();
+  // intervalMs long: after the first probe (at once), the test drives them
+  const health = new AppHealth({ appUrl: `http://127.0.0.1:${port}`, intervalMs: 60_000, failureThreshold: 3, successThreshold: 2 });
   const verdicts: boolean[] = [];
   try {
-    assert.equal(health.healthy, true, 'healthy until calls say otherwise');
+    assert.equal(health.healthy, true, 'healthy until calls or probes say otherwise');
+    assert.equal(await health.verdict(), true);
     health.subscribe((h) => verdicts.push(h));
+    assert.equal(await health.probe(), true, 'a 404 is an answer');
     health.report(false);
     health.report(false);
     health.report(true);
@@ -69,23 +82,43 @@ test('no health URL: failed inbound calls take it down, then the app URL is prob
     health.report(false);
     assert.equal(health.healthy, false);
 
-    // nothing listens yet: the probes fail and it stays down
-    await new Promise((r) => setTimeout(r, 300));
+    server.close();
+    server.closeAllConnections();
+    assert.equal(await health.probe(), false);
     assert.equal(health.healthy, false);
-    const { createServer } = await import('node:http');
-    const server = createServer((_req, res) => {
-      res.statusCode = 404; // any answer means the app is there
-      res.end();
-    });
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    try {
-      const deadline = Date.now() + 5000;
-      while (health.healthy !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(verdicts, [true, false, true]);
-    } finally {
-      server.close();
-    }
+    server = await listen();
+    await health.probe();
+    assert.equal(health.healthy, false, 'one pass is not enough to come back');
+    await health.probe();
+    assert.deepEqual(verdicts, [true, false, true]);
   } finally {
+    server.close();
+    await health.close();
+  }
+});
+
+test('no health URL, no calls: an app that stopped listening is found by the probes', async () => {
+  const port = await freePort();
+  const appUrl = `http://127.0.0.1:${port}`;
+  const health = new AppHealth({ appUrl, intervalMs: 50, timeoutMs: 50, failureThreshold: 3, successThreshold: 2 });
+  try {
+    const deadline = Date.now() + 5000;
+    while (health.healthy !== false && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(health.healthy, false);
+  } finally {
+    await health.close();
+  }
+});
+
+test('health URL: the first verdict is the first probe, either way', async () => {
+  const port = await freePort();
+  const appUrl = `http://127.0.0.1:${port}`;
+  const health = new AppHealth({ healthUrl: `${appUrl}/health`, appUrl, intervalMs: 60_000, timeoutMs: 500 });
+  const alive = setInterval(() => {}, 100); // the prober's timers are unref'd
+  try {
+    assert.equal(await health.verdict(), false);
+  } finally {
+    clearInterval(alive);
     await health.close();
   }
 });
