@@ -21,6 +21,7 @@ import { dubboEchoString, dubboEchoUser } from './scenarios/dubbo.js';
 import { consoleScenario } from './scenarios/console.js';
 import { startupBench, type StartupReport } from './startup/startup.js';
 import { discoveryScenario } from './scenarios/discovery.js';
+import { eurekaScenario } from './scenarios/eureka.js';
 
 const SCENARIOS: Scenario[] = [
   hopScenario,
@@ -32,6 +33,7 @@ const SCENARIOS: Scenario[] = [
   dubboEchoUser,
   discoveryScenario,
   consoleScenario,
+  eurekaScenario,
 ];
 
 const USAGE = `Usage: npm run bench -- [options] [scenario ...]
