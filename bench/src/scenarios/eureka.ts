@@ -15,7 +15,8 @@ const PATH = '/hello?name=ferry';
 async function untilUp(eurekaUrl: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${eurekaUrl}/eureka/apps/${APP.toUpperCase()}`, { headers: { accept: 'application/json' } }).catch(() => undefined);
+    const url = `${eurekaUrl}/eureka/apps/${APP.toUpperCase()}`;
+    const res = await fetch(url, { headers: { accept: 'application/json' } }).catch(() => undefined);
     if (res?.ok && (await res.text()).includes('"status":"UP"')) return;
     if (Date.now() > until) throw new Error(`${APP} not UP in Eureka within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
@@ -42,8 +43,13 @@ export const eurekaScenario: Scenario = {
     let spring: Running | undefined;
     try {
       const port = await freePort();
-      const args = [`--server.port=${port}`, `--spring.application.name=${APP}`, `--eureka.client.service-url.defaultZone=${eurekaUrl}/eureka/`];
-      spring = await launch('java', [...JVM, '-jar', SPRING_JAR, ...args], { cpu: SERVICE_CORE, ready: { url: `http://127.0.0.1:${port}${PATH}` }, timeoutMs: 180_000 });
+      const args = [`--server.port=${port}`, `--spring.application.name=${APP}`];
+      args.push(`--eureka.client.service-url.defaultZone=${eurekaUrl}/eureka/`);
+      spring = await launch('java', [...JVM, '-jar', SPRING_JAR, ...args], {
+        cpu: SERVICE_CORE,
+        ready: { url: `http://127.0.0.1:${port}${PATH}` },
+        timeoutMs: 180_000,
+      });
       await untilUp(eurekaUrl, 60_000);
       const upstream = { ...spring, url: `http://127.0.0.1:${port}` };
       const hello = (url: string) => ({ url: `${url}/v1/proxy/orders${PATH}` });
