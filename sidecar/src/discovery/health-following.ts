@@ -85,7 +85,8 @@ export function followHealth(
 }
 
 /**
- * The registry with its provider and app registrations following `health`. A Proxy rather than a copy of the
+ * The registry with its provider registrations (interface and application level) and app registrations
+ * following `health`. A Proxy rather than a copy of the
  * methods: whatever else a registry type offers passes through unchanged (called on the registry itself, so
  * class-based registries keep their private fields).
  */
@@ -98,10 +99,18 @@ export function followingHealth(registry: Registry, health: HealthSignal, logger
   const registerApp: Registry['registerApp'] = registry.registerApp
     ? (app) => followHealth(`${registry.name}:${app.name}@${app.host}:${app.port}`, () => registry.registerApp!(app), health, logger)
     : undefined;
+  // Ferry as an application-level Dubbo provider (the instance record) is a provider registration too
+  const registerApplication: Registry['registerApplication'] = registry.registerApplication
+    ? (instance) => {
+        const what = `${registry.name}:${instance.application}@${instance.host}:${instance.port}`;
+        return followHealth(what, () => registry.registerApplication!(instance), health, logger);
+      }
+    : undefined;
   return new Proxy(registry, {
     get(target, prop) {
       if (prop === 'register') return register;
       if (prop === 'registerApp') return registerApp;
+      if (prop === 'registerApplication') return registerApplication;
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureSpringPeers, startEureka, startSpringService, type EurekaServer, type SpringService } from '../harness/eureka.js';
 import { startZooKeeper, listDubboUrls, type ZooKeeperServer } from '../harness/zookeeper.js';
-import { eventually, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../helpers.js';
+import { eventually, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 const USER = 'ferry';
 const PASS = 's3cret';
