@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ensureSpringPeers, startEureka, startSpringService, type EurekaServer, type SpringService } from '../harness/eureka.js';
-import { startZooKeeper, listDubboUrls, type ZooKeeperServer } from '../harness/zookeeper.js';
+import { startZooKeeper, listDubboUrls, zkChildren, zkClient, type ZooKeeperServer } from '../harness/zookeeper.js';
 import { eventually, startSidecar, startUpstream, type TestSidecar, type TestUpstream } from '../support/helpers.js';
 
 const USER = 'ferry';
@@ -22,7 +22,7 @@ const IFACE = 'com.example.ferry.NodeHealth';
 /** Ferry's refresh interval here (production: 30 s); the server's cache expires in 1 s. */
 const REFRESH_MS = 500;
 /** How long a change may take to reach Ferry: the server's 1 s cache plus a fetch, with slack for a loaded machine. */
-const BOUND_MS = 10_000;
+const BOUND_MS = 15_000;
 /** The same for the Spring services: their client fetches every 1 s, backing off up to 3 intervals when slow. */
 const SPRING_BOUND_MS = 20_000;
 
@@ -164,7 +164,16 @@ test('the Spring service calls the app through the registration Ferry made (pod 
 
 test("the app's health failing takes it out of Eureka and ZooKeeper, back in when it recovers; one failed probe does not", async () => {
   const status = async () => (await eureka.instances(APP))[0]?.status;
-  const providers = async () => (await listDubboUrls(zk.address, IFACE)).length;
+  // interface-level provider nodes and the application-level instance record (registerMode: all)
+  const providers = async () => {
+    const c = await zkClient(zk.address);
+    try {
+      const instances = await zkChildren(c, `/services/${APP}`).catch(() => [] as string[]);
+      return `${(await listDubboUrls(zk.address, IFACE)).length}+${instances.length}`;
+    } finally {
+      c.close();
+    }
+  };
 
   // one failed probe among passes: nothing moves
   const before1 = healthProbes;
@@ -173,16 +182,16 @@ test("the app's health failing takes it out of Eureka and ZooKeeper, back in whe
   healthy = true;
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(await status(), 'UP');
-  assert.equal(await providers(), 1);
+  assert.equal(await providers(), '1+1');
 
   healthy = false;
   const t0 = Date.now();
-  await eventually(async () => (await status()) === 'DOWN' && (await providers()) === 0, BOUND_MS);
+  await eventually(async () => (await status()) === 'DOWN' && (await providers()) === '0+0', BOUND_MS);
   console.log(`# health failing: DOWN in Eureka and out of ZooKeeper after ${Date.now() - t0} ms`);
   await eventually(async () => (await s1.call(APP, '/hello')).httpStatus === 503, SPRING_BOUND_MS);
 
   healthy = true;
-  await eventually(async () => (await status()) === 'UP' && (await providers()) === 1, BOUND_MS);
+  await eventually(async () => (await status()) === 'UP' && (await providers()) === '1+1', BOUND_MS);
   await eventually(async () => (await s1.call(APP, '/hello')).status === 200, SPRING_BOUND_MS);
 });
 
