@@ -1,8 +1,9 @@
 /**
  * Ferry as a consumer of Dubbo 3 application-level ("instance") discovery in ZooKeeper, end to end against real
- * Java Dubbo 3.3 providers: `register-mode=instance` (only `/services/{app}` + the mapping; Ferry asks its
- * MetadataService), `all` (both ways: one endpoint, not two), a Triple app found by instance. The `discovery`
- * mode per registry and per service (the service's wins); endpoint parameters as on the interface-level path.
+ * Java Dubbo 3.3 (and one 3.2) providers: `register-mode=instance` (only `/services/{app}` + the mapping; Ferry
+ * asks its MetadataService), `all` (both ways: one endpoint, not two), a Triple app found by instance. The
+ * `discovery` mode per registry and per service (the service's wins); endpoint parameters as on the
+ * interface-level path; `providedBy` instead of the mapping.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ let zk: ZooKeeperServer;
 let inst: JavaProvider;
 let both: JavaProvider;
 let tri: JavaProvider;
+let inst32: JavaProvider;
 let ferry: Sidecar;
 let url: string;
 
@@ -36,12 +38,13 @@ async function start(name: string, jar: string, extraArgs: string[]): Promise<Ja
 }
 
 before(async () => {
-  const { jar33 } = await ensureJavaPeers();
+  const { jar33, jar32 } = await ensureJavaPeers();
   zk = await startZooKeeper();
   // one JVM at a time (a loaded 2-core machine)
   inst = await start('inst', jar33, ['--register-mode', 'instance', '--app', 'inst-app', '--weight', '30', '--token', 's3cret']);
   both = await start('both', jar33, ['--app', 'both-app', '--no-greeting']);
   tri = await start('tri', jar33, ['--protocol', 'tri', '--register-mode', 'instance', '--app', 'tri-app', '--no-greeting']);
+  inst32 = await start('inst32', jar32, ['--register-mode', 'instance', '--app', 'inst32-app', '--no-greeting']);
   const dubbo = { protocol: 'dubbo', registry: 'zk', version: '1.0.0', retries: 0 };
   const svc = (extra: Record<string, unknown>) => JSON.stringify({ ...dubbo, interface: MATRIX, ...extra });
   const greet = (extra: Record<string, unknown>) => JSON.stringify({ ...dubbo, interface: GREETING, group: 'blue', ...extra });
@@ -57,6 +60,7 @@ services:
   matrix-instance: ${svc({ discovery: 'instance' })}
   matrix-interface: ${svc({ discovery: 'interface' })}
   matrix-provided-by: ${svc({ discovery: 'instance', providedBy: ['inst-app'] })}
+  matrix32: ${svc({ discovery: 'instance', providedBy: ['inst32-app'] })}
   matrix-reg-interface: ${svc({ registry: 'zkiface' })}
   matrix-reg-interface-svc-auto: ${svc({ registry: 'zkiface', discovery: 'auto' })}
   greet: ${greet({})}
@@ -79,7 +83,7 @@ services:
 });
 after(async () => {
   await ferry?.close();
-  await Promise.all([inst?.stop(), both?.stop(), tri?.stop()]);
+  await Promise.all([inst?.stop(), both?.stop(), tri?.stop(), inst32?.stop()]);
   await zk?.stop();
 });
 
@@ -94,6 +98,8 @@ async function invoke(service: string, method: string, body: unknown) {
 const ids = (service: string) => ferry.runtime().router.get(service)!.source.current().map((e) => e.id).sort();
 const endpoint = (service: string, port: number) => ferry.runtime().router.get(service)!.source.current().find((e) => e.port === port);
 const addr = (p: JavaProvider) => `127.0.0.1:${p.port}`;
+/** The TypeMatrixService providers: two instance-only (3.3 and 3.2), one registered both ways. */
+const all = () => [addr(inst), addr(both), addr(inst32)].sort();
 
 test('a provider registered only at application level is called (was 503 NO_ENDPOINT); interface mode cannot see it', async () => {
   await eventually(async () => (await invoke('greet', 'greet', ['ferry'])).status === 200, 20_000, 200);
@@ -103,24 +109,24 @@ test('a provider registered only at application level is called (was 503 NO_ENDP
   assert.equal((iface.body as { code: string }).code, 'FERRY_ERR_NO_ENDPOINT');
 });
 
-test('auto: a provider registered both ways is one endpoint; instance-only and both-ways providers are both called', async () => {
-  await eventually(() => ids('matrix').join() === [addr(inst), addr(both)].sort().join(), 20_000, 100);
+test('auto: a provider registered both ways is one endpoint; instance-only and both-ways providers are all called', async () => {
+  await eventually(() => ids('matrix').join() === all().join(), 20_000, 100);
   const seen = new Set<string>();
   await eventually(async () => {
     const r = await invoke('matrix', 'whoami', []);
     assert.equal(r.status, 200, JSON.stringify(r));
     seen.add(r.body as string);
-    return seen.size === 2;
+    return seen.size === 3;
   }, 20_000, 0);
-  assert.deepEqual([...seen].sort(), [`both:${both.port}`, `inst:${inst.port}`]);
+  assert.deepEqual([...seen].sort(), [`both:${both.port}`, `inst32:${inst32.port}`, `inst:${inst.port}`].sort());
 });
 
 test('the mode per registry and per service: the service wins', async () => {
-  await eventually(() => ids('matrix-instance').length === 2 && ids('matrix-reg-interface-svc-auto').length === 2, 20_000, 100);
-  assert.deepEqual(ids('matrix-instance'), [addr(inst), addr(both)].sort());
+  await eventually(() => ids('matrix-instance').length === 3 && ids('matrix-reg-interface-svc-auto').length === 3, 20_000, 100);
+  assert.deepEqual(ids('matrix-instance'), all());
   assert.deepEqual(ids('matrix-interface'), [addr(both)]);
   assert.deepEqual(ids('matrix-reg-interface'), [addr(both)]);
-  assert.deepEqual(ids('matrix-reg-interface-svc-auto'), [addr(inst), addr(both)].sort());
+  assert.deepEqual(ids('matrix-reg-interface-svc-auto'), all());
   // providedBy: these applications, not the mapping's (which lists both-app too)
   await eventually(() => ids('matrix-provided-by').length === 1, 20_000, 100);
   assert.deepEqual(ids('matrix-provided-by'), [addr(inst)]);
@@ -150,6 +156,11 @@ test('application-level endpoints carry what interface-level ones do: weight, to
   assert.deepEqual(r, { status: 200, body: 'tok' });
 });
 
+test('a Dubbo 3.2 provider registered only at application level is called too', async () => {
+  await eventually(async () => (await invoke('matrix32', 'whoami', [])).status === 200, 20_000, 200);
+  assert.deepEqual(await invoke('matrix32', 'whoami', []), { status: 200, body: `inst32:${inst32.port}` });
+});
+
 test('a Triple app found at application level (tri://, MetadataService V2): the IDL service through the gRPC path', async () => {
   await eventually(async () => (await invoke('greeter', 'greet', 'warm-up')).status === 200, 20_000, 200);
   assert.deepEqual(ids('greeter'), [addr(tri)]);
@@ -169,6 +180,6 @@ test('a provider that stops leaves the list (watch on /services/{app}), the othe
   } finally {
     await extra.stop();
   }
-  assert.deepEqual(ids('matrix'), [addr(inst), addr(both)].sort());
+  assert.deepEqual(ids('matrix'), all());
   assert.equal((await invoke('matrix', 'echoString', ['still'])).status, 200);
 });
