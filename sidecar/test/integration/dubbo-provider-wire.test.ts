@@ -177,6 +177,39 @@ test('response flags follow the consumer\'s dubbo version; falsy values stay val
   }
 });
 
+test('typed arguments are read as a Java 3.3 provider reads them: what Hessian refuses is a 40 and never reaches the app', async () => {
+  const c = await RawClient.open(port);
+  const USER = 'Lcom/example/ferry/api/User;';
+  try {
+    const before = app.seen.length;
+    const refused: Array<[string, string, unknown[], RegExp]> = [
+      ['addLong', 'JJ', ['a', 'b'], /argument 0: expected long, got a string/],
+      ['addLong', 'JJ', [true, { $class: 'java.util.HashMap', $: new Map([['x', 1]]) }], /argument 1: expected long, got a map/],
+      ['saveUser', USER, [7], /argument 0: expected com\.example\.ferry\.api\.User, got a number/],
+      ['hello', 'Ljava/lang/String;', [['x']], /argument 0: expected java\.lang\.String, got a list/],
+      ['isTrue', 'Z', ['yes'], /argument 0: expected boolean, got a string/],
+      ['listUsers', 'I', [{ $class: 'java.util.HashMap', $: new Map() }], /argument 0: expected int, got a map/],
+    ];
+    for (const [method, parameterDesc, args, why] of refused) {
+      const f = await c.call({ method, parameterDesc, args });
+      const message = f.status === 20 ? 'answered' : decodeErrorBody(f.body);
+      assert.equal(f.status, 40, `${method} ${JSON.stringify(args)}: ${message}`);
+      // Java 3.3.6's words (checked against a real provider), then which argument and why
+      assert.match(message, new RegExp(`^Fail to decode request due to: RpcInvocation \\[methodName=${method}, parameterTypes=null\\]`));
+      assert.match(message, why);
+    }
+    assert.deepEqual(app.seen.slice(before).map((s) => s.url), [], 'the app never got them');
+    // what Java coerces, the app gets coerced: a boolean or a double for a long, a number for a String or a boolean
+    assert.equal(valueOf(await c.call({ method: 'addLong', parameterDesc: 'JJ', args: [true, 1.5] })), 2);
+    assert.deepEqual(app.seen.at(-1)!.body, [1, 1]);
+    assert.equal(valueOf(await c.call({ method: 'hello', parameterDesc: 'Ljava/lang/String;', args: [5] })), 'Hello 5');
+    assert.equal(valueOf(await c.call({ method: 'isTrue', parameterDesc: 'Z', args: [I(1)] })), true);
+    assert.deepEqual(app.seen.at(-1)!.body, [true]);
+  } finally {
+    c.close();
+  }
+});
+
 test('unknown service, version, method or signature → 40 like Java; generic unknown method → 70; $echo', async () => {
   const c = await RawClient.open(port);
   try {

@@ -51,6 +51,7 @@ import {
 import { parseJavaType } from '../../hessian/java-types.js';
 import type { MetadataInfo } from '../../../discovery/app-level/metadata-info.js';
 import { METADATA_SERVICE, metadataServiceAnswer } from './metadata-service.js';
+import { ArgumentMismatch, coerceArgument } from './arguments.js';
 import { buildServiceTable, findGeneric, findTyped, serviceKey, singleBody, type MethodEntry, type ServiceEntry } from './methods.js';
 
 /**
@@ -278,7 +279,19 @@ export class InboundDubboHandler {
       );
     }
     const argTypes = method.parameterTypes ?? (req.parameterDesc === '' ? [] : splitDescriptor(req.parameterDesc).map(typeFromDescriptor));
-    return { service, method, argTypes, args: req.args.map((v, i) => this.#json(v, argTypes[i]!)), generic: false };
+    const values = req.args.map((v, i) => {
+      try {
+        return coerceArgument(v as JavaValue, argTypes[i]!);
+      } catch (err) {
+        if (!(err instanceof ArgumentMismatch)) throw err;
+        // Java 3.3's own words for an argument its Hessian reader refuses, then which one and why
+        throw new Answer(
+          DubboStatus.BAD_REQUEST,
+          `Fail to decode request due to: RpcInvocation [methodName=${req.method}, parameterTypes=null] (argument ${i}: ${err.message})`,
+        );
+      }
+    });
+    return { service, method, argTypes, args: values.map((v, i) => this.#json(v, argTypes[i]!)), generic: false };
   }
 
   /**
