@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { Agent as EntryAgent } from 'undici';
-import { Agent } from '../../src/protocols/http/agent.js';
+import { Agent } from '../../../../src/protocols/http/agent.js';
 
 test("the lean Agent is undici's own, with its request API", async () => {
   assert.equal(Agent, EntryAgent);
