@@ -97,6 +97,8 @@ before(async () => {
   c.close();
   const services = {
     matrix: svc({ methods: METHODS }),
+    // no methods declared: the parameter types come from the provider's published metadata
+    matrixByMetadata: svc({}),
     matrixClasses: svc({ methods: METHODS, classes: CLASSES }),
     matrixTyped: svc({ methods: METHODS, classes: CLASSES, invocation: 'typed' }),
     echoStringInt: svc({ methods: { echo: { parameterTypes: ['java.lang.String', 'int'] } } }),
@@ -519,6 +521,18 @@ test('ad-hoc /v1/dubbo/invoke: registry lookup, POJO args, exceptions, attachmen
   );
 });
 
+test('arity misses with the types from the provider\'s metadata are a local 400 saying what the overloads take', async () => {
+  assert.equal(await ok('matrixByMetadata', 'echoString', ['x']), 'x');
+  const empty = await invoke('matrixByMetadata', 'echoString', []);
+  assert.equal(empty.status, 400, JSON.stringify(empty.body));
+  const { code, message } = empty.body as { code: string; message: string };
+  assert.equal(code, 'FERRY_ERR_BAD_ARGUMENTS');
+  assert.match(message, /TypeMatrixService\.echoString takes \(java\.lang\.String\); got 0 argument\(s\)/);
+  const three = await invoke('matrixByMetadata', 'echo', ['a', 1, 2]);
+  assert.equal(three.status, 400, JSON.stringify(three.body));
+  assert.match((three.body as { message: string }).message, /echo takes \(.*\) or \(.*\) or \(.*\); got 3 argument\(s\)/);
+});
+
 test('propagation: an allow-listed header reaches the provider as an attachment, a non-listed one does not', async () => {
   const seen = (await ok('matrixClasses', 'attachments', [], {
     'x-tenant-id': 't-42',
@@ -530,6 +544,10 @@ test('propagation: an allow-listed header reaches the provider as an attachment,
   assert.equal(seen['x-user-id'], 'u-7');
   assert.equal(seen.explicit, 'asked');
   assert.equal(seen['x-secret'], undefined);
+  // the call's id travels as x-request-id, as for HTTP, JSON-RPC and gRPC calls: generated, or the app's own
+  assert.match(seen['x-request-id'] ?? '', /^[\w-]{8,}$/, JSON.stringify(seen));
+  const own = (await ok('matrixClasses', 'attachments', [], { 'x-request-id': 'req-own-7' })) as Record<string, string>;
+  assert.equal(own['x-request-id'], 'req-own-7');
   // and back: response attachments the provider set reach the app as x-ferry-attach-* headers
   const who = await invoke('matrixClasses', 'whoami', []);
   assert.equal(who.headers['x-ferry-attach-served-by'], 'types');

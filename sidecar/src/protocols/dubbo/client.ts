@@ -238,8 +238,16 @@ export function completeTarget(target: DubboTarget, definition: ServiceDefinitio
   if (candidates.length === 0) return target;
   let parameterTypes = target.parameterTypes;
   const count = rawArgs === undefined || rawArgs === null ? 0 : Array.isArray(rawArgs) ? rawArgs.length : 1;
-  if (parameterTypes.length === 0 && count > 0) {
+  if (parameterTypes.length === 0) {
     const fit = candidates.filter((m) => m.parameterTypes.length === count);
+    if (fit.length === 0) {
+      // said here, with what the provider's methods take, rather than by the provider (status 70) or as "takes 0"
+      const takes = candidates.map((m) => `(${m.parameterTypes.join(', ')})`).join(' or ');
+      throw new FerryError(
+        'FERRY_ERR_BAD_ARGUMENTS',
+        `${target.interface}.${target.method} takes ${takes}; got ${count} argument(s)`,
+      );
+    }
     if (fit.length > 1) {
       throw new FerryError(
         'FERRY_ERR_BAD_ARGUMENTS',
@@ -267,6 +275,8 @@ export function completeTarget(target: DubboTarget, definition: ServiceDefinitio
 function encodeRequest(call: Call, endpoint: Endpoint, target: DubboTarget, args: unknown[], options: ToJavaOptions): Buffer {
   const attachments: Record<string, unknown> = {};
   applyOutgoing(dubboAttachmentCarrier, attachments, call.outgoing);
+  // as the HTTP, JSON-RPC and gRPC clients do: the call's id travels unless the app sent its own
+  attachments['x-request-id'] ??= call.requestId;
   // The provider's own group/version (from its registry URL) name the exporter: a consumer asking for
   // group "*", a group list or version "*" must send the one it picked, as Java's invokers do.
   const group = endpoint.params.group || target.group;

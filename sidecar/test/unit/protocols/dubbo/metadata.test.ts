@@ -98,9 +98,20 @@ test('completeTarget: parameter types by name and argument count, return types, 
   assert.deepEqual(users.parameterTypes, ['java.util.List<com.example.ferry.api.User>']);
   assert.equal(users.returns, 'java.util.List<com.example.ferry.api.User>');
   assert.equal(completeTarget({ ...base, method: 'maxLong' }, def, []).returns, 'long');
-  // unknown method or no fitting count: left alone (the caller reports the argument mismatch)
+  // unknown method: left alone (the provider says it)
   assert.deepEqual(completeTarget({ ...base, method: 'nope' }, def, [1]), { ...base, method: 'nope' });
-  assert.deepEqual(completeTarget(base, def, [1, 2, 3]).parameterTypes, []);
+  // no overload takes that many: a local 400 saying what they take (not "takes 0 argument(s)"), `[]` included
+  for (const args of [[1, 2, 3], []]) {
+    assert.throws(
+      () => completeTarget(base, def, args),
+      (e: FerryError) =>
+        e.code === 'FERRY_ERR_BAD_ARGUMENTS' &&
+        e.message ===
+          'com.example.ferry.api.TypeMatrixService.echo takes (java.lang.String, int) or (com.example.ferry.api.User) ' +
+            `or (java.lang.String); got ${args.length} argument(s)`,
+      JSON.stringify(args),
+    );
+  }
   // a declared return type is kept
   assert.equal(completeTarget({ ...base, method: 'maxLong', returns: 'java.lang.Object' }, def, []).returns, 'java.lang.Object');
 });
