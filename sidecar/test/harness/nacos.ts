@@ -11,7 +11,7 @@
  *   await nacos.stop();
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,11 +60,17 @@ export async function ensureRnacos(log: (line: string) => void = () => {}): Prom
     const args = ['-n', '10', 'cargo', 'install', 'rnacos', '--version', RNACOS_VERSION, '--locked', '--root', RNACOS_ROOT];
     log(`rnacos: nice ${args.join(' ')} (once; 10–20 min)`);
     const t0 = Date.now();
-    const child = spawn('nice', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CARGO_TERM_PROGRESS_WHEN: 'never' } });
-    let tail = '';
-    child.stderr.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
+    // cargo's output goes to a file, not a pipe: the pretest's synchronous steps (the k8s build) block this event
+    // loop for half an hour, and a cargo writing into an undrained pipe stops building until they end
+    const logFile = join(CACHE_DIR, `rnacos-${RNACOS_VERSION}.build.log`);
+    const out = openSync(logFile, 'w');
+    const child = spawn('nice', args, { stdio: ['ignore', out, out], env: { ...process.env, CARGO_TERM_PROGRESS_WHEN: 'never' } });
+    closeSync(out);
     const code = await new Promise<number | null>((r) => child.once('close', r));
-    if (code !== 0 || !rnacosPresent()) throw new Error(`cargo install rnacos ${RNACOS_VERSION} failed (exit ${code}):\n${tail}`);
+    if (code !== 0 || !rnacosPresent()) {
+      const tail = readFileSync(logFile, 'utf8').slice(-4000);
+      throw new Error(`cargo install rnacos ${RNACOS_VERSION} failed (exit ${code}; ${logFile}):\n${tail}`);
+    }
     log(`rnacos: built in ${((Date.now() - t0) / 1000).toFixed(0)} s (${(statSync(RNACOS_BIN).size / 1e6).toFixed(0)} MB)`);
     return RNACOS_BIN;
   } finally {
