@@ -9,9 +9,10 @@ import { createStaticSource } from './static.js';
 import type { DiscoveryMode } from './mode.js';
 import { zookeeper } from './zookeeper/index.js';
 import { eureka } from './eureka/index.js';
+import { nacos } from './nacos/index.js';
 
 /** Registry type → plug-in; one line per type. The first is the default `type`. */
-const REGISTRIES: readonly RegistryEntry[] = [zookeeper, eureka];
+const REGISTRIES: readonly RegistryEntry[] = [zookeeper, eureka, nacos];
 
 const byType = new Map<string, RegistryEntry>(REGISTRIES.map((r) => [r.type, r]));
 

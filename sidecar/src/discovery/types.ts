@@ -41,6 +41,11 @@ export interface ServiceKey {
 /** What a consumer watches: a service's providers that speak `scheme` (`dubbo`, `tri`, `jsonrpc`). */
 export interface ServiceQuery extends ServiceKey {
   scheme: string;
+  /**
+   * The service's name in registries that find services by application rather than by interface (a Eureka
+   * application, a Nacos service name): `services.<name>.app`.
+   */
+  app?: string;
   /** The service's own `discovery` mode (absent: the registry's). */
   discovery?: DiscoveryMode;
   /** Application level: these provider applications instead of the registry's interface → app mapping. */

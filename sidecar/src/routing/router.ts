@@ -12,6 +12,7 @@ import { protectEmpty } from './empty-protection.js';
 
 export type { Route, RouteStages };
 
+
 export interface RouterContext {
   config: FerryConfig;
   logger: Logger;

@@ -149,6 +149,18 @@ export function createNacosHttpTransport(opts: NacosHttpOptions): NacosTransport
       const text = await call('GET', '/v1/ns/instance/list', { ...keyParams(key), healthyOnly: false });
       return parseInstanceList(text!);
     },
+    async listServices(namespaceId, groupName) {
+      const names: string[] = [];
+      // pages of 500 up to 20,000 names: a catalog read per poll, only for wildcard consumers
+      for (let pageNo = 1; pageNo <= 40; pageNo++) {
+        const text = await call('GET', '/v1/ns/service/list', { namespaceId: namespaceId || undefined, groupName, pageNo, pageSize: 500 });
+        const body = JSON.parse(text!) as { count?: unknown; doms?: unknown };
+        const page = Array.isArray(body.doms) ? body.doms.filter((d): d is string => typeof d === 'string') : [];
+        names.push(...page.map((n) => (n.includes('@@') ? n.slice(n.indexOf('@@') + 2) : n)));
+        if (page.length < 500 || (typeof body.count === 'number' && names.length >= body.count)) break;
+      }
+      return names;
+    },
     async register(i) {
       await call('POST', '/v1/ns/instance', {
         ...instanceParams(i),

@@ -9,6 +9,8 @@ import type { NacosInstanceSpec, NacosTransport } from './types.js';
 
 export interface NacosRegistration {
   readonly instance: NacosInstanceSpec;
+  /** Registers the instance again with new metadata (kept for later beats and re-registrations). */
+  update(metadata: Record<string, string>): Promise<void>;
   /** Deregisters and stops heartbeating. */
   close(): Promise<void>;
 }
@@ -25,9 +27,10 @@ export interface NacosRegistrationOptions {
  */
 export async function registerInstance(
   transport: NacosTransport,
-  instance: NacosInstanceSpec,
+  spec: NacosInstanceSpec,
   opts: NacosRegistrationOptions = {},
 ): Promise<NacosRegistration> {
+  let instance = spec;
   const log = opts.logger;
   let interval = opts.beatIntervalMs ?? 5000;
   let closed = false;
@@ -72,7 +75,13 @@ export async function registerInstance(
   schedule();
 
   return {
-    instance,
+    get instance() {
+      return instance;
+    },
+    async update(metadata) {
+      instance = { ...instance, metadata };
+      await transport.register(instance);
+    },
     async close() {
       if (closed) return;
       closed = true;

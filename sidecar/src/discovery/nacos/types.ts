@@ -42,6 +42,8 @@ export interface NacosBeatResult {
 export interface NacosTransport {
   /** Healthy and unhealthy instances of a service (callers filter); an unknown service is an empty list. */
   listInstances(key: NacosServiceKey): Promise<NacosInstance[]>;
+  /** The names of a group's services (without the `group@@` prefix). */
+  listServices(namespaceId: string, groupName: string): Promise<string[]>;
   register(instance: NacosInstanceSpec): Promise<void>;
   beat(instance: NacosInstanceSpec): Promise<NacosBeatResult>;
   deregister(instance: NacosInstanceSpec): Promise<void>;
