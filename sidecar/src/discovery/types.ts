@@ -50,11 +50,6 @@ export interface ServiceQuery extends ServiceKey {
   discovery?: DiscoveryMode;
   /** Application level: these provider applications instead of the registry's interface → app mapping. */
   providedBy?: readonly string[];
-  /**
-   * The service's name in registries that find services by application rather than by interface (a Eureka
-   * application, a Nacos service name): `services.<name>.app`.
-   */
-  app?: string;
 }
 
 /** What a registry can find services by: a Dubbo interface (`ServiceKey`), or an application name (`app`). */
