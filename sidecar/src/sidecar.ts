@@ -4,6 +4,7 @@ import { inboundRegistries, type FerryConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { buildApp } from './server/app.js';
 import { buildAdminApp } from './server/admin.js';
+import { isLoopbackHost } from './server/loopback-guard.js';
 import type { Readiness } from './server/health.js';
 import { buildRuntime, type Runtime, type RuntimeHooks } from './runtime.js';
 import { metrics as processMetrics, type FerryMetrics } from './observability/metrics.js';
@@ -144,7 +145,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     ...(config.metrics.enabled ? [metricsRoute(metrics, metricsAuth)] : []),
     ...(adminConsole ? [adminConsole.plugin] : []),
   ];
-  const admin = config.admin.enabled ? buildAdminApp({ logger, state, plugins: adminPlugins }) : undefined;
+  const admin = config.admin.enabled
+    ? buildAdminApp({ logger, state, plugins: adminPlugins, loopback: isLoopbackHost(config.admin.host) })
+    : undefined;
 
   async function waitReady(runtime: Runtime): Promise<void> {
     try {

@@ -2,12 +2,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { installErrorHandling } from './errors.js';
+import { loopbackOnly } from './loopback-guard.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 
 export interface AdminDeps {
   logger: Logger;
   state: Readiness;
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** `admin.host` is loopback: only requests addressed to it, none from web pages elsewhere (see loopback-guard.ts). */
+  loopback?: boolean;
 }
 
 /** The platform's port: health probes and metrics, never the app's calls. */
@@ -18,6 +21,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     schemaController: lazySchemaCompilers(),
   });
   installErrorHandling(admin);
+  if (deps.loopback) loopbackOnly(admin, 'the admin port');
   admin.register(healthRoutes(deps.state));
   for (const plugin of deps.plugins ?? []) admin.register(plugin);
   return admin;

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { FerryError, type ErrorCode } from '../errors.js';
 import { installErrorHandling } from './errors.js';
 import { requireApiToken } from './api-token.js';
+import { isLoopbackHost, loopbackOnly } from './loopback-guard.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes, type Readiness } from './health.js';
 import { invokeRoute } from './invoke.js';
@@ -81,6 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     done(null, payload);
   });
   installErrorHandling(app);
+  if (isLoopbackHost(config.listen.host)) loopbackOnly(app, 'the local API');
   if (deps.apiToken) requireApiToken(app, deps.apiToken);
   app.register(healthRoutes(deps.state));
   app.register(invokeRoute(deps.runtime));

@@ -45,7 +45,7 @@ function stalledUpload(port: number, length: number): Promise<{ status: number; 
     }, 5000);
     socket.on('connect', () =>
       socket.write(
-        `POST /v1/proxy/up/upload HTTP/1.1\r\nHost: ferry\r\n` +
+        `POST /v1/proxy/up/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
           `Content-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n0123456789`,
       ),
     );
