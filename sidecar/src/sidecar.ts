@@ -146,7 +146,12 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     ...(adminConsole ? [adminConsole.plugin] : []),
   ];
   const admin = config.admin.enabled
-    ? buildAdminApp({ logger, state, plugins: adminPlugins, loopback: isLoopbackHost(config.admin.host) })
+    ? buildAdminApp({
+        logger,
+        state,
+        plugins: adminPlugins,
+        ...(isLoopbackHost(config.admin.host) ? { loopback: { allowedHosts: config.admin.allowedHosts } } : {}),
+      })
     : undefined;
 
   async function waitReady(runtime: Runtime): Promise<void> {

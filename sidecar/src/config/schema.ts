@@ -75,12 +75,19 @@ export function configSchemaWith<R extends { type: string }>(schemas: {
     /** The address other hosts reach this pod at, written into ZooKeeper nodes; env `FERRY_POD_IP`/`POD_IP` fill it. */
     advertiseHost: opt(str()),
     /** The app's door: the local API. */
-    listen: obj({ host: dflt(str(), '127.0.0.1'), port: dflt(port(), DEFAULT_PORT) }),
+    listen: obj({
+      host: dflt(str(), '127.0.0.1'),
+      port: dflt(port(), DEFAULT_PORT),
+      /** Bound to loopback, the port answers requests addressed to loopback names only (a DNS-rebinding guard), and these. */
+      allowedHosts: dflt(list(str()), []),
+    }),
     /** Health and metrics for the platform; not for the app. */
     admin: obj({
       enabled: dflt(bool(), true),
       host: dflt(str(), '127.0.0.1'),
       port: dflt(port(), DEFAULT_ADMIN_PORT),
+      /** As `listen.allowedHosts`, for the admin port. */
+      allowedHosts: dflt(list(str()), []),
       /**
        * When set, the console's API (`/admin/v1/…`) asks for it: `Authorization: Bearer <token>`, or the console's
        * sign-in cookie. Best given as env `FERRY_ADMIN__TOKEN` (a Secret); never logged. Probes stay open; `/metrics`

@@ -9,8 +9,8 @@ export interface AdminDeps {
   logger: Logger;
   state: Readiness;
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
-  /** `admin.host` is loopback: only requests addressed to it, none from web pages elsewhere (see loopback-guard.ts). */
-  loopback?: boolean;
+  /** `admin.host` is loopback: only requests addressed to it (or `allowedHosts`), none from web pages elsewhere (loopback-guard.ts). */
+  loopback?: { allowedHosts: readonly string[] };
 }
 
 /** The platform's port: health probes and metrics, never the app's calls. */
@@ -21,7 +21,7 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     schemaController: lazySchemaCompilers(),
   });
   installErrorHandling(admin);
-  if (deps.loopback) loopbackOnly(admin, 'the admin port');
+  if (deps.loopback) loopbackOnly(admin, { name: 'the admin port', section: 'admin', allowedHosts: deps.loopback.allowedHosts });
   admin.register(healthRoutes(deps.state));
   for (const plugin of deps.plugins ?? []) admin.register(plugin);
   return admin;

@@ -82,7 +82,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     done(null, payload);
   });
   installErrorHandling(app);
-  if (isLoopbackHost(config.listen.host)) loopbackOnly(app, 'the local API');
+  if (isLoopbackHost(config.listen.host)) {
+    loopbackOnly(app, { name: 'the local API', section: 'listen', allowedHosts: config.listen.allowedHosts });
+  }
   if (deps.apiToken) requireApiToken(app, deps.apiToken);
   app.register(healthRoutes(deps.state));
   app.register(invokeRoute(deps.runtime));

@@ -32,18 +32,31 @@ function originHost(origin: string): string | undefined {
  * POST (JSON bodies of any content type need no CORS preflight; the browser sends `Origin`). Programs (the app,
  * curl, the kubelet, `fetch` in Node) send a loopback `Host` and no `Origin`.
  */
-export function loopbackOnly(app: FastifyInstance, port: string): void {
+export interface LoopbackPort {
+  /** For messages: `the local API`. */
+  name: string;
+  section: 'listen' | 'admin';
+  /** Names beyond the loopback ones that requests may be addressed to (`listen.allowedHosts`). */
+  allowedHosts: readonly string[];
+}
+
+export function loopbackOnly(app: FastifyInstance, port: LoopbackPort): void {
+  const allowed = new Set(port.allowedHosts.map((h) => h.toLowerCase()));
   app.addHook('onRequest', (request, _reply, done) => {
     const host = request.headers.host;
-    if (host !== undefined && !isLoopbackHost(hostOf(host))) {
-      const message = `${port} is on loopback and answers only requests addressed to it (Host: ${host})`;
-      return done(new FerryError('FERRY_ERR_BAD_REQUEST', message));
+    if (host !== undefined) {
+      const name = hostOf(host).toLowerCase();
+      if (!isLoopbackHost(name) && !allowed.has(name)) {
+        const message =
+          `${port.name} is on loopback and answers only requests addressed to it (Host: ${host}; or ${port.section}.allowedHosts)`;
+        return done(new FerryError('FERRY_ERR_BAD_REQUEST', message));
+      }
     }
     const origin = request.headers.origin;
     if (origin !== undefined) {
       const from = originHost(origin);
       if (from === undefined || !isLoopbackHost(from)) {
-        return done(new FerryError('FERRY_ERR_BAD_REQUEST', `${port} does not answer web pages of other sites (Origin: ${origin})`));
+        return done(new FerryError('FERRY_ERR_BAD_REQUEST', `${port.name} does not answer web pages of other sites (Origin: ${origin})`));
       }
     }
     done();

@@ -89,6 +89,22 @@ test('browser refusal: rebinding Hosts and cross-site Origins are refused on loo
   });
   assert.equal(consolePage.statusCode, 200, await consolePage.body.text());
   assert.equal((await request(`${ferry.adminUrl}/healthz`)).statusCode, 200);
+  // a name of the operator's own, allowed in config
+  const named = await createSidecar({
+    config: parseConfig(
+      `listen: { port: 0, allowedHosts: [ferry.internal] }\nadmin: { enabled: false }\n` +
+        `services: { up: { protocol: http, endpoints: ["${upstream.url}"] } }`,
+      'test config',
+    ),
+    logger: createLogger('silent'),
+  });
+  const namedUrl = `http://127.0.0.1:${(await named.start()).port}`;
+  try {
+    assert.equal((await post(`${namedUrl}/v1/invoke/up/m`, { host: 'ferry.internal:4140' })).status, 200);
+    assert.match((await post(`${namedUrl}/v1/invoke/up/m`, { host: 'other.internal' })).text, /or listen\.allowedHosts/);
+  } finally {
+    await named.close();
+  }
 });
 
 test('a port bound beyond loopback keeps answering whatever Host it is reached by', async () => {

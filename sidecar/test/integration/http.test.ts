@@ -206,11 +206,11 @@ test('unknown service → 404 and no connection attempted anywhere', async () =>
 
 test('an absolute-URL request target or a .. path never leaves the sidecar', async () => {
   const before = [upstream.connections(), other.connections()];
-  const abs = await rawRequest(ferry.url, `GET http://127.0.0.1:${other.port}/x HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+  const abs = await rawRequest(ferry.url, `GET http://127.0.0.1:${other.port}/x HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`);
   assert.match(abs, /^HTTP\/1.1 404/);
   assert.match(abs, /x-ferry-error: FERRY_ERR_ROUTE_NOT_FOUND/);
   for (const path of ['/v1/proxy/orders/../../admin', '/v1/proxy/orders/a/%2e%2e/%2e%2e/x', '/v1/proxy/orders//127.0.0.1/x']) {
-    const res = await rawRequest(ferry.url, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    const res = await rawRequest(ferry.url, `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n`);
     assert.match(res, /^HTTP\/1.1 (400|404)/, path);
     assert.match(res, /x-ferry-error: FERRY_ERR_/, path);
   }
@@ -264,7 +264,7 @@ test('hop-by-hop headers are stripped both ways', async () => {
   // A raw request: HTTP clients refuse to send most of these headers themselves.
   const res = await rawRequest(
     ferry.url,
-    'GET /v1/proxy/orders/hop HTTP/1.1\r\nhost: x\r\nconnection: close, x-app-hop\r\nx-app-hop: hidden\r\nte: trailers\r\n' +
+    'GET /v1/proxy/orders/hop HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close, x-app-hop\r\nx-app-hop: hidden\r\nte: trailers\r\n' +
       'x-app-kept: yes\r\nproxy-authorization: Basic Zm9v\r\nupgrade: h2c\r\n\r\n',
   );
   assert.match(res, /^HTTP\/1.1 200/);
@@ -318,7 +318,7 @@ test('shutdown is bounded by the drain timeout: a request that never finishes ar
   const { hostname, port } = new URL(own.url);
   const socket = connect(Number(port), hostname);
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  socket.write('POST /v1/invoke/orders/create HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"half":');
+  socket.write('POST /v1/invoke/orders/create HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 100\r\n\r\n{"half":');
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => {});
   await new Promise((r) => setTimeout(r, 100));
