@@ -181,7 +181,7 @@ test('FERRY_* variables that name no config section are not config (the SDK\'s, 
   assert.equal(config.advertiseHost, '10.1.2.3');
   assert.deepEqual(
     issuesOf('', { FERRY_LISTEN__PROT: '1' }),
-    ['listen.prot: unknown option (known: host, port)'],
+    ['listen.prot: unknown option (known: host, port, allowedHosts)'],
     'a typo inside a section is still refused',
   );
 });
