@@ -88,7 +88,8 @@ test('without a token: graph, services, errors, test calls and the live feed fro
     assert.ok(edge.rps > 0);
     assert.equal(edge.health, 'ok');
     assert.equal(graph.nodes.find((n: PeerJson) => n.id === 'service:gone').health, 'failing');
-    assert.ok(graph.nodes.some((n: PeerJson) => n.id === `endpoint:web/${upstream.url}` && n.label === upstream.url.replace('http://', '')));
+    const label = upstream.url.replace('http://', '');
+    assert.ok(graph.nodes.some((n: PeerJson) => n.id === `endpoint:web/${upstream.url}` && n.label === label));
 
     const services = (await get(`${s.admin}/admin/v1/services`)).body;
     const web = services.services.find((x: PeerJson) => x.name === 'web');
