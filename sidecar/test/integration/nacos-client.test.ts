@@ -172,7 +172,12 @@ test('a Java Dubbo 3.3 provider in Nacos: ' +
     assert.equal(iface[0]!.weight, 40);
     assert.ok(iface[0]!.params.methods!.split(',').includes('echoString'));
 
-    assert.deepEqual(await readNacosMapping(transport, '', MATRIX), ['nacos-app']);
+    // Java writes the mapping after its interface-level record: wait for it rather than race it
+    const mapping = await eventually(async () => {
+      const apps = await readNacosMapping(transport, '', MATRIX);
+      return apps.length ? apps : undefined;
+    }, 15_000, 100);
+    assert.deepEqual(mapping, ['nacos-app']);
     const cache = new RevisionCache({ fetch: metadataServiceFetcher() });
     const app = await readNacosAppLevelEndpoints(
       transport,
