@@ -24,7 +24,7 @@ import { eventually, json, readBody, startSidecar, startUpstream, dubboServer, t
 import { inboundYaml, NODE_IFACE, startNodeApp, type NodeApp } from '../support/dubbo-provider-fixture.js';
 import { createNacosHttpTransport } from '../../src/discovery/nacos/http-v1.js';
 import { registerInstance, type NacosRegistration } from '../../src/discovery/nacos/registration.js';
-import { interfaceServiceName } from '../../src/discovery/nacos/dubbo.js';
+import { interfaceServiceName, readNacosMapping } from '../../src/discovery/nacos/dubbo.js';
 import type { NacosTransport } from '../../src/discovery/nacos/types.js';
 
 const skip = !rnacosPresent() && !process.env.CI ? 'r-nacos is not built (run the pretest)' : false;
@@ -107,6 +107,9 @@ before(async () => {
   // one JVM at a time: several starting together on a loaded 2-core machine take minutes
   ifaceOnly = await javaProvider('nacos-iface', ['--register-mode', 'interface', '--app', 'nacos-iface-app']);
   instanceOnly = await javaProvider('nacos-inst', ['--register-mode', 'instance', '--app', 'nacos-inst-app']);
+  // Java writes the interface → app mapping some time after it is READY (seconds on a loaded machine): the
+  // instance-mode tests are about Ferry following the mapping, not about Java's start-up, so wait for it here
+  await eventually(async () => (await readNacosMapping(transport, '', MATRIX)).includes('nacos-inst-app'), 90_000, 200);
   ferry = await startSidecar(
     [
       'application: ferry-nacos-consumer',
