@@ -118,6 +118,23 @@ async function canLogIn(url: string, auth: { username: string; password: string 
   return res.ok;
 }
 
+/**
+ * r-nacos keeps config items in Raft: until its node has elected itself, naming answers but config writes fail
+ * (Dubbo's interface -> app mapping lives there). Ready means a config item can be written and read back.
+ */
+async function configWorks(url: string): Promise<boolean> {
+  const item = `dataId=ferry-ready&group=ferry`;
+  const put = await fetch(`${url}/nacos/v1/cs/configs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `${item}&content=ok`,
+  });
+  await put.arrayBuffer();
+  if (!put.ok) return false;
+  const get = await fetch(`${url}/nacos/v1/cs/configs?${item}`);
+  return get.ok && (await get.text()) === 'ok';
+}
+
 export async function startNacos(options: StartNacosOptions = {}): Promise<NacosServer> {
   if (!rnacosPresent())
     throw new Error(`rnacos ${RNACOS_VERSION} not built: run the pretest (node sidecar/dist/test/harness/provision.js)`);
@@ -162,7 +179,11 @@ export async function startNacos(options: StartNacosOptions = {}): Promise<Nacos
         const res = await fetch(`${url}/nacos/v1/ns/service/list?pageNo=1&pageSize=1`);
         await res.arrayBuffer();
         // with auth on, 403 still means "up"; the admin user is created a moment after start: wait until it can log in
-        if ((res.ok || res.status === 403) && (await isListening(grpcPort)) && (!options.auth || (await canLogIn(url, options.auth))))
+        if (
+          (res.ok || res.status === 403) &&
+          (await isListening(grpcPort)) &&
+          (options.auth ? await canLogIn(url, options.auth) : await configWorks(url))
+        )
           return;
       } catch {
         // not up yet
