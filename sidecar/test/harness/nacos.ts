@@ -167,6 +167,7 @@ export async function startNacos(options: StartNacosOptions = {}): Promise<Nacos
   let child: ChildProcess | undefined;
 
   const launch = async () => {
+    const launchedAt = Date.now();
     const c = spawn(RNACOS_BIN, [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     track(c);
     c.stdout!.pipe(log, { end: false });
@@ -182,6 +183,9 @@ export async function startNacos(options: StartNacosOptions = {}): Promise<Nacos
         if (
           (res.ok || res.status === 403) &&
           (await isListening(grpcPort)) &&
+          // a config write in r-nacos' first moments panics its Raft apply thread (raftapply.rs unwrap on None,
+          // seen in a CI run) and config stays dead: give Raft 2 s before the first write
+          Date.now() - launchedAt > 2000 &&
           (options.auth ? await canLogIn(url, options.auth) : await configWorks(url))
         )
           return;
