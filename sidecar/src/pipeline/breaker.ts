@@ -11,20 +11,30 @@ interface State {
   /** Set while open or half-open. */
   openedAt: number;
   open: boolean;
-  /** Half-open: trial calls in flight, and successes in a row so far. */
+  /** Which opening this is (unique across endpoints and over time): the ticket of its trials. */
+  epoch: number;
+  /** Half-open: trial calls of this opening in flight, and their successes in a row so far. */
   trials: number;
   successes: number;
 }
+
+/** The ticket of a call sent while the breaker was closed. */
+const CLOSED = 0;
 
 /**
  * Per-endpoint circuit breakers of one service or method (consecutive-failure accrual, as Linkerd and Dapr's
  * `consecutiveFailures >= N` trip): `consecutiveFailures` connection-class failures open the breaker for
  * `openMs`; then it is half-open: `halfOpenRequests` trial calls go through, that many successes in a row close it,
  * one failure opens it again.
+ *
+ * Each call carries the ticket `begin` gave it. While the breaker is open only the trials of its current opening
+ * count: a call sent before it opened (or a trial of an earlier half-open period) that answers late says nothing
+ * about the endpoint now, so it neither closes the breaker nor opens it again nor frees a trial slot.
  */
 export class Breakers {
   readonly #states = new Map<string, State>();
   readonly #policy: CircuitBreakerPolicy;
+  #epochs = CLOSED;
 
   constructor(policy: Partial<CircuitBreakerPolicy> = {}) {
     this.#policy = { ...DEFAULT_CIRCUIT_BREAKER, ...policy };
@@ -40,40 +50,52 @@ export class Breakers {
     return now - state.openedAt >= this.#policy.openMs && state.trials < this.#policy.halfOpenRequests;
   }
 
-  /** Marks a call that goes through a half-open breaker as one of its trials. */
-  begin(endpointId: string): void {
+  /**
+   * A call to the endpoint starts (the balancer checked `allows`): its ticket for `success` / `failure`. Through a
+   * half-open breaker it is one of the current opening's trials.
+   */
+  begin(endpointId: string): number {
     const state = this.#states.get(endpointId);
-    if (state?.open) state.trials++;
+    if (!state?.open) return CLOSED;
+    state.trials++;
+    return state.epoch;
   }
 
-  success(endpointId: string): void {
+  success(endpointId: string, ticket: number): void {
     const state = this.#states.get(endpointId);
     if (!state) return;
     if (state.open) {
-      state.trials = Math.max(0, state.trials - 1);
+      if (ticket !== state.epoch) return;
+      state.trials--;
       if (++state.successes < this.#policy.halfOpenRequests) return;
     }
     this.#states.delete(endpointId);
   }
 
-  failure(endpointId: string, now = Date.now()): void {
+  failure(endpointId: string, ticket: number, now = Date.now()): void {
     let state = this.#states.get(endpointId);
-    if (!state) this.#states.set(endpointId, (state = { failures: 0, since: now, openedAt: 0, open: false, trials: 0, successes: 0 }));
+    if (!state) {
+      state = { failures: 0, since: now, openedAt: 0, open: false, epoch: CLOSED, trials: 0, successes: 0 };
+      this.#states.set(endpointId, state);
+    }
     if (state.open) {
-      // a failed trial (or a late answer of a call sent before it opened): open again for a full period
-      state.openedAt = now;
-      state.trials = Math.max(0, state.trials - 1);
-      state.successes = 0;
+      // a failed trial: open again for a full period (trials still out belong to the period that ended)
+      if (ticket === state.epoch) this.#open(state, now);
       return;
     }
     if (this.#policy.intervalMs > 0 && now - state.since >= this.#policy.intervalMs) {
       state.failures = 0;
       state.since = now;
     }
-    if (++state.failures >= this.#policy.consecutiveFailures) {
-      state.open = true;
-      state.openedAt = now;
-    }
+    if (++state.failures >= this.#policy.consecutiveFailures) this.#open(state, now);
+  }
+
+  #open(state: State, now: number): void {
+    state.open = true;
+    state.openedAt = now;
+    state.epoch = ++this.#epochs;
+    state.trials = 0;
+    state.successes = 0;
   }
 
   /** Open or half-open (the console shows it as open). */
@@ -99,16 +121,16 @@ export function breakerInterceptor(breakers: Breakers, outliers?: Outliers, endp
   return (next) =>
     async function breaker(call) {
       const id = call.endpoint!.id;
-      breakers.begin(id);
+      const ticket = breakers.begin(id);
       try {
         const reply = await next(call);
-        breakers.success(id);
+        breakers.success(id, ticket);
         outliers?.answered(id, reply, count());
         return reply;
       } catch (err) {
         const error = toFerryError(err);
-        if (ENDPOINT_FAILURES.has(error.code)) breakers.failure(id);
-        else breakers.success(id);
+        if (ENDPOINT_FAILURES.has(error.code)) breakers.failure(id, ticket);
+        else breakers.success(id, ticket);
         outliers?.failed(id, error, count());
         throw error;
       }

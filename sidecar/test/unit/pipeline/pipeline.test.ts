@@ -82,17 +82,6 @@ test('no endpoint → FERRY_ERR_NO_ENDPOINT', async () => {
   await assert.rejects(invoke(fakeCall()), { code: 'FERRY_ERR_NO_ENDPOINT' });
 });
 
-test('breakers open after consecutive failures and let one trial through after the open period', () => {
-  const b = new Breakers({ consecutiveFailures: 3, openMs: 1000 });
-  for (let i = 0; i < 3; i++) b.failure('x', 0);
-  assert.equal(b.allows('x', 500), false);
-  assert.equal(b.allows('x', 1500), true);
-  b.begin('x');
-  assert.equal(b.allows('x', 1600), false, 'only one trial at a time');
-  b.success('x');
-  assert.equal(b.allows('x', 1700), true);
-});
-
 test('round-robin alternates and honours weights; random honours weights', () => {
   const rr = createRoundRobinBalancer();
   const list = [ep('a'), ep('b')];

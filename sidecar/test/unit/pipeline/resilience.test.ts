@@ -5,7 +5,6 @@ import { resolvePolicy, type RetryPolicy } from '../../../src/config/policies.js
 import { compose } from '../../../src/pipeline/compose.js';
 import { backoffMs, retryInterceptor } from '../../../src/pipeline/retry.js';
 import { RetryBudget } from '../../../src/pipeline/retry-budget.js';
-import { Breakers } from '../../../src/pipeline/breaker.js';
 import { Outliers } from '../../../src/pipeline/outlier.js';
 import { bulkheadInterceptor } from '../../../src/pipeline/bulkhead.js';
 import { LoadShedder, shedInterceptor } from '../../../src/pipeline/shed.js';
@@ -159,31 +158,6 @@ test('retry budget: 20% of the calls plus the floor, per window; then the last f
   );
   await assert.rejects(invoke(call()), { code: 'FERRY_ERR_UPSTREAM_CONNECT' });
   assert.deepEqual([tries, exhausted], [1, 1]);
-});
-
-test('breaker: opens at the threshold, half-opens for halfOpenRequests trials, closes after that many successes', () => {
-  const b = new Breakers({ consecutiveFailures: 2, openMs: 1000, halfOpenRequests: 2 });
-  b.failure('x', 0);
-  assert.equal(b.allows('x', 1), true);
-  b.failure('x', 1);
-  assert.equal(b.allows('x', 500), false);
-  assert.equal(b.allows('x', 1001), true);
-  b.begin('x');
-  b.begin('x');
-  assert.equal(b.allows('x', 1002), false, 'two trials in flight');
-  b.success('x');
-  assert.equal(b.isOpen('x'), true, 'one success of two');
-  b.success('x');
-  assert.equal(b.isOpen('x'), false);
-  b.failure('x', 2000);
-  b.failure('x', 2001);
-  b.begin('x');
-  b.failure('x', 3100);
-  assert.equal(b.allows('x', 3200), false, 'a failed trial opens it again for a full period');
-  const interval = new Breakers({ consecutiveFailures: 2, intervalMs: 100 });
-  interval.failure('y', 0);
-  interval.failure('y', 150);
-  assert.equal(interval.isOpen('y'), false, 'the count was forgotten after intervalMs');
 });
 
 test('outliers: ejected for a growing time, never more than the maximum share', () => {
