@@ -25,10 +25,10 @@ import { metricsRoute } from './server/metrics.js';
 import { adminAuth } from './console/auth.js';
 import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './discovery/metrics.js';
-import { createRegistry } from './discovery/index.js';
+import { createRegistry, loadRegistries } from './discovery/index.js';
 import { advertisedHost } from './discovery/address.js';
 import { inboundProtocols, ProtocolLoader, protocolsUsedBy } from './protocols/index.js';
-import { AppHealth } from './discovery/app-health.js';
+import type { AppHealth } from './discovery/app-health.js';
 import { followingHealth } from './discovery/health-following.js';
 import { appHealthUrl, registerApplication, type AppRegistrations } from './discovery/app-registration.js';
 import type { Registry } from './discovery/types.js';
@@ -91,6 +91,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // routes are mounted all the same, see protocols/index.ts.
   const loader = new ProtocolLoader(options.protocols);
   const protocols = await loader.load(protocolsUsedBy(config, options.protocols));
+  await loadRegistries(config);
   let current = buildRuntime(config, logger, protocols, hooks);
   const watch = (runtime: Runtime) => {
     if (!config.metrics.enabled) return () => {};
@@ -122,7 +123,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   ];
   const host = advertisedHost(config);
   // registrations of the app (its own, Ferry's providers) follow its health; not reloadable, like inbound.*
-  const health = createAppHealth(config, logger);
+  const health = await createAppHealth(config, logger);
   const registry = (name: string): Registry => {
     const r = createRegistry(config, name, { logger });
     return health ? followingHealth(r, health, logger) : r;
@@ -190,6 +191,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     async reload(next) {
       // a protocol the new config brings in loads before its routes are built (the old routes serve meanwhile)
       await loader.load(protocolsUsedBy(next, options.protocols));
+      await loadRegistries(next);
       const previous = current;
       current = buildRuntime(runtimeConfig(next), logger, protocols, hooks);
       unwatch();
@@ -262,10 +264,12 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
  * The app's health as registrations follow it: only when something registers (the app itself, or Ferry as a
  * Dubbo provider) and `inbound.app.health.follow` is on.
  */
-function createAppHealth(config: FerryConfig, logger: Logger): AppHealth | undefined {
+async function createAppHealth(config: FerryConfig, logger: Logger): Promise<AppHealth | undefined> {
   const h = config.inbound.app.health;
   if (!h.follow || (config.inbound.app.register.length === 0 && inboundRegistries(config).length === 0)) return undefined;
   const healthUrl = appHealthUrl(config);
+  // imported only here: its undici client (the package's entry point) is for configs that register the app
+  const { AppHealth } = await import('./discovery/app-health.js');
   return new AppHealth({
     ...(healthUrl ? { healthUrl } : {}),
     appUrl: config.inbound.app.url,

@@ -1,6 +1,7 @@
 /**
  * The registry of registries: `type` → plug-in. Adding a registry type is one folder under `discovery/` and one
- * line here. `Discovery` holds one handle per configured registry, for one config version.
+ * line here. A plug-in holds its type, schema and what it finds; its client is imported by `loadRegistries`, for
+ * the types a config declares only. `Discovery` holds one handle per configured registry, for one config version.
  */
 import type { FerryConfig } from '../config/schema.js';
 import { join, union, type Issue, type Node } from '../config/dsl.js';
@@ -15,6 +16,9 @@ import { nacos } from './nacos/index.js';
 const REGISTRIES: readonly RegistryEntry[] = [zookeeper, eureka, nacos];
 
 const byType = new Map<string, RegistryEntry>(REGISTRIES.map((r) => [r.type, r]));
+
+/** The factories of the registry types loaded so far (a type's code is never unloaded). */
+const factories = new Map<string, Awaited<ReturnType<RegistryEntry['load']>>>();
 
 /** `registries.<name>`: a union keyed on `type` of every registry type's schema. */
 export const registrySchema: Node<{ type: string }> = union(
@@ -56,14 +60,29 @@ export function checkRegistryUse(config: FerryConfig, issues: Issue[]): void {
   });
 }
 
-/** A handle on one configured registry; the caller owns it (closes it). */
+/**
+ * Imports the clients of the registry types the config declares (`registries.<name>.type`), before anything
+ * creates a handle: `createRegistry` is synchronous, as building a config's routes is.
+ */
+export async function loadRegistries(config: FerryConfig): Promise<void> {
+  const types = new Set(Object.values(config.registries).map((r) => r.type));
+  await Promise.all(
+    [...types].map(async (type) => {
+      const plugin = byType.get(type);
+      if (plugin && !factories.has(type)) factories.set(type, await plugin.load());
+    }),
+  );
+}
+
+/** A handle on one configured registry (its type loaded by `loadRegistries`); the caller owns it (closes it). */
 export function createRegistry(config: FerryConfig, name: string, ctx: RegistryContext): Registry {
   const registry = config.registries[name];
   if (!registry) throw new Error(`no registry named "${name}"`);
-  const plugin = byType.get(registry.type);
-  if (!plugin) throw new Error(`registry type "${registry.type}" is not available in this build`);
+  if (!byType.has(registry.type)) throw new Error(`registry type "${registry.type}" is not available in this build`);
+  const create = factories.get(registry.type);
+  if (!create) throw new Error(`registry type "${registry.type}" is not loaded (loadRegistries first)`);
   // the config was parsed by this plug-in's own schema (the union is keyed on `type`)
-  return plugin.create(name, registry as never, ctx);
+  return create(name, registry as never, ctx);
 }
 
 interface SourceService {

@@ -156,9 +156,13 @@ export interface RegistryContext {
   appMetadata?: MetadataFetcher;
 }
 
+/** Makes a handle on one configured registry of its type. */
+export type RegistryFactory<C extends { type: string } = { type: string }> = (name: string, config: C, ctx: RegistryContext) => Registry;
+
 /**
- * A registry type: a folder under `discovery/` exporting one of these (its `type`, its config schema and a
- * factory) and one line in `discovery/index.ts`.
+ * A registry type: a folder under `discovery/` exporting one of these (its `type`, its config schema, what it
+ * finds, and `load()`, which imports its client and returns the factory) and one line in `discovery/index.ts`.
+ * Only the types a config declares are loaded: a config without registries never opens their code.
  */
 export interface RegistryPlugin<C extends { type: string } = { type: string }> {
   readonly type: string;
@@ -167,7 +171,7 @@ export interface RegistryPlugin<C extends { type: string } = { type: string }> {
   readonly finds?: readonly ServiceLookup[];
   /** True when its registries implement `registerApp` (`inbound.app.register` may name them). */
   readonly registersApps?: boolean;
-  create(name: string, config: C, ctx: RegistryContext): Registry;
+  load(): Promise<RegistryFactory<C>>;
 }
 
 /** A plug-in as the registry of registries holds it: its config type erased. */
@@ -176,5 +180,5 @@ export interface RegistryEntry {
   readonly schema: Node<{ type: string }>;
   readonly finds?: readonly ServiceLookup[];
   readonly registersApps?: boolean;
-  create(name: string, config: never, ctx: RegistryContext): Registry;
+  load(): Promise<(name: string, config: never, ctx: RegistryContext) => Registry>;
 }

@@ -1,9 +1,10 @@
 /**
- * A sidecar loads only the protocol stacks and the trace exporter its config uses: an HTTP-only config never
- * loads the Dubbo, Hessian, gRPC or protobuf code, nor the OpenTelemetry SDK, nor the ZooKeeper client; a protocol
- * comes in when a reload configures it or an ad-hoc call first needs it, and every protocol's local routes answer
- * from the start. What is loaded is read from the CommonJS module cache (those packages are CommonJS): this file
- * runs in its own process, and its tests run in order (each later one loads more).
+ * A sidecar loads only the protocol stacks, registry clients and trace exporter its config uses: an HTTP-only
+ * config never loads the Dubbo, Hessian, gRPC or protobuf code, nor the OpenTelemetry SDK, nor a registry's client;
+ * a protocol or a registry type comes in when a reload configures it (a protocol also when an ad-hoc call first
+ * needs it), and every protocol's local routes answer from the start. What is loaded is read from the CommonJS
+ * module cache (those packages are CommonJS): this file runs in its own process, and its tests run in order (each
+ * later one loads more).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,8 @@ const STACKS = {
   'the Zipkin exporter': /node_modules\/@opentelemetry\/exporter-zipkin\//,
   'the OTLP exporter': /node_modules\/@opentelemetry\/(exporter-trace-otlp|otlp-)/,
   'the ZooKeeper client': /node_modules\/node-zookeeper-client\//,
+  // fetch, WebSocket, caches: the registries' and the app-health follower's clients use the entry point
+  "undici's entry point": /node_modules\/undici\/(index\.js|lib\/web\/)/,
 };
 type Stack = keyof typeof STACKS;
 
@@ -62,7 +65,7 @@ const post = (url: string, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const echo = { interface: 'com.example.Echo', method: 'echo' };
 
-test('an HTTP-only config loads no Dubbo, gRPC, OpenTelemetry SDK or ZooKeeper code; every local route answers', async () => {
+test('an HTTP-only config loads no Dubbo, gRPC, OpenTelemetry SDK or registry code; every local route answers', async () => {
   const { sidecar, api } = await start(`${HTTP_ONLY}adhoc: { enabled: false }\n`);
   try {
     const res = await fetch(`${api}/v1/proxy/up/x`);
@@ -123,5 +126,30 @@ test('tracing on loads the SDK and the configured exporter only', async () => {
     assert.equal(loaded('the OTLP exporter'), false);
   } finally {
     await sidecar.close();
+  }
+});
+
+test('a reload that configures a registry loads its type before its routes are built', async () => {
+  // a Eureka server knowing one app, ORDERS, at the upstream
+  const port = Number(new URL(upstreamUrl).port);
+  const instance = { instanceId: 'o1', app: 'ORDERS', status: 'UP', hostName: '127.0.0.1', port: { $: port, '@enabled': 'true' } };
+  const eureka = createHttpServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ applications: { apps__hashcode: 'UP_1_', application: [{ name: 'ORDERS', instance: [instance] }] } }));
+  });
+  await new Promise<void>((resolve) => eureka.listen(0, '127.0.0.1', resolve));
+  const eurekaUrl = `http://127.0.0.1:${(eureka.address() as AddressInfo).port}/eureka`;
+  const { sidecar, api } = await start(HTTP_ONLY);
+  try {
+    assert.equal(loaded("undici's entry point"), false);
+    const registry = `registries: { eu: { type: eureka, serviceUrls: ["${eurekaUrl}"] } }\n`;
+    const orders = '  orders: { protocol: http, registry: eu, app: orders }\n';
+    await sidecar.reload(parseConfig(`${registry}${HTTP_ONLY}${orders}`, 'test'));
+    assert.equal(loaded("undici's entry point"), true, 'the Eureka client loaded');
+    const res = await fetch(`${api}/v1/proxy/orders/x`);
+    assert.equal(res.status, 200, await res.text());
+  } finally {
+    await sidecar.close();
+    eureka.close();
   }
 });

@@ -3,103 +3,13 @@
  * the app itself registered under `application` (`inbound.app.register`). Handles of the same registry config
  * share one copy of the registry (reference-counted): one full fetch, then deltas every `refreshMs`.
  */
-import type { AppInstance, Registry, RegistryContext, RegistryPlugin } from '../types.js';
-import { EurekaHttp } from './http.js';
-import { EurekaRegistry, createEurekaSource } from './registry.js';
-import { EurekaRegistration } from './registration.js';
+import type { RegistryPlugin } from '../types.js';
 import { eurekaSchema, type EurekaConfig } from './schema.js';
-import type { Logger } from '../../observability/logger.js';
-
-interface Held {
-  copy: EurekaRegistry;
-  release(): Promise<void>;
-}
-const copies = new Map<string, { copy: EurekaRegistry; refs: number }>();
-
-function serverOptions(config: EurekaConfig) {
-  return {
-    serviceUrls: config.serviceUrls,
-    timeoutMs: config.timeoutMs,
-    ...(config.username !== undefined ? { username: config.username } : {}),
-    ...(config.password !== undefined ? { password: config.password } : {}),
-  };
-}
-
-/** The shared copy for this config; the last `release` closes it. */
-function acquire(config: EurekaConfig, logger: Logger): Held {
-  const key = JSON.stringify([config.serviceUrls, config.username, config.password, config.refreshMs, config.timeoutMs]);
-  let shared = copies.get(key);
-  if (!shared) {
-    shared = { copy: new EurekaRegistry({ ...serverOptions(config), refreshMs: config.refreshMs, logger }), refs: 0 };
-    copies.set(key, shared);
-  }
-  shared.refs++;
-  const { copy } = shared;
-  let released = false;
-  return {
-    copy,
-    async release() {
-      if (released) return;
-      released = true;
-      if (--shared.refs > 0) return;
-      copies.delete(key);
-      await copy.close();
-    },
-  };
-}
-
-function createEurekaRegistry(name: string, config: EurekaConfig, ctx: RegistryContext): Registry {
-  const { logger } = ctx;
-  let held: Held | undefined;
-  return {
-    name,
-    type: 'eureka',
-    watch(query) {
-      if (!query.app) throw new Error(`registry "${name}" (eureka) finds services by application name: set the service's app`);
-      held ??= acquire(config, logger);
-      const preferIp = config.preferIpAddress ? { preferIpAddress: true } : {};
-      return createEurekaSource(held.copy, { app: query.app, ...preferIp, logger });
-    },
-    register: () => Promise.reject(new Error(`registry "${name}" (eureka) registers the app (inbound.app.register), not Dubbo records`)),
-    async registerApp(app: AppInstance) {
-      const http = new EurekaHttp(serverOptions(config));
-      const i = config.instance;
-      const registration = new EurekaRegistration({
-        http,
-        app: app.name,
-        host: app.host,
-        port: app.port,
-        ...(i.instanceId ? { instanceId: i.instanceId } : {}),
-        ...(i.vipAddress ? { vipAddress: i.vipAddress } : {}),
-        metadata: i.metadata,
-        renewalIntervalMs: i.renewalIntervalMs,
-        leaseDurationMs: i.leaseDurationMs,
-        unhealthyStatus: i.unhealthyStatus,
-        ...(app.healthUrl ? { healthCheckUrl: app.healthUrl } : {}),
-        logger,
-      });
-      await registration.started();
-      return {
-        id: `${name}:${registration.app}/${registration.instanceId}`,
-        setHealthy: (healthy) => registration.setHealthy(healthy),
-        async close() {
-          await registration.close();
-          await http.close();
-        },
-      };
-    },
-    async close() {
-      const h = held;
-      held = undefined;
-      await h?.release();
-    },
-  };
-}
 
 export const eureka: RegistryPlugin<EurekaConfig> = {
   type: 'eureka',
   schema: eurekaSchema,
   finds: ['app'],
   registersApps: true,
-  create: createEurekaRegistry,
+  load: async () => (await import('./create.js')).createEurekaRegistry,
 };

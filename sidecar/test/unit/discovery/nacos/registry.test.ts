@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../../src/config/load.js';
 import { httpEndpoint } from '../../../../src/discovery/nacos/source.js';
-import { providerMetadata } from '../../../../src/discovery/nacos/index.js';
+import { providerMetadata } from '../../../../src/discovery/nacos/create.js';
 import { metadataDataId } from '../../../../src/discovery/nacos/metadata.js';
 import { parseInstanceList } from '../../../../src/discovery/nacos/http-v1.js';
 
