@@ -8,6 +8,21 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { TRACE_CONTEXT_HEADERS } from '@ferry/sdk/contract';
 import type { Headers, TracingConfig } from './tracing.js';
 
+const TRACE_HEADERS: ReadonlySet<string> = new Set(TRACE_CONTEXT_HEADERS);
+
+/**
+ * Whether a carrier may hold trace context: a name of `TRACE_CONTEXT_HEADERS`, in any case. Most requests carry
+ * none, and the propagators would otherwise look each of their eight names up (a case-insensitive scan per
+ * name missing).
+ */
+function mayCarryTrace(carrier: unknown): boolean {
+  for (const key in carrier as Headers) {
+    const first = key.charCodeAt(0) | 0x20; // lower case of an ASCII letter
+    if ((first === 0x74 || first === 0x62 || first === 0x78) && TRACE_HEADERS.has(key.toLowerCase())) return true; // t b x
+  }
+  return false;
+}
+
 /**
  * Reads every supported format (B3 first, so W3C wins when both are present); writes the configured ones.
  */
@@ -23,6 +38,7 @@ export function buildPropagator(inject: TracingConfig['propagators']): TextMapPr
       for (const p of injectors) p.inject(ctx, carrier, setter);
     },
     extract(ctx, carrier, getter) {
+      if (!mayCarryTrace(carrier)) return ctx;
       return extractors.reduce((acc, p) => p.extract(acc, carrier, getter), ctx);
     },
     fields: () => [...TRACE_CONTEXT_HEADERS],

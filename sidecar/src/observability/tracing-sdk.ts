@@ -2,8 +2,8 @@
  * Tracing on: the OpenTelemetry tracer provider, sampler and exporter. Imported by `createTracing` only when
  * `tracing.enabled` (the SDK and an exporter are ~400 module files), and only the configured exporter.
  *
- * - Sampling: ParentBased(TraceIdRatio(sampleRatio)): an incoming sampled/unsampled decision is kept, new
- *   traces are recorded at the configured ratio.
+ * - Sampling: ParentBased(sampleRatio): an incoming sampled/unsampled decision is kept, new traces are
+ *   recorded at the configured ratio, decided before a span is made (`sampling-tracer.ts`).
  * - Exporters: zipkin, otlp (OTLP/HTTP JSON), console, none (spans still give ids to logs and upstreams).
  *
  * Nothing here is registered as the global tracer provider or propagator, so several sidecars can live in
@@ -14,16 +14,17 @@ import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv.js';
+import { SamplingFirstTracer } from './sampling-tracer.js';
 import { buildPropagator, headersGetter, outgoingSetter } from './propagators.js';
 import type { Tracing, TracingConfig, TracingOptions } from './tracing.js';
 
@@ -78,10 +79,10 @@ export async function createSdkTracing(config: TracingConfig, options: TracingOp
       [ATTR_SERVICE_NAME]: config.serviceName,
       ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}),
     }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors,
   });
-  const tracer = provider.getTracer('ferry', options.version);
+  const tracer = new SamplingFirstTracer(provider.getTracer('ferry', options.version), config.sampleRatio);
   const propagator = buildPropagator(config.propagators);
   let closed = false;
   return {

@@ -3,18 +3,21 @@
  *
  * Installed on the app's fastify instance before it loads its routes:
  * - the child-logger factory starts the span (parent: the request's `traceparent` / `b3` / `x-b3-*`) as
- *   fastify creates the request's logger, and binds the span's ids to that logger, so every line fastify
- *   and the routes log for the request (from "incoming request" to "request completed") carries them;
+ *   fastify creates the request's logger, and puts the span's ids in that logger's bindings, so every line
+ *   fastify and the routes log for the request (from "incoming request" to "request completed") carries them;
+ *   the logger is the lazy one of `request-logger.ts` (a pino child only once a line is written);
  * - the span's context is kept on the raw request, from where the routes put it on the call (`call.trace`):
  *   no AsyncLocalStorage on the request path unless `asyncContext` is asked for,
  *   in which case `onRequest` and `preHandler` also make it the active context for the hooks and the
  *   handler (body parsing runs outside it, so the context is entered again before the handler);
- * - the response's `close` names a recorded span after the route and ends it with the status.
+ * - the response's `close` names a recorded span after the route and ends it with the status (an unsampled
+ *   span records nothing, so nothing waits for its end).
  * Any failure here leaves the request untraced, never failed.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { Bindings } from 'pino';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_HTTP_REQUEST_METHOD,
@@ -28,7 +31,8 @@ import {
 import { HEADERS } from '@ferry/sdk/contract';
 import type { Logger } from '../observability/logger.js';
 import { traceBoundSym } from '../observability/logger.js';
-import { ATTR, spanIds, type Tracing } from '../observability/tracing.js';
+import { ATTR, type Tracing } from '../observability/tracing.js';
+import { lazyRequestLogger } from './request-logger.js';
 
 const spanSym = Symbol('ferry.serverSpan');
 const contextSym = Symbol('ferry.serverContext');
@@ -38,7 +42,7 @@ interface TracedRaw extends IncomingMessage {
   [contextSym]?: Context;
 }
 
-function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined {
+function startServerSpan(tracing: Tracing, raw: TracedRaw): Span {
   const parent = tracing.extract(raw.headers);
   const path = (raw.url ?? '/').split('?', 1)[0] ?? '/';
   const span = tracing.tracer.startSpan(raw.method ?? 'GET', { kind: SpanKind.SERVER }, parent);
@@ -54,7 +58,19 @@ function startServerSpan(tracing: Tracing, raw: TracedRaw): Context | undefined 
   const ctx = trace.setSpan(parent, span);
   raw[spanSym] = span;
   raw[contextSym] = ctx;
-  return ctx;
+  return span;
+}
+
+const FLAGS = ['00', '01'];
+
+/** The span's ids as log bindings (`trace_id`, `span_id`, `trace_flags`); false when the span has none. */
+function bindIds(span: Span, bindings: Bindings): boolean {
+  const sc = span.spanContext();
+  if (!trace.isSpanContextValid(sc)) return false;
+  bindings.trace_id = sc.traceId;
+  bindings.span_id = sc.spanId;
+  bindings.trace_flags = FLAGS[sc.traceFlags] ?? sc.traceFlags.toString(16).padStart(2, '0');
+  return true;
 }
 
 /** The SERVER span's context of a local request (undefined when tracing is off or failed). */
@@ -97,20 +113,19 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
   let marked: Logger | undefined;
   let markedFor: Logger | undefined;
   app.setChildLoggerFactory(function childLogger(logger, bindings, opts, rawReq) {
-    let ids: ReturnType<typeof spanIds>;
+    let bound: boolean;
     try {
-      const ctx = startServerSpan(tracing, rawReq as TracedRaw);
-      ids = ctx ? spanIds(trace.getSpan(ctx)) : undefined;
+      bound = bindIds(startServerSpan(tracing, rawReq as TracedRaw), bindings);
     } catch {
-      ids = undefined;
+      bound = false;
     }
-    if (!ids) return (logger as Logger).child(bindings, opts);
+    if (!bound) return lazyRequestLogger(logger, bindings, opts);
     if (markedFor !== logger) {
       markedFor = logger as Logger;
       marked = markedFor.child({});
       (marked as unknown as Record<symbol, boolean>)[traceBoundSym] = true;
     }
-    return marked!.child(Object.assign(bindings, ids), opts);
+    return lazyRequestLogger(marked!, bindings, opts);
   });
 
   const enter = tracing.asyncContext
@@ -122,10 +137,10 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
     : (_request: FastifyRequest, _reply: FastifyReply, done: () => void): void => done();
   app.addHook('onRequest', (request, reply, done) => {
     const span = (request.raw as TracedRaw)[spanSym];
-    if (span) {
+    if (span?.isRecording()) {
       reply.raw.once('close', () => {
         try {
-          if (span.isRecording()) nameServerSpan(span, request);
+          nameServerSpan(span, request);
           endServerSpan(span, reply);
         } catch {
           // never fail the request
