@@ -24,10 +24,35 @@ const { Reader: ReaderCtor, Writer: WriterCtor, types, util } = protobuf;
 
 /** The `long` library protobufjs reads and writes 64-bit integers with. */
 interface Long {
+  readonly low: number;
+  readonly high: number;
+  readonly unsigned: boolean;
   toString(): string;
   isZero(): boolean;
 }
-const LongLib = util.Long as unknown as { fromString(text: string, unsigned?: boolean): Long; isLong(value: unknown): boolean };
+const LongLib = util.Long as unknown as { isLong(value: unknown): boolean };
+/** What protobufjs's writer takes as a 64-bit value besides a number (it reads `low` and `high` only). */
+interface LongBits {
+  low: number;
+  high: number;
+}
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_32 = 2 ** 32;
+
+/**
+ * A Long as decimal text. `Long#toString` divides Long by Long (~1 µs); a value below 2^53 is exact as a
+ * number, a larger one goes through a BigInt.
+ */
+function longText(value: Long): string {
+  const { low, high, unsigned } = value;
+  if (unsigned) {
+    const hi = high >>> 0;
+    return hi < 0x200000 ? String(hi * TWO_32 + (low >>> 0)) : ((BigInt(hi) << 32n) | BigInt(low >>> 0)).toString();
+  }
+  if (high >= -0x200000 && high < 0x200000) return String(high * TWO_32 + (low >>> 0));
+  return ((BigInt(high) << 32n) | BigInt(low >>> 0)).toString();
+}
 
 function keyTypeOf(field: Field): string {
   return (field as unknown as protobuf.MapField).keyType;
@@ -42,15 +67,29 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
+// protobufjs rebuilds `fullName` from the parent chain on every read (an array and a join): names are kept here.
+const names = new WeakMap<Type | Enum, string>();
+
 function fullName(t: Type | Enum): string {
-  return t.fullName.replace(/^\./, '');
+  let name = names.get(t);
+  if (name === undefined) {
+    name = t.fullName.replace(/^\./, '');
+    names.set(t, name);
+  }
+  return name;
 }
+
+const jsonNames = new WeakMap<Field, string>();
 
 /** `json_name` when the proto sets one, else protoc's lowerCamelCase: every `_` dropped, the letter after it upper-cased. */
 export function jsonNameOf(field: Field): string {
-  const explicit = (field.options as Record<string, unknown> | undefined)?.json_name;
-  if (typeof explicit === 'string') return explicit;
-  return field.name.replace(/_+(.?)/g, (_m, c: string) => c.toUpperCase());
+  let name = jsonNames.get(field);
+  if (name === undefined) {
+    const explicit = (field.options as Record<string, unknown> | undefined)?.json_name;
+    name = typeof explicit === 'string' ? explicit : field.name.replace(/_+(.?)/g, (_m, c: string) => c.toUpperCase());
+    jsonNames.set(field, name);
+  }
+  return name;
 }
 
 const fieldIndex = new WeakMap<Type, Map<string, Field>>();
@@ -69,7 +108,7 @@ function fieldsByName(type: Type): Map<string, Field> {
 }
 
 function resolvedType(field: Field): Type | Enum | null {
-  if (!field.resolvedType) field.resolve();
+  if (!field.resolved) field.resolve();
   return field.resolvedType as Type | Enum | null;
 }
 
@@ -158,16 +197,21 @@ class Encoder {
     const shaped = SPECIAL.has(name) ? this.special(name, type, json, path) : json;
     if (!isPlainObject(shaped)) this.bad(path, `expected a JSON object for ${name}, got ${kindOf(shaped)}`);
     const index = fieldsByName(type);
-    const given = new Map<Field, string>();
-    const oneofs = new Map<string, string>();
+    // made when needed: a field can be given twice only under two names, a oneof only has members to clash
+    let given: Map<Field, string> | undefined;
+    let oneofs: Map<string, string> | undefined;
     for (const [key, value] of Object.entries(shaped)) {
       const field = index.get(key);
       const here = `${path}.${key}`;
       if (!field) this.bad(here, `unknown field "${key}" in ${name} (known: ${type.fieldsArray.map(jsonNameOf).join(', ') || 'none'})`);
-      if (given.has(field)) this.bad(here, `field "${field.name}" given twice (as "${given.get(field)}" and "${key}")`);
-      given.set(field, key);
+      if (field.name !== jsonNameOf(field)) {
+        given ??= new Map();
+        if (given.has(field)) this.bad(here, `field "${field.name}" given twice (as "${given.get(field)}" and "${key}")`);
+        given.set(field, key);
+      }
       if (value === null && !this.nullable(field)) continue;
       if (field.partOf && field.partOf.fieldsArray.length > 1) {
+        oneofs ??= new Map();
         const other = oneofs.get(field.partOf.name);
         if (other)
           this.bad(
@@ -300,10 +344,10 @@ class Encoder {
       case 'int64':
       case 'sint64':
       case 'sfixed64':
-        return this.int64(value, INT64, false, type, path);
+        return this.int64(value, INT64, type, path);
       case 'uint64':
       case 'fixed64':
-        return this.int64(value, UINT64, true, type, path);
+        return this.int64(value, UINT64, type, path);
       case 'bool':
         if (typeof value !== 'boolean') this.bad(path, `expected true or false, got ${kindOf(value)}`);
         return value;
@@ -330,17 +374,20 @@ class Encoder {
     return n;
   }
 
-  int64(value: unknown, range: { min: bigint; max: bigint }, unsigned: boolean, type: string, path: string): Long {
+  /** A 64-bit integer as protobufjs's writer takes it: a number when exact, else its two 32-bit halves. */
+  int64(value: unknown, range: { min: bigint; max: bigint }, type: string, path: string): number | LongBits {
     let big: bigint;
     if (typeof value === 'string' && /^-?\d+$/.test(value)) big = BigInt(value);
     else if (typeof value === 'number') {
       if (!Number.isInteger(value)) this.bad(path, `${value} is not an integer (${type})`);
       if (!Number.isSafeInteger(value))
         this.bad(path, `${value} is beyond 2^53 and may have lost precision: send ${type} values as strings`);
+      if (value >= 0 || range.min < 0n) return value;
       big = BigInt(value);
     } else return this.bad(path, `expected an integer (preferably as a string) for ${type}, got ${kindOf(value)}`);
     if (big < range.min || big > range.max) this.bad(path, `${String(value)} is out of range for ${type}`);
-    return LongLib.fromString(big.toString(), unsigned);
+    if (big >= SAFE_MIN && big <= SAFE_MAX) return Number(big);
+    return { low: Number(BigInt.asUintN(32, big)), high: Number(BigInt.asUintN(32, big >> 32n)) };
   }
 
   /** The special JSON forms of well-known types, turned into the proto shape of the type. */
@@ -618,7 +665,7 @@ function scalarJson(type: string, value: unknown): unknown {
     case 'sfixed64':
     case 'uint64':
     case 'fixed64':
-      return typeof value === 'bigint' ? value.toString() : LongLib.isLong(value) ? (value as Long).toString() : String(value);
+      return typeof value === 'bigint' ? value.toString() : LongLib.isLong(value) ? longText(value as Long) : String(value);
     case 'bytes':
       return Buffer.from(value as Uint8Array).toString('base64');
     case 'double':
