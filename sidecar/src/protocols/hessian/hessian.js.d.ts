@@ -13,7 +13,20 @@ declare module 'hessian.js' {
     get(): Buffer;
     reset(): this;
     /** The growing output buffer (the `byte` package's ByteBuffer). */
-    readonly byteBuffer: { capacity(): number; put(byte: number): { putLong(value: string | number): unknown } };
+    readonly byteBuffer: ByteBuffer;
+  }
+
+  /** The `byte` package's ByteBuffer, as far as Ferry writes to it. */
+  export interface ByteBuffer {
+    capacity(): number;
+    position(): number;
+    /** The whole backing buffer (`position()` bytes of it written). */
+    readonly _bytes: Buffer;
+    put(byte: number): ByteBuffer;
+    putUInt16(value: number): ByteBuffer;
+    putInt(value: number): ByteBuffer;
+    putLong(value: string | number): ByteBuffer;
+    putRawString(text: string): ByteBuffer;
   }
 
   export class DecoderV2 {

@@ -13,6 +13,7 @@ import {
   splitDescriptor,
   formatJavaType,
 } from '../../../../src/protocols/hessian/index.js';
+import { ENCODER_MAP_TYPES } from '../../../../src/protocols/hessian/convert.js';
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v));
 /** JSON → Java → bytes → decode → JSON. */
@@ -267,4 +268,34 @@ test('parseJson: nesting past maxDepth is a JsonDepthError, whichever parser wou
   assert.throws(() => parseJson(`{"a":{"b":{"c":{"d":{}}}}}`, 4), JsonDepthError);
   assert.deepEqual(parseJson(String.raw`["[[[[[[", "{{{{\\", "\"[[["]`, 2), ['[[[[[[', '{{{{\\', '"[[[']);
   assert.equal((parseJson(deep(100_000)) as unknown[]).length, 1);
+});
+
+test("encodeHessian writes scalars byte for byte as hessian.js does, alone and inside objects, lists and maps", () => {
+  const reference = (values: unknown[]): Buffer => {
+    const e = new hessian.EncoderV2({ size: 4096, mapTypes: ENCODER_MAP_TYPES });
+    for (const v of values) e.write(v);
+    return e.get();
+  };
+  const corpus: unknown[] = [
+    ...[null, undefined, true, false, 0, -0, 1, -16, 47, 48, -17, 2047, -2048, 2048, 262143, -262144, 262144],
+    ...[2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 1.5, NaN, Infinity, 2 ** 53],
+    ...['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(1023), 'x'.repeat(1024), 'é'.repeat(500), 'x'.repeat(40000)],
+    ...['😀 ok', 'a\u0000b'],
+    [1, 'a', null, true],
+    { $class: 'java.lang.Integer', $: 5 },
+    { $class: 'long', $: 5 },
+    { $class: 'java.util.HashMap', $: new Map<unknown, unknown>([['k', 'v'], ['n', 3]]) },
+    { a: 1, b: 'x' },
+    {
+      $class: 'com.example.User',
+      $: { id: { $class: 'long', $: 42 }, name: 'Alice', age: 30, tags: { $class: 'java.util.ArrayList', $: ['a', 'b'] } },
+    },
+    { $class: '[int', $: [1, 2, 3] },
+    Buffer.from('abc'),
+    new Date(1e12),
+  ];
+  for (const v of corpus) {
+    assert.deepEqual(encodeHessian([v]), reference([v]), typeof v === 'string' ? `a string of ${v.length}` : String(v));
+  }
+  assert.deepEqual(encodeHessian(corpus), reference(corpus));
 });
