@@ -11,7 +11,7 @@
  *   await nacos.stop();
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,11 +47,13 @@ export async function ensureRnacos(log: (line: string) => void = () => {}): Prom
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
       if (rnacosPresent()) return RNACOS_BIN;
       const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
-      if (since !== undefined && Date.now() - since > 45 * 60_000) rmSync(lock, { recursive: true, force: true }); // a build that died
+      // a build that died: its pretest exited (another step failed) before this function's `finally` ran
+      if (since !== undefined && (!ownerAlive(lock) || Date.now() - since > 45 * 60_000)) rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 5000));
     }
   }
@@ -75,6 +77,16 @@ export async function ensureRnacos(log: (line: string) => void = () => {}): Prom
     return RNACOS_BIN;
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function ownerAlive(lock: string): boolean {
+  try {
+    // no pid file yet (just made) or the lock already gone: ENOENT, treated as alive (the loop looks again)
+    process.kill(Number(readFileSync(join(lock, 'pid'), 'utf8')), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 
