@@ -36,120 +36,55 @@ export const ZOOKEEPER_STATES = [
 ] as const;
 export type ZookeeperState = (typeof ZOOKEEPER_STATES)[number];
 
+/** The labels of a call's count and duration, outbound and inbound. */
+const CALL_LABELS = ['protocol', 'service', 'method', 'code'] as const;
+
 function build(registry: Registry) {
+  const registers = [registry];
+  const counter = <L extends string>(name: string, labelNames: readonly L[], help: string) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, labelNames: readonly L[], help: string) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const accumulated = (type: 'counter' | 'gauge', name: string, labelNames: readonly string[], help: string) =>
+    new AccumulatedNumber({ type, name, help, labelNames, registers });
+  const durations = (name: string, help: string) =>
+    new AccumulatedHistogram({ name, help, labelNames: CALL_LABELS, buckets: DURATION_BUCKETS, registers });
   return {
     registry,
-    requests: new AccumulatedNumber({
-      type: 'counter',
-      name: 'ferry_requests_total',
-      help: 'Outbound calls answered, by protocol, service, method and outcome code (OK, a FERRY_ERR_* code, ' +
-        'or HTTP_<status> for pass-through answers of 400 and above).',
-      labelNames: ['protocol', 'service', 'method', 'code'] as const,
-      registers: [registry],
-    }),
-    requestDuration: new AccumulatedHistogram({
-      name: 'ferry_request_duration_seconds',
-      help: 'Time from the call entering the pipeline to the answer (headers for streamed answers), all attempts included.',
-      labelNames: ['protocol', 'service', 'method', 'code'] as const,
-      buckets: DURATION_BUCKETS,
-      registers: [registry],
-    }),
-    inboundRequests: new AccumulatedNumber({
-      type: 'counter',
-      name: 'ferry_inbound_requests_total',
-      help: 'Calls that came in to the app through Ferry (Ferry as a Dubbo provider), by protocol, configured service and method, ' +
-        'and outcome code (OK or a FERRY_ERR_* code; the upstream is the app).',
-      labelNames: ['protocol', 'service', 'method', 'code'] as const,
-      registers: [registry],
-    }),
-    inboundDuration: new AccumulatedHistogram({
-      name: 'ferry_inbound_request_duration_seconds',
-      help: 'Time from an inbound call being decoded to its answer being encoded.',
-      labelNames: ['protocol', 'service', 'method', 'code'] as const,
-      buckets: DURATION_BUCKETS,
-      registers: [registry],
-    }),
-    upstreamAttempts: new AccumulatedNumber({
-      type: 'counter',
-      name: 'ferry_upstream_attempts_total',
-      help: 'Attempts sent to an upstream endpoint (one call makes several when retried), by outcome code.',
-      labelNames: ['protocol', 'service', 'code'] as const,
-      registers: [registry],
-    }),
-    upstreamInFlight: new AccumulatedNumber({
-      type: 'gauge',
-      name: 'ferry_upstream_in_flight',
-      help: 'Attempts currently waiting for an upstream answer.',
-      labelNames: ['protocol', 'service'] as const,
-      registers: [registry],
-    }),
-    upstreamConnections: new Gauge({
-      name: 'ferry_upstream_connections',
-      help: 'Open connections to upstream endpoints (maintained by the protocol clients).',
-      labelNames: ['protocol', 'endpoint'] as const,
-      registers: [registry],
-    }),
-    retries: new Counter({
-      name: 'ferry_retries_total',
-      help: 'Retries of a call on another endpoint, by the failure code that caused them.',
-      labelNames: ['protocol', 'service', 'code'] as const,
-      registers: [registry],
-    }),
-    outlierEjections: new Counter({
-      name: 'ferry_outlier_ejections_total',
-      help: 'Endpoints left out of balancing for a while after consecutive failed attempts (outlier ejection).',
-      labelNames: ['protocol', 'service'] as const,
-      registers: [registry],
-    }),
-    shed: new Counter({
-      name: 'ferry_shed_total',
-      help: 'Calls refused at once, nothing sent upstream: reason event_loop (load shedding) or concurrency (maxConcurrentCalls).',
-      labelNames: ['protocol', 'service', 'reason'] as const,
-      registers: [registry],
-    }),
-    retryBudgetExhausted: new Counter({
-      name: 'ferry_retry_budget_exhausted_total',
-      help: 'Retries not made because the route\'s retry budget was spent (the call ended with its last failure).',
-      labelNames: ['protocol', 'service'] as const,
-      registers: [registry],
-    }),
-    decodeErrors: new Counter({
-      name: 'ferry_decode_errors_total',
-      help: 'Frames or payloads that could not be decoded.',
-      labelNames: ['protocol'] as const,
-      registers: [registry],
-    }),
-    zookeeperState: new Gauge({
-      name: 'ferry_zookeeper_state',
-      help: 'ZooKeeper client state per registry: 1 for the current state, 0 for the others.',
-      labelNames: ['registry', 'state'] as const,
-      registers: [registry],
-    }),
-    zookeeperConnected: new Gauge({
-      name: 'ferry_zookeeper_connected',
-      help: '1 while the registry has a live ZooKeeper session, else 0.',
-      labelNames: ['registry'] as const,
-      registers: [registry],
-    }),
-    zookeeperSessionExpirations: new Counter({
-      name: 'ferry_zookeeper_session_expirations_total',
-      help: 'ZooKeeper sessions that expired (ephemeral registrations were lost and redone).',
-      labelNames: ['registry'] as const,
-      registers: [registry],
-    }),
-    configReloads: new Counter({
-      name: 'ferry_config_reloads_total',
-      help: 'Config file reloads (file changes and SIGHUP), by result: applied, invalid (kept the running config), ' +
-        'restart_required (a key read only at start changed; refused).',
-      labelNames: ['result'] as const,
-      registers: [registry],
-    }),
-    providers: new Gauge({
-      name: 'ferry_registry_providers',
-      help: 'Providers discovery currently knows for a service.',
-      labelNames: ['service'] as const,
-      registers: [registry],
-    }),
+    requests: accumulated('counter', 'ferry_requests_total', CALL_LABELS,
+      'Outbound calls answered, by protocol, service, method and outcome code (OK, a FERRY_ERR_* code, or HTTP_<status> for ' +
+      'pass-through answers of 400 and above).'),
+    requestDuration: durations('ferry_request_duration_seconds',
+      'Time from the call entering the pipeline to the answer (headers for streamed answers), all attempts included.'),
+    inboundRequests: accumulated('counter', 'ferry_inbound_requests_total', CALL_LABELS,
+      'Calls that came in to the app through Ferry (Ferry as a Dubbo provider), by protocol, configured service and method, and ' +
+      'outcome code (OK or a FERRY_ERR_* code; the upstream is the app).'),
+    inboundDuration: durations('ferry_inbound_request_duration_seconds',
+      'Time from an inbound call being decoded to its answer being encoded.'),
+    upstreamAttempts: accumulated('counter', 'ferry_upstream_attempts_total', ['protocol', 'service', 'code'],
+      'Attempts sent to an upstream endpoint (one call makes several when retried), by outcome code.'),
+    upstreamInFlight: accumulated('gauge', 'ferry_upstream_in_flight', ['protocol', 'service'],
+      'Attempts currently waiting for an upstream answer.'),
+    upstreamConnections: gauge('ferry_upstream_connections', ['protocol', 'endpoint'],
+      'Open connections to upstream endpoints (maintained by the protocol clients).'),
+    retries: counter('ferry_retries_total', ['protocol', 'service', 'code'],
+      'Retries of a call on another endpoint, by the failure code that caused them.'),
+    outlierEjections: counter('ferry_outlier_ejections_total', ['protocol', 'service'],
+      'Endpoints left out of balancing for a while after consecutive failed attempts (outlier ejection).'),
+    shed: counter('ferry_shed_total', ['protocol', 'service', 'reason'],
+      'Calls refused at once, nothing sent upstream: reason event_loop (load shedding) or concurrency (maxConcurrentCalls).'),
+    retryBudgetExhausted: counter('ferry_retry_budget_exhausted_total', ['protocol', 'service'],
+      'Retries not made because the route\'s retry budget was spent (the call ended with its last failure).'),
+    decodeErrors: counter('ferry_decode_errors_total', ['protocol'], 'Frames or payloads that could not be decoded.'),
+    zookeeperState: gauge('ferry_zookeeper_state', ['registry', 'state'],
+      'ZooKeeper client state per registry: 1 for the current state, 0 for the others.'),
+    zookeeperConnected: gauge('ferry_zookeeper_connected', ['registry'], '1 while the registry has a live ZooKeeper session, else 0.'),
+    zookeeperSessionExpirations: counter('ferry_zookeeper_session_expirations_total', ['registry'],
+      'ZooKeeper sessions that expired (ephemeral registrations were lost and redone).'),
+    configReloads: counter('ferry_config_reloads_total', ['result'],
+      'Config file reloads (file changes and SIGHUP), by result: applied, invalid (kept the running config), restart_required (a key ' +
+      'read only at start changed; refused).'),
+    providers: gauge('ferry_registry_providers', ['service'], 'Providers discovery currently knows for a service.'),
   };
 }
 
