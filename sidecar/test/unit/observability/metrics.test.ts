@@ -14,6 +14,7 @@ import { FerryError } from '../../../src/errors.js';
 import type { Call, Reply, RouteInfo } from '../../../src/pipeline/types.js';
 import type { ServiceConfig } from '../../../src/config/schema.js';
 import { loadProtocols } from '../../../src/protocols/index.js';
+import { testCall } from '../../support/call.js';
 
 let probe: (() => Promise<void>) | undefined;
 
@@ -30,21 +31,7 @@ function route(protocol: string, methods?: Record<string, unknown>): RouteInfo {
   return { service: 'svc', protocol, timeoutMs: 1000, config, telemetry: protocols.get(protocol)!.telemetry(config as never) };
 }
 
-function call(method: string, extra: Partial<Call> = {}): Call {
-  return {
-    service: 'svc',
-    method,
-    args: [],
-    incomingHeaders: {},
-    outgoing: {},
-    deadline: Date.now() + 1000,
-    signal: new AbortController().signal,
-    oneWay: false,
-    requestId: 'r',
-    attempt: 1,
-    ...extra,
-  };
-}
+const call = (method: string, extra: Partial<Call> = {}): Call => testCall({ service: 'svc', method, attempt: 1, ...extra });
 
 /** The protocol client at the end of the chain. */
 async function upstream(): Promise<Reply> {

@@ -5,12 +5,10 @@ import { compose } from '../../../src/pipeline/compose.js';
 import { FerryError } from '../../../src/errors.js';
 import type { Call, Reply } from '../../../src/pipeline/types.js';
 import type { Endpoint } from '../../../src/discovery/types.js';
+import { testCall } from '../../support/call.js';
 
 const EP: Endpoint = { id: 'x', address: 'x', host: 'x', port: 1, weight: 100, params: {} };
-const call = (): Call => ({
-  service: 's', method: 'm', args: [], incomingHeaders: {}, outgoing: {}, deadline: Date.now() + 5000,
-  signal: new AbortController().signal, oneWay: false, requestId: 'r', attempt: 0, endpoint: EP,
-});
+const call = (): Call => testCall({ endpoint: EP });
 const OK: Reply = { kind: 'value', value: 1 };
 
 /** An upstream whose calls are settled by the test, in any order. */

@@ -11,6 +11,7 @@ import type { Endpoint } from '../../../src/discovery/types.js';
 import { createRoundRobinBalancer } from '../../../src/routing/balancers/round-robin.js';
 import { createRandomBalancer } from '../../../src/routing/balancers/random.js';
 import type { EndpointSource } from '../../../src/discovery/types.js';
+import { testCall } from '../../support/call.js';
 
 const ep = (id: string, weight = 100): Endpoint => ({ id, address: id, host: id, port: 1, weight, params: {} });
 const sourceOf = (endpoints: Endpoint[]): EndpointSource => ({
@@ -19,22 +20,6 @@ const sourceOf = (endpoints: Endpoint[]): EndpointSource => ({
   subscribe: () => () => {},
   close: async () => {},
 });
-
-function fakeCall(overrides: Partial<Call> = {}): Call {
-  return {
-    service: 's',
-    method: 'm',
-    args: [],
-    incomingHeaders: {},
-    outgoing: {},
-    deadline: Date.now() + 1000,
-    signal: new AbortController().signal,
-    oneWay: false,
-    requestId: 'r',
-    attempt: 0,
-    ...overrides,
-  };
-}
 
 /** retry → balance, configured as a route composes them. */
 function retryBalance(source: EndpointSource, retries = 2): Interceptor[] {
@@ -53,7 +38,7 @@ test('compose runs interceptors outermost first', async () => {
     return r;
   };
   const invoke = compose([tag('a'), tag('b')], async () => ({ kind: 'value', value: 1 }));
-  await invoke(fakeCall());
+  await invoke(testCall());
   assert.deepEqual(order, ['>a', '>b', '<b', '<a']);
 });
 
@@ -65,7 +50,7 @@ test('retry moves a retryable failure to another endpoint and stops at non-retry
     if (call.endpoint!.id === 'a') throw new FerryError('FERRY_ERR_UPSTREAM_CONNECT');
     return { kind: 'value', value: call.endpoint!.id };
   });
-  for (let i = 0; i < 4; i++) assert.deepEqual(await invoke(fakeCall()), { kind: 'value', value: 'b' });
+  for (let i = 0; i < 4; i++) assert.deepEqual(await invoke(testCall()), { kind: 'value', value: 'b' });
   assert.ok(seen.filter((s) => s === 'a').length >= 1);
 
   let calls = 0;
@@ -73,13 +58,13 @@ test('retry moves a retryable failure to another endpoint and stops at non-retry
     calls++;
     throw new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION');
   });
-  await assert.rejects(failing(fakeCall()), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' });
+  await assert.rejects(failing(testCall()), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' });
   assert.equal(calls, 1, 'a business exception is not retried');
 });
 
 test('no endpoint → FERRY_ERR_NO_ENDPOINT', async () => {
   const invoke = compose(retryBalance(sourceOf([]), 0), async () => ({ kind: 'value', value: 1 }));
-  await assert.rejects(invoke(fakeCall()), { code: 'FERRY_ERR_NO_ENDPOINT' });
+  await assert.rejects(invoke(testCall()), { code: 'FERRY_ERR_NO_ENDPOINT' });
 });
 
 test('round-robin alternates and honours weights; random honours weights', () => {

@@ -5,24 +5,12 @@ import { headerMatcher, TRACE_CONTEXT_HEADERS } from '@ferry/sdk/contract';
 import { propagationPolicy, selectHeaders, serviceMatcher } from '../../../src/pipeline/propagation.js';
 import type { Call } from '../../../src/pipeline/types.js';
 import type { FerryConfig } from '../../../src/config/schema.js';
+import { testCall } from '../../support/call.js';
 
 const config = (yaml: string): FerryConfig => parseConfig(yaml, 'test');
 
-function call(service: string, incoming: Call['incomingHeaders'], extra: Partial<Call> = {}): Call {
-  return {
-    service,
-    method: 'm',
-    args: [],
-    incomingHeaders: incoming,
-    outgoing: {},
-    deadline: Date.now() + 1000,
-    signal: new AbortController().signal,
-    oneWay: false,
-    requestId: 'r',
-    attempt: 0,
-    ...extra,
-  };
-}
+const call = (service: string, incomingHeaders: Call['incomingHeaders'], extra: Partial<Call> = {}): Call =>
+  testCall({ service, incomingHeaders, ...extra });
 
 const services = `
 services:

@@ -11,6 +11,7 @@ import { LoadShedder, shedInterceptor } from '../../../src/pipeline/shed.js';
 import { protectEmpty } from '../../../src/routing/empty-protection.js';
 import { FerryError } from '../../../src/errors.js';
 import { settles } from '../../support/helpers.js';
+import { testCall } from '../../support/call.js';
 import type { Call, Reply } from '../../../src/pipeline/types.js';
 import type { Endpoint, EndpointListener, EndpointSource } from '../../../src/discovery/types.js';
 
@@ -88,13 +89,7 @@ test('backoff: exponential with its cap, jitter within ±jitter, constant', () =
   assert.equal(backoffMs(retryPolicy({ backoff: 'constant' }), 4), 100);
 });
 
-function call(deadlineIn = 5000): Call {
-  const signal = new AbortController().signal;
-  const deadline = Date.now() + deadlineIn;
-  return {
-    service: 's', method: 'm', args: [], incomingHeaders: {}, outgoing: {}, deadline, signal, oneWay: false, requestId: 'r', attempt: 0,
-  };
-}
+const call = (deadlineIn = 5000): Call => testCall({ deadline: Date.now() + deadlineIn });
 
 test('retry: waits its backoff, and never retries past the deadline', async () => {
   let tries = 0;

@@ -18,6 +18,7 @@ import { dubboAnswerInterceptor } from '../../../src/protocols/dubbo/server/answ
 import { isDubboReserved } from '../../../src/protocols/dubbo/carrier.js';
 import type { Call } from '../../../src/pipeline/types.js';
 import { json, startUpstream } from '../../support/helpers.js';
+import { testCall } from '../../support/call.js';
 
 const seen: Array<Record<string, string | string[] | undefined>> = [];
 const app = await startUpstream((req, res) => {
@@ -31,10 +32,9 @@ after(() => app.close());
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
 function inboundCall(path: string, deadlineMs = 1000): Call {
-  return {
+  return testCall({
     service: 'com.example.Orders',
     method: 'place',
-    args: [],
     incomingHeaders: {
       path: 'com.example.Orders',
       timeout: '1000',
@@ -43,16 +43,12 @@ function inboundCall(path: string, deadlineMs = 1000): Call {
       secret: 's',
       traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01`,
     },
-    outgoing: {},
     deadline: Date.now() + deadlineMs,
-    signal: new AbortController().signal,
-    oneWay: false,
-    requestId: 'r',
     attempt: 1,
     http: { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Readable.from(['[]']) },
     signature: { parameterTypes: [], returns: 'java.util.Map' },
     peer: { address: '127.0.0.1', port: 5 },
-  };
+  });
 }
 
 async function chain(tracingOn: boolean) {

@@ -8,6 +8,7 @@ import { loadProtocols } from '../../../src/protocols/index.js';
 import { FerryError } from '../../../src/errors.js';
 import type { Call, Interceptor, RouteInfo } from '../../../src/pipeline/types.js';
 import type { ProtocolClient } from '../../../src/protocols/types.js';
+import { testCall } from '../../support/call.js';
 
 const protocols = await loadProtocols();
 const config = parseConfig(
@@ -17,20 +18,7 @@ const config = parseConfig(
 );
 const service = config.services.svc!;
 
-function call(): Call {
-  return {
-    service: 'svc',
-    method: 'm',
-    args: [],
-    incomingHeaders: { authorization: 'Bearer t' },
-    outgoing: {},
-    deadline: Date.now() + 1000,
-    signal: new AbortController().signal,
-    oneWay: false,
-    requestId: 'r',
-    attempt: 0,
-  };
-}
+const call = (): Call => testCall({ service: 'svc', incomingHeaders: { authorization: 'Bearer t' } });
 
 function route(client: ProtocolClient, log: string[]) {
   const stage = (name: string) => (info: RouteInfo): Interceptor => (next) => async (c) => {

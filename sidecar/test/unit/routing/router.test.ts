@@ -6,24 +6,12 @@ import { loadProtocols } from '../../../src/protocols/index.js';
 import { Router } from '../../../src/routing/router.js';
 import type { Call } from '../../../src/pipeline/types.js';
 import { json, startUpstream } from '../../support/helpers.js';
+import { testCall } from '../../support/call.js';
 
 const protocols = await loadProtocols();
 const logger = createLogger('silent');
 
-function call(service: string, method: string): Call {
-  return {
-    service,
-    method,
-    args: [],
-    incomingHeaders: {},
-    outgoing: {},
-    deadline: Date.now() + 5000,
-    signal: new AbortController().signal,
-    oneWay: false,
-    requestId: 'r',
-    attempt: 0,
-  };
-}
+const call = (service: string, method: string): Call => testCall({ service, method, deadline: Date.now() + 5000 });
 
 function routerFor(yaml: string): Router {
   return new Router({ config: parseConfig(yaml, 'test'), logger, protocols });
