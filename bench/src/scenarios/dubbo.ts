@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { USER_CLASS, USER_FIELDS, sampleUser } from '@ferry/sidecar/test-support/java-samples';
 import type { LoadResult } from '../lib/load.js';
 import { LOAD_CORE, SERVICE_CORE } from '../lib/pinning.js';
 import { freePort } from '../lib/processes.js';
@@ -13,40 +14,14 @@ const run = promisify(execFile);
 export const JAR = fileURLToPath(new URL('../../../../examples/dubbo-java/dubbo-3.3/target/ferry-dubbo-peers-3.3.jar', import.meta.url));
 const JVM = ['-Xmx512m', '-XX:+UseParallelGC'];
 export const MATRIX = 'com.example.ferry.api.TypeMatrixService';
-const USER = 'com.example.ferry.api.User';
 
 /** The same arguments the Java consumer's bench mode sends (ConsumerMain.bench, SampleData.user(42, "Alice")). */
 const CALLS = {
   echoString: { parameterTypes: ['java.lang.String'], body: JSON.stringify(['hello ferry']) },
-  echoUser: {
-    parameterTypes: [USER],
-    body: JSON.stringify([
-      {
-        id: 42,
-        name: 'Alice',
-        age: 30,
-        tags: ['a', 'b'],
-        color: 'GREEN',
-        birthday: '1990-05-17T00:00:00.000Z',
-        balance: '1234.56',
-        attributes: { k: 'v' },
-      },
-    ]),
-  },
+  echoUser: { parameterTypes: [USER_CLASS], body: JSON.stringify([sampleUser(42, 'Alice')]) },
 } as const;
 
-const CLASSES = {
-  [USER]: {
-    id: 'long',
-    name: 'java.lang.String',
-    age: 'int',
-    tags: 'java.util.List<java.lang.String>',
-    color: 'com.example.ferry.api.Color',
-    birthday: 'java.util.Date',
-    balance: 'java.math.BigDecimal',
-    attributes: 'java.util.Map<java.lang.String,java.lang.String>',
-  },
-};
+const CLASSES = { [USER_CLASS]: USER_FIELDS };
 
 /**
  * A Java Dubbo 3.3 provider on the targets' core, ready at its READY line: without a registry (direct

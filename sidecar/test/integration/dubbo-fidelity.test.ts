@@ -15,7 +15,7 @@ import { request } from 'undici';
 import { ensureJavaPeers, runConsumer, startProvider, type ConsumerResult, type JavaPeerJars, type JavaProvider } from '../harness/java.js';
 import { readBody, startSidecar, startUpstream, type TestSidecar, type TestUpstream, dubboServer } from '../support/helpers.js';
 import { CLASSES, USER } from '../support/dubbo-fixtures.js';
-import { sampleUser } from '../support/dubbo-provider-fixture.js';
+import { sampleUser } from '../support/java-samples.js';
 import type { PeerJson } from '../support/peer-json.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';

@@ -10,16 +10,8 @@ import { startZooKeeper, zkClient, zkChildren, type ZooKeeperServer } from '../h
 import { ensureJavaPeers, runConsumer, type ConsumerResult, type JavaPeerJars } from '../harness/java.js';
 import { eventually, startSidecar, type TestSidecar, dubboServer } from '../support/helpers.js';
 import { parseDubboUrl } from '../../src/discovery/zookeeper/dubbo-url.js';
-import {
-  COUNTS,
-  NODE_IFACE,
-  NOW,
-  USER_CLASS,
-  inboundYaml,
-  sampleUser,
-  startNodeApp,
-  type NodeApp,
-} from '../support/dubbo-provider-fixture.js';
+import { COUNTS, NODE_IFACE, NOW, inboundYaml, startNodeApp, type NodeApp } from '../support/dubbo-provider-fixture.js';
+import { USER_CLASS, sampleUser } from '../support/java-samples.js';
 import type { PeerJson } from '../support/peer-json.js';
 
 let jars: JavaPeerJars;

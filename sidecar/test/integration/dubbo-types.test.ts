@@ -14,7 +14,7 @@ import { ensureJavaPeers, startProvider, type JavaProvider } from '../harness/ja
 import { decodeRequestBody } from '../../src/protocols/dubbo/body.js';
 import { javaUrlEncode } from '../../src/discovery/zookeeper/dubbo-url.js';
 import { postJson, startSniffer, type Answer, type Sniffer } from '../support/dubbo-helpers.js';
-import { sampleUser } from '../support/dubbo-provider-fixture.js';
+import { sampleUser } from '../support/java-samples.js';
 import { CLASSES, ORDER, USER, replayTypedRequests, fixtureManifest } from '../support/dubbo-fixtures.js';
 
 const MATRIX = 'com.example.ferry.api.TypeMatrixService';

@@ -16,25 +16,17 @@ import {
   toJava,
   typeFromDescriptor,
 } from '../../src/protocols/hessian/index.js';
+import { USER_CLASS, USER_FIELDS } from './java-samples.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../test/fixtures/dubbo/', import.meta.url));
 const MANIFEST = `${FIXTURES_DIR}manifest.json`;
 
-export const USER = 'com.example.ferry.api.User';
+export const USER = USER_CLASS;
 export const ORDER = 'com.example.ferry.api.Order';
 export const ORDER_LINE = 'com.example.ferry.api.OrderLine';
 /** POJO field types, in declaration order (what `classes:` holds in Ferry's config). */
-export const CLASSES: Record<string, Record<string, string>> = {
-  [USER]: {
-    id: 'long',
-    name: 'java.lang.String',
-    age: 'int',
-    tags: 'java.util.List<java.lang.String>',
-    color: 'com.example.ferry.api.Color',
-    birthday: 'java.util.Date',
-    balance: 'java.math.BigDecimal',
-    attributes: 'java.util.Map<java.lang.String,java.lang.String>',
-  },
+export const CLASSES: Record<string, Readonly<Record<string, string>>> = {
+  [USER]: USER_FIELDS,
   [ORDER]: { id: 'long', buyer: USER, lines: `java.util.List<${ORDER_LINE}>` },
   [ORDER_LINE]: { sku: 'java.lang.String', quantity: 'int', price: 'java.math.BigDecimal' },
 };

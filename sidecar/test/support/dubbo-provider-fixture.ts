@@ -5,9 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, readBody, startUpstream, type TestUpstream } from './helpers.js';
+import { USER_CLASS, USER_FIELDS, sampleUser } from './java-samples.js';
 
 export const NODE_IFACE = 'com.example.ferry.api.NodeAppService';
-export const USER_CLASS = 'com.example.ferry.api.User';
 
 export interface SeenRequest {
   method: string;
@@ -26,19 +26,6 @@ export interface NodeApp extends TestUpstream {
   active(): number;
 }
 
-/** The JSON of SampleData.user(id, name) on the Java side. */
-export function sampleUser(id: number | string, name: string): Record<string, unknown> {
-  return {
-    id,
-    name,
-    age: 30,
-    tags: ['a', 'b'],
-    color: 'GREEN',
-    birthday: '1990-05-17T00:00:00.000Z',
-    balance: '1234.56',
-    attributes: { k: 'v' },
-  };
-}
 
 export const NOW = '2024-02-29T13:45:30.123Z';
 export const COUNTS = { a: 1, big: '9223372036854775807', neg: -5, zero: 0 };
@@ -143,15 +130,7 @@ inbound:
     ${opts.heartbeatMs ? `heartbeatMs: ${opts.heartbeatMs}` : ''}
     ${opts.registerMode ? `registerMode: ${opts.registerMode}` : ''}
     classes:
-      ${USER_CLASS}:
-        id: long
-        name: java.lang.String
-        age: int
-        tags: java.util.List<java.lang.String>
-        color: com.example.ferry.api.Color
-        birthday: java.util.Date
-        balance: java.math.BigDecimal
-        attributes: java.util.Map<java.lang.String,java.lang.String>
+      ${USER_CLASS}: ${JSON.stringify(USER_FIELDS)}
     services:
       - interface: ${NODE_IFACE}
         methods:
