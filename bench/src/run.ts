@@ -47,6 +47,8 @@ const USAGE = `Usage: npm run bench -- [options] [scenario ...]
                     interleaved with the current one: before/after in the same run
   --profile DIR     profile Ferry's closed-loop runs (CPU, allocations with garbage): files and summaries in DIR
   --json FILE       also write every sample as JSON
+  --idle-ms MS      startup: read idle RSS this long after ready (2000; V8 gives back the heap that start-up
+                    grew only when it sees the process idle, ~15-50 s after start here)
   --smoke           a few seconds per scenario, to check the bench works (figures mean nothing)
 Scenarios:${SCENARIOS.map((s) => `\n  ${s.name}: ${s.description}`).join('')}
   startup: start-up to /readyz, CPU time by then, idle RSS and module files loaded, per config (HTTP only,
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       'ferry-base': { type: 'string' },
       json: { type: 'string' },
+      'idle-ms': { type: 'string', default: '2000' },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
       const base = values['ferry-base'] && resolve(values['ferry-base']);
       startupReport = await startupBench({
         repeats: options.repeats,
-        settleMs: smoke ? 100 : 2000,
+        settleMs: smoke ? 100 : Number(values['idle-ms']),
         workDir,
         firstConfigOnly: smoke,
         ...(base ? { base } : {}),
