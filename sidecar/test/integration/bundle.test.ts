@@ -1,7 +1,8 @@
 /**
  * The production bundle (tools/bundle/bundle.sh, what the Dockerfile puts in the image) is self-contained:
  * made into a folder outside the repository, started from there, it answers /readyz, both as the sidecar and
- * as `ferry injector`; it holds no dev dependency and no link out of itself.
+ * as `ferry injector`, from its single-file build (sidecar/dist/bundle/main.js, the image's entry point) and
+ * from the compiled files; it holds no dev dependency and no link out of itself.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,9 +71,13 @@ test('the production bundle starts from a folder outside the repository and answ
       assert.ok(lstatSync(target), `${link} resolves`);
     }
 
-    const main = join(out, 'sidecar', 'dist', 'src', 'main.js');
-    const version = spawnSync(process.execPath, [main, '--version'], { cwd: dir, encoding: 'utf8' });
-    assert.equal(version.stdout.trim(), '0.1.0');
+    const main = join(out, 'sidecar', 'dist', 'bundle', 'main.js');
+    const unbundled = join(out, 'sidecar', 'dist', 'src', 'main.js');
+    for (const entry of [main, unbundled]) {
+      const version = spawnSync(process.execPath, [entry, '--version'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(version.stdout.trim(), '0.1.0', `${entry}: ${version.stderr}`);
+    }
+    await readyOnce([unbundled, '--no-config', '--port', '0', '--admin-port', '0'], dir, {}, '"ferry listening"');
     const { adminPort } = await readyOnce(
       [main, '--no-config', '--port', '0', '--admin-port', '0'],
       dir,
