@@ -6,9 +6,9 @@ import type { ProtocolClient } from '../types.js';
 import { endToEnd } from './headers.js';
 import { httpCarrier, type HttpHeaders } from './carrier.js';
 import { httpFailure } from './errors.js';
+import { exchange as send } from './answer.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;
-
 
 export interface HttpClientOptions {
   /** Keep the answers' `x-ferry-*` headers (the app answering an inbound call: `x-ferry-attach-*`). */
@@ -46,19 +46,20 @@ export function createHttpClient(options: HttpClientOptions = {}): ProtocolClien
       // the time left, as Envoy's x-envoy-expected-rq-timeout-ms: a Ferry (or an app) upstream bounds its own calls by it
       headers[HEADERS.timeout] = String(Math.max(1, call.deadline - Date.now()));
       try {
-        const res = await agent.request({
-          origin,
-          path: basePath + (exchange ? exchange.path : `/${encodeURIComponent(call.method)}`),
-          method: (exchange?.method ?? 'POST') as 'POST',
-          headers,
-          body: exchange ? exchange.body ?? null : JSON.stringify(call.args ?? null),
-          signal: call.signal,
-        });
-        const out = endToEnd(res.headers as Record<string, string | string[]>, false, keepFerry);
-        // Small answers of known size are read whole: one write to the app instead of a stream pipeline.
-        const length = Number(res.headers['content-length']);
-        const body = length <= SMALL_BODY_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;
-        return { kind: 'http', statusCode: res.statusCode, headers: out, body };
+        const res = await send(
+          agent,
+          {
+            origin,
+            path: basePath + (exchange ? exchange.path : `/${encodeURIComponent(call.method)}`),
+            method: (exchange?.method ?? 'POST') as 'POST',
+            headers,
+            body: exchange ? exchange.body ?? null : JSON.stringify(call.args ?? null),
+          },
+          call.signal,
+          // Small answers of known size are read whole: one write to the app instead of a stream pipeline.
+          SMALL_BODY_BYTES,
+        );
+        return { kind: 'http', statusCode: res.statusCode, headers: endToEnd(res.headers, false, keepFerry), body: res.body };
       } catch (err) {
         throw httpFailure(err, call.signal, endpoint.id);
       }
