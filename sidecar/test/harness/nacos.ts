@@ -211,7 +211,17 @@ export async function startNacos(options: StartNacosOptions = {}): Promise<Nacos
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await launch();
+  // r-nacos 0.8.8 now and then panics its Raft apply thread while starting (raftapply.rs:421, unwrap on None, seen
+  // in CI runs even without an early write) and its config stays dead: a fresh start on empty data dirs comes up clean
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      for (const d of ['db', 'data']) rmSync(join(dir, d), { recursive: true, force: true });
+    }
+  }
   return {
     address: `127.0.0.1:${port}`,
     url,
