@@ -12,6 +12,8 @@ export interface RetryOptions {
   onRetry?(error: FerryError, call: Call): void;
   /** Told when a retry was due but the budget was spent (the call ends with its last failure). */
   onBudgetExhausted?(error: FerryError, call: Call): void;
+  /** How many endpoints the service has now: a refused call is requeued only while one of them is still untried. */
+  endpoints?: () => number;
   /** For tests: the jitter's source. */
   random?: () => number;
 }
@@ -40,6 +42,15 @@ export function noteGatewayAnswer(attempt: Call, endpointId: string): void {
 const MAY_HAVE_RUN: ReadonlySet<string> = new Set(['FERRY_ERR_UPSTREAM_RESET']);
 /** An HTTP upstream's gateway errors (Envoy's `gateway-error`): retried only by `retryOn: idempotent` policies. */
 const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+/**
+ * A failure before the call left Ferry (no connection: refused, unreachable, connect timeout; every protocol client
+ * reports only that as `_CONNECT`): the call did not run anywhere, so it is requeued on an endpoint that has not
+ * failed it yet, at once and whatever the policy (`retries: 0` included) — Finagle's requeues, gRPC's transparent
+ * retry. Discovery always lags a little behind an instance that stops: its port refuses before the registry says so.
+ */
+const UNSENT = 'FERRY_ERR_UPSTREAM_CONNECT';
+/** Requeues per call at most, beyond the policy's retries (each still within the deadline and the retry budget). */
+export const MAX_REQUEUES = 2;
 
 /** The wait before retry number `n` (1-based): exponential or constant, with jitter, never above maxIntervalMs. */
 export function backoffMs(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
@@ -53,19 +64,25 @@ export function backoffMs(policy: RetryPolicy, n: number, random: () => number =
  * Retries failures the policy allows (by default those where the upstream certainly did not run the call) on
  * another endpoint, after the policy's backoff, within the call's deadline and the route's retry budget. Wraps the
  * endpoint pick, so each attempt is balanced afresh, skipping endpoints that already failed this call. A streamed
- * pass-through body cannot be replayed, so such calls are tried once; one-way calls too.
+ * pass-through body cannot be replayed, so such calls are tried once; one-way calls too. A call refused before it
+ * was sent is requeued on an untried endpoint first, without backoff and without spending the policy's retries.
  */
 export function retryInterceptor(options: RetryOptions): Interceptor {
-  const { policy, budget, onRetry, onBudgetExhausted, random = Math.random } = options;
+  const { policy, budget, onRetry, onBudgetExhausted, endpoints, random = Math.random } = options;
   const retries = policy.maxRetries;
   const idempotent = policy.retryOn === 'idempotent';
   const retryable = (error: FerryError) => error.retryable || (idempotent && MAY_HAVE_RUN.has(error.code));
+  /** Whether a refused call has an endpoint left that did not refuse it (the one that just did not counted yet). */
+  const untried = (error: FerryError, failed: ReadonlySet<string> | undefined) =>
+    error.code === UNSENT && !!endpoints && !!error.upstream?.endpoint && (failed?.size ?? 0) + 1 < endpoints();
   return (next) =>
     async function retry(call) {
       budget?.deposit();
       const replayable = !call.http?.body && !call.oneWay;
       // Made on the first failure: most calls never need it.
       let failed: Set<string> | undefined;
+      let retried = 0;
+      let requeued = 0;
       for (let attempt = 1; ; attempt++) {
         const current: Call = { ...call, attempt };
         if (failed) failedEndpoints.set(current, failed);
@@ -74,14 +91,18 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
         try {
           const reply = await next(current);
           const gateway = idempotent && reply.kind === 'http' && GATEWAY_STATUSES.has(reply.statusCode);
-          if (!gateway || attempt > retries || !replayable) return reply;
+          if (!gateway || retried >= retries || !replayable) return reply;
           error = gatewayError(reply, current);
-          if ((wait = retryWait(error, attempt, call)) < 0) return reply;
+          if ((wait = retryWait(error, ++retried, call)) < 0) return reply;
           // dropped before the backoff: its connection is not held while Ferry waits
           discard(reply);
         } catch (err) {
           error = toFerryError(err);
-          if (attempt > retries || !replayable || !retryable(error) || (wait = retryWait(error, attempt, call)) < 0) throw error;
+          if (!replayable) throw error;
+          if (requeued < MAX_REQUEUES && untried(error, failed)) {
+            requeued++;
+            if ((wait = admit(error, 0, call)) < 0) throw error;
+          } else if (retried >= retries || !retryable(error) || (wait = retryWait(error, ++retried, call)) < 0) throw error;
         }
         if (wait > 0) await pause(wait, call.signal);
         // the app went away meanwhile: nobody waits for another attempt
@@ -90,9 +111,13 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
       }
     };
 
-  /** The backoff before retry number `attempt`, or -1 when it does not fit the deadline or the budget. */
-  function retryWait(error: FerryError, attempt: number, call: Call): number {
-    const wait = backoffMs(policy, attempt, random);
+  /** The backoff before retry number `n` of the policy, or -1 when it does not fit the deadline or the budget. */
+  function retryWait(error: FerryError, n: number, call: Call): number {
+    return admit(error, backoffMs(policy, n, random), call);
+  }
+
+  /** `wait` when another attempt after it fits the deadline and the budget (then it is counted), else -1. */
+  function admit(error: FerryError, wait: number, call: Call): number {
     // a retry that could not start before the deadline would only turn this failure into a timeout
     if (call.signal.aborted || Date.now() + wait >= call.deadline) return -1;
     if (budget && !budget.withdraw()) {

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/load.js';
-import { resolvePolicy, type RetryPolicy } from '../../../src/config/policies.js';
+import { plainRetry, resolvePolicy, type RetryPolicy } from '../../../src/config/policies.js';
 import { compose } from '../../../src/pipeline/compose.js';
-import { backoffMs, retryInterceptor } from '../../../src/pipeline/retry.js';
+import { backoffMs, MAX_REQUEUES, retryInterceptor } from '../../../src/pipeline/retry.js';
+import { balanceInterceptor } from '../../../src/pipeline/balance.js';
+import { createRoundRobinBalancer } from '../../../src/routing/balancers/round-robin.js';
+import { PassThrough } from 'node:stream';
 import { RetryBudget } from '../../../src/pipeline/retry-budget.js';
 import { Outliers } from '../../../src/pipeline/outlier.js';
 import { bulkheadInterceptor } from '../../../src/pipeline/bulkhead.js';
@@ -131,6 +134,85 @@ test('retry: unsent failures only by default; idempotent policies also retry res
   answers.length = 0;
   answers.push(new FerryError('FERRY_ERR_UPSTREAM_EXCEPTION'));
   await assert.rejects(idem(call()), { code: 'FERRY_ERR_UPSTREAM_EXCEPTION' }, 'a business exception is never retried');
+});
+
+const endpoint = (id: string): Endpoint => ({ id, address: id, host: id, port: 1, weight: 100, params: {} });
+const listOf = (endpoints: Endpoint[]): EndpointSource => ({
+  current: () => endpoints,
+  ready: async () => {},
+  subscribe: () => () => {},
+  close: async () => {},
+});
+
+/** retry → balance over `ids` as a route composes them; `refusing` endpoints fail with `code` before sending. */
+function refusals(ids: string[], refusing: Set<string>, options: { policy?: RetryPolicy; budget?: RetryBudget; code?: string } = {}) {
+  const source = listOf(ids.map(endpoint));
+  const tried: string[] = [];
+  let retries = 0;
+  const invoke = compose(
+    [
+      retryInterceptor({
+        policy: options.policy ?? plainRetry(0),
+        endpoints: () => source.current().length,
+        onRetry: () => retries++,
+        ...(options.budget ? { budget: options.budget } : {}),
+      }),
+      balanceInterceptor({ source, balancer: createRoundRobinBalancer(), breakers: new Breakers() }),
+    ],
+    async (c) => {
+      const id = c.endpoint!.id;
+      tried.push(id);
+      if (refusing.has(id)) throw new FerryError((options.code ?? 'FERRY_ERR_UPSTREAM_CONNECT') as 'FERRY_ERR_UPSTREAM_CONNECT');
+      return { kind: 'value', value: id };
+    },
+  );
+  return { invoke, tried, retries: () => retries };
+}
+
+test('requeue: a call refused before it was sent goes to another endpoint at once, even with retries: 0', async () => {
+  const r = refusals(['a', 'b'], new Set(['b']));
+  for (let i = 0; i < 6; i++) assert.deepEqual(await r.invoke(call()), { kind: 'value', value: 'a' });
+  assert.ok(r.tried.includes('b'), 'the refusing endpoint was picked');
+  assert.equal(r.retries(), r.tried.filter((id) => id === 'b').length, 'each requeue is counted as a retry');
+
+  // the only endpoint refusing: nowhere else to go, one attempt
+  const sole = refusals(['a'], new Set(['a']));
+  await assert.rejects(sole.invoke(call()), { code: 'FERRY_ERR_UPSTREAM_CONNECT' });
+  assert.deepEqual(sole.tried, ['a']);
+
+  // every endpoint refusing: each tried once, at most 1 + MAX_REQUEUES attempts
+  const all = refusals(['a', 'b', 'c', 'd', 'e'], new Set(['a', 'b', 'c', 'd', 'e']));
+  await assert.rejects(all.invoke(call()), { code: 'FERRY_ERR_UPSTREAM_CONNECT' });
+  assert.equal(all.tried.length, 1 + MAX_REQUEUES);
+  assert.equal(new Set(all.tried).size, all.tried.length, 'never the same endpoint twice');
+});
+
+test('requeue: only unsent failures, never a streamed body, within the budget; the policy keeps its own retries', async () => {
+  // a connection lost mid-call may have run the call: not requeued
+  const reset = refusals(['a', 'b'], new Set(['a', 'b']), { code: 'FERRY_ERR_UPSTREAM_RESET' });
+  await assert.rejects(reset.invoke(call()), { code: 'FERRY_ERR_UPSTREAM_RESET' });
+  assert.equal(reset.tried.length, 1);
+
+  const streamed = refusals(['a', 'b'], new Set(['a', 'b']));
+  const body = new PassThrough();
+  await assert.rejects(streamed.invoke({ ...call(), http: { method: 'POST', path: '/', headers: {}, body } }), {
+    code: 'FERRY_ERR_UPSTREAM_CONNECT',
+  });
+  assert.equal(streamed.tried.length, 1, 'a streamed body cannot be sent again');
+
+  const budget = new RetryBudget({ ratio: 0, minPerSecond: 0, windowMs: 1000 });
+  const spent = refusals(['a', 'b'], new Set(['a']), { budget });
+  await assert.rejects(spent.invoke(call()), { code: 'FERRY_ERR_UPSTREAM_CONNECT' });
+  assert.deepEqual(spent.tried, ['a'], 'a spent budget refuses requeues too');
+
+  // one policy retry, three endpoints: a refuses (requeued, the retry is kept), b refuses too (requeued), c answers
+  const kept = refusals(['a', 'b', 'c'], new Set(['a', 'b']), { policy: retryPolicy({ maxRetries: 1, initialIntervalMs: 0 }) });
+  assert.deepEqual(await kept.invoke(call()), { kind: 'value', value: 'c' });
+  assert.deepEqual(kept.tried, ['a', 'b', 'c']);
+  // requeues spent (MAX_REQUEUES = 2): the policy's retry takes the fourth endpoint
+  const four = refusals(['a', 'b', 'c', 'd'], new Set(['a', 'b', 'c']), { policy: retryPolicy({ maxRetries: 1, initialIntervalMs: 0 }) });
+  assert.deepEqual(await four.invoke(call()), { kind: 'value', value: 'd' });
+  assert.deepEqual(four.tried, ['a', 'b', 'c', 'd']);
 });
 
 test('retry budget: 20% of the calls plus the floor, per window; then the last failure ends the call', async () => {
