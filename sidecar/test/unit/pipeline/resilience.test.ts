@@ -8,6 +8,7 @@ import { balanceInterceptor } from '../../../src/pipeline/balance.js';
 import { createRoundRobinBalancer } from '../../../src/routing/balancers/round-robin.js';
 import { PassThrough } from 'node:stream';
 import { RetryBudget } from '../../../src/pipeline/retry-budget.js';
+import { Breakers } from '../../../src/pipeline/breaker.js';
 import { Outliers } from '../../../src/pipeline/outlier.js';
 import { bulkheadInterceptor } from '../../../src/pipeline/bulkhead.js';
 import { LoadShedder, shedInterceptor } from '../../../src/pipeline/shed.js';
