@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import { Metadata, status as Status } from '@grpc/grpc-js';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
 import type { GrpcServiceConfig as ServiceConfig } from './schema.js';
@@ -7,52 +7,31 @@ import { FerryError } from '../../errors.js';
 import { grpcCarrier, metadataToHeaders } from './carrier.js';
 import { decodeToJson, encodeJson } from './json.js';
 import { loadService, type GrpcMethod, type LoadedService } from './loader.js';
-import { grpcFailure } from './status.js';
-
-/** Ferry encodes and decodes messages itself (canonical JSON ⇄ wire), so grpc-js moves bytes. */
-const asIs = (value: Buffer): Buffer => value;
-
-/**
- * Channel options. Keepalive pings every 5 minutes at most (the default minimum servers permit, e.g.
- * grpc-java's `permitKeepAliveTime`), so no server answers with GOAWAY `too_many_pings`.
- */
-function channelOptions(maxMessageBytes: number): grpc.ChannelOptions {
-  return {
-    'grpc.keepalive_time_ms': 300_000,
-    'grpc.keepalive_timeout_ms': 20_000,
-    'grpc.keepalive_permit_without_calls': 0,
-    'grpc.max_receive_message_length': maxMessageBytes,
-    'grpc.max_send_message_length': maxMessageBytes,
-    'grpc.primary_user_agent': 'ferry',
-    'grpc.enable_retries': 0,
-  };
-}
-
-function target(endpoint: Endpoint): string {
-  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
-}
+import { grpcFailure, type StatusLike } from './status.js';
+import { GrpcConnection } from './connection.js';
+import { GrpcCall, frame, requestHeaders } from './call.js';
 
 /**
- * `protocol: grpc`. One grpc-js channel per endpoint, created on first use and reused by every call until
- * the endpoint leaves discovery. Unary calls answer JSON; server-streaming calls answer `Reply.stream`,
- * one message per NDJSON line as it arrives. The call's deadline is the gRPC deadline.
+ * `protocol: grpc`. One HTTP/2 connection per endpoint, opened on first use and reused by every call until
+ * the endpoint leaves discovery. Ferry speaks the gRPC wire protocol itself on node:http2 (grpc-js's client
+ * stack cost twice a bare HTTP/2 call per request): unary calls answer JSON; server-streaming calls answer
+ * `Reply.stream`, one message per NDJSON line as it arrives. The call's deadline is the gRPC deadline.
  */
 export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): ProtocolClient {
   const loaded: LoadedService = loadService(service);
-  const channels = new Map<string, grpc.Client>();
-  const credentials = service.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
-  const options = channelOptions(ctx.config.limits.proxyBodyBytes);
+  const connections = new Map<string, GrpcConnection>();
+  const maxBytes = ctx.config.limits.proxyBodyBytes;
   const triVersion = service.triVersion ?? service.version;
   const triGroup = service.triGroup ?? service.group;
 
-  function channel(endpoint: Endpoint): grpc.Client {
-    let client = channels.get(endpoint.id);
-    if (!client) {
-      client = new grpc.Client(target(endpoint), credentials, options);
-      channels.set(endpoint.id, client);
-      ctx.events?.connection('grpc', endpoint.id, 1); // one channel per endpoint, counted as its connection
+  function connection(endpoint: Endpoint): GrpcConnection {
+    let found = connections.get(endpoint.id);
+    if (!found) {
+      found = new GrpcConnection(endpoint, service.tls);
+      connections.set(endpoint.id, found);
+      ctx.events?.connection('grpc', endpoint.id, 1);
     }
-    return client;
+    return found;
   }
 
   function methodFor(call: Call): GrpcMethod {
@@ -73,8 +52,8 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     return method;
   }
 
-  function metadataFor(call: Call): grpc.Metadata {
-    const metadata = new grpc.Metadata();
+  function metadataFor(call: Call): Metadata {
+    const metadata = new Metadata();
     for (const [key, value] of Object.entries(call.outgoing)) grpcCarrier.set(metadata, key, value);
     if (metadata.get('x-request-id').length === 0) grpcCarrier.set(metadata, 'x-request-id', call.requestId);
     if (triVersion) metadata.set('tri-service-version', triVersion);
@@ -97,31 +76,52 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     }
   }
 
+  /** The call's stream, request sent; FERRY errors for what never reached the server. */
+  function start(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer): GrpcCall {
+    if (payload.length > maxBytes)
+      throw grpcFailure(
+        { code: Status.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${payload.length} vs. ${maxBytes})` },
+        endpoint.id,
+        loaded.resolve,
+      );
+    const link = connection(endpoint);
+    let stream;
+    try {
+      stream = link.request(requestHeaders(method.path, link.authority, call.deadline, metadataFor(call)));
+    } catch (err) {
+      throw grpcFailure({ code: Status.UNAVAILABLE, details: (err as Error).message }, endpoint.id, loaded.resolve);
+    }
+    const grpcCall = new GrpcCall(stream, maxBytes);
+    stream.end(frame(payload));
+    return grpcCall;
+  }
+
   function unary(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
-      let headers: grpc.Metadata | undefined;
-      let trailers: grpc.Metadata | undefined;
-      const onAbort = () => pending.cancel();
-      const pending = channel(endpoint).makeUnaryRequest(
-        method.path,
-        asIs,
-        asIs,
-        payload,
-        metadataFor(call),
-        { deadline: new Date(call.deadline) },
-        (err, value) => {
-          call.signal.removeEventListener('abort', onAbort);
-          if (err) return reject(grpcFailure(err, endpoint.id, loaded.resolve, call.signal));
-          try {
-            const out = metadataToHeaders(headers, trailers);
-            resolve({ kind: 'value', value: decode(method, value!, endpoint), ...(out ? { headers: out } : {}) });
-          } catch (error) {
-            reject(error);
-          }
-        },
-      );
-      pending.on('metadata', (metadata: grpc.Metadata) => (headers = metadata));
-      pending.on('status', (status: grpc.StatusObject) => (trailers = status.metadata));
+      const grpcCall = start(call, endpoint, method, payload);
+      const stream = grpcCall.stream;
+      let message: Buffer | undefined;
+      const onAbort = () => grpcCall.cancel();
+      stream.on('data', (chunk: Buffer) => {
+        for (const m of grpcCall.messages(chunk)) {
+          if (message) grpcCall.cancel({ code: Status.UNIMPLEMENTED, details: 'Too many responses received' });
+          else message = m;
+        }
+      });
+      stream.once('close', () => {
+        call.signal.removeEventListener('abort', onAbort);
+        let status = grpcCall.status();
+        if (status.code === Status.OK && !message) {
+          status = { code: Status.UNIMPLEMENTED, details: 'No message received', metadata: status.metadata };
+        }
+        if (status.code !== Status.OK) return reject(grpcFailure(status, endpoint.id, loaded.resolve, call.signal));
+        try {
+          const out = metadataToHeaders(grpcCall.headers, grpcCall.trailers);
+          resolve({ kind: 'value', value: decode(method, message!, endpoint), ...(out ? { headers: out } : {}) });
+        } catch (error) {
+          reject(error);
+        }
+      });
       if (call.signal.aborted) onAbort();
       else call.signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -129,24 +129,34 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
 
   /**
    * Waits for the first message (or the end, or the failure) before answering, so a call that fails at
-   * once gets a real HTTP error status; after that each message is handed on as it arrives, with grpc-js
+   * once gets a real HTTP error status; after that each message is handed on as it arrives, with HTTP/2
    * flow control as back-pressure. The app going away cancels the call.
    */
   async function serverStream(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer): Promise<Reply> {
-    let headers: grpc.Metadata | undefined;
-    const stream = channel(endpoint).makeServerStreamRequest(method.path, asIs, asIs, payload, metadataFor(call), {
-      deadline: new Date(call.deadline),
-    });
-    stream.on('metadata', (metadata: grpc.Metadata) => (headers = metadata));
-    const onAbort = () => stream.cancel();
+    const grpcCall = start(call, endpoint, method, payload);
+    const stream = grpcCall.stream;
+    const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+    const onAbort = () => grpcCall.cancel();
     if (call.signal.aborted) onAbort();
     else call.signal.addEventListener('abort', onAbort, { once: true });
-    const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+
+    async function* frames(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of stream) yield* grpcCall.messages(chunk as Buffer);
+      } catch {
+        // the status says why (read below, once the stream closed)
+      }
+      await closed;
+      const status: StatusLike = grpcCall.status();
+      if (status.code !== Status.OK) throw status;
+    }
+
+    const iterator = frames();
     let first: IteratorResult<Buffer>;
     try {
       first = await iterator.next();
     } catch (err) {
-      throw grpcFailure(err as grpc.ServiceError, endpoint.id, loaded.resolve, call.signal);
+      throw grpcFailure(err as StatusLike, endpoint.id, loaded.resolve, call.signal);
     } finally {
       call.signal.removeEventListener('abort', onAbort);
     }
@@ -165,16 +175,16 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
             next = await iterator.next();
           } catch (err) {
             finished = true;
-            throw grpcFailure(err as grpc.ServiceError, endpoint.id, loaded.resolve);
+            throw grpcFailure(err as StatusLike, endpoint.id, loaded.resolve);
           }
         }
       } finally {
         // The app went away (or a message could not be decoded): stop the upstream call.
-        if (!finished) stream.cancel();
+        if (!finished) grpcCall.cancel();
       }
     }
 
-    const out = metadataToHeaders(headers);
+    const out = metadataToHeaders(grpcCall.headers);
     return { kind: 'stream', stream: messages(), ...(out ? { headers: out } : {}) };
   }
 
@@ -187,18 +197,18 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
       return method.responseStream ? serverStream(call, endpoint, method, payload) : unary(call, endpoint, method, payload);
     },
     forget(endpoint: Endpoint) {
-      const client = channels.get(endpoint.id);
-      if (!client) return;
-      client.close();
-      channels.delete(endpoint.id);
+      const found = connections.get(endpoint.id);
+      if (!found) return;
+      found.close();
+      connections.delete(endpoint.id);
       ctx.events?.connection('grpc', endpoint.id, -1);
     },
     async close() {
-      for (const [id, client] of channels) {
-        client.close();
+      for (const [id, found] of connections) {
+        found.close();
         ctx.events?.connection('grpc', id, -1);
       }
-      channels.clear();
+      connections.clear();
     },
   };
 }
