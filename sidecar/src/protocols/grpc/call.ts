@@ -6,6 +6,7 @@
 import http2, { type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import type { StatusLike } from './status.js';
+import { carriesMetadata } from './carrier.js';
 
 const {
   NGHTTP2_NO_ERROR,
@@ -91,6 +92,7 @@ function decodeMessageText(text: string): string {
  * each), the trailers, and the final status once the stream closed.
  */
 export class GrpcCall {
+  /** Response headers and trailers as metadata, when they hold any for the app (or a failure's details). */
   headers: Metadata | undefined;
   trailers: Metadata | undefined;
   #httpStatus = 0;
@@ -110,7 +112,7 @@ export class GrpcCall {
       this.#httpStatus = Number(headers[':status']);
       // trailers-only: the status came in the headers
       if (flags & NGHTTP2_FLAG_END_STREAM) this.#trailerHeaders = headers;
-      else this.headers = Metadata.fromHttp2Headers(headers);
+      else if (carriesMetadata(headers)) this.headers = Metadata.fromHttp2Headers(headers);
     });
     stream.on('trailers', (headers) => (this.#trailerHeaders = headers));
     stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -156,8 +158,10 @@ export class GrpcCall {
     if (this.#local) return this.#local;
     const trailers = this.#trailerHeaders;
     if (trailers) {
-      const metadata = Metadata.fromHttp2Headers(trailers);
       const code = trailers['grpc-status'];
+      // an OK status needs the trailers only for what the app gets back; a failure reads its details there
+      if (code === '0' && !carriesMetadata(trailers)) return { code: Status.OK, details: '' };
+      const metadata = Metadata.fromHttp2Headers(trailers);
       if (typeof code === 'string') {
         metadata.remove('grpc-status');
         metadata.remove('grpc-message');

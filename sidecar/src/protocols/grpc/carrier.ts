@@ -48,6 +48,12 @@ export const grpcCarrier: Carrier<Metadata> = {
   },
 };
 
+/** Whether HTTP/2 headers hold metadata `metadataToHeaders` would hand on (most answers carry only gRPC's own keys). */
+export function carriesMetadata(headers: Readonly<Record<string, unknown>>): boolean {
+  for (const key in headers) if (!isReservedKey(key) && key !== 'x-request-id') return true;
+  return false;
+}
+
 /** The upstream's response metadata (headers, optionally trailers) as HTTP headers for the app. */
 export function metadataToHeaders(...sources: Array<Metadata | undefined>): Record<string, string> | undefined {
   const out: Record<string, string> = {};
