@@ -101,7 +101,10 @@ export class GrpcCall {
   /** A status decided here (a message over the limit, a malformed frame), over whatever the stream says later. */
   #local: StatusLike | undefined;
   #cancelled = false;
-  #pending: Buffer | undefined;
+  /** The start of a message still arriving, and how many bytes it needs (prefix included) before it is whole. */
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #needed = 5;
   readonly stream: ClientHttp2Stream;
   readonly #maxBytes: number;
 
@@ -128,12 +131,19 @@ export class GrpcCall {
     if (!this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
   }
 
-  /** The complete messages in a DATA chunk (a message may span chunks). Cancels the call on a bad frame. */
+  /** The complete messages in a DATA chunk. A message spanning chunks is joined once, when all of it is there. */
   messages(chunk: Buffer): Buffer[] {
     // not a gRPC answer (an error page): its status says what happened
     if (this.#httpStatus !== 200) return [];
-    let data = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
-    this.#pending = undefined;
+    let data = chunk;
+    if (this.#buffered > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      if (this.#buffered < this.#needed) return [];
+      data = Buffer.concat(this.#chunks, this.#buffered);
+      this.#chunks = [];
+      this.#buffered = 0;
+    }
     const out: Buffer[] = [];
     while (data.length >= 5) {
       const length = data.readUInt32BE(1);
@@ -149,7 +159,11 @@ export class GrpcCall {
       out.push(data.subarray(5, length + 5));
       data = data.subarray(length + 5);
     }
-    if (data.length > 0) this.#pending = data;
+    if (data.length > 0) {
+      this.#chunks.push(data);
+      this.#buffered = data.length;
+      this.#needed = data.length >= 5 ? data.readUInt32BE(1) + 5 : 5;
+    }
     return out;
   }
 
@@ -179,7 +193,7 @@ export class GrpcCall {
     }
     if (error) return { code: Status.UNAVAILABLE, details: `Connection dropped (${error.message})` };
     if (this.#httpStatus && this.#httpStatus !== 200) return httpStatusToGrpc(this.#httpStatus);
-    if (this.#pending) return { code: Status.INTERNAL, details: 'The stream ended inside a message' };
+    if (this.#buffered > 0) return { code: Status.INTERNAL, details: 'The stream ended inside a message' };
     switch (this.stream.rstCode) {
       case NGHTTP2_NO_ERROR:
         return { code: Status.INTERNAL, details: 'Received RST_STREAM with code 0 (Call ended without gRPC status)' };
