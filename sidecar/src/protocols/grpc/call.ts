@@ -124,6 +124,11 @@ export class GrpcCall {
     });
   }
 
+  /** The server refused the stream unprocessed (a GOAWAY crossed it): safe to send again, as grpc-js does once. */
+  get refused(): boolean {
+    return !this.#local && !this.#trailerHeaders && this.stream.rstCode === NGHTTP2_REFUSED_STREAM;
+  }
+
   /** Stops the call (the app went away, a message could not be used): RST_STREAM CANCEL to the server. */
   cancel(local?: StatusLike): void {
     if (local) this.#local ??= local;

@@ -96,43 +96,54 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     return grpcCall;
   }
 
+  /** One message each way; a stream the server refused unprocessed (a GOAWAY crossed it) is sent once more, as grpc-js does. */
   function unary(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
-      const grpcCall = start(call, endpoint, method, payload);
-      const stream = grpcCall.stream;
-      let message: Buffer | undefined;
-      const onAbort = () => grpcCall.cancel();
-      stream.on('data', (chunk: Buffer) => {
-        for (const m of grpcCall.messages(chunk)) {
-          if (message) grpcCall.cancel({ code: Status.UNIMPLEMENTED, details: 'Too many responses received' });
-          else message = m;
-        }
-      });
-      stream.once('close', () => {
-        call.signal.removeEventListener('abort', onAbort);
-        let status = grpcCall.status();
-        if (status.code === Status.OK && !message) {
-          status = { code: Status.UNIMPLEMENTED, details: 'No message received', metadata: status.metadata };
-        }
-        if (status.code !== Status.OK) return reject(grpcFailure(status, endpoint.id, loaded.resolve, call.signal));
+      const attempt = (resend: boolean) => {
+        let grpcCall: GrpcCall;
         try {
-          const out = metadataToHeaders(grpcCall.headers, grpcCall.trailers);
-          resolve({ kind: 'value', value: decode(method, message!, endpoint), ...(out ? { headers: out } : {}) });
-        } catch (error) {
-          reject(error);
+          grpcCall = start(call, endpoint, method, payload);
+        } catch (err) {
+          return reject(err);
         }
-      });
-      if (call.signal.aborted) onAbort();
-      else call.signal.addEventListener('abort', onAbort, { once: true });
+        const stream = grpcCall.stream;
+        let message: Buffer | undefined;
+        const onAbort = () => grpcCall.cancel();
+        stream.on('data', (chunk: Buffer) => {
+          for (const m of grpcCall.messages(chunk)) {
+            if (message) grpcCall.cancel({ code: Status.UNIMPLEMENTED, details: 'Too many responses received' });
+            else message = m;
+          }
+        });
+        stream.once('close', () => {
+          call.signal.removeEventListener('abort', onAbort);
+          if (resend && grpcCall.refused && !call.signal.aborted) return attempt(false);
+          let status = grpcCall.status();
+          if (status.code === Status.OK && !message) {
+            status = { code: Status.UNIMPLEMENTED, details: 'No message received', metadata: status.metadata };
+          }
+          if (status.code !== Status.OK) return reject(grpcFailure(status, endpoint.id, loaded.resolve, call.signal));
+          try {
+            const out = metadataToHeaders(grpcCall.headers, grpcCall.trailers);
+            resolve({ kind: 'value', value: decode(method, message!, endpoint), ...(out ? { headers: out } : {}) });
+          } catch (error) {
+            reject(error);
+          }
+        });
+        if (call.signal.aborted) onAbort();
+        else call.signal.addEventListener('abort', onAbort, { once: true });
+      };
+      attempt(true);
     });
   }
 
   /**
    * Waits for the first message (or the end, or the failure) before answering, so a call that fails at
    * once gets a real HTTP error status; after that each message is handed on as it arrives, with HTTP/2
-   * flow control as back-pressure. The app going away cancels the call.
+   * flow control as back-pressure. The app going away cancels the call. A stream the server refused
+   * unprocessed is sent once more, as a unary call's is.
    */
-  async function serverStream(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer): Promise<Reply> {
+  async function serverStream(call: Call, endpoint: Endpoint, method: GrpcMethod, payload: Buffer, resend = true): Promise<Reply> {
     const grpcCall = start(call, endpoint, method, payload);
     const stream = grpcCall.stream;
     const closed = new Promise<void>((resolve) => stream.once('close', resolve));
@@ -156,6 +167,7 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     try {
       first = await iterator.next();
     } catch (err) {
+      if (resend && grpcCall.refused && !call.signal.aborted) return serverStream(call, endpoint, method, payload, false);
       throw grpcFailure(err as StatusLike, endpoint.id, loaded.resolve, call.signal);
     } finally {
       call.signal.removeEventListener('abort', onAbort);
