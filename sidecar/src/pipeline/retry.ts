@@ -12,8 +12,11 @@ export interface RetryOptions {
   onRetry?(error: FerryError, call: Call): void;
   /** Told when a retry was due but the budget was spent (the call ends with its last failure). */
   onBudgetExhausted?(error: FerryError, call: Call): void;
-  /** How many endpoints the service has now: a refused call is requeued only while one of them is still untried. */
-  endpoints?: () => number;
+  /**
+   * Whether the service has an endpoint now, other than `refused` and those in `failed`, that would take the call (its
+   * breaker lets calls through): a refused call is requeued only onto one.
+   */
+  untried?: (failed: ReadonlySet<string> | undefined, refused: string) => boolean;
   /** For tests: the jitter's source. */
   random?: () => number;
 }
@@ -68,13 +71,13 @@ export function backoffMs(policy: RetryPolicy, n: number, random: () => number =
  * was sent is requeued on an untried endpoint first, without backoff and without spending the policy's retries.
  */
 export function retryInterceptor(options: RetryOptions): Interceptor {
-  const { policy, budget, onRetry, onBudgetExhausted, endpoints, random = Math.random } = options;
+  const { policy, budget, onRetry, onBudgetExhausted, untried, random = Math.random } = options;
   const retries = policy.maxRetries;
   const idempotent = policy.retryOn === 'idempotent';
   const retryable = (error: FerryError) => error.retryable || (idempotent && MAY_HAVE_RUN.has(error.code));
-  /** Whether a refused call has an endpoint left that did not refuse it (the one that just did not counted yet). */
-  const untried = (error: FerryError, failed: ReadonlySet<string> | undefined) =>
-    error.code === UNSENT && !!endpoints && !!error.upstream?.endpoint && (failed?.size ?? 0) + 1 < endpoints();
+  /** Whether a refused call has an endpoint left that did not refuse it (the one that just did is not in `failed` yet). */
+  const requeueable = (error: FerryError, failed: ReadonlySet<string> | undefined) =>
+    error.code === UNSENT && !!untried && !!error.upstream?.endpoint && untried(failed, error.upstream.endpoint);
   return (next) =>
     async function retry(call) {
       budget?.deposit();
@@ -99,7 +102,7 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
         } catch (err) {
           error = toFerryError(err);
           if (!replayable) throw error;
-          if (requeued < MAX_REQUEUES && untried(error, failed)) {
+          if (requeued < MAX_REQUEUES && requeueable(error, failed)) {
             requeued++;
             if ((wait = admit(error, 0, call)) < 0) throw error;
           } else if (retried >= retries || !retryable(error) || (wait = retryWait(error, ++retried, call)) < 0) throw error;

@@ -103,6 +103,9 @@ export function createRoute(options: RouteOptions): Route {
     propagationInterceptor(options.propagation, service),
   ];
   const endpointCount = () => source.current().length;
+  // balance would refuse an endpoint whose breaker is open: a requeue onto it would only end as FERRY_ERR_CIRCUIT_OPEN
+  const untried = (b: Breakers) => (failed: ReadonlySet<string> | undefined, refused: string) =>
+    source.current().some((e) => e.id !== refused && !failed?.has(e.id) && b.allows(e.id));
   const attemptStages = (stages.observeAttempt ?? []).map((make) => make(info));
   const chain = (p: ResolvedPolicy, b: Breakers) =>
     compose(
@@ -111,7 +114,7 @@ export function createRoute(options: RouteOptions): Route {
         retryInterceptor({
           policy: p.retry,
           budget,
-          endpoints: endpointCount,
+          untried: untried(b),
           ...onRetry,
           onBudgetExhausted: () => emit({ kind: 'retry_budget_exhausted' }),
         }),

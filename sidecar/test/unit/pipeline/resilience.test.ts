@@ -154,7 +154,7 @@ function refusals(ids: string[], refusing: Set<string>, options: { policy?: Retr
     [
       retryInterceptor({
         policy: options.policy ?? plainRetry(0),
-        endpoints: () => source.current().length,
+        untried: (failed, refused) => source.current().some((e) => e.id !== refused && !failed?.has(e.id)),
         onRetry: () => retries++,
         ...(options.budget ? { budget: options.budget } : {}),
       }),

@@ -16,23 +16,23 @@ const config = parseConfig(
     '  svc: { protocol: http, endpoints: ["http://127.0.0.1:1", "http://127.0.0.1:2"], timeoutMs: 700 }',
   'test',
 );
-const service = config.services.svc!;
 
 const call = (): Call => testCall({ service: 'svc', incomingHeaders: { authorization: 'Bearer t' } });
 
-function route(client: ProtocolClient, log: string[]) {
+function route(client: ProtocolClient, log: string[], cfg = config) {
+  const svc = cfg.services.svc!;
   const stage = (name: string) => (info: RouteInfo): Interceptor => (next) => async (c) => {
     log.push(`${name}:${info.service}:${info.protocol}:${info.timeoutMs}:${c.attempt}`);
     return next(c);
   };
   const retried: string[] = [];
   const r = createRoute({
-    config,
-    service,
+    config: cfg,
+    service: svc,
     protocol: protocols.get('http')!,
     client,
-    source: createStaticSource(service.endpoints!),
-    propagation: propagationPolicy(config),
+    source: createStaticSource(svc.endpoints!),
+    propagation: propagationPolicy(cfg),
     stages: { observe: [stage('call')], observeAttempt: [stage('attempt')], onRetry: [() => (error) => retried.push(error.code)] },
   });
   return { r, retried };
@@ -90,7 +90,6 @@ test('a method with a policy of its own gets its own chain: its breaker opens, t
       '    methods: { flaky: { policy: { circuitBreaker: touchy, retry: none, timeout: long } }, quick: { timeoutMs: 50 } }',
     'test',
   );
-  const svc = own.services.svc!;
   let tries = 0;
   const client: ProtocolClient = {
     async invoke(c) {
@@ -100,14 +99,7 @@ test('a method with a policy of its own gets its own chain: its breaker opens, t
     },
     close: async () => {},
   };
-  const r = createRoute({
-    config: own,
-    service: svc,
-    protocol: protocols.get('http')!,
-    client,
-    source: createStaticSource(svc.endpoints!),
-    propagation: propagationPolicy(own),
-  });
+  const { r } = route(client, [], own);
   assert.deepEqual([r.timeoutFor('flaky'), r.timeoutFor('quick'), r.timeoutFor('other')], [5000, 50, 700]);
   const named = (method: string) => ({ ...call(), method });
   await assert.rejects(r.invoke(named('flaky')), { code: 'FERRY_ERR_UPSTREAM_CONNECT' });
@@ -115,5 +107,29 @@ test('a method with a policy of its own gets its own chain: its breaker opens, t
   assert.equal(tries, 1, 'no retry (its retry policy), nothing sent while open');
   assert.deepEqual(await r.invoke(named('other')), { kind: 'value', value: 'other' }, "the service's breaker is another one");
   assert.equal(r.breakers.isOpen(r.source.current()[0]!.id), false);
+  await r.close();
+});
+
+test('a refused call is not requeued onto endpoints whose breaker is open: its own failure ends it, no retry spent', async () => {
+  const own = parseConfig(
+    'services:\n  svc: { protocol: http, endpoints: ["http://127.0.0.1:1", "http://127.0.0.1:2"], timeoutMs: 700, retries: 0 }',
+    'test',
+  );
+  const tried: string[] = [];
+  const client: ProtocolClient = {
+    async invoke(_c, endpoint) {
+      tried.push(endpoint.id);
+      if (endpoint.port === 1) throw new FerryError('FERRY_ERR_UPSTREAM_CONNECT');
+      return { kind: 'value', value: endpoint.id };
+    },
+    close: async () => {},
+  };
+  const { r, retried } = route(client, [], own);
+  const [, second] = r.source.current();
+  for (let i = 0; i < r.breakers.policy.consecutiveFailures; i++) r.breakers.failure(second!.id, 0);
+  assert.equal(r.breakers.allows(second!.id), false);
+  await assert.rejects(r.invoke(call()), { code: 'FERRY_ERR_UPSTREAM_CONNECT' }, "the refusal, not the other endpoint's open breaker");
+  assert.equal(tried.length, 1);
+  assert.deepEqual(retried, [], 'nothing to requeue onto: no retry counted, no budget spent');
   await r.close();
 });
