@@ -5,6 +5,7 @@ import { EurekaRegistry, createEurekaSource } from './registry.js';
 import { EurekaRegistration } from './registration.js';
 import type { EurekaConfig } from './schema.js';
 import type { Logger } from '../../observability/logger.js';
+import { countedRelease } from '../counted-release.js';
 
 interface Held {
   copy: EurekaRegistry;
@@ -31,13 +32,11 @@ function acquire(config: EurekaConfig, logger: Logger): Held {
   }
   shared.refs++;
   const { copy } = shared;
-  let released = false;
+  const last = countedRelease(shared);
   return {
     copy,
     async release() {
-      if (released) return;
-      released = true;
-      if (--shared.refs > 0) return;
+      if (!last()) return;
       copies.delete(key);
       await copy.close();
     },

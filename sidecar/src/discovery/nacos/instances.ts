@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../observability/logger.js';
 import type { NacosInstance, NacosServiceKey, NacosTransport } from './types.js';
+import { countedRelease } from '../counted-release.js';
 
 export type InstancesListener = (instances: readonly NacosInstance[]) => void;
 
@@ -119,7 +120,7 @@ export function watchInstances(transport: NacosTransport, key: NacosServiceKey, 
   entry.refs++;
   const { poller } = entry;
   const mine = new Set<InstancesListener>();
-  let closed = false;
+  const last = countedRelease(entry);
   return {
     current: () => poller.last,
     ready: () => poller.first,
@@ -135,11 +136,9 @@ export function watchInstances(transport: NacosTransport, key: NacosServiceKey, 
       };
     },
     close() {
-      if (closed) return;
-      closed = true;
       for (const l of mine) poller.listeners.delete(l);
       mine.clear();
-      if (--entry!.refs === 0) {
+      if (last()) {
         poller.close();
         if (byKey!.get(id) === entry) byKey!.delete(id);
       }

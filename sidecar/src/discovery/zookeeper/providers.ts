@@ -7,6 +7,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Endpoint, EndpointListener, EndpointSource } from '../types.js';
 import { categoryPath, matchesProvider, parseDubboUrl, urlNodePath, formatDubboUrl, type Category, type DubboUrl } from './dubbo-url.js';
 import { sharedSession, ZkError, ZK_NO_NODE, ZK_NODE_EXISTS, type ZooKeeperSession } from './zk-client.js';
+import { countedRelease } from '../counted-release.js';
 
 export interface ZooKeeperSourceOptions {
   /** Registry root (default: the registry's `root`, normally `/dubbo`). */
@@ -293,13 +294,11 @@ export async function registerEphemeral(session: ZooKeeperSession, path: string,
 }
 
 function sharedHandle(path: string, entry: { refs: number; done: Promise<Registration> }, forget: () => void): Registration {
-  let closed = false;
+  const last = countedRelease(entry);
   return {
     path,
     async close() {
-      if (closed) return;
-      closed = true;
-      if (--entry.refs > 0) return;
+      if (!last()) return;
       forget();
       await (await entry.done).close();
     },
