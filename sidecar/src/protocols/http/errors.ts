@@ -16,8 +16,14 @@ export function httpFailure(err: unknown, signal: AbortSignal, endpointId: strin
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? '';
   const message = (err as Error).message ?? String(err);
   const upstream = { protocol, endpoint: endpointId, message };
-  if (CONNECT_CODES.has(code) || CONNECT_CODES.has(cause))
-    return new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${endpointId}: ${code || cause}`, { upstream, cause: err });
+  const unreached = CONNECT_CODES.has(code) ? err : CONNECT_CODES.has(cause) ? (err as { cause: unknown }).cause : undefined;
+  if (unreached) {
+    // an established connection fails with EHOSTUNREACH too, on a read or a write: the request may have been sent
+    const { syscall } = unreached as { syscall?: string };
+    if (syscall !== 'read' && syscall !== 'write')
+      return new FerryError('FERRY_ERR_UPSTREAM_CONNECT', `cannot connect to ${endpointId}: ${code || cause}`, { upstream, cause: err });
+    return new FerryError('FERRY_ERR_UPSTREAM_RESET', `connection to ${endpointId} lost: ${message}`, { upstream, cause: err });
+  }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
     return new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT', undefined, { upstream, cause: err });
   if (RESET_CODES.has(code) || RESET_CODES.has(cause))
