@@ -47,6 +47,33 @@ const placedAsBefore = {
   },
 };
 
+/**
+ * Packages fastify requires only on first use (schema compilers, `inject()`), which Ferry's routes never make
+ * it use: left out of the bundle and required from node_modules if ever needed, so a start does not parse
+ * their ~330 KB (ajv, fast-json-stringify, fast-uri, light-my-request).
+ */
+const LOADED_ON_FIRST_USE = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
+
+/**
+ * fastify's plugin-utils requires all of semver (47 modules) when it loads, for the version checks of plugins
+ * that declare a fastify version; Ferry's plugins declare none. It gets a stand-in that requires semver from
+ * node_modules the first time a check reads it.
+ */
+const semverOnFirstUse = {
+  name: 'semver-on-first-use',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, (args) => {
+      if (args.namespace === 'semver-on-first-use') return { path: 'semver', external: true };
+      if (!/fastify[\\/]lib[\\/]plugin-utils\.js$/.test(args.importer)) return undefined;
+      return { path: 'semver', namespace: 'semver-on-first-use' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'semver-on-first-use' }, () => ({
+      contents: "let semver; module.exports = new Proxy({}, { get: (_, name) => (semver ??= require('semver'))[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   absWorkingDir: ROOT,
   entryPoints: { main: 'sidecar/dist/src/main.js' },
@@ -61,7 +88,8 @@ const result = await build({
   legalComments: 'linked',
   banner: { js: banner },
   outdir: resolve(OUT, BUNDLE_DIR),
-  plugins: [placedAsBefore],
+  external: LOADED_ON_FIRST_USE,
+  plugins: [placedAsBefore, semverOnFirstUse],
   logLevel: 'warning',
   metafile: true,
 });

@@ -77,6 +77,20 @@ test('the production bundle starts from a folder outside the repository and answ
       const version = spawnSync(process.execPath, [entry, '--version'], { cwd: dir, encoding: 'utf8' });
       assert.equal(version.stdout.trim(), '0.1.0', `${entry}: ${version.stderr}`);
     }
+    // what the bundle leaves to node_modules (fastify's on-first-use packages, semver) is found from its folder
+    const firstUse = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { createRequire } from 'node:module'; const require = createRequire(process.argv[1]);" +
+          "require('@fastify/ajv-compiler'); require('@fastify/fast-json-stringify-compiler'); require('light-my-request');" +
+          "if (!require('semver').satisfies('5.1.0', '5.x')) process.exit(3);",
+        main,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    assert.equal(firstUse.status, 0, firstUse.stderr);
     await readyOnce([unbundled, '--no-config', '--port', '0', '--admin-port', '0'], dir, {}, '"ferry listening"');
     const { adminPort } = await readyOnce(
       [main, '--no-config', '--port', '0', '--admin-port', '0'],
