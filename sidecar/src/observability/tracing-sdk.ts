@@ -45,15 +45,23 @@ export function ensureContextManager(): void {
   manager.disable(); // someone installed one first: theirs is used
 }
 
+/**
+ * A CommonJS package's exports from a dynamic import: Node gives them as named exports and as `default`, the
+ * image's bundle (esbuild) as `default` only.
+ */
+function commonJs<T>(mod: T): T {
+  return (mod as { default?: T }).default ?? mod;
+}
+
 /** The configured exporter; each one's package is imported only when it is the one configured. */
 async function exporterFor(config: TracingConfig): Promise<SpanExporter | undefined> {
   switch (config.exporter) {
     case 'zipkin': {
-      const { ZipkinExporter } = await import('@opentelemetry/exporter-zipkin');
+      const { ZipkinExporter } = commonJs(await import('@opentelemetry/exporter-zipkin'));
       return new ZipkinExporter({ url: config.endpoint ?? DEFAULT_ENDPOINTS.zipkin, serviceName: config.serviceName });
     }
     case 'otlp': {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+      const { OTLPTraceExporter } = commonJs(await import('@opentelemetry/exporter-trace-otlp-http'));
       return new OTLPTraceExporter({ url: config.endpoint ?? DEFAULT_ENDPOINTS.otlp });
     }
     case 'console':

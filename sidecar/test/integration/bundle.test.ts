@@ -104,6 +104,16 @@ test('the production bundle starts from a folder outside the repository and answ
       },
     );
     assert.ok(adminPort > 0);
+    // the lazily imported parts start from the bundle too: each trace exporter, and a protocol stack
+    for (const exporter of ['zipkin', 'otlp']) {
+      const file = join(dir, `tracing-${exporter}.yaml`);
+      await writeFile(
+        file,
+        `tracing: { enabled: true, sampleRatio: 1, exporter: ${exporter}, endpoint: "http://127.0.0.1:9/spans" }\n` +
+          `services:\n  rpc: { protocol: jsonrpc, endpoints: ["http://127.0.0.1:9/rpc"] }\n`,
+      );
+      await readyOnce([main, '--config', file, '--port', '0', '--admin-port', '0'], dir, {}, '"ferry listening"');
+    }
 
     await createCa(dir);
     const tls = await servingCert(dir, 'injector');
