@@ -27,6 +27,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv.js';
 import { SamplingFirstTracer } from './sampling-tracer.js';
 import { buildPropagator, headersGetter, outgoingSetter } from './propagators.js';
 import type { Tracing, TracingConfig, TracingOptions } from './tracing.js';
+import { commonJs } from '../common-js.js';
 
 /** Default collector URLs when `tracing.endpoint` is not set. */
 export const DEFAULT_ENDPOINTS = {
@@ -43,14 +44,6 @@ export function ensureContextManager(): void {
   const manager = new AsyncLocalStorageContextManager();
   if (context.setGlobalContextManager(manager.enable())) return;
   manager.disable(); // someone installed one first: theirs is used
-}
-
-/**
- * A CommonJS package's exports from a dynamic import: Node gives them as named exports and as `default`, the
- * image's bundle (esbuild) as `default` only.
- */
-function commonJs<T>(mod: T): T {
-  return (mod as { default?: T }).default ?? mod;
 }
 
 /** The configured exporter; each one's package is imported only when it is the one configured. */

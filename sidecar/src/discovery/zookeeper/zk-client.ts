@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Client, Event as ZkEvent } from 'node-zookeeper-client';
 import type { ZooKeeperConfig as RegistryConfig } from './schema.js';
 import type { Logger } from '../../observability/logger.js';
+import { commonJs } from '../../common-js.js';
 
 export type ZkState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
@@ -31,7 +32,7 @@ type ZooKeeperLib = typeof import('node-zookeeper-client');
 let lib: ZooKeeperLib | undefined;
 let loading: Promise<ZooKeeperLib> | undefined;
 const loadLib = (): Promise<ZooKeeperLib> =>
-  (loading ??= import('node-zookeeper-client').then((m) => (lib = (m as { default?: ZooKeeperLib }).default ?? m)));
+  (loading ??= import('node-zookeeper-client').then((m) => (lib = commonJs(m as ZooKeeperLib))));
 
 export interface ZooKeeperSessionEvents {
   /** A new session is established (first connect, or a replacement after expiry). */
