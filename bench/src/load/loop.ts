@@ -1,21 +1,25 @@
 /**
  * A load loop for what wrk and vegeta cannot speak (gRPC), run as its own process on the load core:
- * `node loop.js JSON` with {kind: 'grpc'|'http', target, durationS, connections, rate?, body}. With `rate` it is
+ * `node loop.js JSON` with {kind: 'grpc'|'jsonrpc'|'http', target, durationS, connections, rate?, body}. With `rate` it is
  * an open loop (requests leave on a 1/rate s schedule whatever the answers do),
  * without it a closed loop of `connections` callers. Prints one JSON line: the LoadResult, latencies in µs.
  * The same loop drives both sides of a comparison, so its own cost cancels out.
  */
+import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import jayson from 'jayson';
 import { Pool } from 'undici';
 
-interface LoopSpec {
-  kind: 'grpc' | 'http';
-  /** host:port for gRPC, a URL for HTTP. */
+export interface LoopSpec {
+  /** A grpc-js client, jayson's JSON-RPC 2.0 HTTP client, or a plain HTTP POST (undici). */
+  kind: 'grpc' | 'jsonrpc' | 'http';
+  /** host:port for gRPC, a URL for JSON-RPC and HTTP. */
   target: string;
   /** HTTP: the POST path. */
   path?: string;
+  /** gRPC: the request as JSON; JSON-RPC: `{method, params}`; HTTP: the body. */
   body: string;
   durationS: number;
   connections: number;
@@ -36,6 +40,23 @@ function grpcSender(spec: LoopSpec): { send: Send; close(): void } {
   return {
     send: () => new Promise<void>((resolve, reject) => client.SayHello(request, (err) => (err ? reject(err) : resolve()))),
     close: () => client.close(),
+  };
+}
+
+/** jayson's client (keep-alive agent, one socket per caller at most): a JSON-RPC call as an app makes it without Ferry. */
+function jsonrpcSender(spec: LoopSpec): { send: Send; close(): void } {
+  const url = new URL(spec.target);
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+  const client = jayson.Client.http({ host: url.hostname, port: Number(url.port), path: url.pathname, agent });
+  const { method, params } = JSON.parse(spec.body) as { method: string; params: jayson.RequestParamsLike };
+  return {
+    send: () =>
+      new Promise<void>((resolve, reject) =>
+        client.request(method, params, (err: unknown, response?: { error?: unknown }) =>
+          err || response?.error ? reject(new Error('JSON-RPC call failed')) : resolve(),
+        ),
+      ),
+    close: () => agent.destroy(),
   };
 }
 
@@ -100,7 +121,7 @@ async function openLoop(send: Send, durationS: number, rate: number, latencies: 
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as LoopSpec;
-  const sender = spec.kind === 'grpc' ? grpcSender(spec) : httpSender(spec);
+  const sender = spec.kind === 'grpc' ? grpcSender(spec) : spec.kind === 'jsonrpc' ? jsonrpcSender(spec) : httpSender(spec);
   await sender.send(); // connect before the clock starts
   const latencies: number[] = [];
   const t0 = performance.now();

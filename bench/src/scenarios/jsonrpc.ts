@@ -1,9 +1,11 @@
 import { SERVICE_CORE } from '../lib/pinning.js';
 import { startServer } from '../lib/processes.js';
 import { directTarget, ferryTarget } from '../lib/targets.js';
+import { driven } from '../load/driven.js';
 import type { Scenario, Target } from './types.js';
 
 const BATCH = 10;
+const ENVELOPE = { jsonrpc: '2.0', method: 'add', params: [20, 22], id: 1 };
 const post = (path: string, body: unknown) => (url: string) => ({
   url: `${url}${path}`,
   method: 'POST' as const,
@@ -19,12 +21,29 @@ async function jsonrpc(targets: (upstream: Awaited<ReturnType<typeof startServer
 
 export const jsonrpcScenario: Scenario = {
   name: 'jsonrpc',
-  description: 'JSON-RPC 2.0 call (jayson server): a client posting the envelope itself vs Ferry /v1/invoke',
-  setup: (options) =>
-    jsonrpc((upstream, services) => [
-      directTarget('direct call', upstream, post('/', { jsonrpc: '2.0', method: 'add', params: [20, 22], id: 1 })),
-      ferryTarget('ferry /v1/invoke', services, options, post('/v1/invoke/calc/add', [20, 22])),
-    ]),
+  description:
+    'JSON-RPC 2.0 call (jayson server): a jayson client vs Ferry /v1/invoke, the same load loop for both; ' +
+    'and wrk posting the envelope to the server vs Ferry (the server alone, no client library)',
+  setup: async (options) => ({
+    // "÷ direct" is against the client library, as in the gRPC scenario
+    throughputBaseline: 'direct (jayson client)',
+    latencyBaseline: 'direct (jayson client)',
+    ...(await jsonrpc((upstream, services) => [
+      driven(directTarget('direct (jayson client)', upstream), () => ({
+        kind: 'jsonrpc',
+        target: `${upstream.url}/`,
+        body: JSON.stringify({ method: 'add', params: [20, 22] }),
+      })),
+      driven(ferryTarget('ferry /v1/invoke (load loop)', services, options), (url) => ({
+        kind: 'http',
+        target: url,
+        path: '/v1/invoke/calc/add',
+        body: '[20,22]',
+      })),
+      directTarget('server only (wrk posting the envelope)', upstream, post('/', ENVELOPE)),
+      ferryTarget('ferry /v1/invoke (wrk)', services, options, post('/v1/invoke/calc/add', [20, 22])),
+    ])),
+  }),
 };
 
 export const jsonrpcBatchScenario: Scenario = {
