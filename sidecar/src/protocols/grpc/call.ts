@@ -6,7 +6,7 @@
 import http2, { type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import type { StatusLike } from './status.js';
-import { carriesMetadata } from './carrier.js';
+import { carriesMetadata, setMetadataHeader } from './carrier.js';
 
 const {
   NGHTTP2_NO_ERROR,
@@ -34,17 +34,32 @@ export function timeoutHeader(deadline: number): string {
   return '99999999H';
 }
 
-/** The request headers of a call: the method, the deadline, then the metadata. */
-export function requestHeaders(path: string, authority: string, deadline: number, metadata: Metadata): OutgoingHttpHeaders {
-  const headers = metadata.toHttp2Headers();
-  headers[':method'] = 'POST';
-  headers[':path'] = path;
-  headers[':authority'] = authority;
-  headers['content-type'] = 'application/grpc';
-  headers.te = 'trailers';
-  headers['user-agent'] = 'ferry';
-  headers['grpc-accept-encoding'] = 'identity';
-  headers['grpc-timeout'] = timeoutHeader(deadline);
+/**
+ * The request headers of a call: the method, the deadline, the call's propagated keys as metadata (checked as
+ * grpc-js's `Metadata` checks them), then `fixed` (the route's constant metadata). Written straight as HTTP/2
+ * headers: a `Metadata` per call, converted by `toHttp2Headers`, was most of a call's header garbage.
+ */
+export function requestHeaders(
+  path: string,
+  authority: string,
+  deadline: number,
+  outgoing: Readonly<Record<string, string>>,
+  requestId: string,
+  fixed: Readonly<Record<string, string>>,
+): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ':method': 'POST',
+    ':path': path,
+    ':authority': authority,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    'user-agent': 'ferry',
+    'grpc-accept-encoding': 'identity',
+    'grpc-timeout': timeoutHeader(deadline),
+  };
+  for (const key in outgoing) setMetadataHeader(headers, key, outgoing[key]!);
+  if (headers['x-request-id'] === undefined) setMetadataHeader(headers, 'x-request-id', requestId);
+  for (const key in fixed) headers[key] = fixed[key];
   return headers;
 }
 

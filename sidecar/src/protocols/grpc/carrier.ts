@@ -48,6 +48,21 @@ export const grpcCarrier: Carrier<Metadata> = {
   },
 };
 
+/** What grpc-js's `Metadata` accepts as a key, and as the value of a text (not `-bin`) key. */
+const LEGAL_KEY = /^[0-9a-z_.-]+$/;
+const LEGAL_TEXT = /^[ -~]*$/;
+
+/**
+ * `grpcCarrier.set` for request headers being built: the same keys skipped, the same values refused, and a
+ * `-bin` value sent as `Metadata.toHttp2Headers` sends it (its base64 decoded and written again).
+ */
+export function setMetadataHeader(headers: Record<string, unknown>, key: string, value: string): void {
+  const name = key.toLowerCase();
+  if (isReservedKey(name) || !LEGAL_KEY.test(name)) return;
+  if (name.endsWith('-bin')) headers[name] = Buffer.from(value, 'base64').toString('base64');
+  else if (LEGAL_TEXT.test(value)) headers[name] = value;
+}
+
 /** Whether HTTP/2 headers hold metadata `metadataToHeaders` would hand on (most answers carry only gRPC's own keys). */
 export function carriesMetadata(headers: Readonly<Record<string, unknown>>): boolean {
   for (const key in headers) if (!isReservedKey(key) && key !== 'x-request-id') return true;

@@ -1,10 +1,10 @@
-import { Metadata, status as Status } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
 import type { Call, Reply } from '../../pipeline/types.js';
 import type { Endpoint } from '../../discovery/types.js';
 import type { GrpcServiceConfig as ServiceConfig } from './schema.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { FerryError } from '../../errors.js';
-import { grpcCarrier, metadataToHeaders } from './carrier.js';
+import { metadataToHeaders } from './carrier.js';
 import { decodeToJson, encodeJson } from './json.js';
 import { loadService, type GrpcMethod, type LoadedService } from './loader.js';
 import { grpcFailure, type StatusLike } from './status.js';
@@ -23,6 +23,11 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
   const maxBytes = ctx.config.limits.proxyBodyBytes;
   const triVersion = service.triVersion ?? service.version;
   const triGroup = service.triGroup ?? service.group;
+  // Dubbo triple's service version and group: the same metadata on every call
+  const fixedMetadata: Record<string, string> = {
+    ...(triVersion ? { 'tri-service-version': triVersion } : {}),
+    ...(triGroup ? { 'tri-service-group': triGroup } : {}),
+  };
 
   function connection(endpoint: Endpoint): GrpcConnection {
     let found = connections.get(endpoint.id);
@@ -52,15 +57,6 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     return method;
   }
 
-  function metadataFor(call: Call): Metadata {
-    const metadata = new Metadata();
-    for (const [key, value] of Object.entries(call.outgoing)) grpcCarrier.set(metadata, key, value);
-    if (metadata.get('x-request-id').length === 0) grpcCarrier.set(metadata, 'x-request-id', call.requestId);
-    if (triVersion) metadata.set('tri-service-version', triVersion);
-    if (triGroup) metadata.set('tri-service-group', triGroup);
-    return metadata;
-  }
-
   function decode(method: GrpcMethod, bytes: Buffer, endpoint: Endpoint): unknown {
     try {
       return decodeToJson(method.responseType, bytes, loaded.resolve);
@@ -87,7 +83,7 @@ export function createGrpcClient(service: ServiceConfig, ctx: ProtocolContext): 
     const link = connection(endpoint);
     let stream;
     try {
-      stream = link.request(requestHeaders(method.path, link.authority, call.deadline, metadataFor(call)));
+      stream = link.request(requestHeaders(method.path, link.authority, call.deadline, call.outgoing, call.requestId, fixedMetadata));
     } catch (err) {
       throw grpcFailure({ code: Status.UNAVAILABLE, details: (err as Error).message }, endpoint.id, loaded.resolve);
     }
