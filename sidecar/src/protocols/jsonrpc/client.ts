@@ -69,9 +69,22 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   const pool = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
   const agent = () => pool;
 
+  // An endpoint's origin and path, worked out once (an URL per call cost a parse and its garbage).
+  const targets = new Map<string, { origin: string; path: string }>();
+  const targetOf = (endpoint: Endpoint): { origin: string; path: string } => {
+    let target = targets.get(endpoint.address);
+    if (!target) {
+      const url = endpointUrl(endpoint, service);
+      target = { origin: url.origin, path: url.pathname + url.search };
+      if (targets.size >= 1024) targets.clear();
+      targets.set(endpoint.address, target);
+    }
+    return target;
+  };
+
   function headersFor(call: Call): JsonRpcHeaders {
     const headers: JsonRpcHeaders = {};
-    for (const [key, value] of Object.entries(call.outgoing)) jsonrpcCarrier.set(headers, key, value);
+    for (const key in call.outgoing) jsonrpcCarrier.set(headers, key, call.outgoing[key]!);
     headers['content-type'] = 'application/json';
     headers.accept = 'application/json';
     headers['x-request-id'] ??= call.requestId;
@@ -81,12 +94,12 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   }
 
   /** Fire and forget: the app is answered 202 at once; a failure is only logged (the app chose not to wait). */
-  function notify(call: Call, url: URL, body: string): Reply {
+  function notify(call: Call, url: { origin: string; path: string }, body: string): Reply {
     const remaining = Math.max(1, call.deadline - Date.now());
     agent()
       .request({
         origin: url.origin,
-        path: url.pathname + url.search,
+        path: url.path,
         method: 'POST',
         headers: headersFor(call),
         body,
@@ -105,7 +118,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
 
   return {
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
-      const url = endpointUrl(endpoint, service);
+      const url = targetOf(endpoint);
       const batch = batchOf(call);
       let ids: Array<number | undefined> = [];
       let payload: JsonRpcRequest | JsonRpcRequest[];
@@ -126,7 +139,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
       try {
         const res = await agent().request({
           origin: url.origin,
-          path: url.pathname + url.search,
+          path: url.path,
           method: 'POST',
           headers: headersFor(call),
           body,
