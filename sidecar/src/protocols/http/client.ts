@@ -7,6 +7,7 @@ import { endToEnd } from './headers.js';
 import { httpCarrier, type HttpHeaders } from './carrier.js';
 import { httpFailure } from './errors.js';
 import { exchange as send } from './answer.js';
+import { perAddress } from '../per-address.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -22,23 +23,15 @@ export interface HttpClientOptions {
  */
 export function createHttpClient(options: HttpClientOptions = {}): ProtocolClient {
   const keepFerry = options.ferryAnswerHeaders ?? false;
-  // An endpoint's origin and base path, parsed once (an URL per call cost a parse and its garbage).
-  const targets = new Map<string, { origin: string; basePath: string }>();
-  const targetOf = (address: string) => {
-    let target = targets.get(address);
-    if (!target) {
-      const url = new URL(address);
-      target = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
-      if (targets.size >= 1024) targets.clear();
-      targets.set(address, target);
-    }
-    return target;
-  };
+  const targetOf = perAddress((endpoint: Endpoint) => {
+    const url = new URL(endpoint.address);
+    return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+  });
   // One keep-alive pool per origin for this service, closed with it (a config reload builds a new one).
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
   return {
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
-      const { origin, basePath } = targetOf(endpoint.address);
+      const { origin, basePath } = targetOf(endpoint);
       const exchange = call.http;
       const headers: HttpHeaders = exchange ? { ...exchange.headers } : { 'content-type': 'application/json' };
       for (const key in call.outgoing) httpCarrier.set(headers, key, call.outgoing[key]!);

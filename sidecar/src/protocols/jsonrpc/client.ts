@@ -6,6 +6,7 @@ import type { JsonRpcServiceConfig as ServiceConfig } from './schema.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { FerryError } from '../../errors.js';
 import { httpFailure } from '../http/errors.js';
+import { perAddress } from '../per-address.js';
 import { jsonrpcCarrier, type JsonRpcHeaders } from './carrier.js';
 import {
   batchAnswers,
@@ -69,18 +70,10 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   const pool = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
   const agent = () => pool;
 
-  // An endpoint's origin and path, worked out once (an URL per call cost a parse and its garbage).
-  const targets = new Map<string, { origin: string; path: string }>();
-  const targetOf = (endpoint: Endpoint): { origin: string; path: string } => {
-    let target = targets.get(endpoint.address);
-    if (!target) {
-      const url = endpointUrl(endpoint, service);
-      target = { origin: url.origin, path: url.pathname + url.search };
-      if (targets.size >= 1024) targets.clear();
-      targets.set(endpoint.address, target);
-    }
-    return target;
-  };
+  const targetOf = perAddress((endpoint: Endpoint) => {
+    const url = endpointUrl(endpoint, service);
+    return { origin: url.origin, path: url.pathname + url.search };
+  });
 
   function headersFor(call: Call): JsonRpcHeaders {
     const headers: JsonRpcHeaders = {};
