@@ -21,6 +21,7 @@ let bad: TestUpstream;
 let ferry: TestSidecar;
 const notified: unknown[] = [];
 const seenHeaders: Record<string, unknown>[] = [];
+const ANSWER_LIMIT = 4096;
 
 before(async () => {
   const server = new jayson.Server(
@@ -120,13 +121,23 @@ before(async () => {
       case 'unavailable':
         res.writeHead(503);
         return res.end('try later');
+      case 'chunked': // no content-length: the answer is read as it streams
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`{"jsonrpc":"2.0","result":"${'c'.repeat(1000)}",`);
+        return res.end(`"id":${id}}`);
+      case 'huge':
+        return json(res, 200, { jsonrpc: '2.0', result: 'h'.repeat(ANSWER_LIMIT), id });
+      case 'hugeChunked':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`{"jsonrpc":"2.0","result":"${'h'.repeat(ANSWER_LIMIT)}",`);
+        return res.end(`"id":${id}}`);
       default:
         return json(res, 200, { jsonrpc: '2.0', result: 'ok', id });
     }
   });
 
   ferry = await startSidecar(`
-limits: { batchItems: 5, bodyBytes: 2048 }
+limits: { batchItems: 5, bodyBytes: 2048, proxyBodyBytes: ${ANSWER_LIMIT} }
 defaults: { retries: 0 }
 services:
   calc: { protocol: jsonrpc, endpoints: ["${rpcUrl}"] }
@@ -262,6 +273,16 @@ test('answers that are not valid JSON-RPC are FERRY_ERR_UPSTREAM_PROTOCOL, never
   assert.equal(badRequest.status, 502);
   assert.equal((badRequest.body as ErrorBody).code, 'FERRY_ERR_UPSTREAM_BAD_REQUEST');
   assert.equal((await invoke('liar', 'fine', [])).body, 'ok');
+});
+
+test('an answer is read whole or as it streams, and refused past limits.proxyBodyBytes either way', async () => {
+  assert.equal((await invoke('liar', 'chunked', [])).body, 'c'.repeat(1000));
+  for (const method of ['huge', 'hugeChunked']) {
+    const res = await invoke('liar', method, []);
+    assert.equal(res.status, 502, method);
+    assert.equal((res.body as ErrorBody).code, 'FERRY_ERR_UPSTREAM_TOO_LARGE', `${method}: ${JSON.stringify(res.body)}`);
+  }
+  assert.equal((await invoke('liar', 'fine', [])).body, 'ok', 'the connection is still good');
 });
 
 test('a batch with mixed results: one request upstream, answers in request order, errors kept per item', async () => {

@@ -6,6 +6,7 @@ import type { JsonRpcServiceConfig as ServiceConfig } from './schema.js';
 import type { ProtocolClient, ProtocolContext } from '../types.js';
 import { FerryError } from '../../errors.js';
 import { httpFailure } from '../http/errors.js';
+import { exchange } from '../http/answer.js';
 import { perAddress } from '../per-address.js';
 import { jsonrpcCarrier, type JsonRpcHeaders } from './carrier.js';
 import {
@@ -68,7 +69,6 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   const logger = ctx.logger;
   // One keep-alive pool per origin for this service, closed with it (a config reload builds a new one).
   const pool = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
-  const agent = () => pool;
 
   const targetOf = perAddress((endpoint: Endpoint) => {
     const url = endpointUrl(endpoint, service);
@@ -89,7 +89,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   /** Fire and forget: the app is answered 202 at once; a failure is only logged (the app chose not to wait). */
   function notify(call: Call, url: { origin: string; path: string }, body: string): Reply {
     const remaining = Math.max(1, call.deadline - Date.now());
-    agent()
+    pool
       .request({
         origin: url.origin,
         path: url.path,
@@ -130,16 +130,11 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
       let text: string;
       let statusCode: number;
       try {
-        const res = await agent().request({
-          origin: url.origin,
-          path: url.path,
-          method: 'POST',
-          headers: headersFor(call),
-          body,
-          signal: call.signal,
-        });
+        // An answer of known size within the limit comes whole, as the HTTP client's; any other is read as it streams.
+        const request = { origin: url.origin, path: url.path, method: 'POST' as const, headers: headersFor(call), body };
+        const res = await exchange(pool, request, call.signal, answerLimit);
         statusCode = res.statusCode;
-        text = await readText(res.body, answerLimit, endpoint.id);
+        text = Buffer.isBuffer(res.body) ? res.body.toString('utf8') : await readText(res.body, answerLimit, endpoint.id);
       } catch (err) {
         throw httpFailure(err, call.signal, endpoint.id, 'jsonrpc');
       }
