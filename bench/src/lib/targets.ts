@@ -38,7 +38,11 @@ export function ferryTarget(
     withFerryBin: (other, label) => ferryTarget(`${name} ${label}`, yaml, options, request, other),
     ...(request ? { request } : {}),
     async start() {
-      const file = join(options.workDir, `ferry-${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
+      // A folder of its own, as a pod's ConfigMap mount: Ferry watches its config's folder, and the load
+      // generator's result files in workDir would wake it on every write.
+      const dir = join(options.workDir, `ferry-${name.replace(/[^a-z0-9]+/gi, '-')}`);
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, 'ferry.yaml');
       await writeFile(file, yaml);
       const [port, adminPort] = (await freePorts(2)) as [number, number];
       const url = `http://127.0.0.1:${port}`;
