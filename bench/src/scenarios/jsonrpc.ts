@@ -1,6 +1,6 @@
 import { SERVICE_CORE } from '../lib/pinning.js';
 import { startServer } from '../lib/processes.js';
-import { directTarget, ferryTarget } from '../lib/targets.js';
+import { bareProxyTarget, directTarget, ferryTarget } from '../lib/targets.js';
 import { driven } from '../load/driven.js';
 import type { Scenario, Target } from './types.js';
 
@@ -22,7 +22,8 @@ async function jsonrpc(targets: (upstream: Awaited<ReturnType<typeof startServer
 export const jsonrpcScenario: Scenario = {
   name: 'jsonrpc',
   description:
-    'JSON-RPC 2.0 call (jayson server): a jayson client vs Ferry /v1/invoke, the same load loop for both; ' +
+    'JSON-RPC 2.0 call (jayson server): a jayson client vs Ferry /v1/invoke vs the bare proxy passing the envelope, ' +
+    'the same load loop for all; ' +
     'and wrk posting the envelope to the server vs Ferry (the server alone, no client library)',
   setup: async (options) => ({
     // "÷ direct" is against the client library, as in the gRPC scenario
@@ -39,6 +40,13 @@ export const jsonrpcScenario: Scenario = {
         target: url,
         path: '/v1/invoke/calc/add',
         body: '[20,22]',
+      })),
+      // The floor for any Node hop in front of this server: the bench's bare proxy passing the envelope through.
+      driven(bareProxyTarget('bare fastify+undici proxy (load loop)', upstream.url, post('/v1/proxy/up/', ENVELOPE)), (url) => ({
+        kind: 'http',
+        target: url,
+        path: '/v1/proxy/up/',
+        body: JSON.stringify(ENVELOPE),
       })),
       directTarget('server only (wrk posting the envelope)', upstream, post('/', ENVELOPE)),
       ferryTarget('ferry /v1/invoke (wrk)', services, options, post('/v1/invoke/calc/add', [20, 22])),

@@ -8,6 +8,7 @@ import { httpCarrier, type HttpHeaders } from './carrier.js';
 import { httpFailure } from './errors.js';
 import { exchange as send } from './answer.js';
 import { perAddress } from '../per-address.js';
+import { applyOutgoing } from '../carrier-util.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -34,7 +35,7 @@ export function createHttpClient(options: HttpClientOptions = {}): ProtocolClien
       const { origin, basePath } = targetOf(endpoint);
       const exchange = call.http;
       const headers: HttpHeaders = exchange ? { ...exchange.headers } : { 'content-type': 'application/json' };
-      for (const key in call.outgoing) httpCarrier.set(headers, key, call.outgoing[key]!);
+      applyOutgoing(httpCarrier, headers, call.outgoing);
       headers['x-request-id'] ??= call.requestId;
       // the time left, as Envoy's x-envoy-expected-rq-timeout-ms: a Ferry (or an app) upstream bounds its own calls by it
       headers[HEADERS.timeout] = String(Math.max(1, call.deadline - Date.now()));

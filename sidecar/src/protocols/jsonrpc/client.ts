@@ -8,6 +8,7 @@ import { FerryError } from '../../errors.js';
 import { httpFailure } from '../http/errors.js';
 import { exchange } from '../http/answer.js';
 import { perAddress } from '../per-address.js';
+import { applyOutgoing } from '../carrier-util.js';
 import { jsonrpcCarrier, type JsonRpcHeaders } from './carrier.js';
 import {
   batchAnswers,
@@ -76,8 +77,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
   });
 
   function headersFor(call: Call): JsonRpcHeaders {
-    const headers: JsonRpcHeaders = {};
-    for (const key in call.outgoing) jsonrpcCarrier.set(headers, key, call.outgoing[key]!);
+    const headers = applyOutgoing<JsonRpcHeaders>(jsonrpcCarrier, {}, call.outgoing);
     headers['content-type'] = 'application/json';
     headers.accept = 'application/json';
     headers['x-request-id'] ??= call.requestId;
