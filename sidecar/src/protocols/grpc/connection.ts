@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import type { Endpoint } from '../../discovery/types.js';
+import { openStream } from './open-stream.js';
 
 /**
  * Keepalive pings every 5 minutes, only while calls are open: what servers permit by default (grpc-java's
@@ -35,12 +36,12 @@ export class GrpcConnection {
     let link = this.#current();
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = link.session.request(headers);
+      stream = openStream(link.session, headers);
     } catch {
       // closed or GOAWAY'd under us before its event arrived: once more on a fresh session
       this.#drop(link);
       link = this.#current();
-      stream = link.session.request(headers);
+      stream = openStream(link.session, headers);
     }
     if (link.open++ === 0) link.session.ref();
     stream.once('close', () => {
