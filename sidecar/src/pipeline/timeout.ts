@@ -66,6 +66,8 @@ export function timeoutInterceptor(options: TimeoutOptions): Interceptor {
  * against the upstream's breaker.
  */
 function awaitingApp(call: Call): boolean {
-  const body = call.http?.body as (Readable & Writable) | undefined;
-  return !!body && !body.writableEnded && body.writableLength === 0 && body.readableLength === 0;
+  const body = call.http?.body;
+  if (!body || Buffer.isBuffer(body)) return false;
+  const stream = body as Readable & Writable;
+  return !stream.writableEnded && stream.writableLength === 0 && stream.readableLength === 0;
 }

@@ -10,7 +10,8 @@ export interface HttpExchange {
   path: string;
   /** Request headers to forward (hop-by-hop already removed). */
   headers: Record<string, string | string[]>;
-  body?: Readable;
+  /** The app's body: whole when it had all come with the request, else streamed as it arrives. */
+  body?: Readable | Buffer;
 }
 
 /** Argument and result types a caller states for one call (ad-hoc Dubbo calls), ahead of the service's config. */

@@ -126,6 +126,20 @@ test('pass-through: method, path, query and headers as sent', async () => {
   assert.equal(seenHeaders.at(-1)!['x-custom'], 'c');
 });
 
+test('a small body that came whole with the request goes up whole: sized, chunked or empty', async () => {
+  const sized = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', body: '{"n":1}' });
+  assert.deepEqual(await sized.body.json(), { method: 'POST', path: '/items', body: { n: 1 } });
+  assert.equal(seenHeaders.at(-1)!['content-length'], '7');
+  const chunked = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', body: Readable.from([Buffer.from('{"n":2}')]) });
+  assert.deepEqual(await chunked.body.json(), { method: 'POST', path: '/items', body: { n: 2 } });
+  // taken whole, it is sent with its length (a streamed body would go up chunked)
+  assert.equal(seenHeaders.at(-1)!['content-length'], '7');
+  assert.equal(seenHeaders.at(-1)!['transfer-encoding'], undefined);
+  const empty = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', headers: { 'content-length': '0' }, body: '' });
+  assert.equal(empty.statusCode, 200);
+  await empty.body.dump();
+});
+
 test("an upstream's own 502 passes through unmarked; Ferry's errors carry x-ferry-error", async () => {
   const res = await request(`${ferry.url}/v1/proxy/orders/fail`);
   assert.equal(res.statusCode, 502);

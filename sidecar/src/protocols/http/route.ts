@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
@@ -61,6 +62,17 @@ function limitBody(body: Readable, limit: number): Readable {
   return body.pipe(guard);
 }
 
+/**
+ * A body that came whole with the request (the usual small one: in the same reads as the headers) is passed on as one
+ * buffer, as the answers are (answer.ts): no stream pipeline per call. Any other streams as it arrives, bounded.
+ */
+function bodyOf(raw: Readable, limit: number): Readable | Buffer {
+  if ((raw as Partial<IncomingMessage>).complete === true && raw.readableLength <= limit) return (raw.read() as Buffer | null) ?? EMPTY;
+  return limitBody(raw, limit);
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** `ANY /v1/proxy/{service}/{path}`: HTTP pass-through to a `protocol: http` service, bodies streamed both ways. */
 export const proxyRoute: LocalRoute = (kit) =>
   async function proxyPlugin(app: FastifyInstance): Promise<void> {
@@ -84,7 +96,7 @@ export const proxyRoute: LocalRoute = (kit) =>
         method: request.method,
         path,
         headers: endToEnd(request.headers),
-        ...(raw ? { body: limitBody(raw, limitBytes) } : {}),
+        ...(raw ? { body: bodyOf(raw, limitBytes) } : {}),
       };
       return kit.send(reply, await route.invoke(call));
     });
