@@ -66,8 +66,9 @@ export function backoffMs(policy: RetryPolicy, n: number, random: () => number =
 /**
  * Retries failures the policy allows (by default those where the upstream certainly did not run the call) on
  * another endpoint, after the policy's backoff, within the call's deadline and the route's retry budget. Wraps the
- * endpoint pick, so each attempt is balanced afresh, skipping endpoints that already failed this call. A streamed
- * pass-through body cannot be replayed, so such calls are tried once; one-way calls too. A call refused before it
+ * endpoint pick, so each attempt is balanced afresh, skipping endpoints that already failed this call. A pass-through
+ * body still streaming from the app cannot be replayed, so such calls are tried once (a body that came whole is held
+ * as a buffer and is); one-way calls too. A call refused before it
  * was sent is requeued on an untried endpoint first, without backoff and without spending the policy's retries.
  */
 export function retryInterceptor(options: RetryOptions): Interceptor {
@@ -81,7 +82,9 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
   return (next) =>
     async function retry(call) {
       budget?.deposit();
-      const replayable = !call.http?.body && !call.oneWay;
+      // a body Ferry holds whole can be sent again; one still streaming from the app cannot
+      const body = call.http?.body;
+      const replayable = (!body || Buffer.isBuffer(body)) && !call.oneWay;
       // Made on the first failure: most calls never need it.
       let failed: Set<string> | undefined;
       let retried = 0;

@@ -79,6 +79,9 @@ services:
     protocol: http
     endpoints: ["http://127.0.0.1:1"]
     retries: 0
+  halfdead:
+    protocol: http
+    endpoints: ["http://127.0.0.1:1", "${upstream.url}"]
 `);
 });
 
@@ -138,6 +141,14 @@ test('a small body that came whole with the request goes up whole: sized, chunke
   const empty = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', headers: { 'content-length': '0' }, body: '' });
   assert.equal(empty.statusCode, 200);
   await empty.body.dump();
+});
+
+test('a pass-through body held whole is sent again when an endpoint refused the connection', async () => {
+  for (let i = 0; i < 6; i++) {
+    const res = await request(`${ferry.url}/v1/proxy/halfdead/items`, { method: 'POST', body: `{"n":${i}}` });
+    assert.equal(res.statusCode, 200, `call ${i}: ${res.statusCode === 200 ? "" : await res.body.text()}`);
+    assert.deepEqual(await res.body.json(), { method: 'POST', path: '/items', body: { n: i } });
+  }
 });
 
 test("an upstream's own 502 passes through unmarked; Ferry's errors carry x-ferry-error", async () => {

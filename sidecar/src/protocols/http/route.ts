@@ -63,11 +63,16 @@ function limitBody(body: Readable, limit: number): Readable {
 }
 
 /**
- * A body that came whole with the request (the usual small one: in the same reads as the headers) is passed on as one
- * buffer, as the answers are (answer.ts): no stream pipeline per call. Any other streams as it arrives, bounded.
+ * A body that came whole with the request (the usual small one: in the same socket read as the headers) is passed on
+ * as one buffer, as small answers are (answer.ts): no stream pipeline per call, and it can be sent again (retry.ts).
+ * Any other streams as it arrives, bounded. The handler runs as soon as the headers are parsed, and clients
+ * write a body after its headers (undici: a second socket read here): the body's bytes already at the socket are
+ * read in the same turn of the event loop, so the handler looks again after that turn (`setImmediate`).
  */
-function bodyOf(raw: Readable, limit: number): Readable | Buffer {
-  if ((raw as Partial<IncomingMessage>).complete === true && raw.readableLength <= limit) return (raw.read() as Buffer | null) ?? EMPTY;
+async function bodyOf(raw: Readable, limit: number): Promise<Readable | Buffer> {
+  const incoming = raw as Partial<IncomingMessage>;
+  if (incoming.complete !== true) await new Promise((resolve) => setImmediate(resolve));
+  if (incoming.complete === true && raw.readableLength <= limit) return (raw.read() as Buffer | null) ?? EMPTY;
   return limitBody(raw, limit);
 }
 
@@ -96,7 +101,7 @@ export const proxyRoute: LocalRoute = (kit) =>
         method: request.method,
         path,
         headers: endToEnd(request.headers),
-        ...(raw ? { body: bodyOf(raw, limitBytes) } : {}),
+        ...(raw ? { body: await bodyOf(raw, limitBytes) } : {}),
       };
       return kit.send(reply, await route.invoke(call));
     });
