@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { lstatSync, readdirSync, readlinkSync, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +30,7 @@ async function readyOnce(
   cwd: string,
   env: NodeJS.ProcessEnv,
   logLine: string,
-  more?: (adminUrl: string) => Promise<void>,
+  more?: (adminUrl: string, apiUrl: string) => Promise<void>,
 ): Promise<{ adminPort: number; out: string }> {
   const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -42,10 +44,10 @@ async function readyOnce(
       assert.ok(Date.now() < until && child.exitCode === null, `no "${logLine}" from the bundle:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const { adminPort } = JSON.parse(line) as { adminPort: number };
+    const { adminPort, port } = JSON.parse(line) as { adminPort: number; port: number };
     const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`);
     assert.equal(res.status, 200, await res.text());
-    await more?.(`http://127.0.0.1:${adminPort}`);
+    await more?.(`http://127.0.0.1:${adminPort}`, `http://127.0.0.1:${port}`);
     return { adminPort, out };
   } finally {
     child.kill('SIGTERM');
@@ -104,6 +106,22 @@ test('the production bundle starts from a folder outside the repository and answ
       },
     );
     assert.ok(adminPort > 0);
+    // the HTTP client (undici, bundled): a pass-through GET and POST reach an upstream and come back
+    const upstream = createServer((req, res) => req.pipe(res));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const proxied = join(dir, 'proxied.yaml');
+    const upstreamPort = (upstream.address() as AddressInfo).port;
+    await writeFile(proxied, `services:\n  up: { protocol: http, endpoints: ["http://127.0.0.1:${upstreamPort}"] }\n`);
+    try {
+      const args = [main, '--config', proxied, '--port', '0', '--admin-port', '0'];
+      await readyOnce(args, dir, {}, '"ferry listening"', async (_admin, api) => {
+        assert.equal((await fetch(`${api}/v1/proxy/up/x`)).status, 200);
+        const echoed = await fetch(`${api}/v1/proxy/up/x`, { method: 'POST', body: 'through the bundle' });
+        assert.equal(await echoed.text(), 'through the bundle');
+      });
+    } finally {
+      upstream.close();
+    }
     // the lazily imported parts start from the bundle too: each trace exporter, and a protocol stack
     for (const exporter of ['zipkin', 'otlp']) {
       const file = join(dir, `tracing-${exporter}.yaml`);
