@@ -68,8 +68,8 @@ export function backoffMs(policy: RetryPolicy, n: number, random: () => number =
  * another endpoint, after the policy's backoff, within the call's deadline and the route's retry budget. Wraps the
  * endpoint pick, so each attempt is balanced afresh, skipping endpoints that already failed this call. A pass-through
  * body still streaming from the app cannot be replayed, so such calls are tried once (a body that came whole is held
- * as a buffer and is); one-way calls too. A call refused before it
- * was sent is requeued on an untried endpoint first, without backoff and without spending the policy's retries.
+ * as a buffer and is); one-way calls too. A call refused before it was sent is requeued on an untried endpoint
+ * first, without backoff and without spending the policy's retries.
  */
 export function retryInterceptor(options: RetryOptions): Interceptor {
   const { policy, budget, onRetry, onBudgetExhausted, untried, random = Math.random } = options;

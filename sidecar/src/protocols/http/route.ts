@@ -81,7 +81,7 @@ const EMPTY = Buffer.alloc(0);
 /** `ANY /v1/proxy/{service}/{path}`: HTTP pass-through to a `protocol: http` service, bodies streamed both ways. */
 export const proxyRoute: LocalRoute = (kit) =>
   async function proxyPlugin(app: FastifyInstance): Promise<void> {
-    // The body is not parsed here: it streams to the upstream as it arrives.
+    // The body is not parsed here: it goes upstream as it came (bodyOf).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, payload, done) => done(null, payload));
     app.all<{ Params: ProxyParams }>(ROUTES.proxy, async (request, reply) => {
