@@ -78,6 +78,18 @@ function headerValue(name: string, value: string | string[]): string {
 }
 
 /**
+ * A header map copied key by key, for more keys to be added to the copy. Not `{ ...headers }`: V8 (Node 20) gives a
+ * spread copy a hidden class of its own that caches no transitions, so each key added to it made new hidden classes
+ * (and undici's Object.keys a new enum cache) on every call: ~0.3 KB promoted per pass-through call, and a full GC
+ * every ~20 s at 1000 req/s.
+ */
+export function copyHeaders<V>(headers: Readonly<Record<string, V>>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const name in headers) out[name] = headers[name]!;
+  return out;
+}
+
+/**
  * The headers of `incoming` that travel, lower-case names, string values. `into` (explicit keys) wins.
  */
 export function selectHeaders(
@@ -86,7 +98,7 @@ export function selectHeaders(
   options: PropagationOptions,
   into: Record<string, string> = {},
 ): Record<string, string> {
-  const out: Record<string, string> = { ...into };
+  const out = copyHeaders(into);
   for (const [rawName, value] of Object.entries(incoming)) {
     if (value === undefined) continue;
     const name = rawName.toLowerCase();

@@ -9,6 +9,7 @@ import { httpFailure } from './errors.js';
 import { exchange as send } from './answer.js';
 import { perAddress } from '../per-address.js';
 import { applyOutgoing } from '../carrier-util.js';
+import { copyHeaders } from '../../pipeline/propagation.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -34,7 +35,7 @@ export function createHttpClient(options: HttpClientOptions = {}): ProtocolClien
     async invoke(call: Call, endpoint: Endpoint): Promise<Reply> {
       const { origin, basePath } = targetOf(endpoint);
       const exchange = call.http;
-      const headers: HttpHeaders = exchange ? { ...exchange.headers } : { 'content-type': 'application/json' };
+      const headers: HttpHeaders = exchange ? copyHeaders(exchange.headers) : { 'content-type': 'application/json' };
       applyOutgoing(httpCarrier, headers, call.outgoing);
       headers['x-request-id'] ??= call.requestId;
       // the time left, as Envoy's x-envoy-expected-rq-timeout-ms: a Ferry (or an app) upstream bounds its own calls by it
