@@ -74,25 +74,6 @@ const semverOnFirstUse = {
   },
 };
 
-/**
- * The HTTP client reaches undici's Agent and answer helpers through `createRequire` (agent.ts says why), which esbuild
- * cannot follow: the bundle would require those ~40 CommonJS files from node_modules one by one at every start. Here
- * the two files use the bundle's own `require`, so the files are bundled like every other dependency.
- */
-const undiciBundled = {
-  name: 'undici-bundled',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]protocols[\\/]http[\\/](agent|answer)\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const plain = text
-        .replace(/^import \{ createRequire \} from 'node:module';\n/m, '')
-        .replace(/^const require = createRequire\(import\.meta\.url\);\n/m, '');
-      if (plain.includes('createRequire')) throw new Error(`${args.path}: createRequire left after rewriting`);
-      return { contents: plain, loader: 'js', resolveDir: dirname(args.path) };
-    });
-  },
-};
-
 const result = await build({
   absWorkingDir: ROOT,
   entryPoints: { main: 'sidecar/dist/src/main.js' },
@@ -108,7 +89,7 @@ const result = await build({
   banner: { js: banner },
   outdir: resolve(OUT, BUNDLE_DIR),
   external: LOADED_ON_FIRST_USE,
-  plugins: [undiciBundled, placedAsBefore, semverOnFirstUse],
+  plugins: [placedAsBefore, semverOnFirstUse],
   logLevel: 'warning',
   metafile: true,
 });
