@@ -129,26 +129,25 @@ test('pass-through: method, path, query and headers as sent', async () => {
   assert.equal(seenHeaders.at(-1)!['x-custom'], 'c');
 });
 
-test('a small body that came whole with the request goes up whole: sized, chunked or empty', async () => {
-  const sized = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', body: '{"n":1}' });
-  assert.deepEqual(await sized.body.json(), { method: 'POST', path: '/items', body: { n: 1 } });
-  assert.equal(seenHeaders.at(-1)!['content-length'], '7');
-  const chunked = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', body: Readable.from([Buffer.from('{"n":2}')]) });
-  assert.deepEqual(await chunked.body.json(), { method: 'POST', path: '/items', body: { n: 2 } });
-  // taken whole, it is sent with its length (a streamed body would go up chunked)
-  assert.equal(seenHeaders.at(-1)!['content-length'], '7');
-  assert.equal(seenHeaders.at(-1)!['transfer-encoding'], undefined);
+// Held whole, a body can be sent again: only then does a call to a service with a dead endpoint always succeed (its
+// length upstream cannot tell: undici works out the length of a stream that has ended too).
+test('a body that came whole with the request, sized or chunked, is held and sent again after a refused connection', async () => {
+  for (let i = 0; i < 6; i++) {
+    const res = await request(`${ferry.url}/v1/proxy/halfdead/items`, { method: 'POST', body: `{"n":${i}}` });
+    assert.equal(res.statusCode, 200, `sized ${i}: ${res.statusCode === 200 ? '' : await res.body.text()}`);
+    assert.deepEqual(await res.body.json(), { method: 'POST', path: '/items', body: { n: i } });
+    // chunked, all of it in one write
+    const chunked = await rawRequest(
+      ferry.url,
+      'POST /v1/proxy/halfdead/items HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n' +
+        `7\r\n{"n":${i}}\r\n0\r\n\r\n`,
+    );
+    assert.match(chunked, /^HTTP\/1\.1 200/, `chunked ${i}: ${chunked}`);
+    assert.ok(chunked.includes(`"body":{"n":${i}}`), chunked);
+  }
   const empty = await request(`${ferry.url}/v1/proxy/orders/items`, { method: 'POST', headers: { 'content-length': '0' }, body: '' });
   assert.equal(empty.statusCode, 200);
   await empty.body.dump();
-});
-
-test('a pass-through body held whole is sent again when an endpoint refused the connection', async () => {
-  for (let i = 0; i < 6; i++) {
-    const res = await request(`${ferry.url}/v1/proxy/halfdead/items`, { method: 'POST', body: `{"n":${i}}` });
-    assert.equal(res.statusCode, 200, `call ${i}: ${res.statusCode === 200 ? "" : await res.body.text()}`);
-    assert.deepEqual(await res.body.json(), { method: 'POST', path: '/items', body: { n: i } });
-  }
 });
 
 test("an upstream's own 502 passes through unmarked; Ferry's errors carry x-ferry-error", async () => {
