@@ -157,6 +157,12 @@ export function configSchemaWith<R extends { type: string }>(schemas: {
       exporter: dflt(oneOf(['none', 'zipkin', 'otlp', 'console'] as const), 'none'),
       /** Zipkin `/api/v2/spans` or OTLP/HTTP `/v1/traces` URL. */
       endpoint: opt(httpUrl()),
+      /**
+       * Spans per export (sent at this many, or after 1 s). Small batches keep spans from outliving the
+       * young-generation GCs (which would promote them and bring full GCs); raise it for a slow collector at
+       * high sample ratios, as exports go one at a time.
+       */
+      exportBatchSize: dflt(num({ int: true, min: 1, max: 4096 }), 64),
       /** How trace context is written upstream (all of them are read). */
       propagators: dflt(list(oneOf(['tracecontext', 'b3', 'b3multi'] as const)), ['tracecontext', 'b3multi']),
     }),

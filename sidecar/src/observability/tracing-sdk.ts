@@ -15,6 +15,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
+  BasicTracerProvider,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   ParentBasedSampler,
@@ -22,7 +23,6 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv.js';
 import { SamplingFirstTracer } from './sampling-tracer.js';
 import { buildPropagator, headersGetter, outgoingSetter } from './propagators.js';
@@ -72,10 +72,10 @@ export async function createSdkTracing(config: TracingConfig, options: TracingOp
     ? [
         options.simple
           ? new SimpleSpanProcessor(exporter)
-          : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096 }),
+          : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096, maxExportBatchSize: config.exportBatchSize }),
       ]
     : [];
-  const provider = new NodeTracerProvider({
+  const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: config.serviceName,
       ...(options.version ? { [ATTR_SERVICE_VERSION]: options.version } : {}),

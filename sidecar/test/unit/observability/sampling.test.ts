@@ -12,6 +12,7 @@ const config = (sampleRatio: number): TracingConfig => ({
   enabled: true,
   sampleRatio,
   exporter: 'none',
+  exportBatchSize: 64,
   serviceName: 'ferry',
   propagators: ['tracecontext', 'b3multi'],
 });
