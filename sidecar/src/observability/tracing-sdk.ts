@@ -72,7 +72,11 @@ export async function createSdkTracing(config: TracingConfig, options: TracingOp
     ? [
         options.simple
           ? new SimpleSpanProcessor(exporter)
-          : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 4096, maxExportBatchSize: config.exportBatchSize }),
+          : new BatchSpanProcessor(exporter, {
+            scheduledDelayMillis: 1000,
+            maxQueueSize: 4096,
+            maxExportBatchSize: config.exportBatchSize,
+          }),
       ]
     : [];
   const provider = new BasicTracerProvider({
