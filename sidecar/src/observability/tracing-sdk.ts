@@ -10,7 +10,7 @@
  * one process; only an AsyncLocalStorage context manager is installed (once, with `asyncContext`) so the
  * active span follows the request.
  */
-import { context, diag, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, diag } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -24,6 +24,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv.js';
+import { LINKED_ROOT } from './linked-context.js';
 import { SamplingFirstTracer } from './sampling-tracer.js';
 import { buildPropagator, headersGetter, outgoingSetter } from './propagators.js';
 import type { Tracing, TracingConfig, TracingOptions } from './tracing.js';
@@ -94,7 +95,7 @@ export async function createSdkTracing(config: TracingConfig, options: TracingOp
     enabled: true,
     asyncContext,
     tracer,
-    extract: (carrier, parent = ROOT_CONTEXT) => propagator.extract(parent, carrier, headersGetter),
+    extract: (carrier, parent = LINKED_ROOT) => propagator.extract(parent, carrier, headersGetter),
     inject: (ctx, carrier) => propagator.inject(ctx, carrier, outgoingSetter),
     async forceFlush() {
       try {

@@ -91,6 +91,8 @@ export function resilienceCounter(m: FerryMetrics = defaultMetrics): (route: Rou
 
 // ---- tracing -------------------------------------------------------------------------------------------
 
+const CLIENT_SPAN = { kind: SpanKind.CLIENT } as const;
+
 /** Attributes of a recorded client span (not computed for the unsampled majority). */
 function clientSpanAttributes(route: RouteInfo, call: Call, endpoint: Endpoint): Attributes {
   return {
@@ -131,12 +133,22 @@ function endClientSpan(span: Span, route: RouteInfo, reply: Reply | undefined, e
   span.end();
 }
 
+function hasTraceHeader(headers: Record<string, unknown>): boolean {
+  for (const k in headers) if (isTraceHeader(k)) return true;
+  return false;
+}
+
+/** The headers without trace headers, in their order (one hidden-class path for every call). */
+function withoutTraceHeadersIn<V>(headers: Record<string, V>): Record<string, V> {
+  const kept: Record<string, V> = {};
+  for (const k in headers) if (!isTraceHeader(k)) kept[k] = headers[k]!;
+  return kept;
+}
+
 /** Pass-through headers without the app's trace headers (the tracer writes fresh ones). */
 function withoutTraceHeaders(call: Call): Call {
-  if (!call.http || !Object.keys(call.http.headers).some(isTraceHeader)) return call;
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(call.http.headers)) if (!isTraceHeader(k)) headers[k] = v;
-  return { ...call, http: { ...call.http, headers } };
+  if (!call.http || !hasTraceHeader(call.http.headers)) return call;
+  return { ...call, http: { ...call.http, headers: withoutTraceHeadersIn(call.http.headers) } };
 }
 
 /**
@@ -153,11 +165,10 @@ export function tracingAttemptInterceptor(tracing: Tracing): RouteInterceptor {
       let traced = call;
       try {
         const parent = call.trace ?? context.active();
-        span = tracing.tracer.startSpan(route.telemetry.spanName(call), { kind: SpanKind.CLIENT }, parent);
+        span = tracing.tracer.startSpan(route.telemetry.spanName(call), CLIENT_SPAN, parent);
         if (span.isRecording()) span.setAttributes(clientSpanAttributes(route, call, endpoint));
         ctx = trace.setSpan(parent, span);
-        const outgoing: Record<string, string> = {};
-        for (const [k, v] of Object.entries(call.outgoing)) if (!isTraceHeader(k)) outgoing[k] = v;
+        const outgoing = withoutTraceHeadersIn(call.outgoing);
         tracing.inject(ctx, outgoing);
         traced = withoutTraceHeaders({ ...call, outgoing });
       } catch {
@@ -341,7 +352,7 @@ export function inboundTracingInterceptor(tracing: Tracing): InboundInterceptor 
     function traceInbound(call) {
       let parent: Context = ROOT_CONTEXT;
       try {
-        parent = tracing.extract(call.incomingHeaders, ROOT_CONTEXT);
+        parent = tracing.extract(call.incomingHeaders);
       } catch {
         // untraced rather than failed
       }

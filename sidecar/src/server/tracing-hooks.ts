@@ -34,6 +34,7 @@ import { traceBoundSym } from '../observability/logger.js';
 import { ATTR, type Tracing } from '../observability/tracing.js';
 import { lazyRequestLogger } from './request-logger.js';
 
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 const spanSym = Symbol('ferry.serverSpan');
 const contextSym = Symbol('ferry.serverContext');
 
@@ -44,12 +45,11 @@ interface TracedRaw extends IncomingMessage {
 
 function startServerSpan(tracing: Tracing, raw: TracedRaw): Span {
   const parent = tracing.extract(raw.headers);
-  const path = (raw.url ?? '/').split('?', 1)[0] ?? '/';
-  const span = tracing.tracer.startSpan(raw.method ?? 'GET', { kind: SpanKind.SERVER }, parent);
+  const span = tracing.tracer.startSpan(raw.method ?? 'GET', SERVER_SPAN, parent);
   if (span.isRecording()) {
     span.setAttributes({
       [ATTR_HTTP_REQUEST_METHOD]: raw.method ?? 'GET',
-      [ATTR_URL_PATH]: path,
+      [ATTR_URL_PATH]: (raw.url ?? '/').split('?', 1)[0] ?? '/',
       [ATTR_URL_SCHEME]: 'http',
       ...(raw.socket?.remoteAddress ? { [ATTR_CLIENT_ADDRESS]: raw.socket.remoteAddress } : {}),
       ...(typeof raw.headers['user-agent'] === 'string' ? { [ATTR_USER_AGENT_ORIGINAL]: raw.headers['user-agent'] } : {}),
