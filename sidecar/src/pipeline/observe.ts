@@ -15,7 +15,7 @@ import {
 import type { Call, Interceptor, Invoke, Reply, ResilienceEvent, RouteInfo } from './types.js';
 import type { Endpoint } from '../discovery/types.js';
 import { toFerryError, type FerryError } from '../errors.js';
-import { isTraceHeader } from './propagation.js';
+import { copyHeaders, isTraceHeader } from './propagation.js';
 import { CODE_OK, MAX_METHODS_PER_SERVICE, METHOD_OTHER, metrics as defaultMetrics, type FerryMetrics } from '../observability/metrics.js';
 import { ATTR, type Tracing } from '../observability/tracing.js';
 
@@ -375,7 +375,7 @@ export function inboundTracingInterceptor(tracing: Tracing): InboundInterceptor 
           parent,
         );
         const ctx = trace.setSpan(parent, span);
-        const outgoing = { ...call.outgoing };
+        const outgoing = copyHeaders(call.outgoing);
         tracing.inject(ctx, outgoing);
         traced = { ...call, trace: ctx, outgoing };
       } catch {
