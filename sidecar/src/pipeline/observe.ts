@@ -177,6 +177,7 @@ export function tracingAttemptInterceptor(tracing: Tracing): RouteInterceptor {
       if (!span || !ctx) return send(call);
       const s = span;
       const sent = tracing.asyncContext ? context.with(ctx, () => send(traced)) : send(traced);
+      if (!s.isRecording()) return sent; // an unsampled span records nothing at its end
       return sent.then(
         (reply) => {
           guard(() => endClientSpan(s, route, reply, undefined));
@@ -202,7 +203,7 @@ export function tracingInterceptor(tracing: Tracing): RouteInterceptor {
       } catch {
         return next(call);
       }
-      const observed: Call = { ...call, trace: parent };
+      const observed: Call = parent === call.trace ? call : { ...call, trace: parent };
       return tracing.asyncContext ? context.with(parent, () => next(observed)) : next(observed);
     };
 }
