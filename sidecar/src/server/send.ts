@@ -14,11 +14,11 @@ export function sendReply(reply: FastifyReply, result: Reply): FastifyReply {
       for (const k in result.headers) reply.header(k, result.headers[k]);
       return reply.send(result.body);
     case 'stream':
-      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      for (const k in result.headers) reply.header(k, result.headers[k]);
       reply.code(200).type(NDJSON);
       return reply.send(Readable.from(ndjson(result.stream), { objectMode: false }));
     case 'value':
-      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      for (const k in result.headers) reply.header(k, result.headers[k]);
       return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(result.value ?? null));
   }
 }
