@@ -34,6 +34,8 @@ export interface Call {
   method: string;
   /** Arguments as the app sent them (parsed JSON). */
   args: unknown;
+  /** The JSON text `args` was parsed from (an invoke body), for a client that sends JSON on as it came. */
+  argsJson?: string | undefined;
   /** Headers of the caller's request (lower-case names), as received. */
   incomingHeaders: Record<string, string | string[] | undefined>;
   /**

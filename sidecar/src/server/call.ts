@@ -25,13 +25,21 @@ export function appGoneSignal(reply: FastifyReply): AbortSignal {
   return signal;
 }
 
-export function buildCall(request: FastifyRequest, reply: FastifyReply, route: Route, method: string, args: unknown): Call {
+export function buildCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: Route,
+  method: string,
+  args: unknown,
+  argsJson?: string,
+): Call {
   // Every field present from the start (undefined when unused): the routes set `http`/`signature`, each attempt
   // copies the call with its endpoint, and one object shape throughout keeps those copies on V8's fast path.
   return {
     service: route.name,
     method,
     args,
+    argsJson,
     incomingHeaders: request.headers,
     outgoing: attachmentsAsked(request.headers),
     deadline: deadlineFor(route, request, route.timeoutFor ? route.timeoutFor(method) : route.config.methods?.[method]?.timeoutMs),

@@ -2,6 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { FerryError } from '../errors.js';
 import { JsonDepthError, parseJson } from '../protocols/hessian/json-text.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body's text as it came (null without one): a client that sends JSON on can send this, not serialize it again. */
+    jsonText: string | null;
+  }
+}
+
 /** A JSON body as the app sent it: big numbers keep the digits of their text; too deep a nesting is the app's error. */
 export function parseJsonBody(text: string, maxDepth: number): unknown {
   try {
@@ -20,9 +27,13 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
  */
 export function acceptJsonBodies(app: FastifyInstance, maxDepth: number): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+  // declared, so that every request object has the field from the start (one shape)
+  if (!app.hasRequestDecorator('jsonText')) app.decorateRequest('jsonText', null);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
     try {
-      done(null, parseJsonBody(text as string, maxDepth));
+      const body = parseJsonBody(text as string, maxDepth);
+      if (body !== undefined) request.jsonText = text as string;
+      done(null, body);
     } catch (err) {
       done(err as FerryError, undefined);
     }

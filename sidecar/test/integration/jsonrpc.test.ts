@@ -85,9 +85,12 @@ before(async () => {
 
   // Answers that are not valid JSON-RPC.
   bad = await startUpstream(async (req, res) => {
-    const body = JSON.parse((await readBody(req)).toString('utf8')) as { id?: number; method: string };
+    const text = (await readBody(req)).toString('utf8');
+    const body = JSON.parse(text) as { id?: number; method: string };
     const id = body.id;
     switch (body.method) {
+      case 'requestText': // what Ferry sent, as it sent it
+        return json(res, 200, { jsonrpc: '2.0', result: text, id });
       case 'notJson':
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{"jsonrpc": "2.0", "result": ');
@@ -193,6 +196,44 @@ test('a bare scalar is not JSON-RPC params: 400 before anything is sent', async 
   const res = await invoke('calc', 'echo', 42);
   assert.equal(res.status, 400);
   assert.equal((res.body as ErrorBody).code, 'FERRY_ERR_BAD_ARGUMENTS');
+});
+
+test('args go upstream as the app wrote them: big numbers keep their digits, unicode and escapes pass unchanged', async () => {
+  const sent = async (args: string) => {
+    const res = await invoke('liar', 'requestText', args);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return (res.body as string).replace(/,"id":\d+}$/, ',"id":N}');
+  };
+  const args = '[12345678901234567890, 19.90, 1e3, "ünïcødé ✓ \\u2028 \\"q\\"", {"deep": {"n": -0.0}}]';
+  assert.equal(await sent(args), `{"jsonrpc":"2.0","method":"requestText","params":${args},"id":N}`);
+  assert.equal(await sent(' {"a": 1} '), '{"jsonrpc":"2.0","method":"requestText","params": {"a": 1} ,"id":N}');
+  // no arguments: no body or `null` is []
+  const empty = await request(`${ferry.url}${invokePath('liar', 'requestText')}`, { method: 'POST' });
+  assert.match((await empty.body.json()) as string, /^{"jsonrpc":"2.0","method":"requestText","params":\[\],"id":\d+}$/);
+  assert.equal(await sent('null'), '{"jsonrpc":"2.0","method":"requestText","params":[],"id":N}');
+  assert.equal(await sent(' null '), '{"jsonrpc":"2.0","method":"requestText","params":[],"id":N}');
+});
+
+test('args that are not params are refused with the same errors as before, and nothing is sent', async () => {
+  let calls = 0;
+  const count = () => calls++;
+  bad.server.on('request', count);
+  try {
+    for (const [args, code] of [
+      ['"text"', 'FERRY_ERR_BAD_ARGUMENTS'],
+      ['7', 'FERRY_ERR_BAD_ARGUMENTS'],
+      ['true', 'FERRY_ERR_BAD_ARGUMENTS'],
+      ['[1, 2', 'FERRY_ERR_BAD_REQUEST'],
+      ['{"a": 1} x', 'FERRY_ERR_BAD_REQUEST'],
+    ] as const) {
+      const res = await invoke('liar', 'requestText', args);
+      assert.equal(res.status, 400, args);
+      assert.equal((res.body as ErrorBody).code, code, args);
+    }
+  } finally {
+    bad.server.off('request', count);
+  }
+  assert.equal(calls, 0);
 });
 
 test('propagated headers and explicit attachments travel as HTTP headers', async () => {

@@ -17,10 +17,10 @@ import {
   JsonRpcBatch,
   nextId,
   parseAnswer,
+  requestText,
   resultOf,
   toParams,
   type BatchItem,
-  type JsonRpcRequest,
 } from './codec.js';
 
 export function batchOf(call: Call): readonly BatchItem[] | undefined {
@@ -114,18 +114,19 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
       const url = targetOf(endpoint);
       const batch = batchOf(call);
       let ids: Array<number | undefined> = [];
-      let payload: JsonRpcRequest | JsonRpcRequest[];
+      let id = 0;
+      let body: string;
       if (batch) {
         ids = batch.map((item) => (item.notification || call.oneWay ? undefined : nextId()));
-        payload = batch.map((item, i) => buildRequest(item.method, item.params, ids[i]));
+        body = JSON.stringify(batch.map((item, i) => buildRequest(item.method, item.params, ids[i])));
+        if (call.oneWay) return notify(call, url, body);
       } else {
+        // the args checked as params (a clear error before anything is sent), then sent as the app wrote them
         const params = toParams(call.args);
-        if (call.oneWay) return notify(call, url, JSON.stringify(buildRequest(call.method, params, undefined)));
-        ids = [nextId()];
-        payload = buildRequest(call.method, params, ids[0]);
+        if (call.oneWay) return notify(call, url, requestText(call.method, params, call.argsJson));
+        id = nextId();
+        body = requestText(call.method, params, call.argsJson, id);
       }
-      const body = JSON.stringify(payload);
-      if (batch && call.oneWay) return notify(call, url, body);
 
       let text: string;
       let statusCode: number;
@@ -152,7 +153,7 @@ export function createJsonRpcClient(service: ServiceConfig, ctx: ProtocolContext
       }
       const answer = parseAnswerOr(text, statusCode, endpoint.id);
       try {
-        return { kind: 'value', value: resultOf(answer, ids[0]!, endpoint.id) };
+        return { kind: 'value', value: resultOf(answer, id, endpoint.id) };
       } catch (err) {
         // A non-2xx answer that is not a JSON-RPC Response says more through its HTTP status.
         if (statusCode >= 300 && err instanceof FerryError && err.code === 'FERRY_ERR_UPSTREAM_PROTOCOL')

@@ -69,6 +69,16 @@ export function buildRequest(method: string, params: JsonRpcParams | undefined, 
   return request;
 }
 
+/**
+ * A Request's JSON text. Params the app sent as JSON text (`paramsJson`, the text `params` was parsed from) go in as
+ * that text: not serialized a second time, and big numbers keep their digits. Same members, same order as
+ * `JSON.stringify(buildRequest(...))`.
+ */
+export function requestText(method: string, params: JsonRpcParams | undefined, paramsJson: string | undefined, id?: number): string {
+  if (params === undefined || paramsJson === undefined) return JSON.stringify(buildRequest(method, params, id));
+  return `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${paramsJson}${id === undefined ? '' : `,"id":${id}`}}`;
+}
+
 /** Checks and normalises one batch item from the app; `index` names it in errors. */
 export function checkBatchItem(item: unknown, index: number): BatchItem {
   const where = `batch item ${index}`;

@@ -11,6 +11,7 @@ import {
   mapError,
   nextId,
   parseAnswer,
+  requestText,
   resultOf,
   toParams,
 } from '../../../../src/protocols/jsonrpc/codec.js';
@@ -49,6 +50,20 @@ test('params: an array is positional, an object named, nothing or null omitted, 
   assert.equal(toParams(null), undefined);
   for (const scalar of [1, 'x', true, 0, ''])
     throwsFerry(() => toParams(scalar), 'FERRY_ERR_BAD_ARGUMENTS', /array \(positional\) or an object \(named\)/);
+});
+
+test('request text: the app\'s params text spliced in as it came, else the serialized Request', () => {
+  for (const params of [[1, 'ü', { a: null }], { b: [true] }, [], undefined]) {
+    for (const id of [7, undefined]) {
+      const expected = JSON.stringify(buildRequest('a"b\u2028', params, id));
+      assert.equal(requestText('a"b\u2028', params, undefined, id), expected);
+      if (params) assert.equal(requestText('a"b\u2028', params, JSON.stringify(params), id), expected);
+    }
+  }
+  const digits = '[1000000000000000000000.0]';
+  assert.equal(requestText('m', [1e21], digits, 3), `{"jsonrpc":"2.0","method":"m","params":${digits},"id":3}`);
+  // no params (a null body): the text is not used
+  assert.equal(requestText('m', undefined, 'null', 3), '{"jsonrpc":"2.0","method":"m","id":3}');
 });
 
 test('ids: positive integers, unique, increasing, never null', () => {
