@@ -58,6 +58,7 @@ before(async () => {
       return res.end('ok');
     }
     if (url.pathname === '/fail') return json(res, 502, { upstreamSays: 'bad gateway of my own' });
+    if (url.pathname === '/raw') return json(res, 200, { text: (await readBody(req)).toString() });
     const body = await readBody(req);
     json(res, 200, { method: req.method, path: req.url, body: body.length ? JSON.parse(body.toString()) : null });
   });
@@ -104,6 +105,17 @@ test('invoke: POST {endpoint}/{method} with the JSON arguments, the answer as JS
   assert.equal(seen['x-tenant-id'], 't1');
   assert.equal(seen['x-not-listed'], undefined, 'only allow-listed headers travel on invoke');
   assert.ok(seen['x-request-id'], 'the request id travels');
+});
+
+test('invoke sends the arguments as the app wrote them: big numbers and decimals keep their text; no body is []', async () => {
+  const text = '{"id": 12345678901234567890, "price": 19.90, "name": "caf\\u00e9"}';
+  const sent = async (body?: string) => {
+    const res = await request(`${ferry.url}/v1/invoke/orders/raw`, { method: 'POST', ...(body === undefined ? {} : { body }) });
+    assert.equal(res.statusCode, 200);
+    return ((await res.body.json()) as { text: string }).text;
+  };
+  assert.equal(await sent(text), text);
+  assert.equal(await sent(), '[]');
 });
 
 test('invoke takes JSON whatever the content type says', async () => {

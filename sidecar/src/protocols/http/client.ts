@@ -20,7 +20,7 @@ export interface HttpClientOptions {
 
 /**
  * `protocol: http`. A pass-through call forwards method, path, headers and the body stream as they came;
- * an invoke call is `POST {endpoint}/{method}` with the JSON arguments. Either way the upstream's answer
+ * an invoke call is `POST {endpoint}/{method}` with the JSON arguments (the app's text as it came). Either way the upstream's answer
  * (status, end-to-end headers, streamed body) goes back to the app as it is.
  */
 export function createHttpClient(options: HttpClientOptions = {}): ProtocolClient {
@@ -48,7 +48,7 @@ export function createHttpClient(options: HttpClientOptions = {}): ProtocolClien
             path: basePath + (exchange ? exchange.path : `/${encodeURIComponent(call.method)}`),
             method: (exchange?.method ?? 'POST') as 'POST',
             headers,
-            body: exchange ? exchange.body ?? null : JSON.stringify(call.args ?? null),
+            body: exchange ? exchange.body ?? null : call.argsJson ?? JSON.stringify(call.args ?? null),
           },
           call.signal,
           // Small answers of known size are read whole: one write to the app instead of a stream pipeline.
