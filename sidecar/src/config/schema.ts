@@ -12,6 +12,9 @@ import { resilienceSchema } from './resilience.js';
 
 export type { ServiceConfig };
 
+/** Spans the tracer holds for export at most; more are dropped (and a batch is never bigger). */
+export const MAX_QUEUED_SPANS = 4096;
+
 const port = () => num({ int: true, min: 0, max: 65535 });
 const httpUrl = () => str((v) => isUrl(v, ['http', 'https']));
 const patternProblem = (v: string): string | undefined => {
@@ -162,7 +165,7 @@ export function configSchemaWith<R extends { type: string }>(schemas: {
        * young-generation GCs (which would promote them and bring full GCs); raise it for a slow collector at
        * high sample ratios, as exports go one at a time.
        */
-      exportBatchSize: dflt(num({ int: true, min: 1, max: 4096 }), 64),
+      exportBatchSize: dflt(num({ int: true, min: 1, max: MAX_QUEUED_SPANS }), 64),
       /** How trace context is written upstream (all of them are read). */
       propagators: dflt(list(oneOf(['tracecontext', 'b3', 'b3multi'] as const)), ['tracecontext', 'b3multi']),
     }),

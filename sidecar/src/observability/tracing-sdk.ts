@@ -29,6 +29,7 @@ import { SamplingFirstTracer } from './sampling-tracer.js';
 import { buildPropagator, headersGetter, outgoingSetter } from './propagators.js';
 import type { Tracing, TracingConfig, TracingOptions } from './tracing.js';
 import { commonJs } from '../common-js.js';
+import { MAX_QUEUED_SPANS } from '../config/schema.js';
 
 /** Default collector URLs when `tracing.endpoint` is not set. */
 export const DEFAULT_ENDPOINTS = {
@@ -75,7 +76,7 @@ export async function createSdkTracing(config: TracingConfig, options: TracingOp
           ? new SimpleSpanProcessor(exporter)
           : new BatchSpanProcessor(exporter, {
             scheduledDelayMillis: 1000,
-            maxQueueSize: 4096,
+            maxQueueSize: MAX_QUEUED_SPANS,
             maxExportBatchSize: config.exportBatchSize,
           }),
       ]

@@ -138,17 +138,10 @@ function hasTraceHeader(headers: Record<string, unknown>): boolean {
   return false;
 }
 
-/** The headers without trace headers, in their order (one hidden-class path for every call). */
-function withoutTraceHeadersIn<V>(headers: Record<string, V>): Record<string, V> {
-  const kept: Record<string, V> = {};
-  for (const k in headers) if (!isTraceHeader(k)) kept[k] = headers[k]!;
-  return kept;
-}
-
 /** Pass-through headers without the app's trace headers (the tracer writes fresh ones). */
 function withoutTraceHeaders(call: Call): Call {
   if (!call.http || !hasTraceHeader(call.http.headers)) return call;
-  return { ...call, http: { ...call.http, headers: withoutTraceHeadersIn(call.http.headers) } };
+  return { ...call, http: { ...call.http, headers: copyHeaders(call.http.headers, isTraceHeader) } };
 }
 
 /**
@@ -168,7 +161,7 @@ export function tracingAttemptInterceptor(tracing: Tracing): RouteInterceptor {
         span = tracing.tracer.startSpan(route.telemetry.spanName(call), CLIENT_SPAN, parent);
         if (span.isRecording()) span.setAttributes(clientSpanAttributes(route, call, endpoint));
         ctx = trace.setSpan(parent, span);
-        const outgoing = withoutTraceHeadersIn(call.outgoing);
+        const outgoing = copyHeaders(call.outgoing, isTraceHeader);
         tracing.inject(ctx, outgoing);
         traced = withoutTraceHeaders({ ...call, outgoing });
       } catch {

@@ -22,8 +22,8 @@ export function invokeRoute(runtime: () => Runtime) {
       if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
       if (!method) throw new FerryError('FERRY_ERR_METHOD_NOT_FOUND', 'no method named');
       // no body (or `null`) is no arguments; the text of a body goes along for clients that send JSON on as it came
-      const args = request.body ?? [];
-      const call = buildCall(request, reply, route, method, args, args === request.body ? (request.jsonText ?? undefined) : undefined);
+      const none = request.body == null;
+      const call = buildCall(request, reply, route, method, none ? [] : request.body, none ? undefined : (request.jsonText ?? undefined));
       return sendReply(reply, await route.invoke(call));
     });
   };

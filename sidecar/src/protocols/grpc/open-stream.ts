@@ -14,10 +14,10 @@ function bindWithoutAccessor(this: AsyncResource, fn: (...args: unknown[]) => un
  * `session.request(headers)` with `bindWithoutAccessor` as `AsyncResource#bind` while it runs (synchronously).
  * request() binds a function holding the new stream to an AsyncResource; Node 20 (fixed upstream by
  * nodejs/node#59195, "do not modify prototype deprecated asyncResource") wraps that function's `asyncResource` getter
- * with `deprecate()`, whose `Object.setPrototypeOf` gives each
- * wrapper a map of its own. Maps live in old space, so the getter, and through its scope the stream with its
- * listeners and all the call hung on them, outlived every scavenge until the next full GC: ~5.5 KB of each
- * call promoted. Nothing reads the accessor (http2 only calls the function).
+ * with `deprecate()`, whose `Object.setPrototypeOf` gives each wrapper a map of its own. Maps live in old space, so
+ * the getter, and through its scope the stream with its listeners and all the call hung on them, outlived every
+ * scavenge until the next full GC: ~5.5 KB of each call promoted. Nothing reads the accessor (http2 only calls the
+ * function).
  */
 export function openStream(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
   AsyncResource.prototype.bind = bindWithoutAccessor as Bind;
