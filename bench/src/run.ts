@@ -1,18 +1,21 @@
 /**
  * `npm run bench -- [options] [scenario ...]`: every scenario's targets measured in interleaved repeats
  * (A B C, A B C, …), the load generator pinned to one core and the targets with their upstreams to another;
- * medians and same-repeat ratios printed as Markdown (and all samples as JSON with --json).
+ * medians and same-repeat ratios printed as Markdown (and all samples as JSON with --json). With `--alternate ROUNDS`
+ * the targets are live together and visited in short windows instead (lib/alternate.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sample, type Sample } from './lib/measure.js';
+import { alternate } from './lib/alternate.js';
+import { alternateMarkdown, summarizeAlternate, type AlternateResult } from './lib/alternate-report.js';
+import { logRuns, sample, type Sample } from './lib/measure.js';
 import { LOAD_CORE, SERVICE_CORE } from './lib/pinning.js';
 import { markdown, type ScenarioResult } from './lib/report.js';
 import { ensureTools } from './lib/tools.js';
-import type { BenchOptions, Scenario } from './scenarios/types.js';
+import type { BenchOptions, Scenario, ScenarioSetup, Target } from './scenarios/types.js';
 import { hopScenario } from './scenarios/hop.js';
 import { invokeScenario } from './scenarios/invoke.js';
 import { jsonrpcBatchScenario, jsonrpcScenario } from './scenarios/jsonrpc.js';
@@ -45,6 +48,11 @@ const USAGE = `Usage: npm run bench -- [options] [scenario ...]
   --target TEXT     only targets whose name contains TEXT (repeatable; baselines are always kept)
   --ferry-base FILE also run every Ferry target from this other build's main.js (labelled "@base"),
                     interleaved with the current one: before/after in the same run
+  --alternate ROUNDS
+                    all targets of a scenario live at once, each warmed up, then ROUNDS rounds visiting them
+                    A B C, C B A, …: per visit an open-loop and a closed-loop window, ratios within each round
+                    (steadier than --repeats on a VM whose speed drifts within seconds)
+  --window S        seconds of each --alternate window, whole (2; 1 with --smoke)
   --profile DIR     profile Ferry's closed-loop runs (CPU, allocations with garbage): files and summaries in DIR
   --json FILE       also write every sample as JSON
   --idle-ms MS      startup: read idle RSS this long after ready (2000; V8 gives back the heap that start-up
@@ -67,6 +75,38 @@ function machine(): string {
     .join(' ')}`;
 }
 
+/** The scenario's targets that `--target` keeps (the baselines always), each Ferry one also from `--ferry-base`'s build. */
+function selected(setup: ScenarioSetup, options: BenchOptions, ferryBase: string | undefined) {
+  const throughputBaseline = setup.throughputBaseline ?? setup.targets[0]!.name;
+  const latencyBaseline = setup.latencyBaseline ?? setup.targets[0]!.name;
+  const base = ferryBase && resolve(ferryBase);
+  const targets: Target[] = setup.targets
+    .flatMap((t) => (base && t.withFerryBin ? [t.withFerryBin(base, '@base'), t] : [t]))
+    .filter(
+      (t) =>
+        !options.targets.length ||
+        t.name === throughputBaseline ||
+        t.name === latencyBaseline ||
+        options.targets.some((f) => t.name.includes(f)),
+    );
+  return { throughputBaseline, latencyBaseline, targets };
+}
+
+/** `options.repeats` repeats of every target, one after the other (A B C, A B C, …): samples[repeat][target]. */
+async function interleaved(targets: Target[], options: BenchOptions): Promise<Sample[][]> {
+  const samples: Sample[][] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    const repeat: Sample[] = [];
+    for (const target of targets) {
+      const s = await sample(target, options);
+      logRuns(`#${r + 1}`, target.name, s.open, s.closed, options.rate);
+      repeat.push(s);
+    }
+    samples.push(repeat);
+  }
+  return samples;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -79,6 +119,8 @@ async function main(): Promise<void> {
       target: { type: 'string', multiple: true, default: [] },
       profile: { type: 'string' },
       'ferry-base': { type: 'string' },
+      alternate: { type: 'string' },
+      window: { type: 'string', default: '2' },
       json: { type: 'string' },
       'idle-ms': { type: 'string', default: '2000' },
       smoke: { type: 'boolean', default: false },
@@ -90,6 +132,14 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
   const chosen = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
   const startup = !positionals.length || positionals.includes('startup');
+  const rounds = values.alternate === undefined ? 0 : Number(values.alternate);
+  const windowS = values.smoke ? 1 : Number(values.window);
+  if (values.alternate !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+    throw new Error(`--alternate wants a number of rounds\n${USAGE}`);
+  }
+  // wrk reads whole seconds only.
+  if (!(Number.isInteger(windowS) && windowS > 0)) throw new Error(`--window wants whole seconds\n${USAGE}`);
+  if (rounds && values.profile) throw new Error('--profile and --alternate do not combine (a profile covers one closed-loop run)');
 
   // The runner itself (which also drives the gRPC loop's child) stays off the targets' core.
   execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
@@ -111,46 +161,20 @@ async function main(): Promise<void> {
   };
   const started = `${new Date().toISOString()}, ${machine()}`;
   const results: ScenarioResult[] = [];
+  const alternated: AlternateResult[] = [];
   let startupReport: StartupReport | undefined;
   try {
     for (const scenario of chosen) {
       console.error(`[bench] ${scenario.name}: ${scenario.description}`);
       const setup = await scenario.setup(options);
       try {
-        const throughputBaseline = setup.throughputBaseline ?? setup.targets[0]!.name;
-        const latencyBaseline = setup.latencyBaseline ?? setup.targets[0]!.name;
-        const base = values['ferry-base'] && resolve(values['ferry-base']);
-        const targets = setup.targets
-          .flatMap((t) => (base && t.withFerryBin ? [t.withFerryBin(base, '@base'), t] : [t]))
-          .filter(
-            (t) =>
-              !options.targets.length ||
-              t.name === throughputBaseline ||
-              t.name === latencyBaseline ||
-              options.targets.some((f) => t.name.includes(f)),
-          );
-        const samples: Sample[][] = [];
-        for (let r = 0; r < options.repeats; r++) {
-          const repeat: Sample[] = [];
-          for (const target of targets) {
-            const s = await sample(target, options);
-            console.error(
-              `[bench]   #${r + 1} ${target.name}: ${Math.round(s.closed.rps)} req/s max, ` +
-                `p50 ${Math.round(s.open.p50)} µs / p99 ${Math.round(s.open.p99)} µs @${options.rate}/s`,
-            );
-            repeat.push(s);
-          }
-          samples.push(repeat);
-        }
+        const { throughputBaseline, latencyBaseline, targets } = selected(setup, options, values['ferry-base']);
+        const measured = rounds ? await alternate(targets, options, rounds, windowS) : { samples: await interleaved(targets, options) };
         const afterword = await setup.afterword?.();
-        results.push({
-          scenario: scenario.name,
-          description: scenario.description,
-          throughputBaseline,
-          latencyBaseline,
-          samples,
-          ...(afterword ? { afterword } : {}),
-        });
+        const head = { scenario: scenario.name, description: scenario.description, throughputBaseline, latencyBaseline };
+        const tail = afterword ? { afterword } : {};
+        if ('samples' in measured) results.push({ ...head, ...measured, ...tail });
+        else alternated.push({ ...head, ...measured, ...tail });
       } finally {
         await setup.stop();
       }
@@ -171,17 +195,29 @@ async function main(): Promise<void> {
   }
   const pinning = `load generator on cpu ${LOAD_CORE}, targets and upstreams on cpu ${SERVICE_CORE}`;
   console.log(`Started ${started}; ended with load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
-  console.log(
-    `${options.repeats} interleaved repeat(s); each: ${options.warmupS}s warm-up, ${options.durationS}s open loop at ` +
-      `${options.rate} req/s (vegeta), ` +
-      `${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
-  );
+  if (rounds) {
+    console.log(
+      `${rounds} alternating round(s), every target of a scenario live; ${options.warmupS}s warm-up each, then per visit ` +
+        `${windowS}s open loop at ${options.rate} req/s (vegeta) and ${windowS}s closed loop with ${options.connections} ` +
+        `connections (wrk -t1); ${pinning}.\n`,
+    );
+  } else {
+    console.log(
+      `${options.repeats} interleaved repeat(s); each: ${options.warmupS}s warm-up, ${options.durationS}s open loop at ` +
+        `${options.rate} req/s (vegeta), ` +
+        `${options.durationS}s closed loop with ${options.connections} connections (wrk -t1); ${pinning}.\n`,
+    );
+  }
   for (const result of results) console.log(`${markdown(result, options.rate, options.durationS)}\n`);
+  for (const result of alternated) console.log(`${alternateMarkdown(result, options.rate, windowS)}\n`);
   if (startupReport) console.log(`${startupReport.markdown}\n`);
   const startupJson = startupReport ? { startup: { samples: startupReport.samples, modules: startupReport.modules } } : {};
   if (values.json) {
     const optionsJson = { ...options, tools: undefined, workDir: undefined };
-    await writeFile(values.json, JSON.stringify({ started, options: optionsJson, results, ...startupJson }, null, 2));
+    const alternateJson = rounds
+      ? { alternate: alternated.map((r) => ({ ...r, summary: summarizeAlternate(r) })), windowS, rounds }
+      : {};
+    await writeFile(values.json, JSON.stringify({ started, options: optionsJson, results, ...alternateJson, ...startupJson }, null, 2));
   }
 }
 

@@ -62,3 +62,16 @@ export class GcLog {
     };
   }
 }
+
+/** Two windows' GCs together (the longest pause of either). */
+export function addGc(a: GcCounters | undefined, b: GcCounters): GcCounters {
+  const t = a ?? ZERO;
+  return {
+    scavenges: t.scavenges + b.scavenges,
+    fullGcs: t.fullGcs + b.fullGcs,
+    pauseMs: t.pauseMs + b.pauseMs,
+    maxPauseMs: Math.max(t.maxPauseMs, b.maxPauseMs),
+    allocatedBytes: t.allocatedBytes + b.allocatedBytes,
+    promotedBytes: t.promotedBytes + b.promotedBytes,
+  };
+}

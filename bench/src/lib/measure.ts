@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { summarizeProfile } from '../profile/summary.js';
 import type { GcCounters } from './gc.js';
 import { closedLoop, openLoop, type LoadResult } from './load.js';
+import type { Running } from './processes.js';
 import { cpuUs, peakRssMiB, rssMiB } from './procfs.js';
 import type { BenchOptions, Target } from '../scenarios/types.js';
 
@@ -31,7 +32,6 @@ export interface Sample {
   };
 }
 
-
 /** Stops the target's profile (preload.ts), waits for its files and writes `<dir>/<target>.md` next to them. */
 async function writeProfileSummary(pid: number, target: string, requests: number, dir: string): Promise<void> {
   const base = join(dir, `${pid}-1`);
@@ -43,7 +43,7 @@ async function writeProfileSummary(pid: number, target: string, requests: number
 }
 
 /** Starts the target; a port taken between picking it and binding it (other programs on the machine) gets new ports. */
-async function start(target: Target): ReturnType<Target['start']> {
+export async function start(target: Target): ReturnType<Target['start']> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await target.start();
@@ -53,48 +53,76 @@ async function start(target: Target): ReturnType<Target['start']> {
   }
 }
 
+type Load = (url: string, options: BenchOptions) => Promise<LoadResult>;
+
+/** The target's open and closed loops: its own (`open`/`closed`) or vegeta and wrk on its request; each runs `options.durationS`. */
+export function loadsOf(target: Target): { open: Load; closed: Load } {
+  const request = (url: string) => {
+    if (!target.request) throw new Error(`target "${target.name}" has neither a request nor its own load`);
+    return target.request(url);
+  };
+  return {
+    open: target.open ?? ((url, o) => openLoop(o.tools, request(url), o.durationS, o.rate, o.workDir)),
+    closed: target.closed ?? ((url, o) => closedLoop(o.tools, request(url), o.durationS, o.connections)),
+  };
+}
+
+export interface LoadWindow {
+  result: LoadResult;
+  /** CPU time of the target's processes during the run, µs. */
+  cpuUs: number;
+  gc?: GcCounters;
+}
+
+/** One load run against a running target, with its processes' CPU time and GCs during it. */
+export async function measureWindow(running: Running, load: () => Promise<LoadResult>): Promise<LoadWindow> {
+  const gcMark = running.gc?.mark();
+  const cpu = cpuUs(running.pids);
+  const result = await load();
+  const cpuSpent = cpuUs(running.pids) - cpu;
+  return { result, cpuUs: cpuSpent, ...(gcMark ? { gc: running.gc!.since(gcMark) } : {}) };
+}
+
+/** CPU µs per request of a window. */
+export const cpuPerRequest = (w: LoadWindow): number => w.cpuUs / Math.max(w.result.requests, 1);
+
+/** The progress line of one target's open-loop and closed-loop runs, on stderr. */
+export function logRuns(label: string, target: string, open: LoadResult, closed: LoadResult, rate: number): void {
+  console.error(
+    `[bench]   ${label} ${target}: ${Math.round(closed.rps)} req/s max, ` +
+      `p50 ${Math.round(open.p50)} µs / p99 ${Math.round(open.p99)} µs @${rate}/s`,
+  );
+}
+
 export async function sample(target: Target, options: BenchOptions): Promise<Sample> {
   const running = await start(target);
   try {
     const measured = target.measured !== false;
     await sleep(options.settleMs);
     const idleRssMiB = rssMiB(running.pids);
-    const request = (url: string) => {
-      if (!target.request) throw new Error(`target "${target.name}" has neither a request nor its own load`);
-      return target.request(url);
-    };
-    const open = target.open ?? ((url: string) => openLoop(options.tools, request(url), options.durationS, options.rate, options.workDir));
-    const closed = target.closed ?? ((url: string, o: BenchOptions) => closedLoop(o.tools, request(url), o.durationS, o.connections));
+    const { open, closed } = loadsOf(target);
     if (options.warmupS > 0) await closed(running.url, { ...options, durationS: options.warmupS });
-
-    let gcMark = running.gc?.mark();
-    let cpu = cpuUs(running.pids);
-    const openResult = await open(running.url, options);
-    const cpuOpen = cpuUs(running.pids) - cpu;
-    const gcOpen = gcMark && running.gc!.since(gcMark);
-
-    gcMark = running.gc?.mark();
-    cpu = cpuUs(running.pids);
-    if (running.profiled) process.kill(running.pid, 'SIGUSR2');
-    const closedResult = await closed(running.url, options);
-    const cpuClosed = cpuUs(running.pids) - cpu;
-    const gcClosed = gcMark && running.gc!.since(gcMark);
-    if (running.profiled) await writeProfileSummary(running.pid, target.name, closedResult.requests, options.profileDir!);
+    const openWindow = await measureWindow(running, () => open(running.url, options));
+    const closedWindow = await measureWindow(running, () => {
+      if (running.profiled) process.kill(running.pid, 'SIGUSR2');
+      return closed(running.url, options);
+    });
+    if (running.profiled) await writeProfileSummary(running.pid, target.name, closedWindow.result.requests, options.profileDir!);
 
     return {
       target: target.name,
-      open: openResult,
-      closed: closedResult,
+      open: openWindow.result,
+      closed: closedWindow.result,
       ...(measured
         ? {
             process: {
               startupMs: running.startupMs,
               idleRssMiB,
               peakRssMiB: peakRssMiB(running.pids),
-              cpuUsPerRequest: cpuOpen / Math.max(openResult.requests, 1),
-              cpuUsPerRequestAtMax: cpuClosed / Math.max(closedResult.requests, 1),
-              ...(gcOpen ? { gcOpen } : {}),
-              ...(gcClosed ? { gcClosed } : {}),
+              cpuUsPerRequest: cpuPerRequest(openWindow),
+              cpuUsPerRequestAtMax: cpuPerRequest(closedWindow),
+              ...(openWindow.gc ? { gcOpen: openWindow.gc } : {}),
+              ...(closedWindow.gc ? { gcClosed: closedWindow.gc } : {}),
             },
           }
         : {}),

@@ -83,13 +83,29 @@ export function summarize(result: ScenarioResult): Summary[] {
   });
 }
 
-const n = (v: number | undefined, digits = 0) =>
+export const figure = (v: number | undefined, digits = 0): string =>
   v === undefined || !Number.isFinite(v)
     ? '-'
     : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** A scenario's section: its heading, a Markdown table of `rows` under `header`, its afterword. */
+export function section(
+  result: Pick<ScenarioResult, 'scenario' | 'description' | 'afterword'>,
+  header: string[],
+  rows: string[][],
+  note?: string,
+): string {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `### ${result.scenario}: ${result.description}`,
+    '',
+    ...(note ? [note, ''] : []),
+    ...lines,
+    ...(result.afterword ? ['', result.afterword] : []),
+  ].join('\n');
+}
+
 export function markdown(result: ScenarioResult, rate: number, durationS: number): string {
-  const rows = summarize(result);
   const header = [
     'target',
     'max req/s (min–max)',
@@ -103,23 +119,18 @@ export function markdown(result: ScenarioResult, rate: number, durationS: number
     'start-up ms',
     'errors',
   ];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const r of rows) {
-    lines.push(
-      `| ${[
-        r.target,
-        `${n(r.maxRps)} (${n(r.maxRpsMin)}–${n(r.maxRpsMax)})`,
-        n(r.throughputRatio, 2),
-        `${n(r.p50)} / ${n(r.p99)} / ${n(r.p999)}`,
-        r.target === result.latencyBaseline ? '-' : `${n(r.addedP50)} / ${n(r.addedP99)}`,
-        r.cpuUsPerRequest === undefined ? '-' : `${n(r.cpuUsPerRequest)} (${n(r.cpuUsPerRequestAtMax)})`,
-        r.idleRssMiB === undefined ? '-' : `${n(r.idleRssMiB)} / ${n(r.peakRssMiB)}`,
-        r.allocKiBPerRequest === undefined ? '-' : `${n(r.allocKiBPerRequest, 1)}, ${n(r.promotedBytesPerRequest)}`,
-        r.maxGcPauseMs === undefined ? '-' : `${n(r.fullGcsAtMax)}, ${n(r.maxGcPauseMs, 1)}`,
-        n(r.startupMs),
-        n(r.errors),
-      ].join(' | ')} |`,
-    );
-  }
-  return [`### ${result.scenario}: ${result.description}`, '', ...lines, ...(result.afterword ? ['', result.afterword] : [])].join('\n');
+  const rows = summarize(result).map((r) => [
+    r.target,
+    `${figure(r.maxRps)} (${figure(r.maxRpsMin)}–${figure(r.maxRpsMax)})`,
+    figure(r.throughputRatio, 2),
+    `${figure(r.p50)} / ${figure(r.p99)} / ${figure(r.p999)}`,
+    r.target === result.latencyBaseline ? '-' : `${figure(r.addedP50)} / ${figure(r.addedP99)}`,
+    r.cpuUsPerRequest === undefined ? '-' : `${figure(r.cpuUsPerRequest)} (${figure(r.cpuUsPerRequestAtMax)})`,
+    r.idleRssMiB === undefined ? '-' : `${figure(r.idleRssMiB)} / ${figure(r.peakRssMiB)}`,
+    r.allocKiBPerRequest === undefined ? '-' : `${figure(r.allocKiBPerRequest, 1)}, ${figure(r.promotedBytesPerRequest)}`,
+    r.maxGcPauseMs === undefined ? '-' : `${figure(r.fullGcsAtMax)}, ${figure(r.maxGcPauseMs, 1)}`,
+    figure(r.startupMs),
+    figure(r.errors),
+  ]);
+  return section(result, header, rows);
 }
