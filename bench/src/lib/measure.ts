@@ -1,7 +1,8 @@
 /**
  * One sample of one target: start it, read its idle memory, warm it up, then an open-loop run at the fixed rate
  * (latency, CPU per request, allocation and promotion per request) and a closed-loop run (max throughput, full
- * GCs, peak memory). Repeats are interleaved (A B C, A B C, …) by the runner and summarised by medians.
+ * GCs, peak memory). Repeats are interleaved (A B C, A B C, …) by the runner and summarised by medians. Its pieces
+ * (starting a target, its loads, one measured window) also serve `--alternate` (alternate.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
