@@ -46,6 +46,8 @@ const USAGE = `Usage: npm run bench -- [options] [scenario ...]
   --rate R          open-loop rate, requests/s (1000)
   --connections N   closed-loop connections (50)
   --target TEXT     only targets whose name contains TEXT (repeatable; baselines are always kept)
+  --baseline TEXT   ratios (max req/s, CPU, p99) against the target whose name contains TEXT instead of the
+                    scenario's own baseline (nginx for hop): \`--baseline bare\` compares with the bare Node proxy
   --ferry-base FILE also run every Ferry target from this other build's main.js (labelled "@base"),
                     interleaved with the current one: before/after in the same run
   --alternate ROUNDS
@@ -76,8 +78,10 @@ function machine(): string {
 }
 
 /** The scenario's targets that `--target` keeps (the baselines always), each Ferry one also from `--ferry-base`'s build. */
-function selected(setup: ScenarioSetup, options: BenchOptions, ferryBase: string | undefined) {
-  const throughputBaseline = setup.throughputBaseline ?? setup.targets[0]!.name;
+function selected(setup: ScenarioSetup, options: BenchOptions, ferryBase: string | undefined, baseline: string | undefined) {
+  const chosenBaseline = baseline === undefined ? undefined : setup.targets.find((t) => t.name.includes(baseline))?.name;
+  if (baseline !== undefined && !chosenBaseline) throw new Error(`--baseline "${baseline}": no such target in this scenario`);
+  const throughputBaseline = chosenBaseline ?? setup.throughputBaseline ?? setup.targets[0]!.name;
   const latencyBaseline = setup.latencyBaseline ?? setup.targets[0]!.name;
   const base = ferryBase && resolve(ferryBase);
   const targets: Target[] = setup.targets
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
       target: { type: 'string', multiple: true, default: [] },
       profile: { type: 'string' },
       'ferry-base': { type: 'string' },
+      baseline: { type: 'string' },
       alternate: { type: 'string' },
       window: { type: 'string', default: '2' },
       json: { type: 'string' },
@@ -168,7 +173,7 @@ async function main(): Promise<void> {
       console.error(`[bench] ${scenario.name}: ${scenario.description}`);
       const setup = await scenario.setup(options);
       try {
-        const { throughputBaseline, latencyBaseline, targets } = selected(setup, options, values['ferry-base']);
+        const { throughputBaseline, latencyBaseline, targets } = selected(setup, options, values['ferry-base'], values.baseline);
         const measured = rounds ? await alternate(targets, options, rounds, windowS) : { samples: await interleaved(targets, options) };
         const afterword = await setup.afterword?.();
         const head = { scenario: scenario.name, description: scenario.description, throughputBaseline, latencyBaseline };
