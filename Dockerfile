@@ -1,8 +1,9 @@
 # Ferry's image: the sidecar and its injector (`ferry`, `ferry injector`), one production bundle.
 #   docker build -t ferry:0.1.0 .
 # The build stage compiles TypeScript and makes the bundle with tools/bundle/bundle.sh (production
-# dependencies only, and the sidecar as one minified module, sidecar/dist/bundle/main.js: the entry point, as it
-# starts faster and idles in less memory than the compiled files, see bench/RESULTS.md); the runtime stage is
+# dependencies only, and the sidecar as one minified script with its V8 code cache, sidecar/dist/bundle/main.js
+# the entry point, as it starts faster and idles in less memory than the compiled files, see bench/RESULTS.md; the
+# cache is made on this stage's Node, the same image as the runtime stage's, else V8 refuses it); the runtime stage is
 # Node 20 slim + tini, running as a non-root user. No HEALTHCHECK: Kubernetes probes /healthz and /readyz on the
 # admin port.
 FROM node:20-bookworm-slim AS build

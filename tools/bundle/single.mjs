@@ -1,15 +1,17 @@
 // Bundles the compiled sidecar (sidecar/dist/src/main.js and everything it imports, dependencies included) into
-// OUT/sidecar/dist/bundle/: main.js plus one chunk per lazily imported part (protocol stacks, registries,
-// tracing), minified, with source maps beside them. Called by bundle.sh after it has laid out OUT:
+// OUT/sidecar/dist/bundle/: sidecar.js, one minified script (CommonJS, wrapped in a function), its source map,
+// and main.js, the entry point, which compiles it with V8's code cache when compile-cache.mjs has made one.
+// Called by bundle.sh after it has laid out OUT:
 //   node tools/bundle/single.mjs OUT
 // Why: Node reads, resolves and compiles each of the ~400 module files of an HTTP-only start one by one (ES
 // module records, CommonJS export detection, every file's source kept for lazy compilation); one minified
-// file does less of all of it (bench/RESULTS.md, 2026-12-02: start-up CPU and idle RSS).
+// file does less of all of it (bench/RESULTS.md, 2026-12-02: start-up CPU and idle RSS). One script, not ES
+// modules: Node 20 keeps no compile cache for ES modules, and compiling took about a third of a start's CPU.
 // Files that locate things beside themselves (`import.meta.url`, `__dirname`, `__filename`) are given the place
 // they have in OUT's unbundled copy (bundle.sh keeps sidecar/dist/src and node_modules there), so the console's
 // pages, package.json and packages' own files are found as before.
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,11 +23,17 @@ const { build } = createRequire(`${ROOT}/package.json`)('esbuild');
 const BUNDLE_DIR = 'sidecar/dist/bundle';
 const UP = `${relative(BUNDLE_DIR, '.')}/`; // from the bundle's folder back to OUT
 
-/** Each chunk's `require` (CommonJS dependencies asking for Node's built-ins) and its own folder's URL. */
+/**
+ * The script is one function, called by main.js with the entry point's `require` (for Node's built-ins and what
+ * stays in node_modules) and the bundle's folder; strict, as the ES modules it is made of were. It is the script's
+ * value (main.js compiles it with the code cache), and the module's export when Node loads it as a module (with
+ * --enable-source-maps, which maps the stack traces of modules only).
+ */
 const banner =
-  "import { createRequire as __ferryCreateRequire } from 'node:module';" +
-  'const require = __ferryCreateRequire(import.meta.url);' +
-  "const __ferryBundleUrl = new URL('.', import.meta.url);";
+  "((sidecar) => (typeof module === 'object' ? (module.exports = sidecar) : sidecar))(" +
+  'function (require, __ferryBundleDir) {"use strict";' +
+  "const __ferryBundleUrl = require('node:url').pathToFileURL(__ferryBundleDir + '/');";
+const footer = '\n});';
 
 const placedAsBefore = {
   name: 'placed-as-before',
@@ -74,12 +82,30 @@ const semverOnFirstUse = {
   },
 };
 
+/**
+ * The HTTP client reaches undici's Agent and answer helpers through `createRequire` (agent.ts says why), which esbuild
+ * cannot follow: the bundle would require those ~30 CommonJS files from node_modules one by one at every start, each
+ * compiled without the code cache. Here the two files use the bundle's own `require`, so they are bundled.
+ */
+const undiciBundled = {
+  name: 'undici-bundled',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]protocols[\\/]http[\\/](agent|answer)\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const plain = text
+        .replace(/^import \{ createRequire \} from 'node:module';\n/m, '')
+        .replace(/^const require = createRequire\(import\.meta\.url\);\n/m, '');
+      if (plain.includes('createRequire')) throw new Error(`${args.path}: createRequire left after rewriting`);
+      return { contents: plain, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 const result = await build({
   absWorkingDir: ROOT,
-  entryPoints: { main: 'sidecar/dist/src/main.js' },
+  entryPoints: { sidecar: 'sidecar/dist/src/main.js' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: ['node20'],
   minify: true,
@@ -87,12 +113,19 @@ const result = await build({
   sourcemap: 'linked',
   legalComments: 'linked',
   banner: { js: banner },
+  footer: { js: footer },
+  // the lazily imported parts are parts of the one script; import() would need a module loader in a vm script
+  supported: { 'dynamic-import': false },
   outdir: resolve(OUT, BUNDLE_DIR),
   external: LOADED_ON_FIRST_USE,
-  plugins: [placedAsBefore, semverOnFirstUse],
+  plugins: [undiciBundled, placedAsBefore, semverOnFirstUse],
   logLevel: 'warning',
   metafile: true,
 });
-const outputs = Object.entries(result.metafile.outputs).filter(([name]) => name.endsWith('.js'));
-const bytes = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
-console.log(`bundle: ${BUNDLE_DIR}/main.js and ${outputs.length - 1} chunks, ${(bytes / 1048576).toFixed(1)} MiB`);
+const bundleDir = resolve(OUT, BUNDLE_DIR);
+await copyFile(resolve(ROOT, 'tools/bundle/main.cjs'), resolve(bundleDir, 'main.js'));
+await copyFile(resolve(ROOT, 'tools/bundle/cache-key.cjs'), resolve(bundleDir, 'cache-key.js'));
+// OUT's package.json makes .js files ES modules; these are CommonJS
+await writeFile(resolve(bundleDir, 'package.json'), '{ "type": "commonjs" }\n');
+const [, { bytes }] = Object.entries(result.metafile.outputs).find(([name]) => name.endsWith('/sidecar.js'));
+console.log(`bundle: ${BUNDLE_DIR}/main.js and sidecar.js, ${(bytes / 1048576).toFixed(1)} MiB`);

@@ -1,8 +1,8 @@
 /**
  * The production bundle (tools/bundle/bundle.sh, what the Dockerfile puts in the image) is self-contained:
  * made into a folder outside the repository, started from there, it answers /readyz, both as the sidecar and
- * as `ferry injector`, from its single-file build (sidecar/dist/bundle/main.js, the image's entry point) and
- * from the compiled files; it holds no dev dependency and no link out of itself.
+ * as `ferry injector`, from its single-file build (sidecar/dist/bundle/main.js, the image's entry point, with its
+ * code cache) and from the compiled files; it holds no dev dependency and no link out of itself.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,10 +94,10 @@ test('the production bundle starts from a folder outside the repository and answ
     );
     assert.equal(firstUse.status, 0, firstUse.stderr);
     await readyOnce([unbundled, '--no-config', '--port', '0', '--admin-port', '0'], dir, {}, '"ferry listening"');
-    const { adminPort } = await readyOnce(
+    const { adminPort, out: started } = await readyOnce(
       [main, '--no-config', '--port', '0', '--admin-port', '0'],
       dir,
-      {},
+      { NODE_DEBUG: 'ferry-bundle' },
       '"ferry listening"',
       async (admin) => {
         const page = await fetch(`${admin}/console/`);
@@ -106,6 +106,11 @@ test('the production bundle starts from a folder outside the repository and answ
       },
     );
     assert.ok(adminPort > 0);
+    assert.match(started, /code cache used/, 'the bundle compiles with the code cache bundle.sh made');
+    // with source maps on, Node loads the script as a module (it maps the stack traces of modules only)
+    const sourceMaps = { NODE_OPTIONS: '--enable-source-maps', NODE_DEBUG: 'ferry-bundle' };
+    const mapped = await readyOnce([main, '--no-config', '--port', '0', '--admin-port', '0'], dir, sourceMaps, '"ferry listening"');
+    assert.doesNotMatch(mapped.out, /code cache/);
     // the HTTP client (undici, bundled): a pass-through GET and POST reach an upstream and come back
     const upstream = createServer((req, res) => req.pipe(res));
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
