@@ -15,7 +15,7 @@ import { HEADERS, NDJSON, invokePath, type ErrorBody } from '@ferry/sdk/contract
 import { parseConfig } from '../../src/config/load.js';
 import { createSidecar, type Sidecar } from '../../src/sidecar.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { RPC_STATUS, rpcTypes } from '../../src/protocols/grpc/status.js';
+import { rpcTypes } from '../../src/protocols/grpc/status.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/grpc/', import.meta.url));
 const INCLUDE = join(FIXTURES, 'include');
@@ -64,6 +64,7 @@ before(async () => {
   const Address = root.lookupType('ferry.shared.Address');
   const ErrorInfo = rpcTypes('google.rpc.ErrorInfo')!;
   const BadRequest = rpcTypes('google.rpc.BadRequest')!;
+  const RpcStatus = rpcTypes('google.rpc.Status')!;
 
   // Echo answers the exact bytes it got (so the round trip tests Ferry's two directions), after decoding them
   // with protobufjs for the assertions about what reached the server.
@@ -130,7 +131,7 @@ before(async () => {
             value: BadRequest.encode(BadRequest.fromObject({ field_violations: [{ field: 'code', description: 'must be odd' }] })).finish(),
           },
         ];
-        metadata.set('grpc-status-details-bin', Buffer.from(RPC_STATUS.encode(RPC_STATUS.fromObject({ code, message, details })).finish()));
+        metadata.set('grpc-status-details-bin', Buffer.from(RpcStatus.encode(RpcStatus.fromObject({ code, message, details })).finish()));
       }
       callback({ code, details: message, metadata });
     },

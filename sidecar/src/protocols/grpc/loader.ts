@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
-import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { GrpcServiceConfig as ServiceConfig } from './schema.js';
 import type { TypeResolver } from './json.js';
@@ -25,10 +25,31 @@ export interface LoadedService {
   resolve: TypeResolver;
 }
 
-/** The same import resolution @grpc/proto-loader uses: include dirs first, then relative to the importing file. */
+const require = createRequire(import.meta.url);
+
+/**
+ * Google's well-known protos that protobufjs has as files but not built in (it builds in any, duration, empty,
+ * field_mask, struct, timestamp, wrappers): an import of one finds it before the include dirs, as
+ * @grpc/proto-loader has them. Registered on the first import, not at load (descriptor.proto is big).
+ */
+const MORE_WELL_KNOWN = new Set(['api', 'descriptor', 'source_context', 'type'].map((n) => `google/protobuf/${n}.proto`));
+
+type WellKnownJson = { nested: { google: { nested: { protobuf: protobuf.INamespace } } } };
+
+function wellKnown(target: string): string | undefined {
+  const name = target.slice(target.lastIndexOf('google/protobuf/'));
+  if (!MORE_WELL_KNOWN.has(name)) return undefined;
+  const json = require(`protobufjs/${name.replace(/\.proto$/, '.json')}`) as WellKnownJson;
+  protobuf.common(name.slice('google/protobuf/'.length, -'.proto'.length), json.nested.google.nested.protobuf.nested!);
+  return name;
+}
+
+/** @grpc/proto-loader's import resolution: include dirs first, then relative to the importing file. */
 function withIncludeDirs(root: protobuf.Root, includeDirs: readonly string[]): protobuf.Root {
   const original = root.resolvePath.bind(root);
   root.resolvePath = (origin, target) => {
+    const known = wellKnown(target);
+    if (known) return known;
     if (isAbsolute(target)) return target;
     for (const dir of includeDirs) {
       const candidate = join(dir, target);
@@ -44,10 +65,19 @@ function withIncludeDirs(root: protobuf.Root, includeDirs: readonly string[]): p
   return root;
 }
 
+/** Every service in the protos, by full name (`package.Service`). */
+function servicesIn(namespace: protobuf.NamespaceBase, out: string[] = []): string[] {
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Service) out.push(nested.fullName.slice(1));
+    else if (nested instanceof protobuf.Namespace && !(nested instanceof protobuf.Type)) servicesIn(nested, out);
+  }
+  return out;
+}
+
 /**
  * Loads a `protocol: grpc` service's `.proto` files (paths are absolute by now: the config loader resolved
- * them against the config file's folder). @grpc/proto-loader gives the method table grpc-js sees (paths,
- * streaming flags); the protobufjs reflection of the same files drives the canonical JSON mapping.
+ * them against the config file's folder) into protobufjs reflection: the method table (paths as grpc-js makes
+ * them, streaming flags) and the types that drive the canonical JSON mapping.
  * Throws an Error naming the config path when the protos do not load or lack the service.
  */
 export function loadService(service: ServiceConfig): LoadedService {
@@ -55,40 +85,28 @@ export function loadService(service: ServiceConfig): LoadedService {
   const files = [...(service.proto ?? [])];
   const includeDirs = [...(service.includeDirs ?? [])];
   const serviceName = (service.service ?? '').replace(/^\./, '');
-  let definition: ReturnType<typeof loadSync>;
   let root: protobuf.Root;
   try {
-    definition = loadSync(files, { includeDirs, keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
     root = withIncludeDirs(new protobuf.Root(), includeDirs);
     root.loadSync(files, { keepCase: true });
     root.resolveAll();
   } catch (err) {
     throw new Error(`${where}.proto: cannot load ${files.join(', ')}: ${(err as Error).message}`);
   }
-  const found = definition[serviceName];
-  const services = Object.entries(definition)
-    .filter(
-      ([, d]) =>
-        typeof d === 'object' &&
-        d !== null &&
-        !('format' in d) &&
-        Object.values(d).some((m) => typeof m === 'object' && m !== null && 'path' in m),
-    )
-    .map(([n]) => n);
-  if (!found || 'format' in found || !services.includes(serviceName)) {
+  const services = servicesIn(root);
+  if (!services.includes(serviceName)) {
     throw new Error(`${where}.service: no service "${serviceName}" in ${files.join(', ')} (found: ${services.join(', ') || 'none'})`);
   }
   const reflected = root.lookupService(serviceName);
   const methods = new Map<string, GrpcMethod>();
   for (const method of reflected.methodsArray) {
-    const def = (found as Record<string, MethodDefinition<unknown, unknown>>)[method.name];
     const entry: GrpcMethod = {
       name: method.name,
-      path: def?.path ?? `/${serviceName}/${method.name}`,
+      path: `/${serviceName}/${method.name}`,
       requestType: method.resolvedRequestType!,
       responseType: method.resolvedResponseType!,
-      requestStream: def?.requestStream ?? !!method.requestStream,
-      responseStream: def?.responseStream ?? !!method.responseStream,
+      requestStream: !!method.requestStream,
+      responseStream: !!method.responseStream,
     };
     methods.set(method.name, entry);
     methods.set(method.name.charAt(0).toLowerCase() + method.name.slice(1), entry);

@@ -35,8 +35,11 @@ export function errorCodeForStatus(code: number): ErrorCode {
   return BY_CODE[code] ?? 'FERRY_ERR_GRPC_UNKNOWN';
 }
 
-/** google.rpc.Status and the standard error details (google/rpc/error_details.proto), for decoding details. */
-const RPC_TYPES = protobuf.Root.fromJSON(<protobuf.INamespace>{
+/**
+ * google.rpc.Status and the standard error details (google/rpc/error_details.proto), for decoding details. Built
+ * on first use: most starts never decode one.
+ */
+const RPC_JSON = <protobuf.INamespace>{
   nested: {
     google: {
       nested: {
@@ -108,19 +111,25 @@ const RPC_TYPES = protobuf.Root.fromJSON(<protobuf.INamespace>{
       },
     },
   },
-});
-RPC_TYPES.resolveAll();
+};
+let rpcRoot: protobuf.Root | undefined;
+
+function rpcTypesRoot(): protobuf.Root {
+  if (!rpcRoot) {
+    rpcRoot = protobuf.Root.fromJSON(RPC_JSON);
+    rpcRoot.resolveAll();
+  }
+  return rpcRoot;
+}
 
 /** The standard google.rpc types (Status, ErrorInfo, BadRequest…), for `Any` payloads a service's protos do not declare. */
 export const rpcTypes: TypeResolver = (name) => {
   try {
-    return RPC_TYPES.lookupType(name);
+    return rpcTypesRoot().lookupType(name);
   } catch {
     return undefined;
   }
 };
-
-export const RPC_STATUS = RPC_TYPES.lookupType('google.rpc.Status');
 
 /** What a failed grpc-js call reports. */
 export interface StatusLike {
@@ -134,7 +143,7 @@ export function statusDetails(metadata: Metadata | undefined, resolve: TypeResol
   const raw = metadata?.get('grpc-status-details-bin')[0];
   if (!raw || typeof raw === 'string') return undefined;
   try {
-    const status = decodeToJson(RPC_STATUS, raw, (name) => resolve(name) ?? rpcTypes(name)) as { details?: unknown[] };
+    const status = decodeToJson(rpcTypes('google.rpc.Status')!, raw, (name) => resolve(name) ?? rpcTypes(name)) as { details?: unknown[] };
     return status.details ?? [];
   } catch {
     return [{ undecodable: Buffer.from(raw).toString('base64') }];
