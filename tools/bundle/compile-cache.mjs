@@ -2,8 +2,9 @@
 // the script with (cache-key.cjs: the file's format). Called by bundle.sh after single.mjs:
 //   node tools/bundle/compile-cache.mjs OUT
 // The cache holds the functions compiled so far, so the script runs here first, as main.js runs it: Ferry starts
-// on a config with every protocol (and Ferry as a Dubbo provider) until /readyz answers, and serves a first call
-// on each route (the upstreams are a closed port: their error paths are what it runs). Ferry's log goes to stdout.
+// on a config with every protocol, Ferry as a Dubbo provider and tracing until /readyz answers, and serves a first
+// call on each route (the upstreams are a closed port: their error paths are what it runs). Ferry's log goes to
+// stdout. What a start runs and the cache lacks is compiled as usual.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -26,7 +27,8 @@ message Hello { string name = 1; int64 id = 2; repeated string tags = 3; }
 service Greeter { rpc SayHello(Hello) returns (Hello); }
 `;
 
-const config = (dubboPort) => `services:
+const config = (dubboPort) => `tracing: { enabled: true, sampleRatio: 1, exporter: zipkin, endpoint: "http://${CLOSED}/api/v2/spans" }
+services:
   up: { protocol: http, endpoints: ["http://${CLOSED}"] }
   orders: { protocol: dubbo, interface: com.example.OrderService, endpoints: ["${CLOSED}"] }
   rpc: { protocol: jsonrpc, endpoints: ["http://${CLOSED}/rpc"] }
