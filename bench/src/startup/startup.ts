@@ -38,7 +38,11 @@ export function startupConfigs(): Array<{ name: string; yaml: Yaml }> {
   greeter: { protocol: grpc, endpoints: ["127.0.0.1:9"], proto: ["${BENCH_PROTO}"], service: ferry.bench.Greeter }
   echo: { protocol: triple, interface: com.example.Echo, endpoints: ["127.0.0.1:9"] }
 inbound:
-  dubbo: { host: 127.0.0.1, port: ${inboundPort} }
+  app: { url: "http://127.0.0.1:9" }
+  dubbo:
+    host: 127.0.0.1
+    port: ${inboundPort}
+    services: [{ interface: com.example.Ping, methods: { ping: { http: "POST /ping", parameterTypes: [] } } }]
 `,
     },
   ];
