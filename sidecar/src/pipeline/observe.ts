@@ -32,28 +32,51 @@ function guard(fn: () => void): void {
 
 // ---- metrics -------------------------------------------------------------------------------------------
 
-/** Runs `invoke` and hands its outcome code (OK, HTTP_<status> or the Ferry error code) to `done`, whatever happens. */
-async function withOutcome(invoke: () => Promise<Reply>, done: (code: string) => void): Promise<Reply> {
-  let code = CODE_OK;
+/** Hands the outcome code to `done`; a failing `done` is dropped (observability never fails a request). */
+function report(done: (code: string) => void, code: string): void {
   try {
-    const reply = await invoke();
-    code = replyCode(reply);
-    return reply;
-  } catch (err) {
-    code = toFerryError(err).code;
-    throw err;
-  } finally {
-    guard(() => done(code));
+    done(code);
+  } catch {
+    // observability never fails a request
   }
+}
+
+/**
+ * Calls `invoke(call)` and hands its outcome code (OK, HTTP_<status> or the Ferry error code) to `done`, whatever
+ * happens. Not an async function: on the request path twice per call, and a `then` makes one promise where an async
+ * wrapper makes its own and awaits.
+ */
+function withOutcome(invoke: Invoke, call: Call, done: (code: string) => void): Promise<Reply> {
+  let sent: Promise<Reply>;
+  try {
+    sent = invoke(call);
+  } catch (err) {
+    report(done, toFerryError(err).code);
+    return Promise.reject(err as Error);
+  }
+  return sent.then(
+    (reply) => {
+      report(done, replyCode(reply));
+      return reply;
+    },
+    (err: unknown) => {
+      report(done, toFerryError(err).code);
+      throw err;
+    },
+  );
 }
 
 /** Per attempt: the upstream in-flight gauge and the attempt counter (`ferry_upstream_attempts_total`). */
 export function metricsAttemptInterceptor(m: FerryMetrics = defaultMetrics): RouteInterceptor {
   return (route) => (send: Invoke) =>
     function measureAttempt(call) {
-      let ended: ((code: string) => void) | undefined;
-      guard(() => (ended = m.startAttempt(route.protocol, route.service)));
-      return withOutcome(() => send(call), (code) => ended?.(code));
+      let ended: (code: string) => void;
+      try {
+        ended = m.startAttempt(route.protocol, route.service);
+      } catch {
+        return send(call);
+      }
+      return withOutcome(send, call, ended);
     };
 }
 
@@ -64,10 +87,8 @@ export function metricsInterceptor(m: FerryMetrics = defaultMetrics): RouteInter
     return (next: Invoke) =>
       function measure(call) {
         const start = performance.now();
-        return withOutcome(
-          () => next(call),
-          (code) =>
-            m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (performance.now() - start) / 1000),
+        return withOutcome(next, call, (code) =>
+          m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (performance.now() - start) / 1000),
         );
       };
   };
