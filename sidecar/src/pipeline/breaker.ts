@@ -2,6 +2,7 @@ import { toFerryError } from '../errors.js';
 import { DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerPolicy } from '../config/policies.js';
 import type { Outliers } from './outlier.js';
 import type { Interceptor } from './types.js';
+import { callNext } from './compose.js';
 
 /** One endpoint's breaker. Closed breakers with no failure have no state at all (the usual case allocates nothing). */
 interface State {
@@ -119,20 +120,23 @@ export const ENDPOINT_FAILURES: ReadonlySet<string> = new Set([
 export function breakerInterceptor(breakers: Breakers, outliers?: Outliers, endpoints?: () => number): Interceptor {
   const count = endpoints ?? (() => 0);
   return (next) =>
-    async function breaker(call) {
+    function breaker(call) {
       const id = call.endpoint!.id;
       const ticket = breakers.begin(id);
-      try {
-        const reply = await next(call);
-        breakers.success(id, ticket);
-        outliers?.answered(id, reply, count());
-        return reply;
-      } catch (err) {
-        const error = toFerryError(err);
-        if (ENDPOINT_FAILURES.has(error.code)) breakers.failure(id, ticket);
-        else breakers.success(id, ticket);
-        outliers?.failed(id, error, count());
-        throw error;
-      }
+      // then(), not an async wrapper: one promise per attempt instead of two
+      return callNext(next, call).then(
+        (reply) => {
+          breakers.success(id, ticket);
+          outliers?.answered(id, reply, count());
+          return reply;
+        },
+        (err: unknown) => {
+          const error = toFerryError(err);
+          if (ENDPOINT_FAILURES.has(error.code)) breakers.failure(id, ticket);
+          else breakers.success(id, ticket);
+          outliers?.failed(id, error, count());
+          throw error;
+        },
+      );
     };
 }

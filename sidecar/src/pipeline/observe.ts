@@ -15,6 +15,7 @@ import {
 import type { Call, Interceptor, Invoke, Reply, ResilienceEvent, RouteInfo } from './types.js';
 import type { Endpoint } from '../discovery/types.js';
 import { toFerryError, type FerryError } from '../errors.js';
+import { callNext } from './compose.js';
 import { copyHeaders, isTraceHeader } from './propagation.js';
 import { CODE_OK, MAX_METHODS_PER_SERVICE, METHOD_OTHER, metrics as defaultMetrics, type FerryMetrics } from '../observability/metrics.js';
 import { ATTR, type Tracing } from '../observability/tracing.js';
@@ -47,14 +48,7 @@ function report(done: (code: string) => void, code: string): void {
  * wrapper makes its own and awaits.
  */
 function withOutcome(invoke: Invoke, call: Call, done: (code: string) => void): Promise<Reply> {
-  let sent: Promise<Reply>;
-  try {
-    sent = invoke(call);
-  } catch (err) {
-    report(done, toFerryError(err).code);
-    return Promise.reject(err as Error);
-  }
-  return sent.then(
+  return callNext(invoke, call).then(
     (reply) => {
       report(done, replyCode(reply));
       return reply;
