@@ -57,15 +57,18 @@ export function ferryTarget(
   };
 }
 
-/** The bench's bare fastify + undici proxy (servers/bare-proxy.ts) in front of `upstreamUrl`. */
-export function bareProxyTarget(name: string, upstreamUrl: string, request: (url: string) => Request): Target {
+/**
+ * The bench's bare fastify + undici proxy (servers/bare-proxy.ts) in front of `upstreamUrl`, or another of its
+ * servers taking the same arguments (`plain-proxy.js`: node:http and undici, no framework).
+ */
+export function bareProxyTarget(name: string, upstreamUrl: string, request: (url: string) => Request, script = 'bare-proxy.js'): Target {
   return {
     name,
     request,
     async start() {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const running = await launch(process.execPath, [`${SERVERS_DIR}bare-proxy.js`, String(port), upstreamUrl], {
+      const running = await launch(process.execPath, [`${SERVERS_DIR}${script}`, String(port), upstreamUrl], {
         cpu: SERVICE_CORE,
         ready: { url: `${url}/readyz` },
         node: {},

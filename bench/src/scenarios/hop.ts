@@ -25,7 +25,8 @@ function spansReceived(sinkUrl: string): Promise<number> {
 export const hopScenario: Scenario = {
   name: 'hop',
   description:
-    'one HTTP hop: direct vs nginx vs a bare fastify+undici proxy vs Ferry /v1/proxy (defaults; metrics off; tracing 10% → Zipkin)',
+    'one HTTP hop: direct vs nginx vs a bare fastify+undici proxy vs a plain node:http+undici one vs Ferry /v1/proxy ' +
+    '(defaults; metrics off; tracing 10% → Zipkin)',
   async setup(options) {
     const upstream = await startServer('http-upstream', SERVICE_CORE);
     // The span sink stands for a collector elsewhere: on the load core, off the target's.
@@ -38,6 +39,7 @@ export const hopScenario: Scenario = {
         directTarget('direct', upstream, hello),
         nginxTarget('nginx', upstream.url, options, hello),
         bareProxyTarget('bare fastify+undici proxy', upstream.url, hello),
+        bareProxyTarget('plain node:http+undici proxy', upstream.url, hello, 'plain-proxy.js'),
         ferryTarget('ferry defaults', services, options, hello),
         ferryTarget('ferry metrics off', `metrics: { enabled: false }\n${services}`, options, hello),
         ferryTarget(
