@@ -24,7 +24,8 @@ type StartupJson = Pick<StartupReport, 'samples' | 'modules'>;
 const run = promisify(execFile);
 const RUNNER = fileURLToPath(new URL('../src/run.js', import.meta.url));
 
-const SMOKE = ['--smoke', '--target', 'ferry defaults', '--target', 'ferry tracing', 'hop', 'startup'];
+// '--target proxy': the two reference proxies (fastify and plain node:http), whose servers nothing else runs
+const SMOKE = ['--smoke', '--target', 'proxy', '--target', 'ferry defaults', '--target', 'ferry tracing', 'hop', 'startup'];
 
 test('bench smoke run: the hop scenario and the start-up measurement answer', { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-smoke-'));
@@ -38,7 +39,7 @@ test('bench smoke run: the hop scenario and the start-up measurement answer', { 
     );
     assert.deepEqual(
       results[0]!.samples[0]!.map((s) => s.target),
-      ['direct', 'nginx', 'ferry defaults', 'ferry tracing 10%'],
+      ['direct', 'nginx', 'bare fastify+undici proxy', 'plain node:http+undici proxy', 'ferry defaults', 'ferry tracing 10%'],
     );
     for (const result of results) {
       assert.match(stdout, new RegExp(`### ${result.scenario}:`));

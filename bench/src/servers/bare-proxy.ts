@@ -1,13 +1,11 @@
 import type { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { Pool } from 'undici';
+import { endToEnd } from './end-to-end.js';
 
 /** The bar for Ferry's hop: the smallest fastify + undici pass-through. `node bare-proxy.js PORT UPSTREAM_URL`. */
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]!];
 const pool = new Pool(upstream, { connections: 128 });
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host']);
-const endToEnd = (h: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(h).filter(([k]) => !hopByHop.has(k))) as Record<string, string>;
 const app = Fastify();
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('*', (_request, body, done) => done(null, body));

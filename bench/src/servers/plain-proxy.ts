@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
+import { endToEnd } from './end-to-end.js';
 
 /**
  * The Node floor under the bare proxy: node:http's server and undici, no framework, the same pass-through as
@@ -7,9 +8,6 @@ import { Pool } from 'undici';
  */
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]!];
 const pool = new Pool(upstream, { connections: 128 });
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host']);
-const endToEnd = (h: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(h).filter(([k]) => !hopByHop.has(k))) as Record<string, string>;
 const PREFIX = '/v1/proxy/up';
 createServer((req, res) => {
   const url = req.url ?? '/';

@@ -37,8 +37,9 @@ const MORE_WELL_KNOWN = new Set(['api', 'descriptor', 'source_context', 'type'].
 type WellKnownJson = { nested: { google: { nested: { protobuf: protobuf.INamespace } } } };
 
 function wellKnown(target: string): string | undefined {
-  const name = target.slice(target.lastIndexOf('google/protobuf/'));
-  if (!MORE_WELL_KNOWN.has(name)) return undefined;
+  const at = target.lastIndexOf('google/protobuf/');
+  const name = at < 0 ? undefined : target.slice(at);
+  if (!name || !MORE_WELL_KNOWN.has(name)) return undefined;
   const json = require(`protobufjs/${name.replace(/\.proto$/, '.json')}`) as WellKnownJson;
   protobuf.common(name.slice('google/protobuf/'.length, -'.proto'.length), json.nested.google.nested.protobuf.nested!);
   return name;
