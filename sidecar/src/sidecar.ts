@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { inboundRegistries, type FerryConfig } from './config/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { buildApp } from './server/app.js';
+import { buildApp, type LocalInject } from './server/app.js';
 import { buildAdminApp } from './server/admin.js';
 import { isLoopbackHost } from './server/loopback-guard.js';
 import type { Readiness } from './server/health.js';
@@ -23,7 +23,6 @@ import {
 import { createInboundChain } from './routing/inbound.js';
 import { metricsRoute } from './server/metrics.js';
 import { adminAuth } from './console/auth.js';
-import { installServerTracing } from './server/tracing-hooks.js';
 import { watchDiscovery } from './discovery/metrics.js';
 import { createRegistry, loadRegistries } from './discovery/index.js';
 import { advertisedHost } from './discovery/address.js';
@@ -83,7 +82,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   }
   // the console's observers see every call; its pages and API live on the admin port
   const apiToken = options.apiToken ? { apiToken: options.apiToken } : {};
-  const consoleOptions = { config, logger, runtime: () => current, app: () => app, ...apiToken };
+  const consoleOptions = { config, logger, runtime: () => current, inject: ((request) => inject(request)) as LocalInject, ...apiToken };
   const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole(consoleOptions) : undefined;
   const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
@@ -105,15 +104,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   adminConsole?.state.watch();
 
   // Routes read the current runtime on each request, so a reload swaps services without a restart.
-  const app = buildApp({
+  const { app, inject } = buildApp({
     config,
     logger,
     runtime: () => current,
     state,
     protocols: loader,
+    tracing,
     ...apiToken,
   });
-  installServerTracing(app, tracing);
   // Ferry serving protocols in front of the app (inbound.*); not reloadable: a restart applies changes.
   const servers = new Map<string, ProtocolServer>();
   const inboundObserve = [

@@ -107,7 +107,7 @@ export function consoleApi(state: ConsoleState, auth: AdminAuth) {
       if (typeof body.timeoutMs === 'number' && body.timeoutMs > 0) headers[HEADERS.timeout] = String(Math.floor(body.timeoutMs));
       // the app's own route, in-process: the same chain, errors and telemetry as a call from the app
       const start = performance.now();
-      const answer = await state.app().inject({ method: 'POST', url, headers, payload: JSON.stringify(payload) });
+      const answer = await state.inject({ method: 'POST', url, headers, payload: JSON.stringify(payload) });
       const ms = Math.round((performance.now() - start) * 100) / 100;
       const ferryHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(answer.headers)) if (k.startsWith('x-ferry-') && v !== undefined) ferryHeaders[k] = String(v);

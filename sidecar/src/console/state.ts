@@ -2,7 +2,7 @@
  * The console of one sidecar: the model the observers feed, the live feed, the registry watch (renewed on
  * reload) and the views the API serves.
  */
-import type { FastifyInstance } from 'fastify';
+import type { LocalInject } from '../server/app.js';
 import type { FerryConfig } from '../config/schema.js';
 import type { Runtime, RuntimeHooks } from '../runtime.js';
 import { buildGraph, type Graph } from './graph.js';
@@ -22,8 +22,8 @@ export interface ConsoleOptions {
   /** The start-up config (tracing and admin settings are not reloaded). */
   config: FerryConfig;
   runtime: () => Runtime;
-  /** The app's API, for test calls (`fastify.inject`: in-process, through the same routes and chain). */
-  app: () => FastifyInstance;
+  /** The app's API, for test calls (in-process, through the same routes and chain). */
+  inject: LocalInject;
   /** `FERRY_API_TOKEN`, when the local API asks for it: the test calls carry it (they take the app's own route). */
   apiToken?: string;
   limits?: Partial<ModelLimits>;
@@ -34,7 +34,7 @@ export class ConsoleState {
   readonly live: LiveFeed;
   readonly startedAt = Date.now();
   readonly runtime: () => Runtime;
-  readonly app: () => FastifyInstance;
+  readonly inject: LocalInject;
   readonly apiToken: string | undefined;
   /** The observe-stage interceptors and the inbound observer: add them to the sidecar's hooks. */
   readonly hooks: Required<Pick<RuntimeHooks, 'observe' | 'observeAttempt'>> & { inbound: InboundObserver };
@@ -46,7 +46,7 @@ export class ConsoleState {
   constructor(options: ConsoleOptions) {
     this.#config = options.config;
     this.runtime = options.runtime;
-    this.app = options.app;
+    this.inject = options.inject;
     this.apiToken = options.apiToken;
     this.model = new ConsoleModel(options.limits);
     this.live = new LiveFeed(() => this.graph());

@@ -5,7 +5,9 @@
  * and says how its calls look in traces and metrics. Routing, retries, propagation, tracing and metrics
  * are shared.
  */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '@opentelemetry/api';
 import type { Call, CallTelemetry, Interceptor, Invoke, Reply } from '../pipeline/types.js';
 
 export type { CallTelemetry };
@@ -62,7 +64,18 @@ export interface RouteHandle {
   readonly source: { ready(): Promise<void> };
 }
 
-/** What a protocol's local routes (`/v1/batch`, `/v1/dubbo/invoke`, `/v1/proxy`) get from the server. */
+/** The app's request as a call is made from it, whichever server part holds it (fastify or the hot lane). */
+export interface LocalRequest {
+  readonly headers: IncomingHttpHeaders;
+  /** `x-request-id`: the app's, else one made for it. */
+  readonly id: string;
+  /** The answer: closed before it finished is the app gone (the call's signal aborts). */
+  readonly res: ServerResponse;
+  /** The SERVER span's context, when tracing is on. */
+  readonly trace: Context | undefined;
+}
+
+/** What a protocol's local routes (`/v1/batch`, `/v1/dubbo/invoke`) get from the server. */
 export interface LocalRouteKit {
   /** The current config (swapped on reload). */
   config(): FerryConfig;
@@ -78,6 +91,47 @@ export interface LocalRouteKit {
 }
 
 export type LocalRoute = (kit: LocalRouteKit) => (app: FastifyInstance) => Promise<void>;
+
+/** A request on a hot route: the `:service` segment and the one after it decoded, the JSON body parsed. */
+export interface HotRequest extends LocalRequest {
+  readonly raw: IncomingMessage;
+  readonly service: string;
+  /** The `:method` segment (`service/method` routes); '' on `service/*` routes. */
+  readonly method: string;
+  /** As fastify decides: not for GET and HEAD; for others, a `content-length` above 0 or a `transfer-encoding`. */
+  readonly hasBody: boolean;
+  /** `body: 'json'` routes: the parsed body (undefined without one) and its text as it came. */
+  readonly body: unknown;
+  readonly bodyText: string | undefined;
+}
+
+/**
+ * A route every call takes (`/v1/proxy`, `/v1/invoke`), answered by the server's request listener itself rather
+ * than by fastify (server/hot-lane.ts says why). The lane does what fastify's hooks do for the others: request id,
+ * drain, loopback guard, API token, SERVER span, body limit, the error table; the route makes the Reply.
+ */
+export interface HotRoute {
+  /** Requests whose target starts with it: `/v1/proxy/`. */
+  readonly prefix: string;
+  /** In fastify's notation, for the span's name and `http.route`: `/v1/proxy/:service/*`. */
+  readonly pattern: string;
+  /** `service/method`: exactly two segments; `service/*`: the service, then anything. */
+  readonly shape: 'service/method' | 'service/*';
+  /** Only these methods (others go on to fastify, which answers 404); all when absent. */
+  readonly methods?: readonly string[];
+  /** `json`: read and parsed up to `limits.bodyBytes` as `/v1/invoke` does; `raw`: the route reads `raw` itself. */
+  readonly body: 'json' | 'raw';
+  handle(request: HotRequest): Promise<Reply>;
+}
+
+/** What a hot route gets from the server. */
+export interface HotRouteKit {
+  config(): FerryConfig;
+  route(name: string): RouteHandle | undefined;
+  call(request: LocalRequest, route: RouteHandle, method: string, args: unknown, argsJson?: string): Call;
+}
+
+export type HotRouteFactory = (kit: HotRouteKit) => HotRoute;
 
 /** Ferry serving a protocol in front of the app (inbound). */
 export interface ProtocolServer {
@@ -144,6 +198,8 @@ export interface ProtocolPlugin<C extends ServiceConfig = ServiceConfig> {
    * what they call through the kit loads the protocol's code when a route for it is built.
    */
   readonly routes?: readonly LocalRoute[];
+  /** Its routes that every call takes, answered past fastify (`HotRoute`); mounted like `routes`. */
+  readonly hotRoutes?: readonly HotRouteFactory[];
   /** The rest of the protocol (clients, codecs, servers), imported when a config or an ad-hoc call first needs it. */
   load(): Promise<Protocol<C>>;
 }
@@ -156,5 +212,6 @@ export interface ProtocolEntry {
   resolvePaths?(service: never, resolve: (path: string) => string): void;
   checkFiles?(service: never, path: string, issues: Issue[]): void;
   readonly routes?: readonly LocalRoute[];
+  readonly hotRoutes?: readonly HotRouteFactory[];
   load(): Promise<Protocol<never>>;
 }

@@ -1,38 +1,37 @@
-import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEADERS } from '@ferry/sdk/contract';
 import { cancel, cancellableSignal } from '../pipeline/cancel.js';
 import type { Call } from '../pipeline/types.js';
-import type { RouteHandle } from '../protocols/types.js';
-
-type Route = Pick<RouteHandle, 'name' | 'timeoutMs' | 'config' | 'timeoutFor'>;
+import type { LocalRequest, RouteHandle } from '../protocols/types.js';
 import { serverSpanContext } from './tracing-hooks.js';
 
+type Route = Pick<RouteHandle, 'name' | 'timeoutMs' | 'config' | 'timeoutFor'>;
+
 /** The call's deadline: the service's timeout, shortened (never lengthened) by the app's header. */
-export function deadlineFor(route: Route, request: FastifyRequest, methodTimeoutMs?: number): number {
+export function deadlineFor(route: Route, headers: IncomingHttpHeaders, methodTimeoutMs?: number): number {
   let timeout = methodTimeoutMs ?? route.timeoutMs;
-  const asked = Number(request.headers[HEADERS.timeout]);
+  const asked = Number(headers[HEADERS.timeout]);
   if (Number.isFinite(asked) && asked > 0) timeout = Math.min(timeout, asked);
   return Date.now() + timeout;
 }
 
 /** The call's one signal (pipeline/cancel.ts): aborted when the app disconnects before its answer is complete, or at the deadline. */
-export function appGoneSignal(reply: FastifyReply): AbortSignal {
+export function appGoneSignal(res: ServerResponse): AbortSignal {
   const signal = cancellableSignal();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) cancel(signal, new Error('the app closed the connection'));
+  res.once('close', () => {
+    if (!res.writableFinished) cancel(signal, new Error('the app closed the connection'));
   });
   return signal;
 }
 
-export function buildCall(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  route: Route,
-  method: string,
-  args: unknown,
-  argsJson?: string,
-): Call {
+/** A fastify route's request as calls are made from it. */
+export function fromFastify(request: FastifyRequest, reply: FastifyReply): LocalRequest {
+  return { headers: request.headers, id: String(request.id), res: reply.raw, trace: serverSpanContext(request.raw) };
+}
+
+export function buildCall(request: LocalRequest, route: Route, method: string, args: unknown, argsJson?: string): Call {
+  const { headers } = request;
   // Every field present from the start (undefined when unused): the routes set `http`/`signature`, each attempt
   // copies the call with its endpoint, and one object shape throughout keeps those copies on V8's fast path.
   return {
@@ -40,22 +39,22 @@ export function buildCall(
     method,
     args,
     argsJson,
-    incomingHeaders: request.headers,
-    outgoing: attachmentsAsked(request.headers),
-    deadline: deadlineFor(route, request, route.timeoutFor ? route.timeoutFor(method) : route.config.methods?.[method]?.timeoutMs),
-    signal: appGoneSignal(reply),
-    oneWay: request.headers[HEADERS.oneWay] === 'true',
-    requestId: String(request.id ?? randomUUID()),
+    incomingHeaders: headers,
+    outgoing: attachmentsAsked(headers),
+    deadline: deadlineFor(route, headers, route.timeoutFor ? route.timeoutFor(method) : route.config.methods?.[method]?.timeoutMs),
+    signal: appGoneSignal(request.res),
+    oneWay: headers[HEADERS.oneWay] === 'true',
+    requestId: request.id,
     attempt: 0,
     endpoint: undefined,
     http: undefined,
-    trace: serverSpanContext(request),
+    trace: request.trace,
     signature: undefined,
   };
 }
 
 /** `x-ferry-attach-foo: bar` sends `foo: bar` upstream explicitly, whatever the allow-list says. */
-function attachmentsAsked(headers: FastifyRequest['headers']): Record<string, string> {
+function attachmentsAsked(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];

@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { HEADERS } from '@ferry/sdk/contract';
 import { FerryError, toFerryError, type ErrorCode } from '../errors.js';
+import type { AppReply } from './send.js';
 
 /** fastify's own error codes that mean the app's request was bad, in Ferry's terms. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -25,7 +26,7 @@ export function asFerryError(err: unknown): FerryError {
 }
 
 /** Every error Ferry answers: `{statusCode, code, error, message}` plus the `x-ferry-error` marker header. */
-export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+export function sendError(reply: AppReply, err: unknown): AppReply {
   const error = asFerryError(err);
   return reply
     .code(error.statusCode)
@@ -34,11 +35,17 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
     .send(JSON.stringify(error.toBody()));
 }
 
+/** A failed request's log line (a bug at error, the rest at info): its error as Ferry answers it. */
+export function failed(log: FastifyBaseLogger, err: unknown): FerryError {
+  const error = asFerryError(err);
+  if (error.statusCode >= 500 && error.code === 'FERRY_ERR_INTERNAL') log.error({ err }, 'internal error');
+  else log.info({ code: error.code, msg: error.message }, 'call failed');
+  return error;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
-    const error = asFerryError(err);
-    if (error.statusCode >= 500 && error.code === 'FERRY_ERR_INTERNAL') request.log.error({ err }, 'internal error');
-    else request.log.info({ code: error.code, msg: error.message }, 'call failed');
+    const error = failed(request.log, err);
     if (reply.sent || reply.raw.headersSent) {
       reply.raw.destroy();
       return reply;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { FerryError } from '../errors.js';
@@ -40,25 +41,35 @@ export interface LoopbackPort {
   allowedHosts: readonly string[];
 }
 
-export function loopbackOnly(app: FastifyInstance, port: LoopbackPort): void {
+/** The guard as a check: the refusal of a request with these headers, or undefined. */
+export function loopbackCheck(port: LoopbackPort): (headers: IncomingHttpHeaders) => FerryError | undefined {
   const allowed = new Set(port.allowedHosts.map((h) => h.toLowerCase()));
-  app.addHook('onRequest', (request, _reply, done) => {
-    const host = request.headers.host;
+  return (headers) => {
+    const host = headers.host;
     if (host !== undefined) {
       const name = hostOf(host).toLowerCase();
       if (!isLoopbackHost(name) && !allowed.has(name)) {
         const message =
           `${port.name} is on loopback and answers only requests addressed to it (Host: ${host}; or ${port.section}.allowedHosts)`;
-        return done(new FerryError('FERRY_ERR_BAD_REQUEST', message));
+        return new FerryError('FERRY_ERR_BAD_REQUEST', message);
       }
     }
-    const origin = request.headers.origin;
+    const origin = headers.origin;
     if (origin !== undefined) {
       const from = originHost(origin);
       if (from === undefined || !isLoopbackHost(from)) {
-        return done(new FerryError('FERRY_ERR_BAD_REQUEST', `${port.name} does not answer web pages of other sites (Origin: ${origin})`));
+        return new FerryError('FERRY_ERR_BAD_REQUEST', `${port.name} does not answer web pages of other sites (Origin: ${origin})`);
       }
     }
-    done();
+    return undefined;
+  };
+}
+
+export function loopbackOnly(app: FastifyInstance, port: LoopbackPort): void {
+  const check = loopbackCheck(port);
+  app.addHook('onRequest', (request, _reply, done) => {
+    const refused = check(request.headers);
+    if (refused) done(refused);
+    else done();
   });
 }

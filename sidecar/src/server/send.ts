@@ -1,11 +1,18 @@
 import { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
 import { NDJSON } from '@ferry/sdk/contract';
 import type { Reply } from '../pipeline/types.js';
 import { toFerryError } from '../errors.js';
 
+/** What Ferry's answers are written through: fastify's reply, or the hot lane's (raw-reply.ts) with the same semantics. */
+export interface AppReply {
+  code(statusCode: number): AppReply;
+  header(name: string, value: string | number | string[]): AppReply;
+  type(contentType: string): AppReply;
+  send(payload?: string | Buffer | Readable): AppReply;
+}
+
 /** Writes a Reply to the app: JSON value, NDJSON stream (one message a line, flushed as it comes), raw HTTP, or 202. */
-export function sendReply(reply: FastifyReply, result: Reply): FastifyReply {
+export function sendReply(reply: AppReply, result: Reply): AppReply {
   switch (result.kind) {
     case 'accepted':
       return reply.code(202).send();

@@ -1,7 +1,8 @@
 /**
  * The SERVER span of each local request (app → Ferry), parent of the CLIENT spans of its upstream attempts.
  *
- * Installed on the app's fastify instance before it loads its routes:
+ * Installed on the app's fastify instance before it loads its routes (the hot lane, hot-lane.ts, makes its
+ * requests' loggers with the same factory and ends their spans with `endServerSpanOnClose`):
  * - the child-logger factory starts the span (parent: the request's `traceparent` / `b3` / `x-b3-*`) as
  *   fastify creates the request's logger, and puts the span's ids in that logger's bindings, so every line
  *   fastify and the routes log for the request (from "incoming request" to "request completed") carries them;
@@ -14,7 +15,7 @@
  *   span records nothing, so nothing waits for its end).
  * Any failure here leaves the request untraced, never failed.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Bindings } from 'pino';
@@ -74,35 +75,77 @@ function bindIds(span: Span, bindings: Bindings): boolean {
 }
 
 /** The SERVER span's context of a local request (undefined when tracing is off or failed). */
-export function serverSpanContext(request: FastifyRequest): Context | undefined {
-  return (request.raw as TracedRaw)[contextSym];
+export function serverSpanContext(raw: IncomingMessage): Context | undefined {
+  return (raw as TracedRaw)[contextSym];
 }
 
-/** The route-based name and the call's attributes, for a recorded span. */
-function nameServerSpan(span: Span, request: FastifyRequest): void {
-  const route = request.routeOptions.url;
+/** What names a recorded SERVER span and ends it, read when the answer is done. */
+export interface ServedFacts {
+  method: string;
+  /** The route's pattern (`/v1/invoke/:service/:method`), when one matched. */
+  route: string | undefined;
+  service: string | undefined;
+  /** The `:method` segment, on routes that have one. */
+  rpcMethod: string | undefined;
+  requestId: string;
+  /** The answer's `x-ferry-error`, when Ferry made it. */
+  errorCode: unknown;
+}
+
+function finishServerSpan(span: Span, facts: ServedFacts, res: ServerResponse): void {
+  const { route, errorCode } = facts;
   if (route) {
-    span.updateName(`${request.method} ${route}`);
+    span.updateName(`${facts.method} ${route}`);
     span.setAttribute(ATTR_HTTP_ROUTE, route);
   }
-  const params = request.params as Record<string, string> | undefined;
-  if (params?.service) span.setAttribute(ATTR.ferryService, params.service);
-  if (params?.method && route?.includes(':method')) span.setAttribute(ATTR.ferryMethod, params.method);
-  span.setAttribute(ATTR.ferryRequestId, String(request.id));
-}
-
-function endServerSpan(span: Span, reply: FastifyReply): void {
-  if (!span.isRecording()) return span.end();
-  const status = reply.raw.statusCode;
+  if (facts.service) span.setAttribute(ATTR.ferryService, facts.service);
+  if (facts.rpcMethod) span.setAttribute(ATTR.ferryMethod, facts.rpcMethod);
+  span.setAttribute(ATTR.ferryRequestId, facts.requestId);
+  const status = res.statusCode;
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-  const code = reply.getHeader(HEADERS.error);
-  if (typeof code === 'string') span.setAttribute(ATTR.ferryErrorCode, code);
+  if (typeof errorCode === 'string') span.setAttribute(ATTR.ferryErrorCode, errorCode);
   if (status >= 500) {
-    span.setAttribute(ATTR_ERROR_TYPE, typeof code === 'string' ? code : String(status));
+    span.setAttribute(ATTR_ERROR_TYPE, typeof errorCode === 'string' ? errorCode : String(status));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
-  if (!reply.raw.writableFinished) span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+  if (!res.writableFinished) span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
   span.end();
+}
+
+/**
+ * Ends the request's SERVER span (started by the child-logger factory) when its answer closes, named by `facts`;
+ * an unsampled span records nothing, so nothing waits for it. The hot lane calls this; fastify's hook below too.
+ */
+export function endServerSpanOnClose(raw: IncomingMessage, res: ServerResponse, facts: () => ServedFacts): void {
+  const span = (raw as TracedRaw)[spanSym];
+  if (!span?.isRecording()) return;
+  res.once('close', () => {
+    try {
+      finishServerSpan(span, facts(), res);
+    } catch {
+      // never fail the request
+    }
+  });
+}
+
+/** Runs `fn` with the request's SERVER span as the active context when `asyncContext` asks for it. */
+export function inServerContext(tracing: Tracing, raw: IncomingMessage, fn: () => void): void {
+  const ctx = tracing.asyncContext ? (raw as TracedRaw)[contextSym] : undefined;
+  if (ctx) context.with(ctx, fn);
+  else fn();
+}
+
+function fastifyFacts(request: FastifyRequest, reply: FastifyReply): ServedFacts {
+  const route = request.routeOptions.url;
+  const params = request.params as Record<string, string> | undefined;
+  return {
+    method: request.method,
+    route,
+    service: params?.service,
+    rpcMethod: route?.includes(':method') ? params?.method : undefined,
+    requestId: String(request.id),
+    errorCode: reply.getHeader(HEADERS.error),
+  };
 }
 
 /** Installs the server span on `app`. Call before `app.ready()`/`listen()` (routes load then). */
@@ -128,25 +171,9 @@ export function installServerTracing(app: FastifyInstance, tracing: Tracing): vo
     return lazyRequestLogger(marked!, bindings, opts);
   });
 
-  const enter = tracing.asyncContext
-    ? (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
-        const ctx = (request.raw as TracedRaw)[contextSym];
-        if (ctx) context.with(ctx, done);
-        else done();
-      }
-    : (_request: FastifyRequest, _reply: FastifyReply, done: () => void): void => done();
+  const enter = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => inServerContext(tracing, request.raw, done);
   app.addHook('onRequest', (request, reply, done) => {
-    const span = (request.raw as TracedRaw)[spanSym];
-    if (span?.isRecording()) {
-      reply.raw.once('close', () => {
-        try {
-          nameServerSpan(span, request);
-          endServerSpan(span, reply);
-        } catch {
-          // never fail the request
-        }
-      });
-    }
+    endServerSpanOnClose(request.raw, reply.raw, () => fastifyFacts(request, reply));
     enter(request, reply, done);
   });
   if (tracing.asyncContext) app.addHook('preHandler', enter);

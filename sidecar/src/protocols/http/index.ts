@@ -6,6 +6,6 @@ import { httpServiceSchema, type HttpServiceConfig } from './schema.js';
 export const http: ProtocolPlugin<HttpServiceConfig> = {
   name: 'http',
   schema: httpServiceSchema,
-  routes: [proxyRoute],
+  hotRoutes: [proxyRoute],
   load: async () => (await import('./protocol.js')).httpProtocol,
 };

@@ -1,15 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import { ROUTES } from '@ferry/sdk/contract';
 import { FerryError } from '../../errors.js';
-import type { LocalRoute } from '../types.js';
+import type { HotRouteFactory } from '../types.js';
 import { endToEnd } from './headers.js';
-
-interface ProxyParams {
-  service: string;
-  '*': string;
-}
 
 /**
  * The part of the raw request target after `/v1/proxy/{service}`, kept encoded as the app sent it.
@@ -79,30 +73,31 @@ async function bodyOf(raw: Readable, limit: number): Promise<Readable | Buffer> 
 const EMPTY = Buffer.alloc(0);
 
 /** `ANY /v1/proxy/{service}/{path}`: HTTP pass-through to a `protocol: http` service, bodies streamed both ways. */
-export const proxyRoute: LocalRoute = (kit) =>
-  async function proxyPlugin(app: FastifyInstance): Promise<void> {
-    // The body is not parsed here: it goes upstream as it came (bodyOf).
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { bodyLimit: Number.MAX_SAFE_INTEGER }, (_request, payload, done) => done(null, payload));
-    app.all<{ Params: ProxyParams }>(ROUTES.proxy, async (request, reply) => {
-      const { service } = request.params;
-      const route = kit.route(service);
-      if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
-      if (route.config.protocol !== 'http')
-        throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.config.protocol}; use ${ROUTES.invoke}`);
-      const limitBytes = kit.config().limits.proxyBodyBytes;
-      const path = upstreamPath(request.raw.url ?? '/', service);
-      const length = Number(request.headers['content-length']);
-      if (Number.isFinite(length) && length > limitBytes)
-        throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
-      const raw = request.body as Readable | undefined;
-      const call = kit.call(request, reply, route, request.method, undefined);
-      call.http = {
-        method: request.method,
-        path,
-        headers: endToEnd(request.headers),
-        ...(raw ? { body: await bodyOf(raw, limitBytes) } : {}),
-      };
-      return kit.send(reply, await route.invoke(call));
-    });
-  };
+export const proxyRoute: HotRouteFactory = (kit) => ({
+  prefix: PROXY_PREFIX,
+  pattern: ROUTES.proxy,
+  shape: 'service/*',
+  // The body is not parsed here: it goes upstream as it came (bodyOf).
+  body: 'raw',
+  async handle(request) {
+    const { service, raw } = request;
+    const route = kit.route(service);
+    if (!route) throw new FerryError('FERRY_ERR_SERVICE_NOT_FOUND', `no service named "${service}" in Ferry's config`);
+    if (route.config.protocol !== 'http')
+      throw new FerryError('FERRY_ERR_WRONG_PROTOCOL', `service "${service}" is ${route.config.protocol}; use ${ROUTES.invoke}`);
+    const limitBytes = kit.config().limits.proxyBodyBytes;
+    const path = upstreamPath(raw.url ?? '/', service);
+    const length = Number(request.headers['content-length']);
+    if (Number.isFinite(length) && length > limitBytes)
+      throw new FerryError('FERRY_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`);
+    const method = raw.method ?? 'GET';
+    const call = kit.call(request, route, method, undefined);
+    call.http = {
+      method,
+      path,
+      headers: endToEnd(request.headers),
+      ...(request.hasBody ? { body: await bodyOf(raw, limitBytes) } : {}),
+    };
+    return route.invoke(call);
+  },
+});
