@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import inject, { type InjectOptions, type Response as InjectResponse } from 'light-my-request';
+import type { InjectOptions, Response as InjectResponse } from 'light-my-request';
 import { HEADERS } from '@ferry/sdk/contract';
 import type { FerryConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -120,6 +120,8 @@ export function buildApp(deps: AppDeps): LocalApi {
     app,
     async inject(options) {
       await app.ready();
+      // loaded on the first test call, as fastify's own inject loads it
+      const { default: inject } = await import('light-my-request');
       return inject(listener, options);
     },
   };

@@ -9,7 +9,7 @@ import { serverSpanContext } from './tracing-hooks.js';
 type Route = Pick<RouteHandle, 'name' | 'timeoutMs' | 'config' | 'timeoutFor'>;
 
 /** The call's deadline: the service's timeout, shortened (never lengthened) by the app's header. */
-export function deadlineFor(route: Route, headers: IncomingHttpHeaders, methodTimeoutMs?: number): number {
+function deadlineFor(route: Route, headers: IncomingHttpHeaders, methodTimeoutMs?: number): number {
   let timeout = methodTimeoutMs ?? route.timeoutMs;
   const asked = Number(headers[HEADERS.timeout]);
   if (Number.isFinite(asked) && asked > 0) timeout = Math.min(timeout, asked);
@@ -17,7 +17,7 @@ export function deadlineFor(route: Route, headers: IncomingHttpHeaders, methodTi
 }
 
 /** The call's one signal (pipeline/cancel.ts): aborted when the app disconnects before its answer is complete, or at the deadline. */
-export function appGoneSignal(res: ServerResponse): AbortSignal {
+function appGoneSignal(res: ServerResponse): AbortSignal {
   const signal = cancellableSignal();
   res.once('close', () => {
     if (!res.writableFinished) cancel(signal, new Error('the app closed the connection'));

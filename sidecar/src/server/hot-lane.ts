@@ -25,7 +25,7 @@ import type { Readiness } from './health.js';
 import { parseJsonBody } from './json-body.js';
 import { RawReply } from './raw-reply.js';
 import { sendReply } from './send.js';
-import { endServerSpanOnClose, inServerContext, serverSpanContext, type ServedFacts } from './tracing-hooks.js';
+import { endServerSpanOnClose, inServerContext, serverSpanContext, serverSpanRecords, type ServedFacts } from './tracing-hooks.js';
 
 export interface HotLaneDeps {
   /** Its logger (with fastify's serializers) and child-logger factory. */
@@ -150,7 +150,7 @@ export function hotLane(deps: HotLaneDeps, fastify: RequestListener): RequestLis
     const log: FastifyBaseLogger = childLogger.call(app, app.log, { reqId: id }, {}, req);
     const reply = new RawReply(res, req.method, log, state);
     reply.header(HEADERS.requestId, id);
-    if (tracing.enabled) endServerSpanOnClose(req, res, () => facts(target, req, id, reply));
+    if (tracing.enabled && serverSpanRecords(req)) endServerSpanOnClose(req, res, () => facts(target, req, id, reply));
     if (logRequests) {
       const start = performance.now();
       log.info(accessLine(req), 'incoming request');
@@ -158,7 +158,8 @@ export function hotLane(deps: HotLaneDeps, fastify: RequestListener): RequestLis
     }
     const refused = admit(req.url!, req.headers);
     if (refused) return reply.fail(refused);
-    inServerContext(tracing, req, () => void answer(target, req, res, id, reply));
+    if (tracing.asyncContext) inServerContext(tracing, req, () => void answer(target, req, res, id, reply));
+    else void answer(target, req, res, id, reply);
   }
 
   return function listener(req, res) {

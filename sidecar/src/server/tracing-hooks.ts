@@ -119,6 +119,15 @@ function finishServerSpan(span: Span, facts: ServedFacts, res: ServerResponse): 
 export function endServerSpanOnClose(raw: IncomingMessage, res: ServerResponse, facts: () => ServedFacts): void {
   const span = (raw as TracedRaw)[spanSym];
   if (!span?.isRecording()) return;
+  endOnClose(span, res, facts);
+}
+
+/** Whether the request's SERVER span records (sampled): only then is there anything to end. */
+export function serverSpanRecords(raw: IncomingMessage): boolean {
+  return (raw as TracedRaw)[spanSym]?.isRecording() === true;
+}
+
+function endOnClose(span: Span, res: ServerResponse, facts: () => ServedFacts): void {
   res.once('close', () => {
     try {
       finishServerSpan(span, facts(), res);
