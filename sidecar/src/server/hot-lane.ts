@@ -1,10 +1,11 @@
 /**
  * The hot routes (`/v1/proxy`, `/v1/invoke`), answered by the server's request listener itself, past fastify.
  *
- * Why: every call the app makes takes one of them, and fastify's own work per request (its Request and Reply
- * objects, router, hook runner, content-type parsing, reply pipeline) cost ~23 µs of CPU, a fifth of the whole
- * hop. A plain node:http + undici proxy reached 1.35× the throughput of the same proxy on fastify (bench RESULTS
- * 2026-12-04 part 1c, issue #15). Fastify stays the server of everything else: probes, batch, ad-hoc Dubbo, 404s.
+ * Why: every call the app makes takes one of them, and fastify's own work per request costs CPU: its Request and
+ * Reply objects, router, hook runner, content-type parsing and reply pipeline. A plain node:http + undici proxy reached
+ * 1.35× the throughput of the same proxy on fastify (issue #15). For Ferry, answering these two routes here saved
+ * 5–6 µs of CPU per call, +5–7% throughput (bench/RESULTS.md, 2026-12-04). Fastify stays the server of everything
+ * else: probes, batch, ad-hoc Dubbo, 404s.
  *
  * What fastify did for these routes the lane does too, from the same parts: the request id (the app's
  * `x-request-id`, else a new one, echoed back), the request's logger and SERVER span (fastify's child-logger
