@@ -13,13 +13,15 @@ import {
   inboundMetricsInterceptor,
   inboundObserverInterceptor,
   inboundTracingInterceptor,
-  metricsAttemptInterceptor,
-  metricsInterceptor,
+  metricsAttemptWatcher,
+  metricsWatcher,
   retryCounter,
   resilienceCounter,
   tracingAttemptInterceptor,
   tracingInterceptor,
 } from './pipeline/observe.js';
+import { watchStage, type Watcher } from './pipeline/watch.js';
+import type { Interceptor, RouteInfo } from './pipeline/types.js';
 import { createInboundChain } from './routing/inbound.js';
 import { metricsRoute } from './server/metrics.js';
 import { adminAuth } from './console/auth.js';
@@ -84,7 +86,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const apiToken = options.apiToken ? { apiToken: options.apiToken } : {};
   const consoleOptions = { config, logger, runtime: () => current, inject: ((request) => inject(request)) as LocalInject, ...apiToken };
   const adminConsole = config.admin.enabled && config.admin.console.enabled ? createConsole(consoleOptions) : undefined;
-  const hooks = observeHooks(config, tracing, metrics, withHooks(options.hooks, adminConsole?.state.hooks));
+  const hooks = observeHooks(config, tracing, metrics, options.hooks, adminConsole?.state.hooks);
   const runtimeConfig = (next: FerryConfig): FerryConfig => ({ ...next, tracing: config.tracing, metrics: config.metrics });
   // Only the protocols the config uses are loaded (a reload or an ad-hoc call loads more); every plug-in's local
   // routes are mounted all the same, see protocols/index.ts.
@@ -223,18 +225,28 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   };
 }
 
-/** The caller's hooks, then the console's observers (innermost of each stage). */
-function withHooks(extra: RuntimeHooks = {}, more?: Pick<RuntimeHooks, 'observe' | 'observeAttempt'>): RuntimeHooks {
-  if (!more) return extra;
-  return {
-    ...extra,
-    observe: [...(extra.observe ?? []), ...(more.observe ?? [])],
-    observeAttempt: [...(extra.observeAttempt ?? []), ...(more.observeAttempt ?? [])],
-  };
+/** What watches the calls of every route, at one level: the metrics and the console's figures. */
+interface Watchers {
+  watch: Watcher;
+  watchAttempt: Watcher;
 }
 
-/** The observe stages (metrics → tracing) and the retry counter, ahead of any the caller adds. */
-function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetrics, extra: RuntimeHooks = {}): RuntimeHooks {
+/** One stage of the watchers, or none. */
+function watching(watchers: Watcher[]): Array<(route: RouteInfo) => Interceptor> {
+  return watchers.length ? [watchStage(watchers)] : [];
+}
+
+/**
+ * The observe stages (the watchers: metrics and the console, one stage per level → tracing) and the retry counter,
+ * ahead of any the caller adds.
+ */
+function observeHooks(
+  config: FerryConfig,
+  tracing: Tracing,
+  metrics: FerryMetrics,
+  extra: RuntimeHooks = {},
+  consoleWatch?: Watchers,
+): RuntimeHooks {
   const on = config.metrics.enabled;
   const events: RuntimeHooks['events'] = on
     ? {
@@ -244,12 +256,12 @@ function observeHooks(config: FerryConfig, tracing: Tracing, metrics: FerryMetri
     : extra.events;
   return {
     observe: [
-      ...(on ? [metricsInterceptor(metrics)] : []),
+      ...watching([...(on ? [metricsWatcher(metrics)] : []), ...(consoleWatch ? [consoleWatch.watch] : [])]),
       ...(tracing.enabled ? [tracingInterceptor(tracing)] : []),
       ...(extra.observe ?? []),
     ],
     observeAttempt: [
-      ...(on ? [metricsAttemptInterceptor(metrics)] : []),
+      ...watching([...(on ? [metricsAttemptWatcher(metrics)] : []), ...(consoleWatch ? [consoleWatch.watchAttempt] : [])]),
       ...(tracing.enabled ? [tracingAttemptInterceptor(tracing)] : []),
       ...(extra.observeAttempt ?? []),
     ],

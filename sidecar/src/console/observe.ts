@@ -1,11 +1,12 @@
 /**
- * Where the console's figures come from: one interceptor in the observe stage (each call as the app saw it),
- * one in the attempt stage (each attempt, endpoint picked: calls in flight and last error per endpoint), and an
- * observer for inbound calls. A success costs a clock read and a few array writes; only failures allocate.
+ * Where the console's figures come from: a watcher of the observe level (each call as the app saw it), one of
+ * the attempt level (each attempt, endpoint picked: calls in flight and last error per endpoint), both sharing the
+ * metrics' stage (pipeline/watch.ts), and an observer for inbound calls. A success costs a few array writes; only
+ * failures allocate.
  */
 import { context, trace } from '@opentelemetry/api';
-import type { Call, Invoke, Reply } from '../pipeline/types.js';
-import type { RouteInterceptor } from '../pipeline/observe.js';
+import type { Call, Reply } from '../pipeline/types.js';
+import type { Watcher } from '../pipeline/watch.js';
 import { toFerryError } from '../errors.js';
 import type { InboundObserver } from '../pipeline/observe.js';
 import { OTHER, type ConsoleModel, type Failure, type Series } from './model.js';
@@ -46,69 +47,31 @@ function guard(fn: () => void): void {
 /** Wall-clock ms from the monotonic clock the durations use: one clock read per record. */
 const { timeOrigin } = performance;
 
-/** Observe stage: one record per call, all attempts together. */
-export function consoleInterceptor(model: ConsoleModel): RouteInterceptor {
-  return ({ service, protocol }) => {
-    const record = (call: Call, start: number, failure: Failure | undefined) => {
-      try {
-        const end = performance.now();
-        // the balance stage stamps a failure with the endpoint of its last attempt
-        const endpoint = call.endpoint?.id ?? (failure?.upstream as { endpoint?: string } | undefined)?.endpoint;
-        const detail = failure ? { ...(endpoint ? { endpoint } : {}), ...withTrace(call) } : undefined;
-        model.outbound(service, protocol, methodOf(call), timeOrigin + end, end - start, failure, detail);
-      } catch {
-        // the console never fails a request
-      }
-    };
-    return (next: Invoke) =>
-      function observeForConsole(call) {
-        const start = performance.now();
-        return next(call).then(
-          (reply) => {
-            record(call, start, replyFailure(reply));
-            return reply;
-          },
-          (err: unknown) => {
-            record(call, start, failureOf(err));
-            throw err;
-          },
-        );
-      };
-  };
+function outcome(reply: Reply | undefined, err: unknown): Failure | undefined {
+  return reply ? replyFailure(reply) : failureOf(err);
 }
 
-/** Attempt stage: calls in flight, figures and last error per endpoint. */
-export function consoleAttemptInterceptor(model: ConsoleModel): RouteInterceptor {
-  return ({ service, protocol }) => {
-    const end = (series: Series, start: number, failure: Failure | undefined) => {
-      try {
-        const at = performance.now();
-        model.attemptEnd(series, timeOrigin + at, at - start, failure);
-      } catch {
-        // the console never fails a request
-      }
-    };
-    return (send: Invoke) =>
-      function attemptForConsole(call) {
-        const start = performance.now();
-        let series: Series;
-        try {
-          series = model.attemptStart(service, protocol, call.endpoint!.id, timeOrigin + start);
-        } catch {
-          return send(call);
-        }
-        return send(call).then(
-          (reply) => {
-            end(series, start, replyFailure(reply));
-            return reply;
-          },
-          (err: unknown) => {
-            end(series, start, failureOf(err));
-            throw err;
-          },
-        );
-      };
-  };
+/** Observe level: one record per call, all attempts together. */
+export function consoleWatcher(model: ConsoleModel): Watcher {
+  return ({ service, protocol }) => ({
+    end(call, _state, start, now, reply, err) {
+      const failure = outcome(reply, err);
+      // the balance stage stamps a failure with the endpoint of its last attempt
+      const endpoint = call.endpoint?.id ?? (failure?.upstream as { endpoint?: string } | undefined)?.endpoint;
+      const detail = failure ? { ...(endpoint ? { endpoint } : {}), ...withTrace(call) } : undefined;
+      model.outbound(service, protocol, methodOf(call), timeOrigin + now, now - start, failure, detail);
+    },
+  });
+}
+
+/** Attempt level: calls in flight, figures and last error per endpoint. */
+export function consoleAttemptWatcher(model: ConsoleModel): Watcher {
+  return ({ service, protocol }) => ({
+    start: (call, now) => model.attemptStart(service, protocol, call.endpoint!.id, timeOrigin + now),
+    end(_call, series, start, now, reply, err) {
+      model.attemptEnd(series as Series, timeOrigin + now, now - start, outcome(reply, err));
+    },
+  });
 }
 
 export function consoleInboundObserver(model: ConsoleModel): InboundObserver {

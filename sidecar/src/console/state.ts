@@ -4,10 +4,11 @@
  */
 import type { LocalInject } from '../server/app.js';
 import type { FerryConfig } from '../config/schema.js';
-import type { Runtime, RuntimeHooks } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
 import { buildGraph, type Graph } from './graph.js';
 import { ConsoleModel, type ModelLimits } from './model.js';
-import { consoleAttemptInterceptor, consoleInboundObserver, consoleInterceptor } from './observe.js';
+import { consoleAttemptWatcher, consoleInboundObserver, consoleWatcher } from './observe.js';
+import type { Watcher } from '../pipeline/watch.js';
 import type { InboundObserver } from '../pipeline/observe.js';
 import { LiveFeed } from './live.js';
 import { RegistryWatch } from './registries.js';
@@ -36,8 +37,8 @@ export class ConsoleState {
   readonly runtime: () => Runtime;
   readonly inject: LocalInject;
   readonly apiToken: string | undefined;
-  /** The observe-stage interceptors and the inbound observer: add them to the sidecar's hooks. */
-  readonly hooks: Required<Pick<RuntimeHooks, 'observe' | 'observeAttempt'>> & { inbound: InboundObserver };
+  /** The watchers of calls and attempts (they join the metrics' stages) and the inbound observer. */
+  readonly hooks: { watch: Watcher; watchAttempt: Watcher; inbound: InboundObserver };
   readonly #config: FerryConfig;
   #registries: RegistryWatch | undefined;
   #lastReload: ReloadResult | undefined;
@@ -51,8 +52,8 @@ export class ConsoleState {
     this.model = new ConsoleModel(options.limits);
     this.live = new LiveFeed(() => this.graph());
     this.hooks = {
-      observe: [consoleInterceptor(this.model)],
-      observeAttempt: [consoleAttemptInterceptor(this.model)],
+      watch: consoleWatcher(this.model),
+      watchAttempt: consoleAttemptWatcher(this.model),
       inbound: consoleInboundObserver(this.model),
     };
   }

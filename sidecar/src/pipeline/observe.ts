@@ -15,7 +15,7 @@ import {
 import type { Call, Interceptor, Invoke, Reply, ResilienceEvent, RouteInfo } from './types.js';
 import type { Endpoint } from '../discovery/types.js';
 import { toFerryError, type FerryError } from '../errors.js';
-import { callNext } from './compose.js';
+import type { Watcher } from './watch.js';
 import { copyHeaders, isTraceHeader } from './propagation.js';
 import { CODE_OK, MAX_METHODS_PER_SERVICE, METHOD_OTHER, metrics as defaultMetrics, type FerryMetrics } from '../observability/metrics.js';
 import { ATTR, type Tracing } from '../observability/tracing.js';
@@ -33,58 +33,29 @@ function guard(fn: () => void): void {
 
 // ---- metrics -------------------------------------------------------------------------------------------
 
-/** Hands the outcome code to `done`; a failing `done` is dropped (observability never fails a request). */
-function report(done: (code: string) => void, code: string): void {
-  try {
-    done(code);
-  } catch {
-    // observability never fails a request
-  }
-}
-
-/**
- * Calls `invoke(call)` and hands its outcome code (OK, HTTP_<status> or the Ferry error code) to `done`, whatever
- * happens. Not an async function: on the request path twice per call, and a `then` makes one promise where an async
- * wrapper makes its own and awaits.
- */
-function withOutcome(invoke: Invoke, call: Call, done: (code: string) => void): Promise<Reply> {
-  return callNext(invoke, call).then(
-    (reply) => {
-      report(done, replyCode(reply));
-      return reply;
-    },
-    (err: unknown) => {
-      report(done, toFerryError(err).code);
-      throw err;
-    },
-  );
+/** The outcome code of a call: OK, HTTP_<status> or the Ferry error code. */
+function outcomeCode(reply: Reply | undefined, err: unknown): string {
+  return reply ? replyCode(reply) : toFerryError(err).code;
 }
 
 /** Per attempt: the upstream in-flight gauge and the attempt counter (`ferry_upstream_attempts_total`). */
-export function metricsAttemptInterceptor(m: FerryMetrics = defaultMetrics): RouteInterceptor {
-  return (route) => (send: Invoke) =>
-    function measureAttempt(call) {
-      let ended: (code: string) => void;
-      try {
-        ended = m.startAttempt(route.protocol, route.service);
-      } catch {
-        return send(call);
-      }
-      return withOutcome(send, call, ended);
-    };
+export function metricsAttemptWatcher(m: FerryMetrics = defaultMetrics): Watcher {
+  return (route) => ({
+    start: () => m.startAttempt(route.protocol, route.service),
+    end: (_call, ended, _start, _now, reply, err) => (ended as (code: string) => void)(outcomeCode(reply, err)),
+  });
 }
 
 /** Counts and times every call as the app sees it, all attempts together (`ferry_requests_total`, `ferry_request_duration_seconds`). */
-export function metricsInterceptor(m: FerryMetrics = defaultMetrics): RouteInterceptor {
+export function metricsWatcher(m: FerryMetrics = defaultMetrics): Watcher {
   return (route) => {
     const label = methodLabeller(route);
-    return (next: Invoke) =>
-      function measure(call) {
-        const start = performance.now();
-        return withOutcome(next, call, (code) =>
-          m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (performance.now() - start) / 1000),
-        );
-      };
+    return {
+      end(call, _state, start, now, reply, err) {
+        const code = outcomeCode(reply, err);
+        m.recordCall(route.protocol, route.service, label(call, methodAccepted(route, code)), code, (now - start) / 1000);
+      },
+    };
   };
 }
 

@@ -5,11 +5,12 @@ import { createMetrics, METHOD_OTHER, MAX_METHODS_PER_SERVICE } from '../../../s
 import {
   methodAccepted,
   methodLabeller,
-  metricsAttemptInterceptor,
-  metricsInterceptor,
+  metricsAttemptWatcher,
+  metricsWatcher,
   retryCounter,
 } from '../../../src/pipeline/observe.js';
 import { compose } from '../../../src/pipeline/compose.js';
+import { watchStage } from '../../../src/pipeline/watch.js';
 import { FerryError } from '../../../src/errors.js';
 import type { Call, Reply, RouteInfo } from '../../../src/pipeline/types.js';
 import type { ServiceConfig } from '../../../src/config/schema.js';
@@ -63,7 +64,7 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
     inFlightSeen = (await m.upstreamInFlight.get()).values.find((v) => v.labels.service === 'svc')?.value ?? -1;
   };
   const dubbo = route('dubbo');
-  const invoke = compose([metricsInterceptor(m)(dubbo), metricsAttemptInterceptor(m)(dubbo)], async (c) => {
+  const invoke = compose([watchStage([metricsWatcher(m)])(dubbo), watchStage([metricsAttemptWatcher(m)])(dubbo)], async (c) => {
     const reply = await upstream();
     if (c.method === 'fail') throw new FerryError('FERRY_ERR_UPSTREAM_TIMEOUT');
     return reply;
@@ -90,7 +91,7 @@ test('metrics interceptor counts calls, attempts and in-flight with bounded labe
     throw new Error('boom');
   };
   const grpc = route('grpc');
-  const ok = compose([metricsInterceptor(broken)(grpc), metricsAttemptInterceptor(broken)(grpc)], async () => {
+  const ok = compose([watchStage([metricsWatcher(broken)])(grpc), watchStage([metricsAttemptWatcher(broken)])(grpc)], async () => {
     await upstream();
     return { kind: 'value', value: 7 };
   });
