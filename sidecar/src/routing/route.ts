@@ -63,10 +63,10 @@ export interface Route {
 
 /**
  * Compiles a service's chain once (undici's composed interceptors, linkerd's per-target stack), outermost
- * first: observe (metrics → tracing) → shed (event-loop lag) → bulkhead (maxConcurrentCalls) → propagation →
+ * first: observe (watchers: metrics, console → tracing) → shed (event-loop lag) → bulkhead (maxConcurrentCalls) → propagation →
  * retry (policy, requeue of refused calls, budget, deadline) → balance (pick an endpoint, skip ejected outliers, open
  * breakers and read-only providers) → breaker (per endpoint: its breaker and outlier ejection) → timeout (per attempt) →
- * observeAttempt (attempt metrics → client span) → the protocol client. Each interceptor gets what it needs here, not per call. A method
+ * observeAttempt (attempt watchers → client span) → the protocol client. Each interceptor gets what it needs here, not per call. A method
  * with a `policy:` of its own gets its own chain, sharing everything but its retry, timeout and breakers.
  */
 export function createRoute(options: RouteOptions): Route {
